@@ -1,0 +1,96 @@
+/**
+ * Loads the config: `.env` (never overriding the real environment), the YAML file, environment
+ * overrides, then schema validation. Every problem comes back with its field path and position.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { invalidInput, type Problem } from '../engine/errors.js';
+import { parseYamlSource, problemsFromIssues } from '../util/yaml-source.js';
+import { flattenIssues } from '../util/zod-issues.js';
+import { Config } from './schema.js';
+
+export const DEFAULT_CONFIG_FILE = 'failover.config.yaml';
+
+/** Environment variables that override config fields. Documented in .env.example. */
+export const ENV_OVERRIDES: Record<string, readonly string[]> = {
+  FAILOVER_AWS_REGION: ['aws', 'region'],
+  FAILOVER_AWS_PROFILE: ['aws', 'profile'],
+  FAILOVER_GITOPS_REPO: ['gitops', 'repo'],
+  FAILOVER_GITOPS_BRANCH: ['gitops', 'branch'],
+  FAILOVER_ARGOCD_SERVER: ['argocd', 'server'],
+  FAILOVER_STATE_DIR: ['stateDir'],
+};
+
+export interface LoadedConfig {
+  config: Config;
+  file: string;
+  /** The config as plain data, for `${{ config.x }}` expressions. */
+  raw: Record<string, unknown>;
+}
+
+/** Reads `.env` from the working directory into the environment, without overriding what is set. */
+export function loadDotEnv(env: NodeJS.ProcessEnv, file = resolve('.env')): string[] {
+  if (!existsSync(file)) return [];
+  const parsed = parseEnv(readFileSync(file, 'utf8'));
+  const applied: string[] = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    if (env[key] === undefined && value !== undefined) {
+      env[key] = value;
+      applied.push(key);
+    }
+  }
+  return applied;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: string): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): LoadedConfig {
+  const source = parseYamlSource(text, file);
+  if (source.problems.length > 0) throw configProblems(file, source.problems);
+  const raw = source.value ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw configProblems(file, [{ file, line: 1, column: 1, message: 'the config must be a YAML mapping' }]);
+  }
+  const data = structuredClone(raw) as Record<string, unknown>;
+  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(data, path, value);
+  }
+  const result = Config.safeParse(data);
+  if (!result.success) {
+    throw configProblems(file, problemsFromIssues(source, flattenIssues(result.error.issues)));
+  }
+  const config = result.data;
+  // Relative paths in the config are relative to the config file.
+  if (config.stateDir) config.stateDir = resolve(dirname(file), config.stateDir);
+  if (config.gitops && !/^[a-z+]+:\/\/|^[^/]+@[^:]+:/.test(config.gitops.repo)) {
+    config.gitops.repo = resolve(dirname(file), config.gitops.repo);
+  }
+  return { config, file, raw: config as unknown as Record<string, unknown> };
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw invalidInput('FO_CONFIG_E2001', `config file not found: ${path}`, {
+      hint: `pass --config FILE or set FAILOVER_CONFIG; \`failover sandbox start --dir DIR\` writes a working one to DIR/${DEFAULT_CONFIG_FILE}`,
+    });
+  }
+  return parseConfig(readFileSync(path, 'utf8'), path, env);
+}
+
+function configProblems(file: string, problems: Problem[]) {
+  return invalidInput('FO_CONFIG_E2002', `invalid config ${file}: ${problems.length} problem(s)`, {
+    problems,
+    hint: 'fix the fields listed above; README.md (Configuration) describes every field',
+  });
+}

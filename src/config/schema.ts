@@ -1,0 +1,192 @@
+/**
+ * The configuration: where things are (clouds, DNS, GitOps, Argo CD, probes, notifications).
+ * What to do lives in runbooks. Secrets never live here: the config names the environment
+ * variables that hold them.
+ */
+import { z } from 'zod';
+
+const Url = z.string().url();
+const EnvVarName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
+
+/** A weight as Route 53 takes it (0–255) or as a percentage string such as "40%". */
+export const Weight = z.union([
+  z.number().int().min(0).max(255),
+  z.string().regex(/^(100|[1-9]?[0-9])(\.[0-9]+)?%$/, 'a percentage such as "40%" (0–100%)'),
+]);
+
+/** How a role (gcp or aws) maps onto the traffic policy document. */
+const RoleRef = z.union([
+  z.string().min(1).describe('endpoint id in the policy document'),
+  z.strictObject({ endpoint: z.string().min(1) }),
+  z.strictObject({ rule: z.string().min(1) }),
+]);
+
+const TrafficPolicyInstanceRef = z.union([
+  z.string().min(1).describe('traffic policy instance id'),
+  z.strictObject({ id: z.string().min(1) }),
+  z.strictObject({
+    name: z.string().min(1).describe('DNS name, e.g. admin.example.com.'),
+    hostedZoneId: z.string().optional(),
+  }),
+]);
+
+export const Route53Config = z.strictObject({
+  mode: z.enum(['traffic-flow', 'record-sets']).default('traffic-flow'),
+  /** Endpoint override (emulators, VPC endpoints). The SDK's AWS_ENDPOINT_URL_ROUTE_53 also works. */
+  endpoint: Url.optional(),
+  trafficFlow: z
+    .strictObject({
+      instances: z.array(TrafficPolicyInstanceRef).min(1),
+      /** Id of the weighted rule in the document; default: the only weighted rule. */
+      rule: z.string().optional(),
+      roles: z.strictObject({ gcp: RoleRef, aws: RoleRef }),
+      /** Seconds between GetTrafficPolicyInstance polls while waiting for Applied. */
+      pollInterval: z.number().positive().default(2),
+    })
+    .optional(),
+  recordSets: z
+    .strictObject({
+      hostedZoneId: z.string().min(1),
+      name: z.string().min(1),
+      type: z.enum(['A', 'AAAA', 'CNAME']).default('CNAME'),
+      setIdentifiers: z.strictObject({ gcp: z.string().min(1), aws: z.string().min(1) }),
+      pollInterval: z.number().positive().default(2),
+    })
+    .optional(),
+  healthChecks: z.record(z.string(), z.string()).default({}),
+  /** Client-side token bucket for Route 53 calls (requests per second and burst). */
+  rateLimit: z
+    .strictObject({
+      perSecond: z.number().positive().default(5),
+      burst: z.number().int().positive().default(10),
+    })
+    .default({ perSecond: 5, burst: 10 }),
+});
+
+export const AwsConfig = z.strictObject({
+  region: z.string().min(1).default('us-east-1'),
+  profile: z.string().optional(),
+});
+
+export const EksConfig = z.strictObject({
+  cluster: z.string().min(1),
+  endpoint: Url.optional(),
+  /** Node groups that must be ACTIVE with capacity; default: every node group of the cluster. */
+  nodeGroups: z.array(z.string()).optional(),
+});
+
+export const GkeConfig = z.strictObject({
+  project: z.string().min(1),
+  location: z.string().min(1),
+  cluster: z.string().min(1),
+  /** `host:port` of the API (emulators); default: container.googleapis.com. */
+  endpoint: z.string().optional(),
+});
+
+export const AnthosAwsConfig = z.strictObject({
+  project: z.string().min(1),
+  location: z.string().min(1),
+  cluster: z.string().min(1),
+  endpoint: z.string().optional(),
+});
+
+export const StandbyEntries = z.strictObject({
+  /** Patch entries whose `path` matches one of these (basename or full path) mean "standby". */
+  patchPaths: z
+    .array(z.string())
+    .default(['cronjob-suspend.yml', 'cronjob-suspend.yaml', 'replicas-zero.yml', 'replicas-zero.yaml']),
+  /** Components whose path matches one of these mean "standby". */
+  components: z.array(z.string()).default(['standby', 'components/standby']),
+});
+
+export const GitopsConfig = z.strictObject({
+  repo: z.string().min(1),
+  branch: z.string().min(1).default('main'),
+  awsOverlay: z.string().min(1).default('overlays/aws'),
+  gcpOverlay: z.string().min(1).default('overlays/gke'),
+  standby: StandbyEntries.default({
+    patchPaths: ['cronjob-suspend.yml', 'cronjob-suspend.yaml', 'replicas-zero.yml', 'replicas-zero.yaml'],
+    components: ['standby', 'components/standby'],
+  }),
+  /** Ref in the remote that holds the run lock. */
+  lockRef: z
+    .string()
+    .regex(/^refs\//)
+    .default('refs/failover/lock'),
+  lockTtl: z.string().default('30m'),
+  /** Where the cache clone lives; default: under the state directory. */
+  cacheDir: z.string().optional(),
+  author: z.strictObject({ name: z.string(), email: z.string() }).optional(),
+  pushAttempts: z.number().int().min(1).max(20).default(5),
+});
+
+const AppSelector = z.union([
+  z.array(z.string().min(1)).min(1),
+  z.strictObject({ names: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ selector: z.string().min(1).describe('label selector, e.g. cloud=aws') }),
+]);
+
+export const ArgocdConfig = z.strictObject({
+  server: Url,
+  tokenEnv: EnvVarName.default('ARGOCD_AUTH_TOKEN'),
+  awsApps: AppSelector,
+  gcpApps: AppSelector.optional(),
+  /** Trigger a sync after refresh (for apps without auto-sync). */
+  sync: z.boolean().default(false),
+  pollInterval: z.number().positive().default(2),
+  insecure: z.boolean().default(false),
+});
+
+export const Probe = z.strictObject({
+  name: z.string().min(1).optional(),
+  url: Url,
+  /** Host header, to probe an endpoint by its own address before DNS points at it. */
+  host: z.string().optional(),
+  expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
+  bodyMatch: z.string().optional(),
+  timeout: z.string().default('5s'),
+  successes: z.number().int().min(1).default(1),
+  interval: z.string().default('1s'),
+});
+
+export const ProbesConfig = z.strictObject({
+  aws: z.array(Probe).default([]),
+  gcp: z.array(Probe).default([]),
+  public: z.array(Probe).default([]),
+});
+
+export const NotificationsConfig = z.strictObject({
+  slack: z.strictObject({ webhookUrlEnv: EnvVarName }).optional(),
+  datadog: z
+    .strictObject({
+      apiKeyEnv: EnvVarName.default('DD_API_KEY'),
+      site: z.string().default('datadoghq.com'),
+      /** Full URL override (tests, proxies). */
+      endpoint: Url.optional(),
+      tags: z.array(z.string()).default([]),
+    })
+    .optional(),
+});
+
+export const Config = z.strictObject({
+  $schema: z.string().optional(),
+  aws: AwsConfig.default({ region: 'us-east-1' }),
+  route53: Route53Config.optional(),
+  eks: EksConfig.optional(),
+  anthosAws: AnthosAwsConfig.optional(),
+  gke: GkeConfig.optional(),
+  gitops: GitopsConfig.optional(),
+  argocd: ArgocdConfig.optional(),
+  probes: ProbesConfig.default({ aws: [], gcp: [], public: [] }),
+  notifications: NotificationsConfig.default({}),
+  /** Where journals live; FAILOVER_STATE_DIR overrides. */
+  stateDir: z.string().optional(),
+});
+
+export type Config = z.infer<typeof Config>;
+export type Route53Config = z.infer<typeof Route53Config>;
+export type GitopsConfig = z.infer<typeof GitopsConfig>;
+export type ArgocdConfig = z.infer<typeof ArgocdConfig>;
+export type Probe = z.infer<typeof Probe>;

@@ -1,0 +1,91 @@
+/**
+ * Engine events: the one stream that the terminal renderers, the JSON output and the journal all
+ * consume. Each event type has a stable code (tests assert on codes, never on text).
+ */
+import type { ErrorCategory, Problem } from './errors.js';
+import type { RunPlan, StepPlan } from './plan.js';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ErrorInfo {
+  code: string;
+  category: ErrorCategory;
+  message: string;
+  hint?: string;
+  problems?: Problem[];
+}
+
+export type RunOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'aborted' | 'interrupted' | 'planned';
+
+interface Base {
+  runId: string;
+  /** ISO time. */
+  at: string;
+}
+
+export type EngineEvent = Base &
+  (
+    | {
+        type: 'run.started';
+        runbook: { name: string; file: string };
+        configFile?: string;
+        params: Record<string, Json>;
+        dryRun: boolean;
+        operator: string;
+        resumedFrom?: string;
+      }
+    | { type: 'run.planned'; plan: RunPlan }
+    | { type: 'step.planned'; stepId: string; kind: string; plan: StepPlan }
+    | { type: 'step.started'; stepId: string; kind: string; attempt: number }
+    | { type: 'step.message'; stepId: string; level: Level; code: string; message: string; data?: Json }
+    | { type: 'step.retrying'; stepId: string; attempt: number; delayMs: number; error: ErrorInfo }
+    | {
+        type: 'step.succeeded';
+        stepId: string;
+        kind: string;
+        converged: boolean;
+        outputs: Record<string, Json>;
+        /** What rollback needs to undo this step; journalled so a resumed run can roll back too. */
+        undo?: Json;
+        durationMs: number;
+      }
+    | { type: 'step.skipped'; stepId: string; reason: string }
+    | { type: 'step.failed'; stepId: string; kind: string; error: ErrorInfo; durationMs: number }
+    | { type: 'step.rollback.started'; stepId: string }
+    | { type: 'step.rolled-back'; stepId: string; durationMs: number }
+    | { type: 'step.rollback.failed'; stepId: string; error: ErrorInfo }
+    | { type: 'run.interrupted'; signal: string; inFlight: string[]; resumeCommand: string }
+    | { type: 'run.finished'; outcome: RunOutcome; durationMs: number; error?: ErrorInfo }
+  );
+
+export type EngineEventType = EngineEvent['type'];
+export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;
+
+/** Distributes Omit over the union so each member keeps its own fields. */
+export type EventPayload = EngineEvent extends infer E
+  ? E extends EngineEvent
+    ? Omit<E, 'runId' | 'at'>
+    : never
+  : never;
+
+/** Stable codes: FO_<area>_<level letter><number>. Never reuse or renumber a code. */
+export const EVENT_CODES: Record<EngineEventType, string> = {
+  'run.started': 'FO_ENGINE_I1001',
+  'run.planned': 'FO_ENGINE_I1002',
+  'step.planned': 'FO_ENGINE_I1003',
+  'step.started': 'FO_ENGINE_I1004',
+  'step.message': 'FO_ENGINE_I1005',
+  'step.retrying': 'FO_ENGINE_W1006',
+  'step.succeeded': 'FO_ENGINE_I1007',
+  'step.skipped': 'FO_ENGINE_I1008',
+  'step.failed': 'FO_ENGINE_E1009',
+  'step.rollback.started': 'FO_ENGINE_W1010',
+  'step.rolled-back': 'FO_ENGINE_W1011',
+  'step.rollback.failed': 'FO_ENGINE_E1012',
+  'run.interrupted': 'FO_ENGINE_W1013',
+  'run.finished': 'FO_ENGINE_I1014',
+};
+
+export type EventSink = (event: EngineEvent) => void;

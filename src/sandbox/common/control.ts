@@ -1,0 +1,79 @@
+/**
+ * The switches every emulator has: latency, propagation delay, an outage, and injected faults.
+ * They can be flipped in-process (tests) or over the sandbox control API (`failover sandbox outage …`).
+ */
+import { RequestLog } from './request-log.js';
+
+export type FaultKind =
+  /** Answer as the service does when rate-limited (Route 53: 400 Throttling; EKS: 429). */
+  | 'throttle'
+  /** Answer 500/503 as a transient server error. */
+  | 'server-error'
+  /** Route 53: 400 PriorRequestNotComplete. */
+  | 'prior-request-not-complete'
+  /** Route 53: the next updated traffic policy instance ends in state Failed. */
+  | 'policy-instance-failed';
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Operation name (e.g. UpdateTrafficPolicyInstance) or '*' for all. */
+  operation: string;
+  /** How many requests it hits; Infinity for all until cleared. */
+  remaining: number;
+}
+
+export interface Knobs {
+  /** Added before every answer, in ms. */
+  latencyMs: number;
+  /** How long a change takes to propagate (PENDING → INSYNC, Creating → Applied, rollouts), in ms. */
+  propagationDelayMs: number;
+  /** While true, the service answers every request with 503 (or UNAVAILABLE for gRPC). */
+  outage: boolean;
+}
+
+export class EmulatorControl {
+  readonly log = new RequestLog();
+  readonly knobs: Knobs;
+  private faults: FaultRule[] = [];
+
+  constructor(
+    readonly service: string,
+    knobs: Partial<Knobs> = {},
+  ) {
+    this.knobs = { latencyMs: 0, propagationDelayMs: 0, outage: false, ...knobs };
+  }
+
+  injectFault(kind: FaultKind, options: { operation?: string; count?: number } = {}): void {
+    this.faults.push({
+      kind,
+      operation: options.operation ?? '*',
+      remaining: options.count ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  listFaults(): readonly FaultRule[] {
+    return this.faults;
+  }
+
+  /** Consumes and returns the first fault that applies to this operation, if any. */
+  takeFault(operation: string, kinds?: readonly FaultKind[]): FaultKind | undefined {
+    const rule = this.faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (f.operation === '*' || f.operation === operation) &&
+        (!kinds || kinds.includes(f.kind)),
+    );
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.faults = this.faults.filter((f) => f !== rule);
+    return rule.kind;
+  }
+
+  async delay(): Promise<void> {
+    if (this.knobs.latencyMs > 0) await new Promise((r) => setTimeout(r, this.knobs.latencyMs));
+  }
+}

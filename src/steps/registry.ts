@@ -1,0 +1,19 @@
+/**
+ * The registry of step kinds: one explicit map. A test checks that every module under src/steps
+ * is registered and every registered kind has its module.
+ */
+import { approveStep } from './builtin/approve.js';
+import { echoStep, noteStep } from './builtin/echo.js';
+import { waitStep } from './builtin/wait.js';
+import type { StepKind, StepRegistry } from './types.js';
+
+const KINDS: StepKind<never>[] = [waitStep, approveStep, echoStep, noteStep] as StepKind<never>[];
+
+export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {
+  const registry = new Map<string, StepKind<unknown>>();
+  for (const kind of [...KINDS, ...extra]) {
+    if (registry.has(kind.kind)) throw new Error(`step kind registered twice: ${kind.kind}`);
+    registry.set(kind.kind, kind as StepKind<unknown>);
+  }
+  return registry;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a step kind is: a schema for its `with:` input, a read-only plan(), and for mutating kinds
+ * apply() and rollback(). Steps converge: apply() checks the current state first and does nothing
+ * when the goal already holds, so re-running (and resuming) is harmless.
+ */
+import type { z } from 'zod';
+import type { Config } from '../config/schema.js';
+import type { Json, Level } from '../engine/events.js';
+import type { StepPlan } from '../engine/plan.js';
+import type { ReadPorts, WritePorts } from '../providers/ports.js';
+
+export interface StepMessage {
+  level: Level;
+  /** Stable code, e.g. FO_ROUTE53_I3001. */
+  code: string;
+  message: string;
+  data?: Json;
+}
+
+export interface ConfirmRequest {
+  /** The question, e.g. "Move production traffic to AWS?". */
+  message: string;
+  /** What the operator must type to confirm (e.g. the target cloud); empty for yes/no. */
+  expect?: string;
+}
+
+export interface RunInfo {
+  id: string;
+  operator: string;
+  incident?: string;
+  reason?: string;
+  dryRun: boolean;
+  runbook: string;
+}
+
+export interface PlanContext {
+  run: RunInfo;
+  config: Config;
+  read: ReadPorts;
+  /** Aborted when the step times out or the operator interrupts. Pass it to every call. */
+  signal: AbortSignal;
+  emit(message: StepMessage): void;
+  /** A sleep that ends early (with an AbortError) when the signal aborts. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ApplyContext extends PlanContext {
+  write: WritePorts;
+  /** Asks the operator; answered by --yes. Rejects without a TTY and without --yes. */
+  confirm(request: ConfirmRequest): Promise<boolean>;
+}
+
+export interface StepResult {
+  outputs?: Record<string, Json>;
+  /** What rollback() needs to undo this step (e.g. the previous policy version). */
+  undo?: Json;
+}
+
+export interface StepKind<I = unknown> {
+  /** `route53.set-weights`. */
+  kind: string;
+  description: string;
+  /** Mutating kinds change something outside the tool; read-only kinds only look. */
+  mutating: boolean;
+  /** Schema of the `with:` block (resolved). */
+  input: z.ZodType<I>;
+  /** Default timeout when the runbook sets none. */
+  defaultTimeoutMs?: number;
+  /** On resume, a kind marked `once` that already succeeded is not run again (a sleep, a note). */
+  resume?: 'replan' | 'once';
+  /** Read-only: what the step would change, checks it ran, outputs known now. */
+  plan(ctx: PlanContext, input: I): Promise<StepPlan>;
+  /** Makes the change. Only called when plan() reported converged: false. */
+  apply?(ctx: ApplyContext, input: I, plan: StepPlan): Promise<StepResult>;
+  /** Undoes apply(), using what apply() returned as `undo`. */
+  rollback?(ctx: ApplyContext, input: I, undo: Json | undefined): Promise<void>;
+}
+
+/** Helper that keeps the input type of a step kind definition. */
+export function defineStep<I>(kind: StepKind<I>): StepKind<I> {
+  return kind;
+}
+
+export type StepRegistry = ReadonlyMap<string, StepKind<unknown>>;
