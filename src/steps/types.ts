@@ -31,6 +31,7 @@ export interface RunInfo {
   reason?: string;
   dryRun: boolean;
   runbook: string;
+  host: string;
 }
 
 export interface PlanContext {
@@ -39,6 +40,11 @@ export interface PlanContext {
   read: ReadPorts;
   /** Aborted when the step times out or the operator interrupts. Pass it to every call. */
   signal: AbortSignal;
+  /**
+   * True while planning a step that runs after earlier steps change things: the world will differ
+   * by then, so checks describe what they will verify instead of failing on today's state.
+   */
+  afterChanges: boolean;
   emit(message: StepMessage): void;
   /** A sleep that ends early (with an AbortError) when the signal aborts. */
   sleep(ms: number): Promise<void>;

@@ -1,0 +1,53 @@
+import { invalidInput } from '../../engine/errors.js';
+import { journalFile, readJournal, resumeStateOf, summarize } from '../../engine/journal.js';
+import { createContext } from '../context.js';
+import { reportError } from '../errors.js';
+import type { ExitCode } from '../exit-codes.js';
+import { type GlobalOptions, Io } from '../io.js';
+import { runRunbook } from '../run-runbook.js';
+
+/**
+ * `failover resume RUN_ID`: re-plans the same runbook with the same parameters under the same run
+ * id. Steps converge, so what was done is detected and not repeated; outputs of completed steps
+ * (commit SHAs, previous policy versions) come from the journal.
+ */
+export default async function resume(globals: GlobalOptions, runId: string): Promise<ExitCode> {
+  const ctx = createContext({ ...globals });
+  const io = new Io(globals, ctx.redactor);
+  try {
+    if (!globals.config && !ctx.env.FAILOVER_CONFIG) {
+      // Use the config the run was started with, unless told otherwise.
+      const probe = summarize('', readJournal(journalFile(ctx.stateDir(ctx.config(false).config), runId)));
+      if (probe?.configFile) globals.config = probe.configFile;
+    }
+    const file = journalFile(ctx.stateDir(ctx.config(false).config), runId);
+    const events = readJournal(file);
+    const summary = summarize(file, events);
+    if (!summary)
+      throw invalidInput('FO_JOURNAL_E2303', `the journal of run ${runId} has no start record`, {
+        hint: 'the file may be damaged; start a new run',
+      });
+    if (summary.outcome === 'succeeded') {
+      io.err(io.colors.green(`run ${runId} already succeeded; nothing to resume`));
+      return 0;
+    }
+    if (summary.dryRun)
+      throw invalidInput('FO_JOURNAL_E2304', `run ${runId} was a dry-run; there is nothing to resume`, {
+        hint: 'start a real run',
+      });
+    const started = events.find((e) => e.type === 'run.started');
+    const operator = started?.type === 'run.started' ? started.operator : undefined;
+    const resumeCtx = createContext(globals, ctx.env);
+    const { exitCode } = await runRunbook(io, resumeCtx, {
+      runbookFile: summary.runbookFile,
+      params: summary.params,
+      operator,
+      planOnly: false,
+      runId,
+      resume: resumeStateOf(runId, events),
+    });
+    return exitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What every command needs: the config (optional for runbooks that use no external system), the
+ * environment, the redactor, the state directory.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig, loadDotEnv } from '../config/load.js';
+import { Config } from '../config/schema.js';
+import { defaultStateDir } from '../engine/journal.js';
+import { Redactor } from '../engine/redact.js';
+import type { GlobalOptions } from './io.js';
+
+export interface CommandContext {
+  env: NodeJS.ProcessEnv;
+  redactor: Redactor;
+  /** Loads the config; `required: false` returns an empty config when the default file is absent. */
+  config(required: boolean): LoadedConfig;
+  stateDir(config?: Config): string;
+}
+
+export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CommandContext {
+  loadDotEnv(env);
+  const redactor = new Redactor();
+  let loaded: LoadedConfig | undefined;
+  return {
+    env,
+    redactor,
+    config(required) {
+      if (loaded) return loaded;
+      const explicit = options.config ?? env.FAILOVER_CONFIG;
+      const file = resolve(explicit ?? DEFAULT_CONFIG_FILE);
+      if (!explicit && !required && !existsSync(file)) {
+        loaded = { config: Config.parse({}), file: '', raw: {} };
+      } else {
+        loaded = loadConfig(file, env);
+      }
+      // Secrets the config points at are masked everywhere.
+      const { argocd, notifications } = loaded.config;
+      redactor.addFromEnv(
+        env,
+        [argocd?.tokenEnv, notifications.slack?.webhookUrlEnv, notifications.datadog?.apiKeyEnv].filter(
+          (n): n is string => Boolean(n),
+        ),
+      );
+      return loaded;
+    },
+    stateDir(config) {
+      return env.FAILOVER_STATE_DIR || config?.stateDir || defaultStateDir(env);
+    },
+  };
+}
+
+/** The operator's name: --operator, FAILOVER_OPERATOR, git user.name, or the login name. */
+export function operatorName(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (explicit) return explicit;
+  if (env.FAILOVER_OPERATOR) return env.FAILOVER_OPERATOR;
+  try {
+    const name = execFileSync('git', ['config', 'user.name'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim();
+    if (name) return name;
+  } catch {
+    // no git or no user.name: fall through
+  }
+  return userInfo().username;
+}

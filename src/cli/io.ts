@@ -1,0 +1,86 @@
+/**
+ * The terminal: where results (stdout) and progress (stderr) go, colours, TTY detection and the
+ * confirmation prompt. The only place that knows about process streams besides main.ts.
+ */
+import { createInterface } from 'node:readline/promises';
+import pc from 'picocolors';
+import type { Redactor } from '../engine/redact.js';
+import type { ConfirmRequest } from '../steps/types.js';
+
+export type OutputFormat = 'text' | 'json';
+
+export interface GlobalOptions {
+  config?: string;
+  output: OutputFormat;
+  verbose?: boolean;
+  color: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+export class Io {
+  readonly colors: Colors;
+  readonly interactive: boolean;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly redactor: Redactor,
+    readonly stdout: NodeJS.WriteStream = process.stdout,
+    readonly stderr: NodeJS.WriteStream = process.stderr,
+    readonly stdin: NodeJS.ReadStream = process.stdin,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const colorWanted =
+      options.color && !('NO_COLOR' in env && env.NO_COLOR !== '') && options.output === 'text';
+    this.colors = pc.createColors(colorWanted && Boolean(stderr.isTTY) && env.TERM !== 'dumb');
+    this.interactive = Boolean(stdin.isTTY && stderr.isTTY) && !env.CI;
+  }
+
+  /** True when a live, redrawn display is wanted (TTY, text output, not CI). */
+  get live(): boolean {
+    return this.options.output === 'text' && Boolean(this.stderr.isTTY) && !process.env.CI;
+  }
+
+  /** A result line on stdout. */
+  out(text: string): void {
+    this.stdout.write(`${this.redactor.text(text)}\n`);
+  }
+
+  /** A JSON result on stdout. */
+  json(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(this.redactor.value(value), null, 2)}\n`);
+  }
+
+  /** Progress and logs on stderr. */
+  err(text: string): void {
+    this.stderr.write(`${this.redactor.text(text)}\n`);
+  }
+
+  verbose(text: string): void {
+    if (this.options.verbose) this.err(this.colors.dim(text));
+  }
+
+  get canConfirm(): boolean {
+    return Boolean(this.options.yes) || this.interactive;
+  }
+
+  async confirm(request: ConfirmRequest): Promise<boolean> {
+    if (this.options.yes) {
+      this.err(this.colors.dim(`${request.message} — confirmed by --yes`));
+      return true;
+    }
+    if (!this.interactive) return false;
+    const expect = request.expect ?? 'yes';
+    const rl = createInterface({ input: this.stdin, output: this.stderr });
+    try {
+      const answer = await rl.question(
+        `${this.colors.bold(request.message)}\nType ${this.colors.cyan(expect)} to continue: `,
+      );
+      return answer.trim() === expect;
+    } finally {
+      rl.close();
+    }
+  }
+}

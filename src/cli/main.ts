@@ -1,0 +1,127 @@
+/**
+ * The command-line program. Every command is declared here (so `--help` lists them all) and
+ * implemented in its own module under ./commands, imported only when the command runs: `--help`
+ * and `--version` load no cloud SDK.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import type { GlobalOptions } from './io.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (a dry-run or rehearsal that found no problem)
+  1  a step or check failed; the run failed or was rolled back
+  2  bad usage or invalid input (flags, runbook, config, parameters); nothing ran
+  3  aborted by the operator (declined confirmation, Ctrl-C); \`failover resume\` continues
+  4  another run holds the lock
+  5  internal error (a bug in failover)
+
+Environment: FAILOVER_CONFIG, FAILOVER_STATE_DIR, NO_COLOR, and the variables in .env.example.`;
+
+function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0)
+    throw new CommanderError(EXIT.usage, 'failover.param', `--param expects key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+// Commander passes positional arguments and options by position; each command module types its own.
+// biome-ignore lint/suspicious/noExplicitAny: the argument list differs per command.
+type Action = (globals: GlobalOptions, ...args: any[]) => Promise<ExitCode>;
+
+export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
+  const program = new Command('failover')
+    .description(
+      'Move production traffic between GKE and the standby cluster on AWS, safely, through runbooks.',
+    )
+    .version(pkg.version, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: failover.config.yaml, or FAILOVER_CONFIG)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-v, --verbose', 'more detail on stderr')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('-y, --yes', 'answer confirmations with yes (automation)')
+    .option('--dry-run', 'plan only: show every change, send no mutating request')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  /** Declares the action; the implementation module is imported when the command runs. */
+  const lazy =
+    (load: () => Promise<{ default: Action }>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const { default: action } = await load();
+      setExitCode(await action(globals, ...args.slice(0, -1)));
+    };
+
+  program
+    .command('validate')
+    .description('check runbooks (schema, step kinds, expressions) without running them')
+    .argument('<runbook...>', 'runbook files')
+    .action(lazy(() => import('./commands/validate.js')));
+
+  program
+    .command('plan')
+    .description('show what a runbook would do; changes nothing')
+    .argument('<runbook>', 'runbook file')
+    .option('-p, --param <key=value>', 'runbook parameter (repeatable)', collectParam, {})
+    .action(lazy(() => import('./commands/plan.js')));
+
+  program
+    .command('run')
+    .description('run a runbook (plan, confirm, apply)')
+    .argument('<runbook>', 'runbook file')
+    .option('-p, --param <key=value>', 'runbook parameter (repeatable)', collectParam, {})
+    .option('--operator <name>', 'who runs it (default: git user.name)')
+    .option('--incident <id>', 'incident id, recorded in commits, journal and notifications')
+    .option('--reason <text>', 'why, recorded in commits, journal and notifications')
+    .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('runs')
+    .description('list runs from the journal, newest last')
+    .option('-n, --limit <n>', 'show the last n runs', '20')
+    .action(lazy(() => import('./commands/runs.js')));
+
+  program
+    .command('resume')
+    .description('continue an interrupted or failed run; completed work is detected, not repeated')
+    .argument('<run-id>', 'run id from `failover runs`')
+    .action(lazy(() => import('./commands/resume.js')));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: ExitCode = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.ok;
+      if (error.code === 'failover.param') process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const { reportError } = await import('./errors.js');
+    const { Io } = await import('./io.js');
+    const { Redactor } = await import('../engine/redact.js');
+    const globals = program.opts() as GlobalOptions;
+    return reportError(new Io({ ...globals, output: globals.output ?? 'text' }, new Redactor()), error);
+  }
+}

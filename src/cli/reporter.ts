@@ -1,0 +1,75 @@
+/**
+ * Routes engine events to the journal and to the terminal: a live tree on a TTY, plain lines
+ * otherwise, NDJSON on stderr with --output json.
+ */
+import { type EngineEvent, EVENT_CODES } from '../engine/events.js';
+import type { Journal } from '../engine/journal.js';
+import type { Io } from './io.js';
+import { PLAIN_FORMATTERS } from './render/events.js';
+import { renderPlan } from './render/plan.js';
+import { LiveTree } from './render/tree.js';
+
+export interface Reporter {
+  emit(event: EngineEvent): void;
+  /** Stops live rendering (before prompts and at the end). */
+  pause(): void;
+  close(): void;
+}
+
+export function createReporter(
+  io: Io,
+  journal: Journal | undefined,
+  options: { showPlan: boolean },
+): Reporter {
+  let tree: LiveTree | undefined;
+  let planned: EngineEvent | undefined;
+  const startTree = () => {
+    if (!tree && io.live && planned?.type === 'run.planned') {
+      tree = new LiveTree(io.stderr, io.colors);
+      tree.start(planned.plan);
+    }
+  };
+  return {
+    emit(event) {
+      journal?.append(event);
+      if (io.options.output === 'json') {
+        io.stderr.write(`${JSON.stringify(io.redactor.value({ code: codeOf(event), ...event }))}\n`);
+        return;
+      }
+      if (event.type === 'run.planned') {
+        planned = event;
+        if (options.showPlan) io.err(renderPlan(event.plan, io.colors));
+        return;
+      }
+      if (event.type === 'step.planned' || (event.type === 'step.skipped' && !planned)) return;
+      if (io.live && event.type === 'step.started') startTree();
+      if (tree) {
+        tree.on(event);
+        if (event.type === 'run.finished') {
+          tree.stop();
+          tree = undefined;
+        }
+        return;
+      }
+      const line = (
+        PLAIN_FORMATTERS[event.type] as (e: EngineEvent, c: typeof io.colors) => string | undefined
+      )(event, io.colors);
+      if (
+        line !== undefined &&
+        (event.type !== 'step.message' || event.level !== 'debug' || io.options.verbose)
+      )
+        io.err(line);
+    },
+    pause() {
+      tree?.suspend();
+    },
+    close() {
+      tree?.stop();
+      tree = undefined;
+    },
+  };
+}
+
+function codeOf(event: EngineEvent): string {
+  return EVENT_CODES[event.type];
+}

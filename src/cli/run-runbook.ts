@@ -1,0 +1,170 @@
+/**
+ * Runs a runbook for `run`, `plan`, `resume`, `to-aws`, `to-gcp` and the drills: load, plan,
+ * confirm, apply, report. Owns signal handling and turns the result into an exit code.
+ */
+import { hostname } from 'node:os';
+import { executeRun, type RunResult } from '../engine/engine.js';
+import type { Json } from '../engine/events.js';
+import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
+import { createPorts } from '../providers/index.js';
+import type { Ports } from '../providers/ports.js';
+import { type LoadedRunbook, loadRunbook, resolveParams } from '../runbook/load.js';
+import { createRegistry } from '../steps/registry.js';
+import type { StepRegistry } from '../steps/types.js';
+import { formatMs } from '../util/duration.js';
+import { type CommandContext, operatorName } from './context.js';
+import { EXIT, type ExitCode, exitCodeForOutcome } from './exit-codes.js';
+import type { Io } from './io.js';
+import { renderPlan } from './render/plan.js';
+import { createReporter } from './reporter.js';
+
+export interface RunRequest {
+  runbookFile: string;
+  params: Record<string, unknown>;
+  operator?: string;
+  incident?: string;
+  reason?: string;
+  /** Print the plan on stdout and stop (also set by --dry-run). */
+  planOnly: boolean;
+  runId?: string;
+  resume?: ResumeState;
+  /** For tests and the sandbox: ports to use instead of the real ones. */
+  ports?: Ports;
+  registry?: StepRegistry;
+}
+
+export async function runRunbook(
+  io: Io,
+  ctx: CommandContext,
+  request: RunRequest,
+): Promise<{ exitCode: ExitCode; result: RunResult }> {
+  const registry = request.registry ?? createRegistry();
+  const loaded: LoadedRunbook = loadRunbook(request.runbookFile, registry);
+  const params = resolveParams(loaded, request.params);
+  const { config, file: configFile } = ctx.config(usesExternalSystems(loaded));
+  const runId = request.runId ?? newRunId();
+  const stateDir = ctx.stateDir(config);
+  const journal = new Journal(stateDir, runId, ctx.redactor);
+  const dryRun = request.planOnly || Boolean(io.options.dryRun);
+  const reporter = createReporter(io, journal, { showPlan: !dryRun && io.options.output === 'text' });
+  const ports = request.ports ?? createPorts({ config, env: ctx.env, redactor: ctx.redactor, runId });
+
+  const interrupt = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      reporter.close();
+      io.err(io.colors.red(`second ${signal}: exiting now; the journal has the state: ${journal.file}`));
+      process.exit(EXIT.aborted);
+    }
+    reporter.pause();
+    io.err(
+      io.colors.yellow(
+        `${signal}: stopping after the current call (up to 10s); press Ctrl-C again to exit at once`,
+      ),
+    );
+    interrupt.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const resumeCommand = `failover resume ${runId}${io.options.config ? ` --config ${io.options.config}` : ''}`;
+
+  let result: RunResult;
+  try {
+    result = await executeRun({
+      loaded,
+      params: params as Record<string, Json>,
+      config,
+      configFile: configFile || undefined,
+      registry,
+      ports,
+      run: {
+        id: runId,
+        operator: operatorName(request.operator, ctx.env),
+        incident: request.incident,
+        reason: request.reason,
+        dryRun,
+        runbook: loaded.runbook.name,
+        host: hostname(),
+      },
+      emit: (event) => reporter.emit(event),
+      confirm: async (req) => {
+        reporter.pause();
+        return io.confirm(req);
+      },
+      canConfirm: io.canConfirm,
+      interrupt: interrupt.signal,
+      resume: request.resume,
+      resumeCommand,
+    });
+  } finally {
+    reporter.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const exitCode = exitCodeForOutcome(result.outcome, result.error?.category);
+  if (io.options.output === 'json') {
+    io.json({
+      runId,
+      runbook: loaded.runbook.name,
+      outcome: result.outcome,
+      exitCode,
+      durationMs: result.durationMs,
+      failedSteps: result.failedSteps,
+      rolledBack: result.rolledBack,
+      outputs: result.outputs,
+      ...(dryRun ? { plan: result.plan } : {}),
+      ...(result.error
+        ? {
+            error: {
+              code: result.error.code,
+              message: result.error.message,
+              hint: result.error.hint,
+              problems: result.error.problems,
+            },
+          }
+        : {}),
+      journal: journal.file,
+    });
+    return { exitCode, result };
+  }
+  const c = io.colors;
+  if (dryRun) {
+    io.out(renderPlan(result.plan, c));
+    io.out(
+      result.error
+        ? c.red(`\n✗ ${result.error.message}`)
+        : c.green(
+            `\n✓ dry-run: nothing was changed; ${result.plan.steps.filter((s) => s.mutating && !s.plan?.converged && !s.skipped).length} step(s) would change something`,
+          ),
+    );
+    return { exitCode, result };
+  }
+  const color =
+    result.outcome === 'succeeded' ? c.green : result.outcome === 'rolled-back' ? c.yellow : c.red;
+  io.out(
+    `${color(`${result.outcome === 'succeeded' ? '✓' : '✗'} ${loaded.runbook.name}: ${result.outcome}`)} in ${formatMs(result.durationMs)} ${c.dim(`(run ${runId})`)}`,
+  );
+  if (result.rolledBack.length) io.out(c.yellow(`  rolled back: ${result.rolledBack.join(', ')}`));
+  if (result.error) {
+    io.out(c.red(`  ${result.error.message}`));
+    for (const problem of result.error.problems)
+      io.out(c.red(`    ${problem.path ?? ''} ${problem.message}`));
+    if (result.error.hint) io.out(c.dim(`  hint: ${result.error.hint}`));
+  }
+  if (result.outcome === 'failed' || result.outcome === 'interrupted')
+    io.out(c.dim(`  resume: ${resumeCommand}`));
+  io.out(c.dim(`  journal: ${journal.file}`));
+  return { exitCode, result };
+}
+
+/** Runbooks with only built-in steps (wait, approve, echo) run without a config file. */
+function usesExternalSystems(loaded: LoadedRunbook): boolean {
+  const builtin = new Set(['wait', 'approve', 'echo', 'note']);
+  const all = loaded.runbook.steps
+    .flatMap((s) => ('parallel' in s ? s.parallel : [s]))
+    .concat(loaded.runbook.finally);
+  return all.some((s) => !builtin.has(s.uses));
+}

@@ -1,0 +1,626 @@
+/**
+ * The engine: plan (read-only) → [dry-run stops] → apply step by step → finally steps.
+ *
+ * - Plan is data: every step's plan() is called with read ports only.
+ * - Writes are reachable only through the ApplyContext, created after the plan, never in a dry-run.
+ * - Each apply re-plans the step first; a step whose goal already holds is not applied again,
+ *   which makes resume (and re-running) safe.
+ * - On failure, `onFailure` decides: abort (stop, keep state for resume), rollback (undo completed
+ *   steps in reverse order), continue.
+ * - An interrupt lets the in-flight step finish within a grace period, then abandons it; `finally`
+ *   steps (lock release, report) still run; the journal says how to resume.
+ */
+import type { Config } from '../config/schema.js';
+import type { Ports, WritePorts } from '../providers/ports.js';
+import { resolveValue, type Scope, Unknown, unknownPaths, withPlaceholders } from '../runbook/expressions.js';
+import { flattenSteps, type LoadedRunbook } from '../runbook/load.js';
+import { isGroup, type OnFailure, type ParallelGroup, type Step } from '../runbook/schema.js';
+import type {
+  ApplyContext,
+  ConfirmRequest,
+  PlanContext,
+  RunInfo,
+  StepKind,
+  StepRegistry,
+} from '../steps/types.js';
+import { toMs } from '../util/duration.js';
+import { formatPath } from '../util/yaml-source.js';
+import { flattenIssues } from '../util/zod-issues.js';
+import { FailoverError, invalidInput, toFailoverError } from './errors.js';
+import type { EngineEvent, ErrorInfo, EventPayload, Json, RunOutcome } from './events.js';
+import type { ResumeState } from './journal.js';
+import type { PlannedStep, RunPlan, StepPlan } from './plan.js';
+import { planProblems } from './plan.js';
+import { backoffDelay, StepTimeoutError, sleep, withTimeout } from './retry.js';
+
+const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
+
+export interface EngineOptions {
+  loaded: LoadedRunbook;
+  params: Record<string, Json>;
+  config: Config;
+  configFile?: string;
+  registry: StepRegistry;
+  ports: Ports;
+  run: RunInfo;
+  emit(event: EngineEvent): void;
+  confirm(request: ConfirmRequest): Promise<boolean>;
+  /** False without a TTY and without --yes: runbooks that ask stop before changing anything. */
+  canConfirm: boolean;
+  /** Aborts when the operator interrupts (SIGINT/SIGTERM). */
+  interrupt: AbortSignal;
+  /** How long an in-flight step may take to finish after an interrupt before it is abandoned. */
+  interruptGraceMs?: number;
+  resume?: ResumeState;
+  /** The command that resumes this run, printed after an interrupt or an abort. */
+  resumeCommand?: string;
+}
+
+export interface RunResult {
+  runId: string;
+  outcome: RunOutcome;
+  plan: RunPlan;
+  outputs: Record<string, Record<string, Json>>;
+  /** The failure that decided the outcome (first failed step, or the plan problem). */
+  error?: FailoverError;
+  failedSteps: string[];
+  rolledBack: string[];
+  durationMs: number;
+}
+
+interface Completed {
+  step: Step;
+  kind: StepKind<unknown>;
+  input: unknown;
+  converged: boolean;
+  undo?: Json;
+}
+
+export function errorInfo(error: FailoverError): ErrorInfo {
+  return {
+    code: error.code,
+    category: error.category,
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.problems.length ? { problems: error.problems } : {}),
+  };
+}
+
+export async function executeRun(options: EngineOptions): Promise<RunResult> {
+  return new Engine(options).execute();
+}
+
+class Engine {
+  private readonly started = Date.now();
+  private readonly outputs: Record<string, Record<string, Json>> = {};
+  private readonly completed: Completed[] = [];
+  private readonly failedSteps: string[] = [];
+  private readonly rolledBack: string[] = [];
+  private write: WritePorts | undefined;
+  private interrupted = false;
+
+  constructor(private readonly o: EngineOptions) {
+    o.interrupt.addEventListener('abort', () => {
+      this.interrupted = true;
+    });
+  }
+
+  private emit(payload: EventPayload): void {
+    this.o.emit({ runId: this.o.run.id, at: new Date().toISOString(), ...payload } as EngineEvent);
+  }
+
+  async execute(): Promise<RunResult> {
+    const { loaded, run } = this.o;
+    this.emit({
+      type: 'run.started',
+      runbook: { name: loaded.runbook.name, file: loaded.file },
+      ...(this.o.configFile ? { configFile: this.o.configFile } : {}),
+      params: this.o.params,
+      dryRun: run.dryRun,
+      operator: run.operator,
+      ...(this.o.resume ? { resumedFrom: this.o.resume.from } : {}),
+    });
+    for (const [id, done] of this.o.resume?.completed ?? []) this.outputs[id] = done.outputs;
+
+    const plan = await this.planAll();
+    this.emit({ type: 'run.planned', plan });
+
+    const problems = planProblems(plan);
+    if (run.dryRun) {
+      const error = problems.length
+        ? new FailoverError(
+            'FO_ENGINE_E1030',
+            'step-failed',
+            `the plan found ${problems.length} problem(s): ${problems.join('; ')}`,
+            {
+              hint: 'a real run would fail at these steps; fix them before the failover is needed',
+            },
+          )
+        : undefined;
+      return this.finish(plan, 'planned', error);
+    }
+    const blocking = plan.steps.filter((s) => s.error && this.stepOf(s.id)?.onFailure !== 'continue');
+    if (blocking.length > 0) {
+      const first = blocking[0]!;
+      const error = new FailoverError(
+        first.error!.code,
+        first.error!.category,
+        `cannot plan step "${first.id}": ${first.error!.message}`,
+        {
+          hint: first.error!.hint ?? 'nothing was changed; fix the problem and run again',
+          problems: first.error!.problems,
+        },
+      );
+      return this.runFinally(plan, 'failed', error);
+    }
+    if (!this.o.canConfirm) {
+      const asking = plan.steps.find((s) => !s.skipped && this.o.registry.get(s.kind)?.kind === 'approve');
+      if (asking) {
+        const error = invalidInput(
+          'FO_ENGINE_E1031',
+          `step "${asking.id}" asks for confirmation, but there is no terminal to ask on`,
+          {
+            hint: 'pass --yes to confirm in automation, or run from an interactive terminal; nothing was changed',
+          },
+        );
+        return this.finish(plan, 'aborted', error);
+      }
+    }
+    return this.applyAll(plan);
+  }
+
+  private stepOf(id: string): Step | undefined {
+    return flattenSteps(this.o.loaded.runbook).find((f) => f.step.id === id)?.step;
+  }
+
+  // ── plan ────────────────────────────────────────────────────────────────────────────────────
+
+  private scope(planning: boolean): Scope {
+    const steps: Scope['steps'] = {};
+    for (const flat of flattenSteps(this.o.loaded.runbook)) {
+      const known = this.outputs[flat.step.id] ?? {};
+      const id = flat.step.id;
+      steps[id] = {
+        outputs: planning
+          ? new Proxy(known, {
+              get: (t, key: string) => (key in t ? t[key] : new Unknown(`steps.${id}.outputs.${key}`)),
+              has: () => true,
+            })
+          : known,
+      };
+    }
+    return {
+      params: this.o.params,
+      config: this.o.config as unknown as Record<string, unknown>,
+      steps,
+      run: { ...this.o.run } as unknown as Record<string, unknown>,
+    };
+  }
+
+  private async planAll(): Promise<RunPlan> {
+    const { runbook } = this.o.loaded;
+    const steps: PlannedStep[] = [];
+    let afterChanges = false;
+    for (const entry of runbook.steps) {
+      const members = isGroup(entry) ? entry.parallel : [entry];
+      const groupSkip = isGroup(entry) ? this.whenSkip(entry.when, true) : undefined;
+      const planned = await Promise.all(
+        members.map((step) =>
+          this.planStep(step, afterChanges, groupSkip, isGroup(entry) ? entry.id : undefined),
+        ),
+      );
+      steps.push(...planned);
+      if (planned.some((p) => p.mutating && !p.skipped && !p.plan?.converged)) afterChanges = true;
+    }
+    const finallySteps: PlannedStep[] = [];
+    for (const step of runbook.finally)
+      finallySteps.push(await this.planStep(step, afterChanges, undefined, undefined));
+    return {
+      runId: this.o.run.id,
+      runbook: { name: runbook.name, file: this.o.loaded.file },
+      params: this.o.params,
+      steps,
+      finally: finallySteps,
+    };
+  }
+
+  private whenSkip(when: boolean | string | undefined, planning: boolean): string | undefined {
+    if (when === undefined) return undefined;
+    const value = resolveValue(when, this.scope(planning));
+    if (value instanceof Unknown) return undefined; // decided at apply time
+    return value ? undefined : `condition is false: ${String(when)}`;
+  }
+
+  private async planStep(
+    step: Step,
+    afterChanges: boolean,
+    groupSkip: string | undefined,
+    group: string | undefined,
+  ): Promise<PlannedStep> {
+    const kind = this.o.registry.get(step.uses)!;
+    const base: PlannedStep = {
+      id: step.id,
+      kind: step.uses,
+      mutating: kind.mutating,
+      ...(group ? { group } : {}),
+    };
+    try {
+      const skipped = groupSkip ?? this.whenSkip(step.when, true);
+      if (skipped) {
+        this.emit({ type: 'step.skipped', stepId: step.id, reason: skipped });
+        return { ...base, skipped };
+      }
+      const resolved = resolveValue(step.with, this.scope(true));
+      const unknowns = unknownPaths(resolved);
+      let plan: StepPlan;
+      const parsed = kind.input.safeParse(unknowns.length ? withPlaceholders(resolved) : resolved);
+      if (!parsed.success) {
+        if (unknowns.length) {
+          plan = {
+            summary: `${step.uses}: planned when its inputs are known`,
+            changes: [],
+            converged: false,
+            deferred: unknowns.map((u) => u.ref),
+          };
+        } else {
+          throw this.inputError(step, parsed.error.issues);
+        }
+      } else {
+        plan = await withTimeout(
+          (signal) => kind.plan(this.planContext(signal, afterChanges || unknowns.length > 0), parsed.data),
+          this.timeoutOf(step, kind),
+          () => new StepTimeoutError(step.id, this.timeoutOf(step, kind)),
+        );
+        if (unknowns.length) plan = { ...plan, deferred: unknowns.map((u) => u.ref) };
+      }
+      if (plan.outputs) this.outputs[step.id] = { ...this.outputs[step.id], ...plan.outputs };
+      this.emit({ type: 'step.planned', stepId: step.id, kind: step.uses, plan });
+      return { ...base, plan };
+    } catch (thrown) {
+      const error = toFailoverError(thrown);
+      return { ...base, error: errorInfo(error) };
+    }
+  }
+
+  private inputError(step: Step, issues: Parameters<typeof flattenIssues>[0]): FailoverError {
+    const flat = flattenSteps(this.o.loaded.runbook).find((f) => f.step.id === step.id)!;
+    return invalidInput('FO_ENGINE_E1032', `invalid input for step "${step.id}" (${step.uses})`, {
+      problems: flattenIssues(issues).map((issue) => {
+        const path = [
+          ...flat.path,
+          'with',
+          ...issue.path.filter((s): s is string | number => typeof s !== 'symbol'),
+        ];
+        const pos = this.o.loaded.source.positionOf(path);
+        return {
+          file: this.o.loaded.file,
+          line: pos?.line,
+          column: pos?.column,
+          path: formatPath(path),
+          message: issue.message,
+        };
+      }),
+      hint: 'check the values the expressions resolve to (params, config, earlier outputs)',
+    });
+  }
+
+  private timeoutOf(step: Step, kind: StepKind<unknown>): number {
+    return step.timeout !== undefined
+      ? toMs(step.timeout)
+      : (kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+  }
+
+  private planContext(signal: AbortSignal, afterChanges: boolean, stepId = ''): PlanContext {
+    return {
+      run: this.o.run,
+      config: this.o.config,
+      read: this.o.ports.read,
+      signal,
+      afterChanges,
+      emit: (message) => this.emit({ type: 'step.message', stepId, ...message }),
+      sleep: (ms) => sleep(ms, signal),
+    };
+  }
+
+  private applyContext(signal: AbortSignal, stepId: string): ApplyContext {
+    this.write ??= this.o.ports.openWrite();
+    return {
+      ...this.planContext(signal, false, stepId),
+      write: this.write,
+      confirm: (request) => this.o.confirm(request),
+    };
+  }
+
+  // ── apply ───────────────────────────────────────────────────────────────────────────────────
+
+  private async applyAll(plan: RunPlan): Promise<RunResult> {
+    const { runbook } = this.o.loaded;
+    for (const entry of runbook.steps) {
+      if (this.interrupted) return this.onInterrupt(plan, []);
+      const members = isGroup(entry) ? entry.parallel : [entry];
+      const groupSkip = isGroup(entry) ? this.whenSkip(entry.when, false) : undefined;
+      const results = await Promise.all(members.map((step) => this.runStep(step, groupSkip)));
+      if (this.interrupted && results.some((r) => r.kind === 'interrupted')) {
+        return this.onInterrupt(
+          plan,
+          results.filter((r) => r.kind === 'interrupted').map((r) => r.stepId),
+        );
+      }
+      const failures = results.filter(
+        (r): r is Extract<StepOutcome, { kind: 'failed' }> => r.kind === 'failed',
+      );
+      if (failures.length === 0) continue;
+      const decisive = failures.find((f) => this.onFailureOf(f.step, entry) !== 'continue');
+      if (!decisive) continue;
+      const mode = this.onFailureOf(decisive.step, entry);
+      if (mode === 'rollback' && !this.interrupted) {
+        const ok = await this.rollbackCompleted();
+        return this.runFinally(plan, ok ? 'rolled-back' : 'failed', decisive.error);
+      }
+      return this.runFinally(
+        plan,
+        decisive.error.category === 'aborted' ? 'aborted' : 'failed',
+        decisive.error,
+      );
+    }
+    if (this.interrupted) return this.onInterrupt(plan, []);
+    return this.runFinally(plan, 'succeeded', undefined);
+  }
+
+  private onFailureOf(step: Step, entry: Step | ParallelGroup): OnFailure {
+    return step.onFailure !== 'abort' ? step.onFailure : isGroup(entry) ? entry.onFailure : step.onFailure;
+  }
+
+  private async onInterrupt(plan: RunPlan, inFlight: string[]): Promise<RunResult> {
+    this.emit({
+      type: 'run.interrupted',
+      signal: String(this.o.interrupt.reason ?? 'SIGINT'),
+      inFlight,
+      resumeCommand: this.o.resumeCommand ?? `failover resume ${this.o.run.id}`,
+    });
+    const error = new FailoverError('FO_ENGINE_E1033', 'aborted', 'the run was interrupted by the operator', {
+      hint: `run \`${this.o.resumeCommand ?? `failover resume ${this.o.run.id}`}\` to continue where it stopped`,
+    });
+    return this.runFinally(plan, 'interrupted', error);
+  }
+
+  private async runStep(step: Step, groupSkip: string | undefined): Promise<StepOutcome> {
+    const kind = this.o.registry.get(step.uses)!;
+    const skipped = groupSkip ?? this.whenSkip(step.when, false);
+    if (skipped) {
+      this.emit({ type: 'step.skipped', stepId: step.id, reason: skipped });
+      return { kind: 'skipped', stepId: step.id };
+    }
+    const previous = this.o.resume?.completed.get(step.id);
+    if (previous && kind.resume === 'once') {
+      this.emit({
+        type: 'step.skipped',
+        stepId: step.id,
+        reason: `already done in run ${this.o.resume!.from}`,
+      });
+      this.outputs[step.id] = previous.outputs;
+      return { kind: 'ok', stepId: step.id };
+    }
+    const started = Date.now();
+    let input: unknown;
+    try {
+      const resolved = resolveValue(step.with, this.scope(false));
+      const parsed = kind.input.safeParse(resolved);
+      if (!parsed.success) throw this.inputError(step, parsed.error.issues);
+      input = parsed.data;
+    } catch (thrown) {
+      return this.failed(step, kind, toFailoverError(thrown), started);
+    }
+
+    const retry = step.retry;
+    const attempts = retry?.attempts ?? 1;
+    for (let attempt = 1; ; attempt++) {
+      this.emit({ type: 'step.started', stepId: step.id, kind: step.uses, attempt });
+      try {
+        const { plan, result } = await this.attempt(step, kind, input);
+        const outputs = { ...(previous?.outputs ?? {}), ...(plan.outputs ?? {}), ...(result?.outputs ?? {}) };
+        this.outputs[step.id] = outputs;
+        const undo = result?.undo ?? (plan.converged ? previous?.undo : undefined);
+        this.completed.push({ step, kind, input, converged: plan.converged && !previous?.undo, undo });
+        this.emit({
+          type: 'step.succeeded',
+          stepId: step.id,
+          kind: step.uses,
+          converged: plan.converged,
+          outputs,
+          ...(undo !== undefined ? { undo } : {}),
+          durationMs: Date.now() - started,
+        });
+        return { kind: 'ok', stepId: step.id };
+      } catch (thrown) {
+        const error = toFailoverError(thrown);
+        if (this.interrupted && error.category === 'aborted') {
+          this.emit({
+            type: 'step.failed',
+            stepId: step.id,
+            kind: step.uses,
+            error: errorInfo(error),
+            durationMs: Date.now() - started,
+          });
+          return { kind: 'interrupted', stepId: step.id };
+        }
+        const retryable =
+          error.category !== 'invalid-input' && error.category !== 'aborted' && error.category !== 'locked';
+        if (attempt < attempts && retryable && !this.interrupted) {
+          const delayMs = backoffDelay(attempt, toMs(retry!.backoff), retry!.factor, toMs(retry!.maxBackoff));
+          this.emit({ type: 'step.retrying', stepId: step.id, attempt, delayMs, error: errorInfo(error) });
+          try {
+            await sleep(delayMs, this.o.interrupt);
+          } catch {
+            return { kind: 'interrupted', stepId: step.id };
+          }
+          continue;
+        }
+        return this.failed(step, kind, error, started);
+      }
+    }
+  }
+
+  private failed(step: Step, kind: StepKind<unknown>, error: FailoverError, started: number): StepOutcome {
+    this.failedSteps.push(step.id);
+    this.emit({
+      type: 'step.failed',
+      stepId: step.id,
+      kind: kind.kind,
+      error: errorInfo(error),
+      durationMs: Date.now() - started,
+    });
+    return { kind: 'failed', stepId: step.id, step, error };
+  }
+
+  /** One try: fresh plan, checks, apply when not converged. Interrupts get a grace period. */
+  private async attempt(step: Step, kind: StepKind<unknown>, input: unknown) {
+    const timeoutMs = this.timeoutOf(step, kind);
+    const abandon = new AbortController();
+    const onInterrupt = () => {
+      const grace = setTimeout(
+        () =>
+          abandon.abort(
+            new FailoverError(
+              'FO_ENGINE_E1034',
+              'aborted',
+              `step "${step.id}" abandoned after the interrupt grace period`,
+            ),
+          ),
+        this.o.interruptGraceMs ?? 10_000,
+      );
+      grace.unref();
+    };
+    if (this.o.interrupt.aborted) onInterrupt();
+    else this.o.interrupt.addEventListener('abort', onInterrupt, { once: true });
+    try {
+      return await withTimeout(
+        async (signal) => {
+          const plan = await kind.plan(this.planContext(signal, false, step.id), input);
+          const failedChecks = (plan.checks ?? []).filter((c) => !c.ok && c.severity !== 'warning');
+          if (failedChecks.length > 0) {
+            throw new FailoverError(
+              'FO_ENGINE_E1035',
+              'step-failed',
+              `check failed: ${failedChecks.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ''}`).join('; ')}`,
+              {
+                retryable: true,
+              },
+            );
+          }
+          if (plan.converged || !kind.apply) return { plan, result: undefined };
+          const result = await kind.apply(this.applyContext(signal, step.id), input, plan);
+          return { plan, result };
+        },
+        timeoutMs,
+        () => new StepTimeoutError(step.id, timeoutMs),
+        abandon.signal,
+      );
+    } finally {
+      this.o.interrupt.removeEventListener('abort', onInterrupt);
+    }
+  }
+
+  /** Undo completed steps in reverse order. Returns false when any undo failed. */
+  private async rollbackCompleted(): Promise<boolean> {
+    let ok = true;
+    for (const done of [...this.completed].reverse()) {
+      if (done.converged || !done.kind.rollback || done.undo === undefined) continue;
+      const started = Date.now();
+      this.emit({ type: 'step.rollback.started', stepId: done.step.id });
+      try {
+        const timeoutMs = this.timeoutOf(done.step, done.kind);
+        await withTimeout(
+          (signal) => done.kind.rollback!(this.applyContext(signal, done.step.id), done.input, done.undo),
+          timeoutMs,
+          () => new StepTimeoutError(done.step.id, timeoutMs),
+        );
+        this.rolledBack.push(done.step.id);
+        this.emit({ type: 'step.rolled-back', stepId: done.step.id, durationMs: Date.now() - started });
+      } catch (thrown) {
+        ok = false;
+        this.emit({
+          type: 'step.rollback.failed',
+          stepId: done.step.id,
+          error: errorInfo(toFailoverError(thrown)),
+        });
+      }
+    }
+    return ok;
+  }
+
+  private async runFinally(
+    plan: RunPlan,
+    outcome: RunOutcome,
+    error: FailoverError | undefined,
+  ): Promise<RunResult> {
+    for (const step of this.o.loaded.runbook.finally) {
+      const kind = this.o.registry.get(step.uses)!;
+      const skipped = this.whenSkip(step.when, false);
+      if (skipped) {
+        this.emit({ type: 'step.skipped', stepId: step.id, reason: skipped });
+        continue;
+      }
+      const started = Date.now();
+      this.emit({ type: 'step.started', stepId: step.id, kind: step.uses, attempt: 1 });
+      try {
+        const input = kind.input.parse(resolveValue(step.with, this.scope(false)));
+        const timeoutMs = this.timeoutOf(step, kind);
+        const { plan: stepPlan, result } = await withTimeout(
+          async (signal) => {
+            const p = await kind.plan(this.planContext(signal, false, step.id), input);
+            if (p.converged || !kind.apply) return { plan: p, result: undefined };
+            return { plan: p, result: await kind.apply(this.applyContext(signal, step.id), input, p) };
+          },
+          timeoutMs,
+          () => new StepTimeoutError(step.id, timeoutMs),
+        );
+        this.outputs[step.id] = { ...(stepPlan.outputs ?? {}), ...(result?.outputs ?? {}) };
+        this.emit({
+          type: 'step.succeeded',
+          stepId: step.id,
+          kind: step.uses,
+          converged: stepPlan.converged,
+          outputs: this.outputs[step.id]!,
+          durationMs: Date.now() - started,
+        });
+      } catch (thrown) {
+        const failure = toFailoverError(thrown);
+        this.failedSteps.push(step.id);
+        this.emit({
+          type: 'step.failed',
+          stepId: step.id,
+          kind: step.uses,
+          error: errorInfo(failure),
+          durationMs: Date.now() - started,
+        });
+        if (outcome === 'succeeded') {
+          outcome = 'failed';
+          error = failure;
+        }
+      }
+    }
+    return this.finish(plan, outcome, error);
+  }
+
+  private finish(plan: RunPlan, outcome: RunOutcome, error: FailoverError | undefined): RunResult {
+    const durationMs = Date.now() - this.started;
+    this.emit({ type: 'run.finished', outcome, durationMs, ...(error ? { error: errorInfo(error) } : {}) });
+    return {
+      runId: this.o.run.id,
+      outcome,
+      plan,
+      outputs: this.outputs,
+      error,
+      failedSteps: this.failedSteps,
+      rolledBack: this.rolledBack,
+      durationMs,
+    };
+  }
+}
+
+type StepOutcome =
+  | { kind: 'ok'; stepId: string }
+  | { kind: 'skipped'; stepId: string }
+  | { kind: 'interrupted'; stepId: string }
+  | { kind: 'failed'; stepId: string; step: Step; error: FailoverError };

@@ -1,0 +1,76 @@
+/** Timeouts, interruptible sleeps and retry delays used by the engine and the adapters. */
+import { FailoverError } from './errors.js';
+
+export function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new FailoverError('FO_ENGINE_E1020', 'aborted', 'interrupted');
+}
+
+/** Sleeps `ms`, or rejects as soon as the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Exponential backoff with jitter: base·factor^(n−1), capped, scaled by a random 50–100 %. */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  factor: number,
+  maxMs: number,
+  random = Math.random,
+): number {
+  const raw = Math.min(maxMs, baseMs * factor ** Math.max(0, attempt - 1));
+  return Math.round(raw * (0.5 + random() * 0.5));
+}
+
+export class StepTimeoutError extends FailoverError {
+  constructor(stepId: string, ms: number) {
+    super('FO_ENGINE_E1021', 'step-failed', `step "${stepId}" timed out after ${Math.round(ms / 1000)}s`, {
+      hint: 'raise the step timeout in the runbook (timeout: 10m) or --timeout, or check why the system is slow',
+      retryable: true,
+    });
+  }
+}
+
+/**
+ * Runs `work` with a signal that aborts on timeout or when `outer` aborts. If `work` ignores the
+ * signal, the returned promise still settles at the deadline (the call is abandoned).
+ */
+export async function withTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  outer?: AbortSignal,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  if (outer?.aborted) controller.abort(outer.reason);
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = onTimeout();
+      controller.abort(error);
+      reject(error);
+    }, ms);
+    controller.signal.addEventListener('abort', () => reject(abortError(controller.signal)), { once: true });
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
