@@ -1,24 +1,65 @@
 /**
- * Builds the ports over the real clients from the config. Imported only by commands that talk to
- * the outside world, so `--help` never loads a cloud SDK.
+ * Builds the ports over the real clients from the config, each adapter on first use (a runbook
+ * that never touches Route 53 never builds its client). Imported only by commands that talk to the
+ * outside world, so `--help` never loads a cloud SDK.
  */
 import type { Config } from '../config/schema.js';
 import type { Redactor } from '../engine/redact.js';
 import type { Ports, ReadPorts, WritePorts } from './ports.js';
 
-export interface PortOptions {
+export interface AdapterOptions {
   config: Config;
   env: NodeJS.ProcessEnv;
   redactor: Redactor;
   runId: string;
 }
 
-export function createPorts(_options: PortOptions): Ports {
-  const read: ReadPorts = {};
+type Factories = { [K in keyof ReadPorts]: () => ReadPorts[K] };
+type WriteFactories = { [K in keyof WritePorts]: () => WritePorts[K] };
+
+/** Object whose properties are created on first access and then kept. */
+function lazyObject<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const cache = new Map<PropertyKey, unknown>();
+  const target = {} as T;
+  for (const key of Object.keys(factories) as (keyof T)[]) {
+    Object.defineProperty(target, key, {
+      enumerable: true,
+      get() {
+        if (!cache.has(key)) cache.set(key, factories[key]());
+        return cache.get(key);
+      },
+    });
+  }
+  return target;
+}
+
+// Each adapter plugs in here: one line in `read` and, if it writes, one in `write`.
+export function createPorts(
+  _options: AdapterOptions,
+  overrides: { read?: Partial<Factories>; write?: Partial<WriteFactories> } = {},
+): Ports {
+  const notYet = (name: string) => () => {
+    throw new Error(`the ${name} adapter is not available in this build`);
+  };
+  const read = lazyObject<ReadPorts>({
+    route53: notYet('route53'),
+    eks: notYet('eks'),
+    gke: notYet('gke'),
+    http: notYet('http'),
+    git: notYet('git'),
+    argocd: notYet('argocd'),
+    ...overrides.read,
+  } as Factories);
   return {
     read,
-    openWrite(): WritePorts {
-      return {};
-    },
+    openWrite: () =>
+      lazyObject<WritePorts>({
+        route53: notYet('route53'),
+        git: notYet('git'),
+        argocd: notYet('argocd'),
+        ...overrides.write,
+      } as WriteFactories),
   };
 }
+
+export { lazyObject };

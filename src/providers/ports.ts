@@ -1,17 +1,32 @@
 /**
  * The narrow ports the steps use, split into a read side and a write side. Planning gets only
  * the read side; the write side exists only inside the apply context, which a dry-run never
- * creates. Each adapter under src/providers implements its part of these interfaces over the
- * real SDK or CLI.
+ * creates. Each adapter folder (route53/, eks/, gke/, http/, git/, argocd/) defines its own
+ * port types in port.ts and builds them over the real SDK or CLI in index.ts.
  */
+import type { ArgoCdReader, ArgoCdWriter } from './argocd/port.js';
+import type { EksReader } from './eks/port.js';
+import type { GitReader, GitWriter } from './git/port.js';
+import type { GkeReader } from './gke/port.js';
+import type { HttpProber } from './http/port.js';
+import type { Route53Reader, Route53Writer } from './route53/port.js';
 
-/** Read-only access to every external system. Filled by createPorts() in src/providers/index.ts. */
-// biome-ignore lint/suspicious/noEmptyInterface: extended by the provider adapters as they are added.
-export interface ReadPorts {}
+/** Read-only access to every external system. */
+export interface ReadPorts {
+  route53: Route53Reader;
+  eks: EksReader;
+  gke: GkeReader;
+  http: HttpProber;
+  git: GitReader;
+  argocd: ArgoCdReader;
+}
 
 /** Mutating access. Only reachable through ApplyContext.write. */
-// biome-ignore lint/suspicious/noEmptyInterface: extended by the provider adapters as they are added.
-export interface WritePorts {}
+export interface WritePorts {
+  route53: Route53Writer;
+  git: GitWriter;
+  argocd: ArgoCdWriter;
+}
 
 export interface Ports {
   read: ReadPorts;
