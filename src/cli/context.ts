@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig, loadDotEnv } from '../config/load.js';
 import { Config } from '../config/schema.js';
 import { defaultStateDir } from '../engine/journal.js';
@@ -34,6 +34,8 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
       if (!explicit && !required && !existsSync(file)) {
         loaded = { config: Config.parse({}), file: '', raw: {} };
       } else {
+        // A `.env` beside the config file (the sandbox writes one) applies too.
+        loadDotEnv(env, resolve(dirname(file), '.env'));
         loaded = loadConfig(file, env);
       }
       // Secrets the config points at are masked everywhere.

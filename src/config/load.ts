@@ -29,13 +29,13 @@ export interface LoadedConfig {
   raw: Record<string, unknown>;
 }
 
-/** Reads `.env` from the working directory into the environment, without overriding what is set. */
+/** Reads a `.env` file into the environment, without overriding what is set; empty values are ignored. */
 export function loadDotEnv(env: NodeJS.ProcessEnv, file = resolve('.env')): string[] {
   if (!existsSync(file)) return [];
   const parsed = parseEnv(readFileSync(file, 'utf8'));
   const applied: string[] = [];
   for (const [key, value] of Object.entries(parsed)) {
-    if (env[key] === undefined && value !== undefined) {
+    if (env[key] === undefined && value) {
       env[key] = value;
       applied.push(key);
     }

@@ -203,6 +203,7 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
     const self = { order, group };
     checkStrings(step.with, [...path, 'with'], self);
     if (step.when !== undefined) checkStrings(step.when, [...path, 'when'], self);
+    if (typeof step.timeout === 'string') checkStrings(step.timeout, [...path, 'timeout'], self);
     const kind = registry.get(step.uses);
     if (!kind) {
       const suggestion = didYouMean(step.uses, registry.keys());

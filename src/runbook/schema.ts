@@ -23,12 +23,18 @@ export const Retry = z.strictObject({
 
 export const OnFailure = z.enum(['abort', 'rollback', 'continue']);
 
+/** A duration, or an expression that resolves to one (e.g. `${{ params.timeout }}`). */
+const DurationOrExpression = z.union([
+  Duration,
+  z.string().regex(/^\$\{\{[\s\S]*\}\}$/, 'a duration or a ${{ }} expression'),
+]);
+
 export const Step = z.strictObject({
   id: StepId,
   name: z.string().optional().describe('Human title shown in the step tree'),
   uses: z.string().min(1).describe('Step kind, e.g. route53.set-weights'),
   with: z.record(z.string(), z.unknown()).default({}).describe('Input of the step kind'),
-  timeout: Duration.optional(),
+  timeout: DurationOrExpression.optional(),
   retry: Retry.optional(),
   onFailure: OnFailure.default('abort').describe(
     'abort: stop and leave state for resume; rollback: undo completed steps in reverse order; continue: record and go on',

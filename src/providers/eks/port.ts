@@ -1,5 +1,7 @@
-/** Port of the Eks adapter: only the calls the steps make. (Filled in by the adapter.) */
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface EksReader {}
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface EksWriter {}
+/** Port of the EKS adapter. */
+import type { ClusterHealth } from '../types.js';
+
+export interface EksReader {
+  /** Cluster ACTIVE without health issues; node groups ACTIVE with desiredSize > 0. */
+  describeCluster(signal?: AbortSignal): Promise<ClusterHealth>;
+}

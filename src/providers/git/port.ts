@@ -1,5 +1,84 @@
-/** Port of the Git adapter: only the calls the steps make. (Filled in by the adapter.) */
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface GitReader {}
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface GitWriter {}
+/** Port of the GitOps adapter: the standby toggle in the overlays, and the run lock. */
+import type { Json } from '../../engine/events.js';
+import type { Role } from '../types.js';
+
+export type StandbyState = 'active' | 'standby';
+
+/** Which standby entries to toggle: all of them, or only those that suspend CronJobs (fencing). */
+export type StandbyScope = 'all' | 'cronjobs';
+
+export interface OverlayState {
+  role: Role;
+  /** Path of the overlay in the repository. */
+  path: string;
+  /** `partial` when only some of the standby entries are present. */
+  state: StandbyState | 'partial';
+  /** Commit the state was read at. */
+  revision: string;
+  /** Standby entries present now (patch paths, component paths). */
+  entries: string[];
+}
+
+export interface StandbyPlan {
+  role: Role;
+  scope: StandbyScope;
+  target: StandbyState;
+  converged: boolean;
+  /** Unified diff of the kustomization file. */
+  diff: string;
+  commitMessage: string;
+  /** Read at this commit; the writer re-applies the edit if the remote moved. */
+  baseRevision: string;
+  /** With kubectl/kustomize available: what changes from dormant to running (or back). */
+  render?: {
+    deploymentsStarting: string[];
+    cronJobsResuming: string[];
+    deploymentsStopping: string[];
+    cronJobsSuspending: string[];
+  };
+  data: Json;
+}
+
+export interface CommitMeta {
+  runId: string;
+  operator: string;
+  incident?: string;
+  reason?: string;
+}
+
+export interface LockInfo {
+  runId: string;
+  operator: string;
+  host: string;
+  startedAt: string;
+  expiresAt: string;
+  purpose: string;
+}
+
+export interface GitReader {
+  overlayState(role: Role, signal?: AbortSignal): Promise<OverlayState>;
+  planStandby(
+    role: Role,
+    target: StandbyState,
+    scope: StandbyScope,
+    meta: CommitMeta,
+    signal?: AbortSignal,
+  ): Promise<StandbyPlan>;
+  /** The current lock, if any (expired locks included, marked by expiresAt). */
+  readLock(signal?: AbortSignal): Promise<LockInfo | undefined>;
+}
+
+export interface GitWriter {
+  /** Commits and pushes the edit, re-applying it on a moved remote (bounded retries). */
+  applyStandby(
+    plan: StandbyPlan,
+    meta: CommitMeta,
+    signal?: AbortSignal,
+  ): Promise<{ commit: string; attempts: number }>;
+  /** Atomic compare-and-swap push of the lock ref; throws category `locked` when held. */
+  acquireLock(
+    lock: LockInfo,
+    options: { breakExpired: boolean; signal?: AbortSignal },
+  ): Promise<{ brokeLock?: LockInfo }>;
+  releaseLock(runId: string, signal?: AbortSignal): Promise<boolean>;
+}

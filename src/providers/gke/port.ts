@@ -1,5 +1,7 @@
-/** Port of the Gke adapter: only the calls the steps make. (Filled in by the adapter.) */
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface GkeReader {}
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface GkeWriter {}
+/** Port of the GKE adapter (and of Anthos clusters on AWS, which share the shape). */
+import type { ClusterHealth } from '../types.js';
+
+export interface GkeReader {
+  /** RUNNING is usable; RECONCILING usable with a warning; anything else is not. */
+  describeCluster(signal?: AbortSignal): Promise<ClusterHealth>;
+}

@@ -1,5 +1,71 @@
-/** Port of the Route53 adapter: only the calls the steps make. (Filled in by the adapter.) */
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface Route53Reader {}
-// biome-ignore lint/suspicious/noEmptyInterface: the adapter defines its calls here.
-export interface Route53Writer {}
+/** Port of the Route 53 adapter (Traffic Flow or weighted record sets, and health checks). */
+import type { Json } from '../../engine/events.js';
+import type { Role } from '../types.js';
+
+export type Weights = Record<Role, number>;
+
+/** One thing that carries weights: a traffic policy instance, or a pair of weighted record sets. */
+export interface WeightTarget {
+  kind: 'traffic-policy-instance' | 'record-sets';
+  /** Instance id, or `ZONEID/name/type`. */
+  id: string;
+  /** DNS name. */
+  name: string;
+  /** Applied | Creating | Failed for instances; INSYNC for record sets. */
+  state: string;
+  /** Raw weights 0–255 by role. */
+  weights: Weights;
+  /** Facts for status and reports: policy id and version, TTL, hosted zone. */
+  detail: Record<string, Json>;
+}
+
+export interface WeightChange {
+  target: WeightTarget;
+  to: Weights;
+  /** Unified diff of the policy document (traffic flow) or of the records (record sets). */
+  diff: string;
+  converged: boolean;
+}
+
+/** Computed by reads only; executed by Route53Writer.applyWeights. Serialisable. */
+export interface WeightsPlan {
+  mode: 'traffic-flow' | 'record-sets';
+  changes: WeightChange[];
+  converged: boolean;
+  /** Opaque data the writer needs (new documents, TTLs, record sets). */
+  data: Json;
+}
+
+export interface HealthCheckState {
+  role: string;
+  id: string;
+  healthy: boolean;
+  /** e.g. `3/3 checkers report Success`. */
+  summary: string;
+}
+
+export interface Route53Reader {
+  describeWeights(signal?: AbortSignal): Promise<WeightTarget[]>;
+  /** Validates the whole new document(s) before anything is created; throws with the resource and the fix. */
+  planWeights(to: Weights, signal?: AbortSignal): Promise<WeightsPlan>;
+  healthChecks(signal?: AbortSignal): Promise<HealthCheckState[]>;
+}
+
+export interface AppliedWeights {
+  /** What restoreWeights needs to go back (previous policy version per instance, previous records). */
+  undo: Json;
+  /** e.g. new policy version per instance. */
+  summary: Record<string, Json>;
+}
+
+export interface Route53Writer {
+  /** Creates versions / upserts records, updates instances, waits until Applied / INSYNC. */
+  applyWeights(
+    plan: WeightsPlan,
+    options: { comment: string; signal?: AbortSignal; onProgress?(message: string): void },
+  ): Promise<AppliedWeights>;
+  restoreWeights(
+    undo: Json,
+    options: { comment: string; signal?: AbortSignal; onProgress?(message: string): void },
+  ): Promise<void>;
+}
