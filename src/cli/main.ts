@@ -96,6 +96,11 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .argument('<run-id>', 'run id from `failover runs`')
     .action(lazy(() => import('./commands/resume.js')));
 
+  program
+    .command('status')
+    .description('show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps')
+    .action(lazy(() => import('./commands/status.js')));
+
   return program;
 }
 

@@ -7,6 +7,7 @@ import { executeRun, type RunResult } from '../engine/engine.js';
 import type { Json } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
 import { createPorts } from '../providers/index.js';
+import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
 import { type LoadedRunbook, loadRunbook, resolveParams } from '../runbook/load.js';
 import { createRegistry } from '../steps/registry.js';
@@ -49,6 +50,20 @@ export async function runRunbook(
   const reporter = createReporter(io, journal, { showPlan: !dryRun && io.options.output === 'text' });
   const ports = request.ports ?? createPorts({ config, env: ctx.env, redactor: ctx.redactor, runId });
 
+  const notifier = dryRun ? undefined : createNotifier(config, ctx.env, ctx.redactor);
+  const pending: Promise<void>[] = [];
+  const operator = operatorName(request.operator, ctx.env);
+  const notify = (kind: NotificationKind, detail?: string) => {
+    if (!notifier || notifier.channels.length === 0) return;
+    pending.push(
+      notifier
+        .notify({ kind, runId, runbook: loaded.runbook.name, operator, incident: request.incident, reason: request.reason, detail })
+        .then((results) => {
+          for (const r of results.filter((x) => !x.ok)) io.err(io.colors.yellow(`notification to ${r.channel} failed (${r.error}); the run goes on`));
+        }),
+    );
+  };
+
   const interrupt = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -59,11 +74,13 @@ export async function runRunbook(
       process.exit(EXIT.aborted);
     }
     reporter.pause();
-    io.err(
-      io.colors.yellow(
-        `${signal}: stopping after the current call (up to 10s); press Ctrl-C again to exit at once`,
-      ),
-    );
+    // With --output json, stderr carries only NDJSON events; run.interrupted tells the same there.
+    if (io.options.output !== 'json')
+      io.err(
+        io.colors.yellow(
+          `${signal}: stopping after the current call (up to 10s); press Ctrl-C again to exit at once`,
+        ),
+      );
     interrupt.abort(signal);
   };
   process.on('SIGINT', onSignal);
@@ -81,16 +98,22 @@ export async function runRunbook(
       ports,
       run: {
         id: runId,
-        operator: operatorName(request.operator, ctx.env),
+        operator,
         incident: request.incident,
         reason: request.reason,
         dryRun,
         runbook: loaded.runbook.name,
         host: hostname(),
       },
-      emit: (event) => reporter.emit(event),
+      emit: (event) => {
+        reporter.emit(event);
+        if (event.type === 'run.started') notify('started');
+        if (event.type === 'run.finished' && event.outcome !== 'planned') notify(event.outcome as NotificationKind, event.error?.message);
+      },
       confirm: async (req) => {
         reporter.pause();
+        // Io.confirm notes "confirmed by --yes" as text on stderr, which must stay NDJSON in JSON mode.
+        if (io.options.yes && io.options.output === 'json') return true;
         return io.confirm(req);
       },
       canConfirm: io.canConfirm,
@@ -99,6 +122,7 @@ export async function runRunbook(
       resumeCommand,
     });
   } finally {
+    await Promise.all(pending);
     reporter.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -5,9 +5,10 @@
 import { approveStep } from './builtin/approve.js';
 import { echoStep, noteStep } from './builtin/echo.js';
 import { waitStep } from './builtin/wait.js';
+import { snapshotStep } from './status/snapshot.js';
 import type { StepKind, StepRegistry } from './types.js';
 
-const KINDS: StepKind<never>[] = [waitStep, approveStep, echoStep, noteStep] as StepKind<never>[];
+const KINDS: StepKind<never>[] = [waitStep, approveStep, echoStep, noteStep, snapshotStep] as StepKind<never>[];
 
 export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {
   const registry = new Map<string, StepKind<unknown>>();
