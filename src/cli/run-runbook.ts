@@ -57,9 +57,18 @@ export async function runRunbook(
     if (!notifier || notifier.channels.length === 0) return;
     pending.push(
       notifier
-        .notify({ kind, runId, runbook: loaded.runbook.name, operator, incident: request.incident, reason: request.reason, detail })
+        .notify({
+          kind,
+          runId,
+          runbook: loaded.runbook.name,
+          operator,
+          incident: request.incident,
+          reason: request.reason,
+          detail,
+        })
         .then((results) => {
-          for (const r of results.filter((x) => !x.ok)) io.err(io.colors.yellow(`notification to ${r.channel} failed (${r.error}); the run goes on`));
+          for (const r of results.filter((x) => !x.ok))
+            io.err(io.colors.yellow(`notification to ${r.channel} failed (${r.error}); the run goes on`));
         }),
     );
   };
@@ -108,7 +117,8 @@ export async function runRunbook(
       emit: (event) => {
         reporter.emit(event);
         if (event.type === 'run.started') notify('started');
-        if (event.type === 'run.finished' && event.outcome !== 'planned') notify(event.outcome as NotificationKind, event.error?.message);
+        if (event.type === 'run.finished' && event.outcome !== 'planned')
+          notify(event.outcome as NotificationKind, event.error?.message);
       },
       confirm: async (req) => {
         reporter.pause();

@@ -5,6 +5,9 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Redactor } from '../engine/redact.js';
+import { createEksReader } from './eks/adapter.js';
+import { createGkeReader } from './gke/adapter.js';
+import { createHttpProber } from './http/adapter.js';
 import type { Ports, ReadPorts, WritePorts } from './ports.js';
 
 export interface AdapterOptions {
@@ -35,7 +38,7 @@ function lazyObject<T extends object>(factories: { [K in keyof T]: () => T[K] })
 
 // Each adapter plugs in here: one line in `read` and, if it writes, one in `write`.
 export function createPorts(
-  _options: AdapterOptions,
+  options: AdapterOptions,
   overrides: { read?: Partial<Factories>; write?: Partial<WriteFactories> } = {},
 ): Ports {
   const notYet = (name: string) => () => {
@@ -43,9 +46,9 @@ export function createPorts(
   };
   const read = lazyObject<ReadPorts>({
     route53: notYet('route53'),
-    eks: notYet('eks'),
-    gke: notYet('gke'),
-    http: notYet('http'),
+    eks: () => createEksReader(options),
+    gke: () => createGkeReader(options),
+    http: () => createHttpProber(),
     git: notYet('git'),
     argocd: notYet('argocd'),
     ...overrides.read,

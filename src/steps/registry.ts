@@ -5,10 +5,21 @@
 import { approveStep } from './builtin/approve.js';
 import { echoStep, noteStep } from './builtin/echo.js';
 import { waitStep } from './builtin/wait.js';
+import { eksClusterCheck, gkeClusterCheck } from './check/cluster.js';
+import { httpCheck } from './check/http.js';
 import { snapshotStep } from './status/snapshot.js';
 import type { StepKind, StepRegistry } from './types.js';
 
-const KINDS: StepKind<never>[] = [waitStep, approveStep, echoStep, noteStep, snapshotStep] as StepKind<never>[];
+const KINDS: StepKind<never>[] = [
+  waitStep,
+  approveStep,
+  echoStep,
+  noteStep,
+  snapshotStep,
+  eksClusterCheck,
+  gkeClusterCheck,
+  httpCheck,
+] as StepKind<never>[];
 
 export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {
   const registry = new Map<string, StepKind<unknown>>();

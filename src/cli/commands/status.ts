@@ -1,9 +1,9 @@
-import { createPorts } from '../../providers/index.js';
 import { newRunId } from '../../engine/journal.js';
+import { createPorts } from '../../providers/index.js';
 import { collectStatus } from '../../steps/status/collect.js';
 import { createContext } from '../context.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
 import { reportError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
 import { renderStatus } from '../render/status.js';
 

@@ -18,7 +18,10 @@ export function bar(percent: number, c: Colors): string {
 
 export function renderStatus(report: StatusReport, c: Colors): string {
   const out: string[] = [];
-  const clusters = Object.entries(report.clusters) as [keyof typeof SIDE, Section<import('../../providers/types.js').ClusterHealth>][];
+  const clusters = Object.entries(report.clusters) as [
+    keyof typeof SIDE,
+    Section<import('../../providers/types.js').ClusterHealth>,
+  ][];
   if (clusters.length) {
     out.push(c.bold('Clusters'));
     out.push(
@@ -29,8 +32,14 @@ export function renderStatus(report: StatusReport, c: Colors): string {
             ? [
                 SIDE[role],
                 s.value.name,
-                s.value.usable ? (s.value.warnings.length ? c.yellow(s.value.status) : c.green(s.value.status)) : c.red(s.value.status),
-                [...s.value.problems.map((p) => c.red(p)), ...s.value.warnings.map((w) => c.yellow(w))].join('; '),
+                s.value.usable
+                  ? s.value.warnings.length
+                    ? c.yellow(s.value.status)
+                    : c.green(s.value.status)
+                  : c.red(s.value.status),
+                [...s.value.problems.map((p) => c.red(p)), ...s.value.warnings.map((w) => c.yellow(w))].join(
+                  '; ',
+                ),
               ]
             : [SIDE[role], '', c.red('UNREACHABLE'), failed(s, c) ?? ''],
         ),
@@ -72,12 +81,20 @@ export function renderStatus(report: StatusReport, c: Colors): string {
       out.push(
         renderTable(
           ['ROLE', 'ID', 'HEALTH', 'CHECKERS'],
-          report.healthChecks.value.map((h) => [h.role, h.id, h.healthy ? c.green('healthy') : c.red('unhealthy'), c.dim(h.summary)]),
+          report.healthChecks.value.map((h) => [
+            h.role,
+            h.id,
+            h.healthy ? c.green('healthy') : c.red('unhealthy'),
+            c.dim(h.summary),
+          ]),
           c.dim,
         ),
       );
   }
-  const overlays = Object.entries(report.overlays) as [keyof typeof SIDE, Section<import('../../providers/git/port.js').OverlayState>][];
+  const overlays = Object.entries(report.overlays) as [
+    keyof typeof SIDE,
+    Section<import('../../providers/git/port.js').OverlayState>,
+  ][];
   if (overlays.length) {
     out.push('', c.bold('GitOps overlays'));
     out.push(
@@ -88,7 +105,11 @@ export function renderStatus(report: StatusReport, c: Colors): string {
             ? [
                 SIDE[role],
                 s.value.path,
-                s.value.state === 'active' ? c.green('active') : s.value.state === 'standby' ? c.cyan('standby') : c.yellow(s.value.state),
+                s.value.state === 'active'
+                  ? c.green('active')
+                  : s.value.state === 'standby'
+                    ? c.cyan('standby')
+                    : c.yellow(s.value.state),
                 s.value.revision.slice(0, 8),
                 c.dim(s.value.entries.join(', ') || '-'),
               ]
@@ -98,7 +119,10 @@ export function renderStatus(report: StatusReport, c: Colors): string {
       ),
     );
   }
-  const apps = Object.entries(report.apps) as [keyof typeof SIDE, Section<import('../../providers/argocd/port.js').AppState[]>][];
+  const apps = Object.entries(report.apps) as [
+    keyof typeof SIDE,
+    Section<import('../../providers/argocd/port.js').AppState[]>,
+  ][];
   if (apps.length) {
     out.push('', c.bold('Argo CD apps'));
     const rows: string[][] = [];
@@ -124,6 +148,7 @@ export function renderStatus(report: StatusReport, c: Colors): string {
     }
     out.push(renderTable(['SIDE', 'APP', 'SYNC', 'HEALTH', 'REVISION', 'WORKLOADS'], rows, c.dim));
   }
-  if (out.length === 0) out.push(c.dim('nothing configured: the config names no cluster, DNS, GitOps repo or Argo CD server'));
+  if (out.length === 0)
+    out.push(c.dim('nothing configured: the config names no cluster, DNS, GitOps repo or Argo CD server'));
   return out.join('\n');
 }

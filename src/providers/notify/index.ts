@@ -45,7 +45,12 @@ function headline(n: Notification): string {
   return `failover ${n.runbook}${incident} ${n.kind} — run ${n.runId} by ${n.operator}`;
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<void> {
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -56,7 +61,12 @@ async function post(url: string, body: unknown, headers: Record<string, string>,
   await response.arrayBuffer();
 }
 
-export function createNotifier(config: Config, env: NodeJS.ProcessEnv, redactor: Redactor, timeoutMs = TIMEOUT_MS): Notifier {
+export function createNotifier(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+  timeoutMs = TIMEOUT_MS,
+): Notifier {
   const senders: { channel: NotifyResult['channel']; send(n: Notification): Promise<void> }[] = [];
   const slack = config.notifications.slack;
   if (slack) {
@@ -75,7 +85,10 @@ export function createNotifier(config: Config, env: NodeJS.ProcessEnv, redactor:
                 {
                   type: 'context',
                   elements: [
-                    { type: 'mrkdwn', text: [n.reason && `reason: ${n.reason}`, n.detail].filter(Boolean).join(' · ') || ' ' },
+                    {
+                      type: 'mrkdwn',
+                      text: [n.reason && `reason: ${n.reason}`, n.detail].filter(Boolean).join(' · ') || ' ',
+                    },
                   ],
                 },
               ],
@@ -100,10 +113,23 @@ export function createNotifier(config: Config, env: NodeJS.ProcessEnv, redactor:
             {
               title: headline(n),
               text: [n.reason && `Reason: ${n.reason}`, n.detail].filter(Boolean).join('\n') || headline(n),
-              alert_type: n.kind === 'succeeded' ? 'success' : n.kind === 'started' ? 'info' : n.kind === 'rolled-back' ? 'warning' : 'error',
+              alert_type:
+                n.kind === 'succeeded'
+                  ? 'success'
+                  : n.kind === 'started'
+                    ? 'info'
+                    : n.kind === 'rolled-back'
+                      ? 'warning'
+                      : 'error',
               source_type_name: 'failover',
               aggregation_key: `failover-${n.runId}`,
-              tags: [`runbook:${n.runbook}`, `run:${n.runId}`, `outcome:${n.kind}`, ...(n.incident ? [`incident:${n.incident}`] : []), ...datadog.tags],
+              tags: [
+                `runbook:${n.runbook}`,
+                `run:${n.runId}`,
+                `outcome:${n.kind}`,
+                ...(n.incident ? [`incident:${n.incident}`] : []),
+                ...datadog.tags,
+              ],
             },
             { 'DD-API-KEY': key },
             timeoutMs,
@@ -121,7 +147,11 @@ export function createNotifier(config: Config, env: NodeJS.ProcessEnv, redactor:
             await s.send(clean);
             return { channel: s.channel, ok: true };
           } catch (error) {
-            return { channel: s.channel, ok: false, error: redactor.text(error instanceof Error ? error.message : String(error)) };
+            return {
+              channel: s.channel,
+              ok: false,
+              error: redactor.text(error instanceof Error ? error.message : String(error)),
+            };
           }
         }),
       );

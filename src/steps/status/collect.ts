@@ -31,19 +31,26 @@ async function section<T>(read: () => Promise<T>): Promise<Section<T>> {
   }
 }
 
-export async function collectStatus(read: ReadPorts, config: Config, signal?: AbortSignal): Promise<StatusReport> {
+export async function collectStatus(
+  read: ReadPorts,
+  config: Config,
+  signal?: AbortSignal,
+): Promise<StatusReport> {
   const awsCluster = config.eks ? () => read.eks.describeCluster(signal) : undefined;
   const [gcp, aws, weights, healthChecks, overlayAws, overlayGcp, appsAws, appsGcp] = await Promise.all([
     config.gke ? section(() => read.gke.describeCluster(signal)) : undefined,
     awsCluster ? section(awsCluster) : undefined,
     config.route53 ? section(() => read.route53.describeWeights(signal)) : undefined,
-    config.route53 && Object.keys(config.route53.healthChecks).length > 0 ? section(() => read.route53.healthChecks(signal)) : undefined,
+    config.route53 && Object.keys(config.route53.healthChecks).length > 0
+      ? section(() => read.route53.healthChecks(signal))
+      : undefined,
     config.gitops ? section(() => read.git.overlayState('aws', signal)) : undefined,
     config.gitops ? section(() => read.git.overlayState('gcp', signal)) : undefined,
     config.argocd ? section(() => read.argocd.apps('aws', { signal })) : undefined,
     config.argocd?.gcpApps ? section(() => read.argocd.apps('gcp', { signal })) : undefined,
   ]);
-  const defined = <T>(entries: [Role, T | undefined][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+  const defined = <T>(entries: [Role, T | undefined][]) =>
+    Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   return {
     at: new Date().toISOString(),
     clusters: defined([
@@ -67,5 +74,8 @@ export async function collectStatus(read: ReadPorts, config: Config, signal?: Ab
 export function percentages(weights: Record<Role, number>): Record<Role, number> {
   const total = weights.gcp + weights.aws;
   if (total === 0) return { gcp: 50, aws: 50 };
-  return { gcp: Math.round((weights.gcp / total) * 1000) / 10, aws: Math.round((weights.aws / total) * 1000) / 10 };
+  return {
+    gcp: Math.round((weights.gcp / total) * 1000) / 10,
+    aws: Math.round((weights.aws / total) * 1000) / 10,
+  };
 }

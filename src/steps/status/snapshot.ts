@@ -12,11 +12,15 @@ export const snapshotStep = defineStep({
   async plan(ctx) {
     const report = await collectStatus(ctx.read, ctx.config, ctx.signal);
     const unreadable = [
-      ...Object.entries(report.clusters).filter(([, s]) => !s.ok).map(([role]) => `${role} cluster`),
+      ...Object.entries(report.clusters)
+        .filter(([, s]) => !s.ok)
+        .map(([role]) => `${role} cluster`),
       ...(report.weights && !report.weights.ok ? ['route53 weights'] : []),
     ];
     return {
-      summary: unreadable.length ? `state recorded; unreadable: ${unreadable.join(', ')}` : 'state of both sides recorded',
+      summary: unreadable.length
+        ? `state recorded; unreadable: ${unreadable.join(', ')}`
+        : 'state of both sides recorded',
       changes: [],
       converged: false,
       outputs: { snapshot: report as unknown as Json },

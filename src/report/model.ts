@@ -1,0 +1,128 @@
+/**
+ * Reports are built from journal events, so a report can be written for any run, also later
+ * (`failover report RUN_ID`), and tells exactly what the journal tells.
+ */
+import type { EngineEvent, ErrorInfo, EventOf, Json, RunOutcome } from '../engine/events.js';
+import type { CheckResult } from '../engine/plan.js';
+
+export interface StepRecord {
+  id: string;
+  kind: string;
+  outcome: 'succeeded' | 'converged' | 'failed' | 'skipped' | 'rolled-back' | 'not-run';
+  durationMs?: number;
+  error?: ErrorInfo;
+  checks: CheckResult[];
+  outputs?: Record<string, Json>;
+  note?: string;
+}
+
+export interface Phase {
+  name: string;
+  durationMs: number;
+}
+
+export interface RunReport {
+  runId: string;
+  runbook: string;
+  operator: string;
+  dryRun: boolean;
+  params: Record<string, Json>;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: RunOutcome | 'running';
+  durationMs?: number;
+  error?: ErrorInfo;
+  steps: StepRecord[];
+  phases: Phase[];
+}
+
+/** Which phase a step kind's time counts for (the RTO table of drills). */
+const PHASE_OF: Record<string, string> = {
+  'check.eks-cluster': 'checks',
+  'check.gke-cluster': 'checks',
+  'check.anthos-aws-cluster': 'checks',
+  'check.route53-health': 'checks',
+  'gitops.set-standby': 'git push',
+  'route53.set-weights': 'DNS applied',
+};
+
+export function buildRunReport(events: EngineEvent[]): RunReport {
+  const started = events.find((e): e is EventOf<'run.started'> => e.type === 'run.started');
+  if (!started) throw new Error('journal without a run.started event');
+  const finished = events.findLast((e): e is EventOf<'run.finished'> => e.type === 'run.finished');
+  const plan = events.findLast((e): e is EventOf<'run.planned'> => e.type === 'run.planned')?.plan;
+  const steps = new Map<string, StepRecord>();
+  const order = [...(plan?.steps ?? []), ...(plan?.finally ?? [])];
+  for (const p of order) {
+    steps.set(p.id, {
+      id: p.id,
+      kind: p.kind,
+      outcome: p.skipped ? 'skipped' : 'not-run',
+      checks: p.plan?.checks ?? [],
+      ...(p.skipped ? { note: p.skipped } : {}),
+      ...(p.error ? { error: p.error } : {}),
+    });
+  }
+  let mutatedBefore = false;
+  const phases = new Map<string, number>();
+  const add = (name: string, ms: number) => phases.set(name, (phases.get(name) ?? 0) + ms);
+  for (const event of events) {
+    if (!('stepId' in event)) continue;
+    const record = steps.get(event.stepId);
+    if (!record) continue;
+    switch (event.type) {
+      case 'step.succeeded': {
+        record.outcome = event.converged ? 'converged' : 'succeeded';
+        record.durationMs = event.durationMs;
+        record.outputs = event.outputs;
+        const checks = event.outputs.checks;
+        if (Array.isArray(checks)) record.checks = checks as unknown as CheckResult[];
+        const kind = event.kind;
+        if (kind === 'argocd.wait') {
+          const synced = Number(event.outputs.syncedAfterMs ?? 0);
+          add('Argo CD synced', synced);
+          add('workloads ready', Math.max(0, event.durationMs - synced));
+        } else if (kind === 'check.http') {
+          add(mutatedBefore ? 'verification' : 'checks', event.durationMs);
+        } else if (PHASE_OF[kind]) {
+          add(PHASE_OF[kind], event.durationMs);
+        }
+        if (kind === 'gitops.set-standby' || kind === 'route53.set-weights') mutatedBefore = true;
+        break;
+      }
+      case 'step.failed':
+        record.outcome = 'failed';
+        record.durationMs = event.durationMs;
+        record.error = event.error;
+        break;
+      case 'step.skipped':
+        record.outcome = 'skipped';
+        record.note = event.reason;
+        break;
+      case 'step.rolled-back':
+        record.outcome = 'rolled-back';
+        break;
+      default:
+        break;
+    }
+  }
+  const durationMs = finished ? Date.parse(finished.at) - Date.parse(started.at) : undefined;
+  const phaseList = ['checks', 'git push', 'Argo CD synced', 'workloads ready', 'DNS applied', 'verification']
+    .filter((name) => phases.has(name))
+    .map((name) => ({ name, durationMs: phases.get(name)! }));
+  if (durationMs !== undefined) phaseList.push({ name: 'total (RTO)', durationMs });
+  return {
+    runId: started.runId,
+    runbook: started.runbook.name,
+    operator: started.operator,
+    dryRun: started.dryRun,
+    params: started.params,
+    startedAt: started.at,
+    ...(finished ? { finishedAt: finished.at } : {}),
+    outcome: finished?.outcome ?? 'running',
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(finished?.error ? { error: finished.error } : {}),
+    steps: [...steps.values()],
+    phases: phaseList,
+  };
+}

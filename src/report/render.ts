@@ -1,0 +1,134 @@
+/** Report formats: JSON (the model), JUnit XML (for CI and schedulers), Markdown (for people). */
+import { XMLBuilder } from 'fast-xml-parser';
+import { formatMs } from '../util/duration.js';
+import type { RunReport, StepRecord } from './model.js';
+
+export type ReportFormat = 'json' | 'junit' | 'md';
+
+export interface ReportDocument {
+  title: string;
+  /** One entry per run (a game day has two: to-aws and to-gcp). */
+  runs: RunReport[];
+  /** Extra lines for the Markdown summary (e.g. the hold duration of a game day). */
+  notes?: string[];
+}
+
+export function renderReport(format: ReportFormat, doc: ReportDocument): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(doc, null, 2)}\n`;
+    case 'junit':
+      return renderJunit(doc);
+    case 'md':
+      return renderMarkdown(doc);
+  }
+}
+
+function failed(step: StepRecord): boolean {
+  return step.outcome === 'failed' || step.checks.some((c) => !c.ok && c.severity !== 'warning');
+}
+
+function renderJunit(doc: ReportDocument): string {
+  const suites = doc.runs.map((run) => {
+    const cases = run.steps.map((step) => {
+      const testcase: Record<string, unknown> = {
+        '@_name': step.id,
+        '@_classname': `${run.runbook}.${step.kind}`,
+        '@_time': ((step.durationMs ?? 0) / 1000).toFixed(3),
+      };
+      if (failed(step)) {
+        const bad = step.checks
+          .filter((c) => !c.ok && c.severity !== 'warning')
+          .map((c) => `${c.name}: ${c.detail ?? 'failed'}`);
+        testcase.failure = {
+          '@_message': step.error?.message ?? bad.join('; '),
+          '@_type': step.error?.code ?? 'check',
+          '#text': [step.error?.message, step.error?.hint && `hint: ${step.error.hint}`, ...bad]
+            .filter(Boolean)
+            .join('\n'),
+        };
+      } else if (step.outcome === 'skipped' || step.outcome === 'not-run') {
+        testcase.skipped = { '@_message': step.note ?? step.outcome };
+      }
+      return testcase;
+    });
+    return {
+      '@_name': `${run.runbook}${run.dryRun ? ' (rehearsal)' : ''}`,
+      '@_id': run.runId,
+      '@_tests': run.steps.length,
+      '@_failures': run.steps.filter(failed).length,
+      '@_skipped': run.steps.filter((s) => !failed(s) && (s.outcome === 'skipped' || s.outcome === 'not-run'))
+        .length,
+      '@_errors': 0,
+      '@_time': ((run.durationMs ?? 0) / 1000).toFixed(3),
+      '@_timestamp': run.startedAt,
+      properties: {
+        property: [
+          { '@_name': 'outcome', '@_value': run.outcome },
+          { '@_name': 'operator', '@_value': run.operator },
+        ],
+      },
+      testcase: cases,
+    };
+  });
+  const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true });
+  const body = builder.build({
+    testsuites: {
+      '@_name': doc.title,
+      '@_tests': suites.reduce((n, s) => n + s['@_tests'], 0),
+      '@_failures': suites.reduce((n, s) => n + s['@_failures'], 0),
+      testsuite: suites,
+    },
+  }) as string;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+}
+
+const OUTCOME_ICON: Record<StepRecord['outcome'], string> = {
+  succeeded: '✅',
+  converged: '✅',
+  failed: '❌',
+  skipped: '⏭️',
+  'rolled-back': '↩️',
+  'not-run': '·',
+};
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function renderMarkdown(doc: ReportDocument): string {
+  const out: string[] = [`# ${doc.title}`, ''];
+  for (const note of doc.notes ?? []) out.push(`- ${note}`);
+  if (doc.notes?.length) out.push('');
+  for (const run of doc.runs) {
+    out.push(`## ${run.runbook}${run.dryRun ? ' (rehearsal, read-only)' : ''}: ${run.outcome}`, '');
+    out.push(`- run: \`${run.runId}\`, operator: ${run.operator}, started ${run.startedAt}`);
+    if (run.durationMs !== undefined) out.push(`- took ${formatMs(run.durationMs)}`);
+    if (run.error)
+      out.push(`- error: ${run.error.message}${run.error.hint ? ` (hint: ${run.error.hint})` : ''}`);
+    out.push('');
+    if (run.phases.length) {
+      out.push('| phase | time |', '|---|---:|');
+      for (const phase of run.phases) out.push(`| ${phase.name} | ${formatMs(phase.durationMs)} |`);
+      out.push('');
+    }
+    out.push('| step | kind | outcome | time | detail |', '|---|---|---|---:|---|');
+    for (const step of run.steps) {
+      const detail = step.error?.message ?? step.note ?? '';
+      out.push(
+        `| ${step.id} | \`${step.kind}\` | ${OUTCOME_ICON[step.outcome]} ${step.outcome} | ${step.durationMs !== undefined ? formatMs(step.durationMs) : ''} | ${escapeCell(detail)} |`,
+      );
+    }
+    const checks = run.steps.flatMap((s) => s.checks.map((c) => ({ step: s.id, ...c })));
+    if (checks.length) {
+      out.push('', '### Checks', '', '| step | check | result | detail |', '|---|---|---|---|');
+      for (const check of checks) {
+        out.push(
+          `| ${check.step} | ${escapeCell(check.name)} | ${check.ok ? '✅ ok' : check.severity === 'warning' ? '⚠️ warning' : '❌ failed'} | ${escapeCell(check.detail ?? '')} |`,
+        );
+      }
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
