@@ -101,6 +101,66 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .description('show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps')
     .action(lazy(() => import('./commands/status.js')));
 
+  /** For modules with several commands: the named export is the action. */
+  const namedAction = (load: () => Promise<Record<string, Action>>, name: string) =>
+    lazy(async () => ({ default: (await load())[name]! }));
+
+  const lint = program
+    .command('lint')
+    .description('catch multi-cloud traps before a failover does (ingress rule order, standby coverage)');
+  lint
+    .command('ingress')
+    .description(
+      'report Ingress path rules that route differently on Google Cloud Load Balancing and an AWS ALB',
+    )
+    .argument('[paths...]', 'manifest files or folders (none or - reads rendered YAML from stdin)')
+    .option('--fix', 'reorder the rules so both clouds route alike (most specific first), keeping comments')
+    .addHelpText('after', '\nExit codes: 0 no divergence, 1 divergences found, 2 nothing could be checked.')
+    .action(namedAction(() => import('./commands/lint.js'), 'ingress'));
+
+  const sandbox = program
+    .command('sandbox')
+    .description(
+      'local emulators of Route 53, EKS, GKE, Argo CD and a git remote: try everything without a cloud',
+    );
+  sandbox
+    .command('start')
+    .description('start the sandbox and write DIR/failover.config.yaml; runs until Ctrl-C')
+    .option('-d, --dir <dir>', 'folder for config, git remote and journals', 'failover-sandbox')
+    .option(
+      '--repo-from <path>',
+      'seed the git remote from this GitOps tree (rehearse against a copy of your repo)',
+    )
+    .option('--aws-overlay <path>', 'AWS overlay path in the repo (default overlays/aws)')
+    .option('--gcp-overlay <path>', 'GKE overlay path in the repo (default overlays/gke)')
+    .option('--record-sets', 'configure Route 53 weighted record sets instead of Traffic Flow')
+    .action(namedAction(() => import('./commands/sandbox.js'), 'start'));
+  sandbox
+    .command('outage')
+    .description('switch an outage of one side on or off in a running sandbox')
+    .argument('<side>', 'gke or aws')
+    .argument('<state>', 'on or off')
+    .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
+    .action(namedAction(() => import('./commands/sandbox.js'), 'outage'));
+  sandbox
+    .command('fault')
+    .description(
+      'inject a fault into an emulator: throttle, server-error, prior-request-not-complete, policy-instance-failed',
+    )
+    .argument('[service]', 'route53, eks, gke, argocd, apps')
+    .argument('[kind]', 'fault kind')
+    .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
+    .option('--operation <name>', 'only this operation, e.g. UpdateTrafficPolicyInstance')
+    .option('--count <n>', 'only the next n requests')
+    .option('--clear', 'remove every injected fault')
+    .action(namedAction(() => import('./commands/sandbox.js'), 'fault'));
+  sandbox
+    .command('requests')
+    .description('list the requests the emulators answered')
+    .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
+    .option('--mutating', 'only mutating requests')
+    .action(namedAction(() => import('./commands/sandbox.js'), 'requests'));
+
   return program;
 }
 

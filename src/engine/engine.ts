@@ -23,7 +23,7 @@ import type {
   StepKind,
   StepRegistry,
 } from '../steps/types.js';
-import { toMs } from '../util/duration.js';
+import { Duration, toMs } from '../util/duration.js';
 import { formatPath } from '../util/yaml-source.js';
 import { flattenIssues } from '../util/zod-issues.js';
 import { FailoverError, invalidInput, toFailoverError } from './errors.js';
@@ -100,6 +100,8 @@ class Engine {
   private interrupted = false;
 
   constructor(private readonly o: EngineOptions) {
+    // A signal aborted before the run began never fires its event: read its state too.
+    this.interrupted = o.interrupt.aborted;
     o.interrupt.addEventListener('abort', () => {
       this.interrupted = true;
     });
@@ -139,7 +141,10 @@ class Engine {
         : undefined;
       return this.finish(plan, 'planned', error);
     }
-    const blocking = plan.steps.filter((s) => s.error && this.stepOf(s.id)?.onFailure !== 'continue');
+    const blocking = plan.steps.filter((s) => {
+      const step = this.stepOf(s.id);
+      return s.error && !(step && this.resolveOnFailure(step) === 'continue');
+    });
     if (blocking.length > 0) {
       const first = blocking[0]!;
       const error = new FailoverError(
@@ -266,10 +271,11 @@ class Engine {
           throw this.inputError(step, parsed.error.issues);
         }
       } else {
+        const timeoutMs = this.timeoutOf(step, kind, true);
         plan = await withTimeout(
           (signal) => kind.plan(this.planContext(signal, afterChanges || unknowns.length > 0), parsed.data),
-          this.timeoutOf(step, kind),
-          () => new StepTimeoutError(step.id, this.timeoutOf(step, kind)),
+          timeoutMs,
+          () => new StepTimeoutError(step.id, timeoutMs),
         );
         if (unknowns.length) plan = { ...plan, deferred: unknowns.map((u) => u.ref) };
       }
@@ -304,10 +310,23 @@ class Engine {
     });
   }
 
-  private timeoutOf(step: Step, kind: StepKind<unknown>): number {
-    return step.timeout !== undefined
-      ? toMs(step.timeout)
-      : (kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+  private timeoutOf(step: Step, kind: StepKind<unknown>, planning = false): number {
+    if (step.timeout === undefined) return kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    // The schema lets `timeout` be an expression (${{ params.timeout }}); resolve it like `with`.
+    const value =
+      typeof step.timeout === 'string' ? resolveValue(step.timeout, this.scope(planning)) : step.timeout;
+    if (value instanceof Unknown) return kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    const parsed = Duration.safeParse(value);
+    if (!parsed.success) {
+      throw invalidInput(
+        'FO_ENGINE_E1036',
+        `step "${step.id}": timeout ${JSON.stringify(value)} is not a duration`,
+        {
+          hint: 'write a duration such as 30s, 5m or 1h, or a number of seconds',
+        },
+      );
+    }
+    return toMs(parsed.data);
   }
 
   private planContext(signal: AbortSignal, afterChanges: boolean, stepId = ''): PlanContext {
@@ -368,7 +387,16 @@ class Engine {
   }
 
   private onFailureOf(step: Step, entry: Step | ParallelGroup): OnFailure {
-    return step.onFailure !== 'abort' ? step.onFailure : isGroup(entry) ? entry.onFailure : step.onFailure;
+    const own = this.resolveOnFailure(step);
+    return own !== 'abort' ? own : isGroup(entry) ? entry.onFailure : own;
+  }
+
+  /** `onFailure` as written, or what its expression resolves to (anything unexpected means abort). */
+  private resolveOnFailure(step: Step): OnFailure {
+    const value = step.onFailure.startsWith('${{')
+      ? resolveValue(step.onFailure, this.scope(false))
+      : step.onFailure;
+    return value === 'rollback' || value === 'continue' ? value : 'abort';
   }
 
   private async onInterrupt(plan: RunPlan, inFlight: string[]): Promise<RunResult> {

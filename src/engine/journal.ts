@@ -35,6 +35,12 @@ export class Journal {
   ) {
     mkdirSync(join(dir, 'runs'), { recursive: true });
     this.file = join(dir, 'runs', `${runId}.ndjson`);
+    // A resumed run appends to the journal of its first run. If that one died mid-write, end the
+    // torn line first, or the first new event would be glued to it and lost on reading.
+    if (existsSync(this.file)) {
+      const text = readFileSync(this.file, 'utf8');
+      if (text.length > 0 && !text.endsWith('\n')) appendFileSync(this.file, '\n');
+    }
   }
 
   append(event: EngineEvent): void {

@@ -21,7 +21,9 @@ export class Redactor {
 
   text(input: string): string {
     let out = input;
-    for (const value of this.values) out = out.split(value).join(MASK);
+    // Longest first: a secret that contains another must not be left half-masked.
+    for (const value of [...this.values].sort((a, b) => b.length - a.length))
+      out = out.split(value).join(MASK);
     // Bearer tokens and URL credentials, even when unknown to us.
     out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${MASK}`);
     out = out.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`);

@@ -1,4 +1,5 @@
 /** Timeouts, interruptible sleeps and retry delays used by the engine and the adapters. */
+import { formatMs } from '../util/duration.js';
 import { FailoverError } from './errors.js';
 
 export function abortError(signal: AbortSignal): Error {
@@ -37,7 +38,7 @@ export function backoffDelay(
 
 export class StepTimeoutError extends FailoverError {
   constructor(stepId: string, ms: number) {
-    super('FO_ENGINE_E1021', 'step-failed', `step "${stepId}" timed out after ${Math.round(ms / 1000)}s`, {
+    super('FO_ENGINE_E1021', 'step-failed', `step "${stepId}" timed out after ${formatMs(ms)}`, {
       hint: 'raise the step timeout in the runbook (timeout: 10m) or --timeout, or check why the system is slow',
       retryable: true,
     });

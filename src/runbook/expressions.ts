@@ -113,15 +113,26 @@ export function referencesOf(source: string): Reference[] {
 
 const BINARY = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
 
+/**
+ * Names every object inherits (`constructor`, `__proto__`, `toString`…): a reference must never
+ * reach them, or `params.constructor.constructor` would hand a step the Function constructor.
+ */
+function checkKey(key: string, source: string): string {
+  if (key in Object.prototype || key === 'prototype') {
+    throw new ExpressionError(`\`${source}\`: \`${key}\` cannot be referenced`, source);
+  }
+  return key;
+}
+
 function memberPath(node: jsep.Expression, source: string): string[] {
-  if (node.type === 'Identifier') return [(node as jsep.Identifier).name];
+  if (node.type === 'Identifier') return [checkKey((node as jsep.Identifier).name, source)];
   if (node.type === 'MemberExpression') {
     const member = node as jsep.MemberExpression;
     const base = memberPath(member.object, source);
     if (!member.computed && member.property.type === 'Identifier')
-      return [...base, (member.property as jsep.Identifier).name];
+      return [...base, checkKey((member.property as jsep.Identifier).name, source)];
     if (member.computed && member.property.type === 'Literal')
-      return [...base, String((member.property as jsep.Literal).value)];
+      return [...base, checkKey(String((member.property as jsep.Literal).value), source)];
     throw new ExpressionError(
       `\`${source}\`: computed member access must use a literal, e.g. a["b-c"]`,
       source,
@@ -143,6 +154,9 @@ function lookup(scope: Scope, path: string[], source: string): unknown {
       throw new ExpressionError(`\`${path.join('.')}\` is not defined`, source);
     }
     value = (value as Record<string, unknown>)[key];
+  }
+  if (typeof value === 'function') {
+    throw new ExpressionError(`\`${path.join('.')}\` is not a value`, source);
   }
   return value;
 }
@@ -191,6 +205,8 @@ function evaluateNode(node: jsep.Expression, scope: Scope, source: string): unkn
 }
 
 export function evaluate(source: string, scope: Scope): unknown {
+  // The grammar check (roots, operators, no calls) runs here too, not only when a runbook is loaded.
+  referencesOf(source);
   return evaluateNode(parseExpression(source), scope, source);
 }
 

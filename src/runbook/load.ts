@@ -148,6 +148,9 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
   const used = new Set<string>();
   const checkStrings = (value: unknown, path: PathSegment[], self?: { order: number; group?: string }) => {
     for (const { path: sub, text } of stringsIn(value)) {
+      // A `${{` without its `}}` would otherwise pass through silently as literal text.
+      if (text.replace(/\$\{\{[\s\S]*?\}\}/g, '').includes('${{'))
+        at([...path, ...sub], `unclosed expression in "${text}"`, 'close it with }}');
       for (const expr of findExpressions(text)) {
         try {
           for (const ref of referencesOf(expr)) {
@@ -204,6 +207,7 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
     checkStrings(step.with, [...path, 'with'], self);
     if (step.when !== undefined) checkStrings(step.when, [...path, 'when'], self);
     if (typeof step.timeout === 'string') checkStrings(step.timeout, [...path, 'timeout'], self);
+    if (step.onFailure.startsWith('${{')) checkStrings(step.onFailure, [...path, 'onFailure'], self);
     const kind = registry.get(step.uses);
     if (!kind) {
       const suggestion = didYouMean(step.uses, registry.keys());
@@ -218,7 +222,14 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
     }
     // Validate `with` now, treating every expression as unknown: only literal fields are checked.
     const placeholderScope = placeholderScopeFor(runbook);
-    const resolved = resolveValue(step.with, placeholderScope);
+    let resolved: unknown;
+    try {
+      resolved = resolveValue(step.with, placeholderScope);
+    } catch (error) {
+      // A broken expression was reported above, with its place; the input is checked once it is fixed.
+      if (error instanceof ExpressionError) continue;
+      throw error;
+    }
     const unknownAt = new Set(unknownPaths(resolved).map((u) => formatPath(u.path)));
     const result = kind.input.safeParse(stripUnknowns(resolved));
     if (!result.success) {

@@ -29,6 +29,12 @@ const DurationOrExpression = z.union([
   z.string().regex(/^\$\{\{[\s\S]*\}\}$/, 'a duration or a ${{ }} expression'),
 ]);
 
+/** `onFailure` may be decided by a parameter: `${{ params.rollback && 'rollback' || 'abort' }}`. */
+const OnFailureOrExpression = z.union([
+  OnFailure,
+  z.string().regex(/^\$\{\{[\s\S]*\}\}$/, 'abort, rollback, continue or a ${{ }} expression'),
+]);
+
 export const Step = z.strictObject({
   id: StepId,
   name: z.string().optional().describe('Human title shown in the step tree'),
@@ -36,7 +42,7 @@ export const Step = z.strictObject({
   with: z.record(z.string(), z.unknown()).default({}).describe('Input of the step kind'),
   timeout: DurationOrExpression.optional(),
   retry: Retry.optional(),
-  onFailure: OnFailure.default('abort').describe(
+  onFailure: OnFailureOrExpression.default('abort').describe(
     'abort: stop and leave state for resume; rollback: undo completed steps in reverse order; continue: record and go on',
   ),
   when: Condition.optional().describe('Run only when this is true, e.g. ${{ params.fence }}'),
