@@ -1,0 +1,416 @@
+/**
+ * The destination cluster of one application, as far as Argo CD sees it: live objects with the
+ * fields the API server and controllers fill in (generation, status, defaults), and workloads that
+ * roll towards their spec over time. Applying is client-side `kubectl apply`: the manifest replaces
+ * the object's spec, except that a Deployment's spec.replicas left out of the manifest keeps the
+ * value the HPA set, unless the previous manifest had it (then the field is removed and the API
+ * default of 1 applies: the HPA-managed trap).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { clone, deepEqual, isMap, type KubeObject, splitApiVersion } from '../kustomize/types.js';
+
+type Map = Record<string, unknown>;
+
+export interface LiveSettings {
+  /** How long a Deployment takes to go from its current to its desired ready count. */
+  rolloutMs: number;
+  /** A rollout not finished after this long gets the ProgressDeadlineExceeded condition. */
+  progressDeadlineMs: number;
+  /** Hostname the load balancer controller assigns to Ingresses and LoadBalancer Services. */
+  loadBalancerHostname: (object: KubeObject) => string;
+}
+
+interface Rollout {
+  fromReady: number;
+  target: number;
+  templateChanged: boolean;
+  startedAt: number;
+}
+
+export interface LiveEntry {
+  object: KubeObject;
+  /** The manifest last applied (what `kubectl.kubernetes.io/last-applied-configuration` holds). */
+  applied: KubeObject;
+  rollout?: Rollout;
+  /** Generation the controller has seen; catches up on the next tick. */
+  observedGeneration: number;
+}
+
+export type ApplyResult = 'created' | 'configured' | 'unchanged';
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+export function objectKey(object: KubeObject): string {
+  const { group } = splitApiVersion(object.apiVersion);
+  return `${group}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+function spec(object: KubeObject): Map {
+  if (!isMap(object.spec)) object.spec = {};
+  return object.spec as Map;
+}
+
+function lerp(from: number, to: number, progress: number): number {
+  return Math.round(from + (to - from) * progress);
+}
+
+/** Status counters as the API server returns them: zero values are omitted (omitempty). */
+function counters(values: Record<string, number>): Map {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== 0));
+}
+
+let resourceVersionCounter = 1000;
+function nextResourceVersion(): string {
+  resourceVersionCounter += 1;
+  return String(resourceVersionCounter);
+}
+
+export class LiveCluster {
+  private readonly entries = new Map<string, LiveEntry>();
+
+  constructor(private readonly settings: LiveSettings) {}
+
+  list(): LiveEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(key: string): LiveEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  find(kind: string, name: string, namespace?: string): LiveEntry | undefined {
+    return this.list().find(
+      (e) =>
+        e.object.kind === kind &&
+        e.object.metadata.name === name &&
+        (namespace === undefined || e.object.metadata.namespace === namespace),
+    );
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** `kubectl apply` of one manifest. */
+  apply(manifest: KubeObject, now: number): ApplyResult {
+    const key = objectKey(manifest);
+    const existing = this.entries.get(key);
+    const next = clone(manifest);
+    next.metadata.annotations = { ...next.metadata.annotations, [LAST_APPLIED]: JSON.stringify(manifest) };
+    this.applyDefaults(next, existing, manifest);
+    if (!existing) {
+      next.metadata.uid = randomUUID();
+      next.metadata.creationTimestamp = new Date(now).toISOString();
+      next.metadata.generation = 1;
+      next.metadata.resourceVersion = nextResourceVersion();
+      next.status = this.initialStatus(next);
+      const entry: LiveEntry = { object: next, applied: clone(manifest), observedGeneration: 0 };
+      this.entries.set(key, entry);
+      if (next.kind === 'Deployment') this.startRollout(entry, 0, false, now);
+      return 'created';
+    }
+    const previous = existing.object;
+    if (
+      deepEqual(existing.applied, manifest) &&
+      deepEqual(withoutServerFields(previous), withoutServerFields(next))
+    ) {
+      return 'unchanged';
+    }
+    for (const field of ['uid', 'creationTimestamp', 'generation'])
+      next.metadata[field] = previous.metadata[field];
+    next.status = previous.status;
+    const specChanged = !deepEqual(previous.spec, next.spec);
+    if (specChanged) next.metadata.generation = Number(previous.metadata.generation ?? 1) + 1;
+    next.metadata.resourceVersion = nextResourceVersion();
+    existing.object = next;
+    existing.applied = clone(manifest);
+    if (next.kind === 'Deployment' && specChanged) {
+      const templateChanged = !deepEqual(spec(previous).template, spec(next).template);
+      this.startRollout(existing, readyOf(previous), templateChanged, now);
+    }
+    return 'configured';
+  }
+
+  /** Sets a Deployment's spec.replicas the way the scale subresource does (used by the HPA). */
+  scale(entry: LiveEntry, replicas: number, now: number): void {
+    const object = entry.object;
+    spec(object).replicas = replicas;
+    object.metadata.generation = Number(object.metadata.generation ?? 1) + 1;
+    object.metadata.resourceVersion = nextResourceVersion();
+    this.startRollout(entry, readyOf(object), false, now);
+  }
+
+  /** Finishes every rollout at once: the state of a cluster that has been running for a while. */
+  settle(now: number): void {
+    this.tick(now, false); // HPAs size their targets first
+    for (const entry of this.entries.values()) {
+      if (entry.object.kind !== 'Deployment') continue;
+      const target = Number(spec(entry.object).replicas ?? 1);
+      entry.rollout = {
+        fromReady: target,
+        target,
+        templateChanged: false,
+        startedAt: Number.NEGATIVE_INFINITY,
+      };
+    }
+    this.tick(now, false);
+    this.tick(now, false); // observedGeneration catches up one pass later
+  }
+
+  /** Advances controllers: Deployment rollouts, HPAs, the Deployment controller's observedGeneration. */
+  tick(now: number, stalled: boolean): void {
+    for (const entry of this.entries.values()) {
+      if (entry.object.kind === 'HorizontalPodAutoscaler') this.tickHpa(entry, now);
+    }
+    for (const entry of this.entries.values()) {
+      if (entry.object.kind === 'Deployment') this.tickDeployment(entry, now, stalled);
+    }
+  }
+
+  private applyDefaults(next: KubeObject, existing: LiveEntry | undefined, manifest: KubeObject): void {
+    const nextSpec = spec(next);
+    switch (next.kind) {
+      case 'Deployment': {
+        if (typeof nextSpec.replicas !== 'number') {
+          const previousReplicas = existing ? spec(existing.object).replicas : undefined;
+          const wasApplied = existing ? typeof spec(existing.applied).replicas === 'number' : false;
+          // Field never in the manifest: whoever owns it (the HPA) keeps it. Field removed from the
+          // manifest: apply deletes it and the API server defaults it to 1.
+          nextSpec.replicas = !wasApplied && typeof previousReplicas === 'number' ? previousReplicas : 1;
+        }
+        nextSpec.progressDeadlineSeconds ??= 600;
+        nextSpec.revisionHistoryLimit ??= 10;
+        nextSpec.strategy ??= {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+        };
+        break;
+      }
+      case 'CronJob':
+        nextSpec.suspend ??= false;
+        nextSpec.concurrencyPolicy ??= 'Allow';
+        break;
+      case 'Service':
+        nextSpec.type ??= 'ClusterIP';
+        nextSpec.clusterIP ??=
+          existing && isMap(existing.object.spec) ? existing.object.spec.clusterIP : fakeClusterIp(manifest);
+        break;
+    }
+  }
+
+  private initialStatus(object: KubeObject): unknown {
+    switch (object.kind) {
+      case 'CronJob':
+        return {};
+      case 'Ingress':
+        return { loadBalancer: { ingress: [{ hostname: this.settings.loadBalancerHostname(object) }] } };
+      case 'Service':
+        return spec(object).type === 'LoadBalancer'
+          ? { loadBalancer: { ingress: [{ hostname: this.settings.loadBalancerHostname(object) }] } }
+          : { loadBalancer: {} };
+      default:
+        return {};
+    }
+  }
+
+  private startRollout(entry: LiveEntry, fromReady: number, templateChanged: boolean, now: number): void {
+    const target = Number(spec(entry.object).replicas ?? 1);
+    entry.rollout = { fromReady, target, templateChanged, startedAt: now };
+  }
+
+  private tickDeployment(entry: LiveEntry, now: number, stalled: boolean): void {
+    const object = entry.object;
+    const generation = Number(object.metadata.generation ?? 1);
+    // The Deployment controller sees a new generation on its next pass, not in the same instant.
+    const observedGeneration = entry.observedGeneration;
+    entry.observedGeneration = generation;
+    const target = Number(spec(object).replicas ?? 1);
+    const rollout = entry.rollout;
+    let ready = readyOf(object);
+    let updated = target;
+    let total = target;
+    let deadlineExceeded = false;
+    if (rollout) {
+      const elapsed = now - rollout.startedAt;
+      const progress = this.settings.rolloutMs <= 0 ? 1 : Math.min(1, elapsed / this.settings.rolloutMs);
+      ready = lerp(rollout.fromReady, target, progress);
+      updated = rollout.templateChanged ? lerp(0, target, progress) : target;
+      if (stalled && target > 0) {
+        // A rollout that never finishes: the last new pod never gets ready (scaling down still works).
+        if (target > rollout.fromReady) ready = Math.min(ready, target - 1);
+        if (rollout.templateChanged) updated = Math.min(updated, target - 1);
+      }
+      total = rollout.templateChanged && updated < target ? target + 1 : Math.max(target, ready);
+      const done = ready === target && updated === target;
+      if (done) entry.rollout = undefined;
+      deadlineExceeded = !done && elapsed > this.settings.progressDeadlineMs;
+    }
+    const rsName = `${object.metadata.name}-${templateHash(object)}`;
+    const previousStatus = (isMap(object.status) ? object.status : {}) as Map;
+    const status: Map = {
+      observedGeneration: Math.max(observedGeneration, Number(previousStatus.observedGeneration ?? 0)),
+      ...counters({
+        replicas: total,
+        updatedReplicas: updated,
+        readyReplicas: ready,
+        availableReplicas: ready,
+        unavailableReplicas: Math.max(0, total - ready),
+      }),
+      conditions: [
+        {
+          type: 'Available',
+          status: ready >= target ? 'True' : 'False',
+          reason: ready >= target ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+          message:
+            ready >= target
+              ? 'Deployment has minimum availability.'
+              : 'Deployment does not have minimum availability.',
+        },
+        deadlineExceeded
+          ? {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: `ReplicaSet "${rsName}" has timed out progressing.`,
+            }
+          : {
+              type: 'Progressing',
+              status: 'True',
+              reason: entry.rollout ? 'ReplicaSetUpdated' : 'NewReplicaSetAvailable',
+              message: entry.rollout
+                ? `ReplicaSet "${rsName}" is progressing.`
+                : `ReplicaSet "${rsName}" has successfully progressed.`,
+            },
+      ],
+    };
+    if (!deepEqual(status, object.status)) {
+      object.status = status;
+      object.metadata.resourceVersion = nextResourceVersion();
+    }
+  }
+
+  private tickHpa(entry: LiveEntry, now: number): void {
+    const hpa = entry.object;
+    const hpaSpec = spec(hpa);
+    const ref = isMap(hpaSpec.scaleTargetRef) ? hpaSpec.scaleTargetRef : {};
+    const target = this.find(String(ref.kind), String(ref.name), hpa.metadata.namespace);
+    const min = typeof hpaSpec.minReplicas === 'number' ? hpaSpec.minReplicas : 1;
+    const max = typeof hpaSpec.maxReplicas === 'number' ? hpaSpec.maxReplicas : min;
+    const transition = new Date(now).toISOString();
+    let status: Map;
+    if (!target) {
+      status = {
+        currentReplicas: 0,
+        desiredReplicas: 0,
+        conditions: [
+          {
+            type: 'AbleToScale',
+            status: 'False',
+            reason: 'FailedGetScale',
+            message: `the HPA controller was unable to get the target's current scale: deployments/scale.apps "${String(ref.name)}" not found`,
+          },
+        ],
+      };
+    } else {
+      const current = Number(spec(target.object).replicas ?? 1);
+      if (current === 0) {
+        status = {
+          desiredReplicas: 0,
+          conditions: [
+            {
+              type: 'AbleToScale',
+              status: 'True',
+              reason: 'SucceededGetScale',
+              message: "the HPA controller was able to get the target's current scale",
+            },
+            {
+              type: 'ScalingActive',
+              status: 'False',
+              reason: 'ScalingDisabled',
+              message: 'scaling is disabled since the replica count of the target is zero',
+            },
+          ],
+        };
+      } else {
+        // No metrics in the sandbox: the recommendation is the current size, clamped to the bounds.
+        const desired = Math.min(max, Math.max(min, current));
+        if (desired !== current) this.scale(target, desired, now);
+        status = {
+          currentReplicas: current,
+          desiredReplicas: desired,
+          conditions: [
+            {
+              type: 'AbleToScale',
+              status: 'True',
+              reason: desired !== current ? 'SucceededRescale' : 'ReadyForNewScale',
+              message:
+                desired !== current
+                  ? `the HPA controller was able to update the target scale to ${desired}`
+                  : 'recommended size matches current size',
+            },
+            {
+              type: 'ScalingActive',
+              status: 'True',
+              reason: 'ValidMetricFound',
+              message:
+                'the HPA was able to successfully calculate a replica count from cpu resource utilization',
+            },
+            {
+              type: 'ScalingLimited',
+              status: current < min ? 'True' : 'False',
+              reason: current < min ? 'TooFewReplicas' : 'DesiredWithinRange',
+              message:
+                current < min
+                  ? 'the desired replica count is less than the minimum replica count'
+                  : 'the desired count is within the acceptable range',
+            },
+          ],
+        };
+      }
+    }
+    const previous = isMap(hpa.status) ? hpa.status : {};
+    const sameConditions = deepEqual(stripTimes(previous.conditions), stripTimes(status.conditions));
+    if (!sameConditions || previous.currentReplicas !== status.currentReplicas) {
+      status.conditions = (status.conditions as Map[]).map((c) => ({ ...c, lastTransitionTime: transition }));
+      hpa.status = status;
+      hpa.metadata.resourceVersion = nextResourceVersion();
+    }
+  }
+}
+
+function stripTimes(conditions: unknown): unknown {
+  return Array.isArray(conditions)
+    ? conditions.map((c) => (isMap(c) ? { ...c, lastTransitionTime: undefined } : c))
+    : conditions;
+}
+
+function readyOf(object: KubeObject): number {
+  const status = isMap(object.status) ? object.status : {};
+  return typeof status.readyReplicas === 'number' ? status.readyReplicas : 0;
+}
+
+function withoutServerFields(object: KubeObject): unknown {
+  const { status: _status, ...rest } = object;
+  const {
+    uid: _u,
+    creationTimestamp: _c,
+    generation: _g,
+    resourceVersion: _r,
+    ...metadata
+  } = object.metadata;
+  return { ...rest, metadata };
+}
+
+/** The pod-template-hash Kubernetes derives from a Deployment's template. */
+export function templateHash(object: KubeObject): string {
+  const template = isMap(object.spec) ? object.spec.template : undefined;
+  return createHash('sha256')
+    .update(JSON.stringify(template ?? {}))
+    .digest('hex')
+    .slice(0, 10);
+}
+
+function fakeClusterIp(object: KubeObject): string {
+  const digest = createHash('sha256').update(objectKey(object)).digest();
+  return `10.96.${digest[0]}.${digest[1] === 0 ? 1 : digest[1]}`;
+}

@@ -1,0 +1,849 @@
+/**
+ * The Argo CD emulator's state machine: applications that track a git remote, a reconcile loop that
+ * compares the rendered target state with the live state, sync operations (manual and automated),
+ * and the live workloads rolling out over time. The HTTP layer (server.ts) only translates.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { isClusterScoped, matchesLabelSelector } from '../kustomize/index.js';
+import { clone, deepEqual, isMap, type KubeObject, splitApiVersion } from '../kustomize/types.js';
+import {
+  type CronJobHealthModel,
+  type HealthStatus,
+  type HealthStatusCode,
+  isWorse,
+  resourceHealth,
+} from './health.js';
+import { LiveCluster, type LiveEntry, objectKey, templateHash } from './live.js';
+import { ComparisonError, type RendererChoice, RepoService } from './repo.js';
+
+export interface AppSpec {
+  name: string;
+  labels?: Record<string, string>;
+  /** The git remote: a local (bare) repository path or file:// URL. */
+  repoURL: string;
+  /** Branch (or tag, sha, HEAD) to track. */
+  targetRevision: string;
+  /** Directory inside the repository holding the kustomization. */
+  path: string;
+  /** spec.syncPolicy.automated; default false (manual sync), as in Argo CD. */
+  autoSync?: boolean;
+  /** automated.selfHeal: re-sync when the live state drifts at an already synced revision. */
+  selfHeal?: boolean;
+  /** automated.prune: delete live resources no longer in git when auto-syncing. */
+  prune?: boolean;
+  project?: string;
+  destination?: { server?: string; name?: string; namespace?: string };
+}
+
+export interface ModelOptions {
+  apps: AppSpec[];
+  rolloutMs: number;
+  reconcileIntervalMs: number;
+  /** How long a sync operation stays Running after applying (kubectl apply and hooks). */
+  syncDurationMs: number;
+  progressDeadlineMs: number;
+  renderer: RendererChoice;
+  cronJobHealth: CronJobHealthModel;
+  /** Start with every app synced and rolled out at its branch head (a cluster that has been running). */
+  startConverged: boolean;
+  cacheDir: string;
+}
+
+/** An error the API answers with: HTTP status plus the gRPC code grpc-gateway puts in the body. */
+export class ArgoApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly grpcCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ArgoApiError';
+  }
+}
+
+export interface SyncRequest {
+  revision?: string;
+  prune?: boolean;
+  dryRun?: boolean;
+  resources?: { group?: string; kind: string; name: string; namespace?: string }[];
+}
+
+interface RunningOperation {
+  request: SyncRequest & { automated: boolean };
+  json: Record<string, unknown>;
+  terminating: boolean;
+}
+
+interface OperationState {
+  operation: Record<string, unknown>;
+  phase: 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
+  message: string;
+  startedAt: string;
+  finishedAt?: string;
+  syncResult?: { resources: Record<string, unknown>[]; revision: string; source: Record<string, unknown> };
+}
+
+interface HistoryEntry {
+  id: number;
+  revision: string;
+  deployedAt: string;
+  deployStartedAt: string;
+  source: Record<string, unknown>;
+  initiatedBy: Record<string, unknown>;
+}
+
+interface AppRecord {
+  spec: AppSpec;
+  automated: boolean;
+  createdAt: string;
+  uid: string;
+  live: LiveCluster;
+  compared?: { revision: string; desired: KubeObject[] };
+  comparisonError?: { message: string; at: string };
+  reconciledAt?: string;
+  operation?: RunningOperation;
+  operationState?: OperationState;
+  history: HistoryEntry[];
+  /** The revision the last automated sync went to (Argo CD auto-syncs each revision once). */
+  lastAutoSyncRevision?: string;
+  stalled: boolean;
+  health?: { status: HealthStatusCode; since: string };
+  lock: Promise<unknown>;
+  reconciling: boolean;
+}
+
+export interface ResourceView {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  status: 'Synced' | 'OutOfSync';
+  health?: HealthStatus;
+  requiresPruning?: boolean;
+  target?: KubeObject;
+  live?: LiveEntry;
+}
+
+/** What `model.workloads(app)` reports about each Deployment and CronJob in the live cluster. */
+export interface WorkloadSummary {
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  updatedReplicas?: number;
+  suspend?: boolean;
+}
+
+const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+
+function nowIso(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function isSubset(desired: unknown, live: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(live) &&
+      desired.length === live.length &&
+      desired.every((item, i) => isSubset(item, live[i]))
+    );
+  }
+  if (isMap(desired)) {
+    return isMap(live) && Object.entries(desired).every(([key, value]) => isSubset(value, live[key]));
+  }
+  // Argo CD normalizes numbers and strings the way the API server does; equal text is equal here.
+  return (
+    desired === live || (desired !== undefined && live !== undefined && String(desired) === String(live))
+  );
+}
+
+export class ArgoCdModel {
+  private readonly apps = new Map<string, AppRecord>();
+  private readonly repo: RepoService;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sleepers = new Set<AbortController>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly options: ModelOptions) {
+    this.repo = new RepoService(options.cacheDir, options.renderer);
+    for (const spec of options.apps) {
+      if (this.apps.has(spec.name)) throw new Error(`duplicate application ${spec.name}`);
+      this.apps.set(spec.name, {
+        spec: { ...spec },
+        automated: spec.autoSync === true,
+        createdAt: nowIso(),
+        uid: crypto.randomUUID(),
+        live: new LiveCluster({
+          rolloutMs: options.rolloutMs,
+          progressDeadlineMs: options.progressDeadlineMs,
+          loadBalancerHostname: (object) =>
+            `k8s-${object.metadata.namespace ?? 'default'}-${object.metadata.name}.${spec.name}.lb.sandbox.invalid`,
+        }),
+        history: [],
+        stalled: false,
+        lock: Promise.resolve(),
+        reconciling: false,
+      });
+    }
+  }
+
+  /** Loads every app (and, with startConverged, deploys it) and starts the controller loops. */
+  async start(): Promise<void> {
+    for (const app of this.apps.values()) {
+      await this.reconcile(app, { hard: false, autoSync: !this.options.startConverged });
+      if (this.options.startConverged && app.compared) this.deployConverged(app, app.compared);
+    }
+    const tickMs = Math.min(250, Math.max(10, Math.floor(this.options.rolloutMs / 10)));
+    this.timers.push(setInterval(() => this.tick(), tickMs));
+    if (this.options.reconcileIntervalMs > 0) {
+      this.timers.push(setInterval(() => this.reconcileAllInBackground(), this.options.reconcileIntervalMs));
+    }
+    for (const timer of this.timers) timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const sleeper of this.sleepers) sleeper.abort();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  // --- switches for tests and the sandbox --------------------------------------------------------
+
+  /** A rollout that never finishes: ready replicas stop one below the desired count. */
+  stallRollout(name: string, stalled = true): void {
+    this.app(name).stalled = stalled;
+  }
+
+  /** Turns spec.syncPolicy.automated on or off. */
+  setAutoSync(name: string, enabled: boolean): void {
+    this.app(name).automated = enabled;
+  }
+
+  /** Runs a reconcile (compare, and auto-sync where enabled) of one app or all, now. */
+  async reconcileNow(name?: string): Promise<void> {
+    const apps = name ? [this.app(name)] : [...this.apps.values()];
+    await Promise.all(apps.map((app) => this.track(this.reconcile(app, { hard: false, autoSync: true }))));
+  }
+
+  /** Live objects of the app's destination cluster (copies). */
+  liveObjects(name: string): KubeObject[] {
+    return this.app(name)
+      .live.list()
+      .map((entry) => clone(entry.object));
+  }
+
+  /** Deployments and CronJobs as they run now. */
+  workloads(name: string): WorkloadSummary[] {
+    return this.app(name)
+      .live.list()
+      .filter((e) => e.object.kind === 'Deployment' || e.object.kind === 'CronJob')
+      .map(({ object }) => {
+        const spec = (object.spec ?? {}) as Record<string, unknown>;
+        const status = (object.status ?? {}) as Record<string, unknown>;
+        const summary: WorkloadSummary = {
+          kind: object.kind,
+          name: object.metadata.name,
+          namespace: object.metadata.namespace,
+        };
+        if (object.kind === 'Deployment') {
+          summary.replicas = Number(spec.replicas ?? 1);
+          summary.readyReplicas = Number(status.readyReplicas ?? 0);
+          summary.availableReplicas = Number(status.availableReplicas ?? 0);
+          summary.updatedReplicas = Number(status.updatedReplicas ?? 0);
+        } else {
+          summary.suspend = spec.suspend === true;
+        }
+        return summary;
+      });
+  }
+
+  appNames(): string[] {
+    return [...this.apps.keys()];
+  }
+
+  // --- API operations ----------------------------------------------------------------------------
+
+  listApplications(query: { selector?: string; name?: string } = {}): Record<string, unknown>[] {
+    return [...this.apps.values()]
+      .filter((app) => !query.name || app.spec.name === query.name)
+      .filter((app) => !query.selector || matchesLabelSelector(app.spec.labels, query.selector))
+      .map((app) => this.toApplication(app));
+  }
+
+  async getApplication(name: string, refresh?: 'normal' | 'hard'): Promise<Record<string, unknown>> {
+    const app = this.app(name);
+    // ?refresh blocks until the controller has reconciled the app.
+    if (refresh) await this.track(this.reconcile(app, { hard: refresh === 'hard', autoSync: true }));
+    return this.toApplication(app);
+  }
+
+  sync(name: string, request: SyncRequest): Record<string, unknown> {
+    const app = this.app(name);
+    if (app.operation) throw new ArgoApiError(400, 9, 'another operation is already in progress');
+    if (
+      app.automated &&
+      request.revision &&
+      request.revision !== app.spec.targetRevision &&
+      request.revision !== app.compared?.revision
+    ) {
+      throw new ArgoApiError(
+        400,
+        9,
+        `Cannot sync to ${request.revision}: auto-sync currently set to ${app.spec.targetRevision}`,
+      );
+    }
+    this.startOperation(app, { ...request, automated: false });
+    return this.toApplication(app);
+  }
+
+  terminateOperation(name: string): void {
+    const app = this.app(name);
+    if (!app.operation || !app.operationState) {
+      throw new ArgoApiError(400, 9, 'Unable to terminate operation. No operation is in progress');
+    }
+    app.operation.terminating = true;
+    app.operationState.phase = 'Terminating';
+  }
+
+  resourceTree(name: string): Record<string, unknown> {
+    const app = this.app(name);
+    const nodes: Record<string, unknown>[] = [];
+    for (const entry of app.live.list()) {
+      const object = entry.object;
+      const { group, version } = splitApiVersion(object.apiVersion);
+      const health = resourceHealth(object, this.options.cronJobHealth);
+      const node: Record<string, unknown> = {
+        group,
+        version,
+        kind: object.kind,
+        namespace: object.metadata.namespace ?? '',
+        name: object.metadata.name,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+        createdAt: object.metadata.creationTimestamp,
+        info: [],
+      };
+      if (health) node.health = health;
+      const images = imagesOf(object);
+      if (images.length > 0) node.images = images;
+      nodes.push(node);
+      if (object.kind === 'Deployment') nodes.push(...this.podNodes(entry));
+    }
+    return { nodes, hosts: [] };
+  }
+
+  managedResources(name: string): Record<string, unknown> {
+    const app = this.app(name);
+    return {
+      items: this.resourceViews(app).map((view) => {
+        const liveJson = view.live ? JSON.stringify(view.live.object) : 'null';
+        return {
+          group: view.group,
+          version: view.version,
+          kind: view.kind,
+          namespace: view.namespace,
+          name: view.name,
+          targetState: view.target ? JSON.stringify(view.target) : 'null',
+          liveState: liveJson,
+          normalizedLiveState: liveJson,
+          predictedLiveState: view.target ? JSON.stringify(view.target) : 'null',
+          hook: false,
+          modified: view.status === 'OutOfSync',
+          resourceVersion: view.live?.object.metadata.resourceVersion ?? '',
+        };
+      }),
+    };
+  }
+
+  // --- the controller ----------------------------------------------------------------------------
+
+  private app(name: string): AppRecord {
+    const app = this.apps.get(name);
+    if (!app) throw new ArgoApiError(404, 5, `applications.argoproj.io "${name}" not found`);
+    return app;
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inflight.add(promise);
+    const done = () => this.inflight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** Runs `fn` after everything queued on the app before it: one reconcile or apply at a time. */
+  private withLock<T>(app: AppRecord, fn: () => Promise<T>): Promise<T> {
+    const run = app.lock.then(fn, fn);
+    app.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    if (this.closed || ms <= 0) return;
+    const controller = new AbortController();
+    this.sleepers.add(controller);
+    try {
+      await delay(ms, undefined, { signal: controller.signal, ref: false });
+    } catch {
+      // aborted by close()
+    } finally {
+      this.sleepers.delete(controller);
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const app of this.apps.values()) app.live.tick(now, app.stalled);
+    for (const app of this.apps.values()) this.updateHealthTransition(app);
+  }
+
+  private reconcileAllInBackground(): void {
+    for (const app of this.apps.values()) {
+      if (app.reconciling || this.closed) continue;
+      void this.track(this.reconcile(app, { hard: false, autoSync: true })).catch(() => undefined);
+    }
+  }
+
+  /** Resolves the tracked revision, renders it, records the comparison, and auto-syncs if due. */
+  private reconcile(app: AppRecord, options: { hard: boolean; autoSync: boolean }): Promise<void> {
+    return this.withLock(app, async () => {
+      if (this.closed) return;
+      app.reconciling = true;
+      try {
+        const { repoURL, targetRevision, path } = app.spec;
+        if (options.hard) this.repo.invalidate(repoURL);
+        const revision = await this.repo.resolve(repoURL, targetRevision);
+        const desired = this.prepare(app, await this.repo.render(repoURL, revision, path));
+        app.compared = { revision, desired };
+        app.comparisonError = undefined;
+      } catch (error) {
+        if (this.closed) return;
+        const message = error instanceof Error ? error.message : String(error);
+        app.comparisonError = {
+          message: error instanceof ComparisonError ? message : `rpc error: code = Unknown desc = ${message}`,
+          at: nowIso(),
+        };
+      } finally {
+        app.reconciling = false;
+      }
+      app.reconciledAt = nowIso();
+      this.updateHealthTransition(app);
+      if (options.autoSync) this.maybeAutoSync(app);
+    });
+  }
+
+  /** Argo CD's automated sync policy. */
+  private maybeAutoSync(app: AppRecord): void {
+    if (!app.automated || app.operation || app.comparisonError || !app.compared) return;
+    const views = this.resourceViews(app);
+    const outOfSync = views.filter((v) => v.status === 'OutOfSync');
+    if (outOfSync.length === 0) return;
+    // "Skipping sync attempt: need to prune extra resources only but automated prune is disabled"
+    if (!app.spec.prune && outOfSync.every((v) => v.requiresPruning)) return;
+    // Each revision is auto-synced once; drift at that revision only re-syncs with selfHeal.
+    if (app.lastAutoSyncRevision === app.compared.revision && !app.spec.selfHeal) return;
+    app.lastAutoSyncRevision = app.compared.revision;
+    this.startOperation(app, {
+      revision: app.compared.revision,
+      prune: app.spec.prune === true,
+      automated: true,
+    });
+  }
+
+  private startOperation(app: AppRecord, request: SyncRequest & { automated: boolean }): void {
+    const operationJson: Record<string, unknown> = {
+      sync: {
+        revision: request.revision ?? app.spec.targetRevision,
+        prune: request.prune === true,
+        dryRun: request.dryRun === true,
+        syncStrategy: { hook: {} },
+        ...(request.resources ? { resources: request.resources } : {}),
+      },
+      initiatedBy: request.automated ? { automated: true } : { username: 'admin' },
+      retry: {},
+    };
+    app.operation = { request, json: operationJson, terminating: false };
+    app.operationState = {
+      operation: operationJson,
+      phase: 'Running',
+      message: 'waiting for the sync to start',
+      startedAt: nowIso(),
+    };
+    void this.track(this.runOperation(app, app.operation));
+  }
+
+  private async runOperation(app: AppRecord, operation: RunningOperation): Promise<void> {
+    const state = app.operationState!;
+    const finish = (phase: OperationState['phase'], message: string) => {
+      state.phase = phase;
+      state.message = message;
+      state.finishedAt = nowIso();
+      app.operation = undefined;
+    };
+    try {
+      const { request } = operation;
+      const { repoURL, path } = app.spec;
+      const { revision, desired } = await this.withLock(app, async () => {
+        const revision = await this.repo.resolve(repoURL, request.revision ?? app.spec.targetRevision);
+        return { revision, desired: this.prepare(app, await this.repo.render(repoURL, revision, path)) };
+      });
+      if (this.closed) return;
+      if (operation.terminating) return finish('Failed', 'Operation terminated');
+      const selected = request.resources
+        ? desired.filter((object) =>
+            request.resources!.some(
+              (r) =>
+                r.kind === object.kind &&
+                r.name === object.metadata.name &&
+                (r.group ?? '') === splitApiVersion(object.apiVersion).group &&
+                (!r.namespace || r.namespace === object.metadata.namespace),
+            ),
+          )
+        : desired;
+      const results = this.applyAll(app, selected, desired, request.prune === true, request.dryRun === true);
+      state.message = 'one or more tasks are running';
+      state.syncResult = { resources: results, revision, source: this.source(app) };
+      await this.sleep(this.options.syncDurationMs);
+      if (this.closed) return;
+      if (operation.terminating) return finish('Failed', 'Operation terminated');
+      finish(
+        'Succeeded',
+        request.dryRun ? 'successfully synced (dry run)' : 'successfully synced (all tasks run)',
+      );
+      if (!request.dryRun) {
+        app.history.push({
+          id: app.history.length,
+          revision,
+          deployedAt: state.finishedAt!,
+          deployStartedAt: state.startedAt,
+          source: this.source(app),
+          initiatedBy: operation.json.initiatedBy as Record<string, unknown>,
+        });
+      }
+    } catch (error) {
+      if (this.closed) return;
+      finish('Error', error instanceof Error ? error.message : String(error));
+    }
+    // Argo CD refreshes the app once an operation completed.
+    if (!this.closed) await this.reconcile(app, { hard: false, autoSync: false });
+  }
+
+  /** kubectl apply of the selected manifests (and deletion of extra resources when pruning). */
+  private applyAll(
+    app: AppRecord,
+    selected: KubeObject[],
+    desired: KubeObject[],
+    prune: boolean,
+    dryRun: boolean,
+  ): Record<string, unknown>[] {
+    const now = Date.now();
+    const results: Record<string, unknown>[] = [];
+    const describe = (object: KubeObject) => {
+      const { group, version } = splitApiVersion(object.apiVersion);
+      return {
+        group,
+        version,
+        kind: object.kind,
+        namespace: object.metadata.namespace ?? '',
+        name: object.metadata.name,
+      };
+    };
+    for (const object of selected) {
+      const outcome = dryRun ? 'configured (dry run)' : app.live.apply(object, now);
+      const resource = `${object.kind.toLowerCase()}${splitApiVersion(object.apiVersion).group ? `.${splitApiVersion(object.apiVersion).group}` : ''}/${object.metadata.name}`;
+      results.push({
+        ...describe(object),
+        status: 'Synced',
+        message: `${resource} ${outcome}`,
+        hookPhase: 'Running',
+        syncPhase: 'Sync',
+      });
+    }
+    const wanted = new Set(desired.map(objectKey));
+    for (const entry of app.live.list()) {
+      const key = objectKey(entry.object);
+      if (wanted.has(key)) continue;
+      if (prune) {
+        if (!dryRun) app.live.delete(key);
+        results.push({ ...describe(entry.object), status: 'Pruned', message: 'pruned', syncPhase: 'Sync' });
+      } else {
+        results.push({
+          ...describe(entry.object),
+          status: 'PruneSkipped',
+          message: 'ignored (requires pruning)',
+          syncPhase: 'Sync',
+        });
+      }
+    }
+    if (!dryRun) app.live.tick(now, app.stalled);
+    return results;
+  }
+
+  /** The state at startup: applied, fully rolled out, and recorded as an automated sync. */
+  private deployConverged(app: AppRecord, compared: { revision: string; desired: KubeObject[] }): void {
+    const now = Date.now();
+    for (const object of compared.desired) app.live.apply(object, now);
+    app.live.settle(now);
+    const at = nowIso();
+    const operation = {
+      sync: { revision: compared.revision, prune: false, dryRun: false, syncStrategy: { hook: {} } },
+      initiatedBy: { automated: true },
+      retry: {},
+    };
+    app.operationState = {
+      operation,
+      phase: 'Succeeded',
+      message: 'successfully synced (all tasks run)',
+      startedAt: at,
+      finishedAt: at,
+      syncResult: { resources: [], revision: compared.revision, source: this.source(app) },
+    };
+    app.history.push({
+      id: 0,
+      revision: compared.revision,
+      deployedAt: at,
+      deployStartedAt: at,
+      source: this.source(app),
+      initiatedBy: { automated: true },
+    });
+    app.lastAutoSyncRevision = compared.revision;
+    this.updateHealthTransition(app);
+  }
+
+  /** Target manifests as Argo CD applies them: default namespace and the tracking annotation. */
+  private prepare(app: AppRecord, objects: KubeObject[]): KubeObject[] {
+    const namespace = app.spec.destination?.namespace;
+    return objects.map((original) => {
+      const object = clone(original);
+      if (!object.metadata.namespace && namespace && !isClusterScoped(object.kind)) {
+        object.metadata.namespace = namespace;
+      }
+      const { group } = splitApiVersion(object.apiVersion);
+      object.metadata.annotations = {
+        ...object.metadata.annotations,
+        [TRACKING_ANNOTATION]: `${app.spec.name}:${group}/${object.kind}:${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+      };
+      return object;
+    });
+  }
+
+  private resourceViews(app: AppRecord): ResourceView[] {
+    const views: ResourceView[] = [];
+    const desired = app.compared?.desired ?? [];
+    const wanted = new Set<string>();
+    for (const target of desired) {
+      const key = objectKey(target);
+      wanted.add(key);
+      const live = app.live.get(key);
+      const { group, version } = splitApiVersion(target.apiVersion);
+      // Three-way, like Argo CD with client-side apply: every field of the target must be live, and
+      // the last applied manifest must be this one (otherwise a field removed from git would not count).
+      const synced =
+        live !== undefined && deepEqual(live.applied, target) && isSubset(withoutStatus(target), live.object);
+      views.push({
+        group,
+        version,
+        kind: target.kind,
+        namespace: target.metadata.namespace ?? '',
+        name: target.metadata.name,
+        status: synced ? 'Synced' : 'OutOfSync',
+        health: live ? resourceHealth(live.object, this.options.cronJobHealth) : { status: 'Missing' },
+        target,
+        live,
+      });
+    }
+    for (const live of app.live.list()) {
+      if (wanted.has(objectKey(live.object))) continue;
+      const { group, version } = splitApiVersion(live.object.apiVersion);
+      views.push({
+        group,
+        version,
+        kind: live.object.kind,
+        namespace: live.object.metadata.namespace ?? '',
+        name: live.object.metadata.name,
+        status: 'OutOfSync',
+        requiresPruning: true,
+        health: resourceHealth(live.object, this.options.cronJobHealth),
+        live,
+      });
+    }
+    return views;
+  }
+
+  private appHealth(views: ResourceView[]): HealthStatusCode {
+    let worst: HealthStatusCode = 'Healthy';
+    for (const view of views) {
+      if (view.health && isWorse(worst, view.health.status)) worst = view.health.status;
+    }
+    return worst;
+  }
+
+  private updateHealthTransition(app: AppRecord): void {
+    const status = this.appHealth(this.resourceViews(app));
+    if (app.health?.status !== status) app.health = { status, since: nowIso() };
+  }
+
+  private source(app: AppRecord): Record<string, unknown> {
+    return { repoURL: app.spec.repoURL, path: app.spec.path, targetRevision: app.spec.targetRevision };
+  }
+
+  private destination(app: AppRecord): Record<string, unknown> {
+    const destination = app.spec.destination ?? {};
+    return {
+      ...(destination.name
+        ? { name: destination.name }
+        : { server: destination.server ?? 'https://kubernetes.default.svc' }),
+      ...(destination.server && destination.name ? { server: destination.server } : {}),
+      ...(destination.namespace ? { namespace: destination.namespace } : {}),
+    };
+  }
+
+  private podNodes(entry: LiveEntry): Record<string, unknown>[] {
+    const deployment = entry.object;
+    const namespace = deployment.metadata.namespace ?? '';
+    const status = (deployment.status ?? {}) as Record<string, unknown>;
+    const desired = Number((deployment.spec as Record<string, unknown> | undefined)?.replicas ?? 1);
+    const total = Number(status.replicas ?? 0);
+    const ready = Number(status.readyReplicas ?? 0);
+    const rsName = `${deployment.metadata.name}-${templateHash(deployment)}`;
+    const rsUid = `${String(deployment.metadata.uid)}-rs`;
+    const revision = String(deployment.metadata.generation ?? 1);
+    const nodes: Record<string, unknown>[] = [
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'ReplicaSet',
+        namespace,
+        name: rsName,
+        uid: rsUid,
+        parentRefs: [
+          {
+            group: 'apps',
+            kind: 'Deployment',
+            namespace,
+            name: deployment.metadata.name,
+            uid: deployment.metadata.uid,
+          },
+        ],
+        info: [{ name: 'Revision', value: `Rev:${revision}` }],
+        health:
+          ready >= desired
+            ? { status: 'Healthy' }
+            : {
+                status: 'Progressing',
+                message: `Waiting for rollout to finish: ${ready} out of ${desired} new replicas are available...`,
+              },
+        resourceVersion: deployment.metadata.resourceVersion,
+      },
+    ];
+    for (let i = 0; i < total; i += 1) {
+      const isReady = i < ready;
+      nodes.push({
+        group: '',
+        version: 'v1',
+        kind: 'Pod',
+        namespace,
+        name: `${rsName}-${i.toString(36).padStart(5, 'x')}`,
+        uid: `${rsUid}-pod-${i}`,
+        parentRefs: [{ group: 'apps', kind: 'ReplicaSet', namespace, name: rsName, uid: rsUid }],
+        info: [
+          { name: 'Status Reason', value: isReady ? 'Running' : 'ContainerCreating' },
+          { name: 'Containers', value: isReady ? '1/1' : '0/1' },
+        ],
+        health: isReady
+          ? { status: 'Healthy', message: 'running' }
+          : { status: 'Progressing', message: 'ContainerCreating' },
+        images: imagesOf(deployment),
+        resourceVersion: deployment.metadata.resourceVersion,
+      });
+    }
+    return nodes;
+  }
+
+  private toApplication(app: AppRecord): Record<string, unknown> {
+    const views = this.resourceViews(app);
+    const outOfSync = views.some((v) => v.status === 'OutOfSync');
+    const syncStatus = app.comparisonError || !app.compared ? 'Unknown' : outOfSync ? 'OutOfSync' : 'Synced';
+    const healthStatus = this.appHealth(views);
+    const spec = app.spec;
+    const syncPolicy = app.automated
+      ? { automated: { prune: spec.prune === true, selfHeal: spec.selfHeal === true } }
+      : {};
+    const status: Record<string, unknown> = {
+      resources: views.map((view) => ({
+        group: view.group,
+        version: view.version,
+        kind: view.kind,
+        namespace: view.namespace,
+        name: view.name,
+        status: view.status,
+        ...(view.health ? { health: view.health } : {}),
+        ...(view.requiresPruning ? { requiresPruning: true } : {}),
+      })),
+      sync: {
+        status: syncStatus,
+        comparedTo: { source: this.source(app), destination: this.destination(app) },
+        ...(app.compared ? { revision: app.compared.revision } : {}),
+      },
+      health: { status: healthStatus, ...(app.health ? { lastTransitionTime: app.health.since } : {}) },
+      history: app.history,
+      reconciledAt: app.reconciledAt,
+      sourceType: 'Kustomize',
+      summary: { images: [...new Set(app.live.list().flatMap((e) => imagesOf(e.object)))].sort() },
+      controllerNamespace: 'argocd',
+    };
+    if (app.operationState) status.operationState = app.operationState;
+    if (app.comparisonError) {
+      status.conditions = [
+        {
+          type: 'ComparisonError',
+          message: app.comparisonError.message,
+          lastTransitionTime: app.comparisonError.at,
+        },
+      ];
+    }
+    const application: Record<string, unknown> = {
+      metadata: {
+        name: spec.name,
+        namespace: 'argocd',
+        uid: app.uid,
+        creationTimestamp: app.createdAt,
+        labels: spec.labels ?? {},
+      },
+      spec: {
+        project: spec.project ?? 'default',
+        source: this.source(app),
+        destination: this.destination(app),
+        syncPolicy,
+      },
+      status,
+    };
+    if (app.operation) application.operation = app.operation.json;
+    return structuredClone(application);
+  }
+}
+
+function withoutStatus(object: KubeObject): KubeObject {
+  const { status: _status, ...rest } = object;
+  return rest as KubeObject;
+}
+
+function imagesOf(object: KubeObject): string[] {
+  const images: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (isMap(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
+          for (const c of value) if (isMap(c) && typeof c.image === 'string') images.push(c.image);
+        } else walk(value);
+      }
+    }
+  };
+  walk(object.spec);
+  return images;
+}

@@ -1,0 +1,138 @@
+/**
+ * What Argo CD's repo-server does for the emulator: resolve a revision of a git remote to a commit,
+ * and render an application path at that commit. Each commit is exported once (`git archive`, then
+ * `tar -x`) into a cache directory, and each (commit, path) is rendered once, as commits never change.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { ExecError, exec } from '../../util/exec.js';
+import { git, localRepoPath } from '../gitops-demo/git.js';
+import {
+  chooseRenderer,
+  type KubeObject,
+  type RendererName,
+  renderKustomization,
+  renderWithKubectl,
+} from '../kustomize/index.js';
+
+export type RendererChoice = RendererName | 'auto';
+
+/** A failure Argo CD reports as a ComparisonError condition. */
+export class ComparisonError extends Error {
+  override name = 'ComparisonError';
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof ExecError) return error.stderr.trim() || error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class RepoService {
+  private readonly exports = new Map<string, Promise<string>>();
+  private readonly renders = new Map<string, Promise<KubeObject[]>>();
+  private renderer: Promise<RendererName> | undefined;
+
+  constructor(
+    private readonly cacheDir: string,
+    private readonly choice: RendererChoice,
+  ) {}
+
+  rendererName(): Promise<RendererName> {
+    this.renderer ??= this.choice === 'auto' ? chooseRenderer('kubectl') : Promise.resolve(this.choice);
+    return this.renderer;
+  }
+
+  /** The commit sha a branch, tag, `HEAD` or sha stands for in the repository. */
+  async resolve(repoURL: string, revision: string): Promise<string> {
+    const gitDir = localRepoPath(repoURL);
+    const candidates =
+      revision === 'HEAD' || /^[0-9a-f]{7,40}$/i.test(revision)
+        ? [revision]
+        : [`refs/heads/${revision}`, `refs/tags/${revision}`, revision];
+    for (const candidate of candidates) {
+      try {
+        const { stdout } = await git([
+          '--git-dir',
+          gitDir,
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          `${candidate}^{commit}`,
+        ]);
+        const sha = stdout.trim();
+        if (sha) return sha;
+      } catch {
+        // try the next form
+      }
+    }
+    throw new ComparisonError(`unable to resolve '${revision}' to a commit SHA`);
+  }
+
+  /** The rendered manifests of `path` at `sha`. */
+  async render(repoURL: string, sha: string, path: string): Promise<KubeObject[]> {
+    const key = `${repoURL}\n${sha}\n${path}`;
+    let rendered = this.renders.get(key);
+    if (!rendered) {
+      rendered = this.renderUncached(repoURL, sha, path);
+      this.renders.set(key, rendered);
+      // A failed render is retried next time (the cause may be transient, e.g. a timeout).
+      rendered.catch(() => this.renders.delete(key));
+    }
+    return structuredClone(await rendered);
+  }
+
+  /** Drops cached renders (a hard refresh). */
+  invalidate(repoURL: string): void {
+    for (const key of this.renders.keys()) if (key.startsWith(`${repoURL}\n`)) this.renders.delete(key);
+  }
+
+  private async renderUncached(repoURL: string, sha: string, path: string): Promise<KubeObject[]> {
+    const root = await this.exportCommit(repoURL, sha);
+    const relative = normalize(path || '.');
+    if (relative.startsWith('..')) throw new ComparisonError(`app path ${path} is outside the repository`);
+    const dir = join(root, relative);
+    try {
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+    } catch {
+      throw new ComparisonError(`${path}: app path does not exist`);
+    }
+    const renderer = await this.rendererName();
+    try {
+      return renderer === 'kubectl' ? await renderWithKubectl(dir) : await renderKustomization(dir);
+    } catch (error) {
+      throw new ComparisonError(
+        `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = \`kustomize build ${path}\` failed: ${errorText(error)}`,
+      );
+    }
+  }
+
+  private exportCommit(repoURL: string, sha: string): Promise<string> {
+    const key = `${repoURL}\n${sha}`;
+    let exported = this.exports.get(key);
+    if (!exported) {
+      exported = this.exportUncached(repoURL, sha);
+      this.exports.set(key, exported);
+      exported.catch(() => this.exports.delete(key));
+    }
+    return exported;
+  }
+
+  private async exportUncached(repoURL: string, sha: string): Promise<string> {
+    const dir = join(this.cacheDir, `${this.exports.size}-${sha}`);
+    const tarball = `${dir}.tar`;
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    try {
+      await git(['--git-dir', localRepoPath(repoURL), 'archive', '--format=tar', '-o', tarball, sha]);
+      await exec('tar', ['-xf', tarball, '-C', dir], { timeoutMs: 30_000 });
+    } catch (error) {
+      throw new ComparisonError(
+        `rpc error: code = Unknown desc = failed to check out ${sha}: ${errorText(error)}`,
+      );
+    } finally {
+      await rm(tarball, { force: true });
+    }
+    return dir;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The Argo CD REST API (the grpc-gateway in front of argocd-server) on loopback: bearer-token
+ * auth, JSON bodies, errors as `{"error","code","message"}` with the gRPC code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorControl } from '../common/control.js';
+import { readBody } from '../common/http-server.js';
+import { ArgoApiError, type ArgoCdModel, type SyncRequest } from './model.js';
+
+export const ARGOCD_VERSION = 'v3.2.0+sandbox';
+
+const GRPC_CODE_NAMES: Record<number, string> = {
+  3: 'InvalidArgument',
+  5: 'NotFound',
+  9: 'FailedPrecondition',
+  12: 'Unimplemented',
+  13: 'Internal',
+  14: 'Unavailable',
+  16: 'Unauthenticated',
+};
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  operation: string;
+  mutating: boolean;
+  authenticated: boolean;
+  handle: (params: string[], url: URL, req: IncomingMessage) => Promise<unknown> | unknown;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function grpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { error: message, code, message });
+}
+
+/** The token from `Authorization: Bearer …` or the `argocd.token` cookie, as argocd-server reads it. */
+function tokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim();
+  for (const cookie of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = cookie.trim().split('=');
+    if (name === 'argocd.token') return value.join('=');
+  }
+  return undefined;
+}
+
+function parseSyncRequest(text: string): SyncRequest {
+  if (!text.trim()) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ArgoApiError(400, 3, 'invalid character in request body: not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ArgoApiError(400, 3, 'request body must be a JSON object');
+  }
+  const fields = body as Record<string, unknown>;
+  const request: SyncRequest = {};
+  if (fields.revision !== undefined && fields.revision !== '') request.revision = String(fields.revision);
+  if (fields.prune !== undefined) request.prune = fields.prune === true;
+  if (fields.dryRun !== undefined) request.dryRun = fields.dryRun === true;
+  if (Array.isArray(fields.resources)) {
+    request.resources = fields.resources.map((r) => {
+      const resource = (r ?? {}) as Record<string, unknown>;
+      return {
+        group: typeof resource.group === 'string' ? resource.group : '',
+        kind: String(resource.kind ?? ''),
+        name: String(resource.name ?? ''),
+        namespace: typeof resource.namespace === 'string' ? resource.namespace : undefined,
+      };
+    });
+  }
+  return request;
+}
+
+export function createArgoCdHandler(
+  model: ArgoCdModel,
+  control: EmulatorControl,
+  token: string,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const app = '/api/v1/applications/([^/]+)';
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/api\/version$/,
+      operation: 'Version',
+      mutating: false,
+      authenticated: false,
+      handle: () => ({ Version: ARGOCD_VERSION }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/applications$/,
+      operation: 'ListApplications',
+      mutating: false,
+      authenticated: true,
+      handle: (_p, url) => ({
+        metadata: {},
+        items: model.listApplications({
+          selector: url.searchParams.get('selector') ?? undefined,
+          name: url.searchParams.get('name') ?? undefined,
+        }),
+      }),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${app}$`),
+      operation: 'GetApplication',
+      mutating: false,
+      authenticated: true,
+      handle: ([name], url) => {
+        const refresh = url.searchParams.get('refresh') || undefined;
+        if (refresh !== undefined && refresh !== 'normal' && refresh !== 'hard') {
+          throw new ArgoApiError(400, 3, `unknown refresh type ${refresh}`);
+        }
+        return model.getApplication(name!, refresh);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${app}/sync$`),
+      operation: 'SyncApplication',
+      mutating: true,
+      authenticated: true,
+      handle: async ([name], _url, req) => model.sync(name!, parseSyncRequest(await readBody(req))),
+    },
+    {
+      method: 'DELETE',
+      pattern: new RegExp(`^${app}/operation$`),
+      operation: 'TerminateOperation',
+      mutating: true,
+      authenticated: true,
+      handle: ([name]) => {
+        model.terminateOperation(name!);
+        return {};
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${app}/resource-tree$`),
+      operation: 'ResourceTree',
+      mutating: false,
+      authenticated: true,
+      handle: ([name]) => model.resourceTree(name!),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${app}/managed-resources$`),
+      operation: 'ManagedResources',
+      mutating: false,
+      authenticated: true,
+      handle: ([name]) => model.managedResources(name!),
+    },
+  ];
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    let route: Route | undefined;
+    let params: string[] = [];
+    for (const candidate of routes) {
+      const match = candidate.pattern.exec(url.pathname);
+      if (match && candidate.method === method) {
+        route = candidate;
+        params = match.slice(1).map(decodeURIComponent);
+        break;
+      }
+    }
+    const operation = route?.operation ?? 'Unknown';
+    const mutating = route?.mutating ?? method !== 'GET';
+    const answer = (status: number, code: number, message: string) => {
+      grpcError(res, status, code, message);
+      control.log.record({
+        service: 'argocd',
+        operation,
+        mutating,
+        status,
+        error: GRPC_CODE_NAMES[code] ?? String(code),
+      });
+    };
+
+    await control.delay();
+    if (control.knobs.outage) return answer(503, 14, 'emulated outage: argocd-server is unavailable');
+    if (!route) {
+      const pathKnown = routes.some((r) => r.pattern.test(url.pathname));
+      return pathKnown ? answer(405, 12, 'Method Not Allowed') : answer(404, 5, 'Not Found');
+    }
+    if (route.authenticated) {
+      const presented = tokenOf(req);
+      if (!presented) return answer(401, 16, 'no session information');
+      if (presented !== token) return answer(401, 16, 'invalid session: token signature is invalid');
+    }
+    if (control.takeFault(operation, ['server-error'])) {
+      return answer(500, 13, 'emulated server error');
+    }
+    try {
+      const body = await route.handle(params, url, req);
+      sendJson(res, 200, body);
+      control.log.record({ service: 'argocd', operation, mutating, status: 200 });
+    } catch (error) {
+      if (error instanceof ArgoApiError) return answer(error.httpStatus, error.grpcCode, error.message);
+      throw error;
+    }
+  };
+}
