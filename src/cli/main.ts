@@ -61,6 +61,67 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       setExitCode(await action(globals, ...args.slice(0, -1)));
     };
 
+  /** For modules with several commands: the named export is the action. */
+  const namedAction = (load: () => Promise<object>, name: string) =>
+    lazy(async () => ({ default: (await load())[name as keyof object] as Action }));
+
+  const collect = (value: string, previous: string[]) => [...previous, value];
+  const failoverCommand = (name: 'to-aws' | 'to-gcp' | 'drill', description: string, from: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option('--incident <id>', 'incident id, recorded in commits, journal, report and notifications')
+      .option('--reason <text>', 'why, recorded in commits, journal, report and notifications')
+      .option('--operator <name>', 'who runs it (default: FAILOVER_OPERATOR, git user.name, login name)')
+      .option('--force', `go on even when a ${from} check fails (loudly recorded)`)
+      .option(
+        '--stages <list>',
+        'move traffic in stages, percentages with health gates between them, e.g. 10,50,100',
+      )
+      .option('--timeout <duration>', 'how long to wait for Argo CD and the workloads (default 15m)')
+      .option('--break-lock', 'take over the lock of a run that has expired (says so loudly)')
+      .option('-p, --param <key=value>', 'other runbook parameter (repeatable)', collectParam, {})
+      .option(
+        '--report <format:path>',
+        'write a report: junit:PATH, json:PATH or md:PATH (repeatable)',
+        collect,
+        [],
+      );
+
+  failoverCommand(
+    'to-aws',
+    'fail over: move production traffic from GKE to the standby on AWS (runbooks/to-aws.yaml)',
+    'AWS',
+  )
+    .option(
+      '--no-rollback',
+      'keep the AWS overlay active when its workloads do not come up (for investigation)',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  failover to-aws --incident INC-42 --reason "GKE control plane down" --dry-run\n  failover to-aws --incident INC-42 --stages 10,50,100',
+    )
+    .action(namedAction(() => import('./commands/failover.js'), 'toAws'));
+  failoverCommand(
+    'to-gcp',
+    'fail back: traffic back to GKE, then AWS back to standby (runbooks/to-gcp.yaml)',
+    'GKE',
+  ).action(namedAction(() => import('./commands/failover.js'), 'toGcp'));
+
+  failoverCommand(
+    'drill',
+    'scheduled drills: a read-only rehearsal (would a failover work today?) or a game-day round trip',
+    'AWS',
+  )
+    .option('--mode <mode>', 'rehearsal (read-only) or game-day (to-aws, hold, to-gcp)', 'rehearsal')
+    .option('--hold <duration>', 'game day: how long to stay on AWS', '1m')
+    .option('--no-rollback', 'game day: keep the AWS overlay active when its workloads do not come up')
+    .addHelpText(
+      'after',
+      '\nExit codes for schedulers: 0 all good, 1 a failover would fail (or failed), 2 bad usage, 4 lock held.\nExample (nightly): failover drill --mode rehearsal --report junit:out/drill.xml --report md:out/drill.md',
+    )
+    .action(lazy(() => import('./commands/drill.js')));
+
   program
     .command('validate')
     .description('check runbooks (schema, step kinds, expressions) without running them')
@@ -100,10 +161,6 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .command('status')
     .description('show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps')
     .action(lazy(() => import('./commands/status.js')));
-
-  /** For modules with several commands: the named export is the action. */
-  const namedAction = (load: () => Promise<Record<string, Action>>, name: string) =>
-    lazy(async () => ({ default: (await load())[name]! }));
 
   const lint = program
     .command('lint')

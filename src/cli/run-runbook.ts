@@ -32,13 +32,17 @@ export interface RunRequest {
   /** For tests and the sandbox: ports to use instead of the real ones. */
   ports?: Ports;
   registry?: StepRegistry;
+  /** Print nothing on stdout: the caller (drill, demo) reports. */
+  quiet?: boolean;
 }
 
-export async function runRunbook(
-  io: Io,
-  ctx: CommandContext,
-  request: RunRequest,
-): Promise<{ exitCode: ExitCode; result: RunResult }> {
+export interface RunOutcomeInfo {
+  exitCode: ExitCode;
+  result: RunResult;
+  journalFile: string;
+}
+
+export async function runRunbook(io: Io, ctx: CommandContext, request: RunRequest): Promise<RunOutcomeInfo> {
   const registry = request.registry ?? createRegistry();
   const loaded: LoadedRunbook = loadRunbook(request.runbookFile, registry);
   const params = resolveParams(loaded, request.params);
@@ -139,6 +143,8 @@ export async function runRunbook(
   }
 
   const exitCode = exitCodeForOutcome(result.outcome, result.error?.category);
+  const info = { exitCode, result, journalFile: journal.file };
+  if (request.quiet) return info;
   if (io.options.output === 'json') {
     io.json({
       runId,
@@ -162,7 +168,7 @@ export async function runRunbook(
         : {}),
       journal: journal.file,
     });
-    return { exitCode, result };
+    return info;
   }
   const c = io.colors;
   if (dryRun) {
@@ -174,7 +180,7 @@ export async function runRunbook(
             `\n✓ dry-run: nothing was changed; ${result.plan.steps.filter((s) => s.mutating && !s.plan?.converged && !s.skipped).length} step(s) would change something`,
           ),
     );
-    return { exitCode, result };
+    return info;
   }
   const color =
     result.outcome === 'succeeded' ? c.green : result.outcome === 'rolled-back' ? c.yellow : c.red;
@@ -191,7 +197,7 @@ export async function runRunbook(
   if (result.outcome === 'failed' || result.outcome === 'interrupted')
     io.out(c.dim(`  resume: ${resumeCommand}`));
   io.out(c.dim(`  journal: ${journal.file}`));
-  return { exitCode, result };
+  return info;
 }
 
 /** Runbooks with only built-in steps (wait, approve, echo) run without a config file. */

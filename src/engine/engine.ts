@@ -7,8 +7,9 @@
  *   which makes resume (and re-running) safe.
  * - On failure, `onFailure` decides: abort (stop, keep state for resume), rollback (undo completed
  *   steps in reverse order), continue.
- * - An interrupt lets the in-flight step finish within a grace period, then abandons it; `finally`
- *   steps (lock release, report) still run; the journal says how to resume.
+ * - An interrupt lets an in-flight mutating step finish within a grace period, then abandons it
+ *   (read-only steps at once); `finally` steps (lock release, report) still run; the journal says
+ *   how to resume.
  */
 import type { Config } from '../config/schema.js';
 import type { Ports, WritePorts } from '../providers/ports.js';
@@ -49,7 +50,7 @@ export interface EngineOptions {
   canConfirm: boolean;
   /** Aborts when the operator interrupts (SIGINT/SIGTERM). */
   interrupt: AbortSignal;
-  /** How long an in-flight step may take to finish after an interrupt before it is abandoned. */
+  /** How long an in-flight mutating step may take to finish after an interrupt before it is abandoned. */
   interruptGraceMs?: number;
   resume?: ResumeState;
   /** The command that resumes this run, printed after an interrupt or an abort. */
@@ -215,7 +216,13 @@ class Engine {
         ),
       );
       steps.push(...planned);
-      if (planned.some((p) => p.mutating && !p.skipped && !p.plan?.converged)) afterChanges = true;
+      if (
+        planned.some(
+          (p) => p.mutating && !p.skipped && !p.plan?.converged && !this.o.registry.get(p.kind)?.independent,
+        )
+      ) {
+        afterChanges = true;
+      }
     }
     const finallySteps: PlannedStep[] = [];
     for (const step of runbook.finally)
@@ -515,7 +522,9 @@ class Engine {
               `step "${step.id}" abandoned after the interrupt grace period`,
             ),
           ),
-        this.o.interruptGraceMs ?? 10_000,
+        // Only a change in progress is worth waiting for; a read-only step (a check, a wait, a poll)
+        // is abandoned at once, which is what makes `wait` interruptible.
+        kind.mutating ? (this.o.interruptGraceMs ?? 10_000) : 0,
       );
       grace.unref();
     };

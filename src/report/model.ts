@@ -8,7 +8,8 @@ import type { CheckResult } from '../engine/plan.js';
 export interface StepRecord {
   id: string;
   kind: string;
-  outcome: 'succeeded' | 'converged' | 'failed' | 'skipped' | 'rolled-back' | 'not-run';
+  /** `planned`: a dry-run or rehearsal planned (and, for checks, ran) the step without applying it. */
+  outcome: 'succeeded' | 'converged' | 'failed' | 'skipped' | 'rolled-back' | 'planned' | 'not-run';
   durationMs?: number;
   error?: ErrorInfo;
   checks: CheckResult[];
@@ -57,7 +58,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     steps.set(p.id, {
       id: p.id,
       kind: p.kind,
-      outcome: p.skipped ? 'skipped' : 'not-run',
+      outcome: p.skipped ? 'skipped' : p.error ? 'failed' : started.dryRun ? 'planned' : 'not-run',
       checks: p.plan?.checks ?? [],
       ...(p.skipped ? { note: p.skipped } : {}),
       ...(p.error ? { error: p.error } : {}),

@@ -89,6 +89,7 @@ const OUTCOME_ICON: Record<StepRecord['outcome'], string> = {
   failed: '❌',
   skipped: '⏭️',
   'rolled-back': '↩️',
+  planned: '📝',
   'not-run': '·',
 };
 

@@ -70,6 +70,11 @@ export interface StepKind<I = unknown> {
   mutating: boolean;
   /** Schema of the `with:` block (resolved). */
   input: z.ZodType<I>;
+  /**
+   * Its change does not alter what later steps read (the run lock): steps planned after it still
+   * check live state instead of only describing what they will check.
+   */
+  independent?: boolean;
   /** Default timeout when the runbook sets none. */
   defaultTimeoutMs?: number;
   /** On resume, a kind marked `once` that already succeeded is not run again (a sleep, a note). */

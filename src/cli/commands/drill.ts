@@ -1,0 +1,149 @@
+/**
+ * `failover drill`: the nightly rehearsal (read-only: would a failover work today?) and the game
+ * day (a real round trip with per-phase timings). Both write reports; exit codes suit schedulers.
+ */
+
+import { invalidInput } from '../../engine/errors.js';
+import { planProblems } from '../../engine/plan.js';
+import { sleep } from '../../engine/retry.js';
+import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { shippedRunbook } from '../../util/package-root.js';
+import { createContext } from '../context.js';
+import { reportError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { type GlobalOptions, Io } from '../io.js';
+import { parseReportTargets, reportDocument, writeReports } from '../reports.js';
+import { runRunbook } from '../run-runbook.js';
+import { type FailoverOptions, failoverParams } from './failover.js';
+
+export interface DrillOptions extends FailoverOptions {
+  mode: string;
+  hold: string;
+}
+
+export default async function drill(globals: GlobalOptions, options: DrillOptions): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    const targets = parseReportTargets(options.report);
+    if (options.mode !== 'rehearsal' && options.mode !== 'game-day') {
+      throw invalidInput('FO_DRILL_E8001', `unknown drill mode "${options.mode}"`, {
+        hint: 'use --mode rehearsal (read-only) or --mode game-day (a real round trip)',
+      });
+    }
+    if (!Duration.safeParse(options.hold).success) {
+      throw invalidInput('FO_DRILL_E8002', `--hold ${options.hold} is not a duration`, {
+        hint: 'e.g. --hold 5m',
+      });
+    }
+    ctx.config(true);
+    return options.mode === 'rehearsal'
+      ? await rehearsal(io, ctx, options, targets)
+      : await gameDay(io, ctx, options, targets);
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+async function rehearsal(
+  io: Io,
+  ctx: ReturnType<typeof createContext>,
+  options: DrillOptions,
+  targets: ReturnType<typeof parseReportTargets>,
+): Promise<ExitCode> {
+  const c = io.colors;
+  const journals: string[] = [];
+  const lines: string[] = [];
+  let failed = false;
+  for (const [name, params] of [
+    ['drill', {}],
+    ['to-aws', failoverParams(options, 'to-aws')],
+    ['to-gcp', failoverParams(options, 'to-gcp')],
+  ] as const) {
+    const outcome = await runRunbook(io, ctx, {
+      runbookFile: shippedRunbook(name),
+      params,
+      planOnly: true,
+      quiet: true,
+      operator: options.operator,
+    });
+    journals.push(outcome.journalFile);
+    const problems = planProblems(outcome.result.plan);
+    const checks = outcome.result.plan.steps.flatMap((s) => s.plan?.checks ?? []);
+    failed ||= problems.length > 0 || outcome.exitCode !== EXIT.ok;
+    lines.push(
+      `${problems.length ? c.red('✗') : c.green('✓')} ${c.bold(outcome.result.plan.runbook.name)}: ${checks.filter((k) => k.ok).length}/${checks.length} checks pass, ${problems.length} problem(s)`,
+    );
+    for (const step of outcome.result.plan.steps) {
+      for (const check of step.plan?.checks ?? []) {
+        const icon = check.ok ? c.green('✓') : check.severity === 'warning' ? c.yellow('!') : c.red('✗');
+        lines.push(`    ${icon} ${step.id}: ${check.name}${check.detail ? c.dim(` — ${check.detail}`) : ''}`);
+      }
+      if (step.error) lines.push(`    ${c.red('✗')} ${step.id}: ${step.error.message}`);
+    }
+  }
+  const doc = reportDocument('failover drill: rehearsal', journals, [
+    failed ? 'A failover would NOT work today: see the failed checks.' : 'A failover would work today.',
+  ]);
+  if (io.options.output === 'json') io.json({ mode: 'rehearsal', ok: !failed, runs: doc.runs });
+  else {
+    for (const line of lines) io.out(line);
+    io.out(failed ? c.red('\n✗ a failover would fail today') : c.green('\n✓ a failover would work today'));
+  }
+  for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
+async function gameDay(
+  io: Io,
+  ctx: ReturnType<typeof createContext>,
+  options: DrillOptions,
+  targets: ReturnType<typeof parseReportTargets>,
+): Promise<ExitCode> {
+  const c = io.colors;
+  const incident = options.incident ?? `GAMEDAY-${new Date().toISOString().slice(0, 10)}`;
+  const reason = options.reason ?? 'game day: scheduled failover round trip';
+  const journals: string[] = [];
+  const notes = [`incident ${incident}`, `hold on AWS: ${options.hold}`];
+  io.err(c.bold(`game day: to-aws, hold ${options.hold}, to-gcp`));
+  const there = await runRunbook(io, ctx, {
+    runbookFile: shippedRunbook('to-aws'),
+    params: failoverParams(options, 'to-aws'),
+    incident,
+    reason,
+    operator: options.operator,
+    planOnly: false,
+  });
+  journals.push(there.journalFile);
+  let exitCode = there.exitCode;
+  if (exitCode === EXIT.ok) {
+    const holdMs = toMs(options.hold);
+    io.err(c.dim(`holding on AWS for ${formatMs(holdMs)} (Ctrl-C skips to the failback)`));
+    const skip = new AbortController();
+    const onSignal = () => skip.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      await sleep(holdMs, skip.signal);
+    } catch {
+      notes.push('hold cut short by the operator');
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+    const back = await runRunbook(io, ctx, {
+      runbookFile: shippedRunbook('to-gcp'),
+      params: failoverParams(options, 'to-gcp'),
+      incident,
+      reason,
+      operator: options.operator,
+      planOnly: false,
+    });
+    journals.push(back.journalFile);
+    exitCode = back.exitCode;
+  } else {
+    notes.push('to-aws did not succeed: no failback was attempted');
+  }
+  const doc = reportDocument('failover drill: game day', journals, notes);
+  if (io.options.output === 'json') io.json({ mode: 'game-day', ok: exitCode === EXIT.ok, runs: doc.runs });
+  for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
+  return exitCode;
+}

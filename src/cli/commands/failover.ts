@@ -1,0 +1,80 @@
+/**
+ * `failover to-aws` and `failover to-gcp`: the shipped runbooks with their options as flags.
+ */
+import { shippedRunbook } from '../../util/package-root.js';
+import { createContext } from '../context.js';
+import { reportError } from '../errors.js';
+import type { ExitCode } from '../exit-codes.js';
+import { type GlobalOptions, Io } from '../io.js';
+import { parseReportTargets, reportDocument, writeReports } from '../reports.js';
+import { runRunbook } from '../run-runbook.js';
+
+export interface FailoverOptions {
+  incident?: string;
+  reason?: string;
+  operator?: string;
+  force?: boolean;
+  stages?: string;
+  timeout?: string;
+  rollback: boolean;
+  breakLock?: boolean;
+  param: Record<string, string>;
+  report: string[];
+}
+
+export function failoverParams(
+  options: FailoverOptions,
+  direction: 'to-aws' | 'to-gcp',
+): Record<string, unknown> {
+  return {
+    ...options.param,
+    ...(options.force ? { force: 'true' } : {}),
+    ...(options.stages ? { stages: options.stages } : {}),
+    ...(options.timeout ? { timeout: options.timeout } : {}),
+    ...(direction === 'to-aws' && !options.rollback ? { rollback: 'false' } : {}),
+    ...(options.breakLock ? { breakLock: 'true' } : {}),
+  };
+}
+
+async function runDirection(
+  direction: 'to-aws' | 'to-gcp',
+  globals: GlobalOptions,
+  options: FailoverOptions,
+): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    const targets = parseReportTargets(options.report);
+    if (options.force) {
+      io.err(
+        io.colors.bgRed(io.colors.white(' --force ')) +
+          io.colors.red(
+            ` failed ${direction === 'to-aws' ? 'AWS' : 'GKE'} checks will not stop this run; they are recorded in the journal and the report`,
+          ),
+      );
+    }
+    const outcome = await runRunbook(io, ctx, {
+      runbookFile: shippedRunbook(direction),
+      params: failoverParams(options, direction),
+      operator: options.operator,
+      incident: options.incident,
+      reason: options.reason,
+      planOnly: false,
+    });
+    if (targets.length) {
+      for (const path of writeReports(
+        targets,
+        reportDocument(`failover ${direction}`, [outcome.journalFile]),
+      ))
+        io.err(io.colors.dim(`report: ${path}`));
+    }
+    return outcome.exitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+export const toAws = (globals: GlobalOptions, options: FailoverOptions) =>
+  runDirection('to-aws', globals, options);
+export const toGcp = (globals: GlobalOptions, options: FailoverOptions) =>
+  runDirection('to-gcp', globals, options);

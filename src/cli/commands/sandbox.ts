@@ -1,0 +1,192 @@
+/**
+ * `failover sandbox …`: start the emulators (until Ctrl-C), and flip their switches from another
+ * terminal through the sandbox's control API (its address is in DIR/sandbox.json).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { invalidInput, stepFailed } from '../../engine/errors.js';
+import { Redactor } from '../../engine/redact.js';
+import { reportError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { type GlobalOptions, Io } from '../io.js';
+
+export interface StartOptions {
+  dir: string;
+  repoFrom?: string;
+  awsOverlay?: string;
+  gcpOverlay?: string;
+  recordSets?: boolean;
+}
+
+export async function start(globals: GlobalOptions, options: StartOptions): Promise<ExitCode> {
+  const io = new Io(globals, new Redactor());
+  try {
+    const dir = resolve(options.dir);
+    if (existsSync(join(dir, 'gitops.git'))) {
+      throw invalidInput('FO_SANDBOX_E6001', `${dir} already holds a sandbox`, {
+        hint: `remove it (rm -rf ${options.dir}) or pass another --dir`,
+      });
+    }
+    if (options.repoFrom && !existsSync(options.repoFrom)) {
+      throw invalidInput('FO_SANDBOX_E6002', `--repo-from ${options.repoFrom} does not exist`, {
+        hint: 'pass the root of a GitOps tree',
+      });
+    }
+    const { startSandbox } = await import('../../sandbox/sandbox.js');
+    const sandbox = await startSandbox({
+      dir,
+      ...(options.repoFrom ? { repoFrom: resolve(options.repoFrom) } : {}),
+      ...(options.awsOverlay ? { awsOverlay: options.awsOverlay } : {}),
+      ...(options.gcpOverlay ? { gcpOverlay: options.gcpOverlay } : {}),
+      route53Mode: options.recordSets ? 'record-sets' : 'traffic-flow',
+    });
+    const c = io.colors;
+    const info = sandbox.info;
+    if (globals.output === 'json') io.json(info);
+    else {
+      io.out(`${c.green('sandbox running')} in ${info.dir}`);
+      io.out(
+        `  route53  ${info.route53.endpoint}  (traffic policy instance ${info.route53.trafficPolicyInstanceIds.join(', ')})`,
+      );
+      io.out(`  eks      ${info.eks.endpoint}  (cluster ${info.eks.cluster})`);
+      io.out(`  gke      ${info.gke.endpoint}  (gRPC, cluster ${info.gke.cluster})`);
+      io.out(
+        `  argocd   ${info.argocd.endpoint}  (apps ${[...info.argocd.apps.aws, ...info.argocd.apps.gcp].join(', ')})`,
+      );
+      io.out(
+        `  git      ${info.git.remote}  (branch ${info.git.branch}, aws overlay ${info.git.awsOverlay})`,
+      );
+      io.out(`  apps     gke ${info.apps.gcp}  aws ${info.apps.aws}  public ${info.apps.public}`);
+      io.out('');
+      io.out(`  config   ${info.config}`);
+      io.out(`  try:     failover status --config ${info.config}`);
+      io.out(`           failover sandbox outage gke on --dir ${options.dir}`);
+      io.out(`           failover to-aws --config ${info.config} --dry-run`);
+      io.out(c.dim('  Ctrl-C stops the sandbox.'));
+    }
+    await new Promise<void>((done) => {
+      const stop = () => done();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    io.err(c.dim('stopping the sandbox…'));
+    await sandbox.close();
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+function readInfo(dir: string): { control: { endpoint: string } } {
+  const file = resolve(dir, 'sandbox.json');
+  if (!existsSync(file)) {
+    throw invalidInput('FO_SANDBOX_E6003', `no sandbox in ${resolve(dir)} (no sandbox.json)`, {
+      hint: `start one with \`failover sandbox start --dir ${dir}\`, or pass its --dir`,
+    });
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as { control: { endpoint: string } };
+}
+
+async function control(
+  dir: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const info = readInfo(dir);
+  let response: Response;
+  try {
+    response = await fetch(`${info.control.endpoint}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (error) {
+    throw stepFailed(
+      'FO_SANDBOX_E6004',
+      `the sandbox in ${resolve(dir)} does not answer (${(error as Error).message})`,
+      {
+        hint: 'is `failover sandbox start` still running? Start it again if not',
+      },
+    );
+  }
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw invalidInput('FO_SANDBOX_E6005', String(json.error ?? `HTTP ${response.status}`));
+  return json;
+}
+
+export async function outage(
+  globals: GlobalOptions,
+  side: string,
+  state: string,
+  options: { dir: string },
+): Promise<ExitCode> {
+  const io = new Io(globals, new Redactor());
+  try {
+    if (side !== 'gke' && side !== 'aws')
+      throw invalidInput('FO_SANDBOX_E6006', `unknown side "${side}"`, { hint: 'use gke or aws' });
+    if (state !== 'on' && state !== 'off')
+      throw invalidInput('FO_SANDBOX_E6007', `unknown state "${state}"`, { hint: 'use on or off' });
+    const result = await control(options.dir, 'POST', '/outage', { side, on: state === 'on' });
+    if (globals.output === 'json') io.json(result);
+    else io.out(`${side} outage ${state === 'on' ? io.colors.red('on') : io.colors.green('off')}`);
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+export async function fault(
+  globals: GlobalOptions,
+  service: string,
+  kind: string,
+  options: { dir: string; operation?: string; count?: string; clear?: boolean },
+): Promise<ExitCode> {
+  const io = new Io(globals, new Redactor());
+  try {
+    const result = options.clear
+      ? await control(options.dir, 'POST', '/clear')
+      : await control(options.dir, 'POST', '/fault', {
+          service,
+          kind,
+          ...(options.operation ? { operation: options.operation } : {}),
+          ...(options.count ? { count: Number(options.count) } : {}),
+        });
+    if (globals.output === 'json') io.json(result);
+    else
+      io.out(
+        options.clear
+          ? 'faults cleared'
+          : `fault ${kind} injected into ${service}${options.operation ? ` (${options.operation})` : ''}`,
+      );
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+export async function requests(
+  globals: GlobalOptions,
+  options: { dir: string; mutating?: boolean },
+): Promise<ExitCode> {
+  const io = new Io(globals, new Redactor());
+  try {
+    const result = (await control(
+      options.dir,
+      'GET',
+      `/requests${options.mutating ? '?mutating=true' : ''}`,
+    )) as {
+      requests: { at: string; service: string; operation: string; mutating: boolean; status: number }[];
+    };
+    if (globals.output === 'json') io.json(result.requests);
+    else
+      for (const r of result.requests)
+        io.out(
+          `${r.at} ${r.service.padEnd(8)} ${r.mutating ? io.colors.yellow('W') : ' '} ${r.status} ${r.operation}`,
+        );
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * The sandbox: every emulator started together on loopback, seeded with the write-up's state,
+ * plus a config (and a .env with the sandbox's throwaway credentials) that points `failover` at
+ * them. Used by `failover sandbox start`, `failover demo`, the end-to-end tests and the benchmarks.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { type AppEndpoints, startAppEndpoints } from './apps/index.js';
+import { type ArgoCdEmulator, startArgoCdEmulator } from './argocd/index.js';
+import type { EmulatorControl, FaultKind } from './common/control.js';
+import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
+import type { RequestLogEntry } from './common/request-log.js';
+import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.js';
+import { createGitRemote } from './gitops-demo/index.js';
+import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.js';
+import { type Route53Emulator, seedWriteupScenario, startRoute53Emulator } from './route53/index.js';
+
+export type Side = 'gke' | 'aws';
+export const SERVICES = ['route53', 'eks', 'gke', 'argocd', 'apps'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Timings of the simulated world, in ms. The defaults make a round trip take a few seconds. */
+export interface SandboxTimings {
+  /** Route 53: Creating → Applied, PENDING → INSYNC. */
+  propagationMs: number;
+  /** Argo CD: how long a rollout takes from 0 to all replicas ready. */
+  rolloutMs: number;
+  /** Argo CD: how often apps are reconciled without a refresh. */
+  reconcileMs: number;
+  /** Latency added to every emulator answer. */
+  latencyMs: number;
+}
+
+export const DEFAULT_TIMINGS: SandboxTimings = {
+  propagationMs: 1500,
+  rolloutMs: 3000,
+  reconcileMs: 1000,
+  latencyMs: 5,
+};
+
+export interface SandboxOptions {
+  /** Where config, .env, sandbox.json, the git remote and the journals go. */
+  dir: string;
+  /** Seed the git remote from this GitOps tree instead of the demo tree. */
+  repoFrom?: string;
+  awsOverlay?: string;
+  gcpOverlay?: string;
+  timings?: Partial<SandboxTimings>;
+  /** Route 53 mode the config uses. */
+  route53Mode?: 'traffic-flow' | 'record-sets';
+}
+
+/** sandbox.json: every endpoint and id, for scripts and tests. */
+export interface SandboxInfo {
+  dir: string;
+  config: string;
+  pid: number;
+  control: { endpoint: string };
+  route53: {
+    endpoint: string;
+    hostedZoneId: string;
+    trafficPolicyId: string;
+    trafficPolicyInstanceIds: string[];
+    healthCheckIds: Record<Side, string>;
+  };
+  eks: { endpoint: string; cluster: string };
+  gke: { endpoint: string; project: string; location: string; cluster: string };
+  git: { remote: string; branch: string; awsOverlay: string; gcpOverlay: string; head: string };
+  argocd: { endpoint: string; apps: { aws: string[]; gcp: string[] } };
+  apps: { gcp: string; aws: string; public: string };
+}
+
+export interface Sandbox {
+  info: SandboxInfo;
+  route53: Route53Emulator;
+  eks: EksEmulator;
+  gke: GkeEmulator;
+  argocd: ArgoCdEmulator;
+  apps: AppEndpoints;
+  /** The Argo CD token the sandbox config's tokenEnv points at (also written to DIR/.env). */
+  argocdToken: string;
+  /** Environment the tool needs to talk to the sandbox (credentials; what DIR/.env holds). */
+  env: Record<string, string>;
+  outage(side: Side, on: boolean): void;
+  outages(): Record<Side, boolean>;
+  fault(service: ServiceName, kind: FaultKind, options?: { operation?: string; count?: number }): void;
+  clearFaults(): void;
+  /** Every request every emulator answered, in order. */
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  const knobs = { latencyMs: timings.latencyMs, propagationDelayMs: timings.propagationMs };
+  const awsOverlay = options.awsOverlay ?? 'overlays/aws';
+  const gcpOverlay = options.gcpOverlay ?? 'overlays/gke';
+
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const route53 = await startRoute53Emulator({ knobs });
+    started.push(route53);
+    const r53 = seedWriteupScenario(route53.model);
+    const eks = await startEksEmulator({ knobs: { latencyMs: timings.latencyMs } });
+    started.push(eks);
+    const eksSeed = seedWriteupEks(eks.model);
+    const gke = await startGkeEmulator({ knobs: { latencyMs: timings.latencyMs } });
+    started.push(gke);
+    const gkeSeed = seedWriteupGke(gke.model);
+    const git = await createGitRemote({ dir, ...(options.repoFrom ? { from: options.repoFrom } : {}) });
+    const argocdToken = `sandbox-${randomBytes(12).toString('hex')}`;
+    const argocd = await startArgoCdEmulator({
+      token: argocdToken,
+      apps: [
+        {
+          name: 'admin-aws',
+          labels: { cloud: 'aws' },
+          repoURL: git.remote,
+          targetRevision: git.branch,
+          path: awsOverlay,
+          autoSync: true,
+        },
+        {
+          name: 'admin-gke',
+          labels: { cloud: 'gcp' },
+          repoURL: git.remote,
+          targetRevision: git.branch,
+          path: gcpOverlay,
+          autoSync: true,
+        },
+      ],
+      rolloutMs: timings.rolloutMs,
+      reconcileIntervalMs: timings.reconcileMs,
+      knobs: { latencyMs: timings.latencyMs },
+      startConverged: true,
+    });
+    started.push(argocd);
+
+    const down: Record<Side, boolean> = { gke: false, aws: false };
+    const workloadsReady = (app: string) => {
+      const deployments = argocd.model.workloads(app).filter((w) => w.kind === 'Deployment');
+      return deployments.some((d) => (d.readyReplicas ?? 0) > 0);
+    };
+    const apps = await startAppEndpoints({
+      serving: (cloud) =>
+        cloud === 'gcp' ? !down.gke && workloadsReady('admin-gke') : !down.aws && workloadsReady('admin-aws'),
+      weights: () => {
+        const split = route53.model.trafficSplit(r53.trafficPolicyInstanceIds[0]!) ?? [];
+        const weight = (target: string) => split.find((s) => s.target === target)?.weight ?? 0;
+        return { gcp: weight('gke'), aws: weight('aws') };
+      },
+    });
+    started.push(apps);
+
+    const emulators: Record<ServiceName, { control: EmulatorControl }> = { route53, eks, gke, argocd, apps };
+    const outage = (side: Side, on: boolean) => {
+      down[side] = on;
+      (side === 'gke' ? gke : eks).control.knobs.outage = on;
+      route53.model.setHealthCheckHealthy(
+        r53.healthCheckIds[side],
+        !on,
+        on ? `Failure: ${side} does not answer` : undefined,
+      );
+    };
+
+    const control: RunningServer = await startHttpServer(async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      const body =
+        req.method === 'POST' ? (JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>) : {};
+      if (req.method === 'POST' && url.pathname === '/outage') {
+        const side = body.side as Side;
+        if (side !== 'gke' && side !== 'aws') return reply(400, { error: 'side must be gke or aws' });
+        outage(side, body.on === true);
+        return reply(200, { outages: { ...down } });
+      }
+      if (req.method === 'POST' && url.pathname === '/fault') {
+        const service = body.service as ServiceName;
+        if (!SERVICES.includes(service))
+          return reply(400, { error: `service must be one of ${SERVICES.join(', ')}` });
+        emulators[service].control.injectFault(body.kind as FaultKind, {
+          ...(typeof body.operation === 'string' ? { operation: body.operation } : {}),
+          ...(typeof body.count === 'number' ? { count: body.count } : {}),
+        });
+        return reply(200, { faults: emulators[service].control.listFaults() });
+      }
+      if (req.method === 'POST' && url.pathname === '/clear') {
+        for (const e of Object.values(emulators)) e.control.clearFaults();
+        return reply(200, {});
+      }
+      if (req.method === 'GET' && url.pathname === '/requests') {
+        const mutatingOnly = url.searchParams.get('mutating') === 'true';
+        return reply(200, { requests: collect().filter((r) => !mutatingOnly || r.mutating) });
+      }
+      if (req.method === 'GET' && url.pathname === '/state') return reply(200, { outages: { ...down } });
+      return reply(404, { error: `no route ${req.method} ${url.pathname}` });
+    });
+    started.push(control);
+
+    const collect = () =>
+      Object.values(emulators)
+        .flatMap((e) => e.control.log.entries)
+        .sort((a, b) => a.at.localeCompare(b.at));
+
+    const configFile = join(dir, 'failover.config.yaml');
+    const info: SandboxInfo = {
+      dir,
+      config: configFile,
+      pid: process.pid,
+      control: { endpoint: control.url },
+      route53: {
+        endpoint: route53.url,
+        hostedZoneId: r53.hostedZoneId,
+        trafficPolicyId: r53.trafficPolicyId,
+        trafficPolicyInstanceIds: r53.trafficPolicyInstanceIds,
+        healthCheckIds: r53.healthCheckIds,
+      },
+      eks: { endpoint: eks.url, cluster: eksSeed.cluster },
+      gke: { endpoint: gke.endpoint, ...gkeSeed },
+      git: { remote: git.remote, branch: git.branch, awsOverlay, gcpOverlay, head: git.head },
+      argocd: { endpoint: argocd.url, apps: { aws: ['admin-aws'], gcp: ['admin-gke'] } },
+      apps: apps.urls,
+    };
+    const env = {
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      FAILOVER_SANDBOX_ARGOCD_TOKEN: argocdToken,
+    };
+    writeFileSync(configFile, sandboxConfigYaml(info, options.route53Mode ?? 'traffic-flow', r53.recordSet));
+    writeFileSync(
+      join(dir, '.env'),
+      `# Throwaway credentials of the sandbox in this folder; never real ones.\n${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+      { mode: 0o600 },
+    );
+    writeFileSync(join(dir, 'sandbox.json'), `${JSON.stringify(info, null, 2)}\n`);
+
+    return {
+      info,
+      route53,
+      eks,
+      gke,
+      argocd,
+      apps,
+      argocdToken,
+      env,
+      outage,
+      outages: () => ({ ...down }),
+      fault: (service, kind, opts) => emulators[service].control.injectFault(kind, opts),
+      clearFaults: () => {
+        for (const e of Object.values(emulators)) e.control.clearFaults();
+      },
+      requests: collect,
+      clearRequests: () => {
+        for (const e of Object.values(emulators)) e.control.log.clear();
+      },
+      close: async () => {
+        await Promise.allSettled(started.reverse().map((s) => s.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(started.reverse().map((s) => s.close()));
+    throw error;
+  }
+}
+
+function sandboxConfigYaml(
+  info: SandboxInfo,
+  mode: 'traffic-flow' | 'record-sets',
+  recordSet: { name: string; type: string; setIdentifiers: { gcp: string; aws: string } },
+): string {
+  const config = {
+    aws: { region: 'us-east-1' },
+    route53: {
+      mode,
+      endpoint: info.route53.endpoint,
+      trafficFlow: {
+        instances: info.route53.trafficPolicyInstanceIds,
+        rule: 'split',
+        roles: { gcp: 'gke', aws: 'aws' },
+        pollInterval: 0.25,
+      },
+      recordSets: {
+        hostedZoneId: info.route53.hostedZoneId,
+        name: recordSet.name,
+        type: recordSet.type,
+        setIdentifiers: recordSet.setIdentifiers,
+        pollInterval: 0.25,
+      },
+      healthChecks: { gcp: info.route53.healthCheckIds.gke, aws: info.route53.healthCheckIds.aws },
+    },
+    eks: { cluster: info.eks.cluster, endpoint: info.eks.endpoint },
+    gke: {
+      project: info.gke.project,
+      location: info.gke.location,
+      cluster: info.gke.cluster,
+      endpoint: info.gke.endpoint,
+    },
+    gitops: {
+      repo: info.git.remote,
+      branch: info.git.branch,
+      awsOverlay: info.git.awsOverlay,
+      gcpOverlay: info.git.gcpOverlay,
+    },
+    argocd: {
+      server: info.argocd.endpoint,
+      tokenEnv: 'FAILOVER_SANDBOX_ARGOCD_TOKEN',
+      awsApps: info.argocd.apps.aws,
+      gcpApps: info.argocd.apps.gcp,
+      pollInterval: 0.25,
+    },
+    probes: {
+      aws: [
+        {
+          name: 'aws ingress (by address)',
+          url: `${info.apps.aws}/healthz`,
+          host: 'admin.example.com',
+          interval: '250ms',
+        },
+      ],
+      gcp: [
+        {
+          name: 'gke ingress (by address)',
+          url: `${info.apps.gcp}/healthz`,
+          host: 'admin.example.com',
+          interval: '250ms',
+        },
+      ],
+      public: [
+        {
+          name: 'admin.example.com (public name)',
+          url: `${info.apps.public}/healthz`,
+          successes: 5,
+          interval: '100ms',
+        },
+      ],
+    },
+    stateDir: 'state',
+  };
+  return `# Written by \`failover sandbox start\`: points failover at the emulators of this sandbox.\n# Credentials are in .env next to this file.\n${stringify(config)}`;
+}
