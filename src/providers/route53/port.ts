@@ -34,6 +34,12 @@ export interface WeightsPlan {
   converged: boolean;
   /** Opaque data the writer needs (new documents, TTLs, record sets). */
   data: Json;
+  /**
+   * What restoreWeights needs to bring back the state this plan was read from (the same shape as
+   * AppliedWeights.undo). Known before anything changes, so a caller can return to it even when
+   * applyWeights fails halfway (e.g. a staged shift going back to its last good stage).
+   */
+  restore: Json;
 }
 
 export interface HealthCheckState {

@@ -1,0 +1,329 @@
+/**
+ * route53.set-weights: moves traffic between GKE and AWS by changing the Route 53 weights, at
+ * once or in stages (e.g. 10 → 50 → 100 percent on the target side) with a health gate between
+ * stages. When a stage or a gate fails, the weights go back to the last good stage (or to where
+ * they started) and the step fails saying so. Rollback points the instances back at the versions
+ * they used before the step (Traffic Flow) or restores the previous records (record sets).
+ */
+import { z } from 'zod';
+import { Weight } from '../../config/schema.js';
+import { stepFailed } from '../../engine/errors.js';
+import type { Json } from '../../engine/events.js';
+import type { Change, StepPlan } from '../../engine/plan.js';
+import type { Weights, WeightTarget } from '../../providers/route53/port.js';
+import {
+  formatWeights,
+  percentOf,
+  resolveWeights,
+  weightsForTarget,
+} from '../../providers/route53/weights.js';
+import type { Role } from '../../providers/types.js';
+import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
+
+const Side = z.enum(['gcp', 'aws']);
+
+const Gate = z.strictObject({
+  /** Pause after a stage before checking (let caches and TTLs catch up). Default 0. */
+  wait: Duration.optional(),
+  /** Which configured probes to run; default the target side. */
+  probes: z.enum(['aws', 'gcp', 'public']).optional(),
+  /** Require the target side's Route 53 health check (route53.healthChecks.<side>); default: when configured. */
+  healthChecks: z.boolean().optional(),
+});
+
+const Input = z
+  .strictObject({
+    /** The side that receives traffic. */
+    to: Side.optional(),
+    /** Percent of traffic on the target side, increasing, ending at 100. Default [100]. */
+    stages: z.array(z.number().gt(0).max(100)).min(1).optional(),
+    /** Explicit weights (0–255 or "40%") instead of to/stages. */
+    weights: z.strictObject({ gcp: Weight, aws: Weight }).optional(),
+    /** Checked between stages. */
+    gate: Gate.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if ((input.to === undefined) === (input.weights === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either `to` (with optional `stages`) or `weights`',
+        path: [],
+      });
+    }
+    if (input.stages && input.weights) {
+      ctx.addIssue({
+        code: 'custom',
+        message: '`stages` goes with `to`, not with `weights`',
+        path: ['stages'],
+      });
+    }
+    const stages = input.stages ?? [];
+    stages.forEach((stage, index) => {
+      if (index > 0 && stage <= (stages[index - 1] as number)) {
+        ctx.addIssue({ code: 'custom', message: 'stages must increase', path: ['stages', index] });
+      }
+    });
+    if (stages.length > 0 && stages.at(-1) !== 100) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the last stage must be 100 (all traffic on the target side)',
+        path: ['stages', stages.length - 1],
+      });
+    }
+  });
+type Input = z.infer<typeof Input>;
+
+interface Stage {
+  /** `10%`, or `weights` for explicit weights. */
+  label: string;
+  weights: Weights;
+}
+
+function stagesOf(input: Input): Stage[] {
+  if (input.weights) return [{ label: 'weights', weights: resolveWeights(input.weights) }];
+  const to = input.to as Role;
+  return (input.stages ?? [100]).map((percent) => ({
+    label: `${percent}%`,
+    weights: weightsForTarget(to, percent),
+  }));
+}
+
+/** The side that gains traffic: `to`, or the side explicit weights favour. */
+function targetSide(input: Input): Role {
+  if (input.to) return input.to;
+  const weights = stagesOf(input)[0]?.weights ?? { gcp: 0, aws: 0 };
+  return weights.aws > weights.gcp ? 'aws' : 'gcp';
+}
+
+/**
+ * Stages still to go: on a re-run (resume) the stages at or below the share the target side
+ * already has are skipped, never repeated backwards. The last stage always stays.
+ */
+function remainingStages(stages: Stage[], current: WeightTarget[], target: Role): Stage[] {
+  if (current.length === 0) return stages;
+  const share = Math.min(...current.map((t) => percentOf(t.weights)[target]));
+  return stages.filter(
+    (stage, index) => index === stages.length - 1 || percentOf(stage.weights)[target] > share,
+  );
+}
+
+function resourceOf(target: WeightTarget): string {
+  return target.kind === 'traffic-policy-instance'
+    ? `route53 traffic policy instance ${target.id} (${target.name})`
+    : `route53 weighted records ${target.id}`;
+}
+
+function describeStages(stages: Stage[]): string {
+  return stages.map((s) => s.label).join(' → ');
+}
+
+function comment(ctx: PlanContext, text: string): string {
+  return `failover run ${ctx.run.id}: ${text}${ctx.run.incident ? ` (incident ${ctx.run.incident})` : ''}`;
+}
+
+/** Checks between stages; returns why the gate failed, or nothing when it passed. */
+async function gate(ctx: ApplyContext, input: Input, stage: Stage): Promise<string[]> {
+  const options = input.gate ?? {};
+  const target = targetSide(input);
+  const waitMs = options.wait === undefined ? 0 : toMs(options.wait);
+  if (waitMs > 0) {
+    ctx.emit({
+      level: 'info',
+      code: 'FO_ROUTE53_I3403',
+      message: `stage ${stage.label}: waiting ${formatMs(waitMs)} before the health gate`,
+    });
+    await ctx.sleep(waitMs);
+  }
+  const problems: string[] = [];
+  const side = options.probes ?? target;
+  const probes = ctx.config.probes[side];
+  const results = await Promise.all(probes.map((probe) => ctx.read.http.probe(probe, ctx.signal)));
+  for (const result of results) {
+    if (!result.ok) problems.push(`probe ${result.name}: ${result.error ?? `HTTP ${result.status ?? '?'}`}`);
+  }
+  const configured = Object.keys(ctx.config.route53?.healthChecks ?? {});
+  const useHealthChecks = options.healthChecks ?? configured.length > 0;
+  let healthChecked = 0;
+  if (useHealthChecks) {
+    const states = (await ctx.read.route53.healthChecks(ctx.signal)).filter((s) => s.role === target);
+    healthChecked = states.length;
+    if (states.length === 0 && options.healthChecks === true) {
+      problems.push(`no Route 53 health check configured for ${target} (route53.healthChecks.${target})`);
+    }
+    for (const state of states) {
+      if (!state.healthy) problems.push(`health check ${state.id} (${state.role}): ${state.summary}`);
+    }
+  }
+  if (probes.length === 0 && healthChecked === 0 && problems.length === 0) {
+    ctx.emit({
+      level: 'warn',
+      code: 'FO_ROUTE53_W3404',
+      message: `stage ${stage.label}: the health gate has nothing to check (no ${side} probes, no ${target} health check)`,
+    });
+  } else if (problems.length === 0) {
+    ctx.emit({
+      level: 'info',
+      code: 'FO_ROUTE53_I3405',
+      message: `stage ${stage.label}: health gate passed (${results.length} probes, ${healthChecked} health checks)`,
+    });
+  }
+  return problems;
+}
+
+export const setWeightsStep = defineStep({
+  kind: 'route53.set-weights',
+  description:
+    'Shift traffic between GKE and AWS by changing the Route 53 weights, optionally in stages with a health gate between them.',
+  mutating: true,
+  defaultTimeoutMs: 30 * 60_000,
+  input: Input,
+
+  async plan(ctx, input): Promise<StepPlan> {
+    const stages = stagesOf(input);
+    const final = (stages.at(-1) as Stage).weights;
+    const target = targetSide(input);
+    const current = await ctx.read.route53.describeWeights(ctx.signal);
+    const planned = await ctx.read.route53.planWeights(final, ctx.signal);
+    const remaining = remainingStages(stages, current, target);
+    const first = current[0];
+    const changes: Change[] = planned.changes
+      .filter((change) => !change.converged)
+      .map((change) => ({
+        action: 'update',
+        resource: resourceOf(change.target),
+        summary: `${formatWeights(change.target.weights)} → ${formatWeights(change.to)}${
+          remaining.length > 1 ? ` in stages ${describeStages(remaining)}` : ''
+        }`,
+        diff: change.diff,
+      }));
+    const warnings: string[] = [];
+    if (remaining.length > 1) {
+      const side = input.gate?.probes ?? target;
+      const hasHealthCheck = ctx.config.route53?.healthChecks[target] !== undefined;
+      if (ctx.config.probes[side].length === 0 && !hasHealthCheck) {
+        warnings.push(
+          `the gate between stages has nothing to check: add probes.${side} or route53.healthChecks.${target}`,
+        );
+      }
+    }
+    const outputs: Record<string, Json> = first
+      ? { weights: first.weights, percent: percentOf(first.weights) }
+      : {};
+    return {
+      summary: planned.converged
+        ? `traffic already at ${formatWeights(final)}`
+        : input.to
+          ? `shift traffic to ${input.to}: ${describeStages(remaining)} (${formatWeights(final)})`
+          : `set weights to ${formatWeights(final)}`,
+      changes,
+      converged: planned.converged,
+      outputs: {
+        ...outputs,
+        targets: current.map((t) => ({ id: t.id, name: t.name, state: t.state, weights: t.weights })),
+        stages: remaining.map((s) => s.label),
+      },
+      ...(warnings.length ? { warnings } : {}),
+    };
+  },
+
+  async apply(ctx, input) {
+    const stages = stagesOf(input);
+    const target = targetSide(input);
+    const current = await ctx.read.route53.describeWeights(ctx.signal);
+    const remaining = remainingStages(stages, current, target);
+    const applied: string[] = [];
+    let before: Json | undefined;
+    let lastGood = 'the starting weights';
+    for (const [index, stage] of remaining.entries()) {
+      const plan = await ctx.read.route53.planWeights(stage.weights, ctx.signal);
+      before ??= plan.restore;
+      // Where this stage started: the last good stage, or the starting weights.
+      const restorePoint = plan.restore;
+      const startWeights = plan.changes[0]?.target.weights;
+      const backTo = `${lastGood}${startWeights ? ` (${formatWeights(startWeights)})` : ''}`;
+      const fail = async (why: string, cause?: unknown): Promise<never> => {
+        if (ctx.signal.aborted) throw cause ?? stepFailed('FO_ROUTE53_E3441', why);
+        ctx.emit({
+          level: 'warn',
+          code: 'FO_ROUTE53_W3406',
+          message: `stage ${stage.label} failed (${why}); returning the weights to ${backTo}`,
+        });
+        try {
+          await ctx.write.route53.restoreWeights(restorePoint, {
+            comment: comment(ctx, `return to ${lastGood} after stage ${stage.label} failed`),
+            signal: ctx.signal,
+            onProgress: (message) => ctx.emit({ level: 'info', code: 'FO_ROUTE53_I3402', message }),
+          });
+        } catch (restoreError) {
+          const detail = restoreError instanceof Error ? restoreError.message : String(restoreError);
+          throw stepFailed(
+            'FO_ROUTE53_E3442',
+            `stage ${stage.label} failed (${why}), and returning the weights to ${backTo} failed too: ${detail}`,
+            {
+              hint: 'run `failover status` to see where traffic goes now and set the weights by hand if needed',
+              cause: restoreError,
+            },
+          );
+        }
+        throw stepFailed(
+          'FO_ROUTE53_E3441',
+          `stage ${stage.label} failed (${why}); the weights are back at ${backTo}`,
+          {
+            hint: 'fix what the gate reported, then run again: completed stages are skipped',
+            cause,
+            details: { stagesApplied: applied },
+          },
+        );
+      };
+      if (!plan.converged) {
+        ctx.emit({
+          level: 'info',
+          code: 'FO_ROUTE53_I3401',
+          message: `stage ${stage.label}: setting ${formatWeights(stage.weights)}`,
+        });
+        try {
+          await ctx.write.route53.applyWeights(plan, {
+            comment: comment(
+              ctx,
+              input.to
+                ? `shift traffic to ${input.to}, stage ${stage.label}`
+                : `set weights ${formatWeights(stage.weights)}`,
+            ),
+            signal: ctx.signal,
+            onProgress: (message) => ctx.emit({ level: 'info', code: 'FO_ROUTE53_I3402', message }),
+          });
+        } catch (error) {
+          await fail(error instanceof Error ? error.message : String(error), error);
+        }
+      }
+      applied.push(stage.label);
+      if (index < remaining.length - 1) {
+        let problems: string[];
+        let gateError: unknown;
+        try {
+          problems = await gate(ctx, input, stage);
+        } catch (error) {
+          gateError = error;
+          problems = [`the gate could not check: ${error instanceof Error ? error.message : String(error)}`];
+        }
+        if (problems.length > 0) await fail(`health gate: ${problems.join('; ')}`, gateError);
+      }
+      lastGood = `the ${stage.label} stage`;
+    }
+    const final = (stages.at(-1) as Stage).weights;
+    return {
+      outputs: { weights: final, percent: percentOf(final), stagesApplied: applied },
+      ...(before !== undefined ? { undo: before } : {}),
+    };
+  },
+
+  async rollback(ctx, input, undo) {
+    if (undo === undefined || undo === null) return;
+    await ctx.write.route53.restoreWeights(undo, {
+      comment: comment(ctx, `roll back ${input.to ? `the shift to ${input.to}` : 'the weights'}`),
+      signal: ctx.signal,
+      onProgress: (message) => ctx.emit({ level: 'info', code: 'FO_ROUTE53_I3402', message }),
+    });
+  },
+});
