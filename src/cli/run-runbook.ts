@@ -6,7 +6,6 @@ import { hostname } from 'node:os';
 import { executeRun, type RunResult } from '../engine/engine.js';
 import type { Json } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
-import { createPorts } from '../providers/index.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
 import { type LoadedRunbook, loadRunbook, resolveParams } from '../runbook/load.js';
@@ -46,13 +45,24 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   const registry = request.registry ?? createRegistry();
   const loaded: LoadedRunbook = loadRunbook(request.runbookFile, registry);
   const params = resolveParams(loaded, request.params);
-  const { config, file: configFile } = ctx.config(usesExternalSystems(loaded));
+  const external = usesExternalSystems(loaded);
+  const { config, file: configFile } = ctx.config(external);
   const runId = request.runId ?? newRunId();
   const stateDir = ctx.stateDir(config);
   const journal = new Journal(stateDir, runId, ctx.redactor);
   const dryRun = request.planOnly || Boolean(io.options.dryRun);
   const reporter = createReporter(io, journal, { showPlan: !dryRun && io.options.output === 'text' });
-  const ports = request.ports ?? createPorts({ config, env: ctx.env, redactor: ctx.redactor, runId });
+  // The adapters load the cloud SDKs: only when the runbook talks to the outside world.
+  const ports =
+    request.ports ??
+    (external
+      ? (await import('../providers/index.js')).createPorts({
+          config,
+          env: ctx.env,
+          redactor: ctx.redactor,
+          runId,
+        })
+      : { read: {} as Ports['read'], openWrite: () => ({}) as ReturnType<Ports['openWrite']> });
 
   const notifier = dryRun ? undefined : createNotifier(config, ctx.env, ctx.redactor);
   const pending: Promise<void>[] = [];

@@ -61,13 +61,24 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw configProblems(file, [{ file, line: 1, column: 1, message: 'the config must be a YAML mapping' }]);
   }
   const data = structuredClone(raw) as Record<string, unknown>;
+  const overridden = new Map<string, string>();
   for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(data, path, value);
+    if (value !== undefined && value !== '') {
+      setPath(data, path, value);
+      overridden.set(path.join('.'), name);
+    }
   }
   const result = Config.safeParse(data);
   if (!result.success) {
-    throw configProblems(file, problemsFromIssues(source, flattenIssues(result.error.issues)));
+    const problems = problemsFromIssues(source, flattenIssues(result.error.issues)).map((problem) => {
+      // A bad value that came from the environment is not at any place in the file: name the variable.
+      const name = problem.path ? overridden.get(problem.path) : undefined;
+      return name
+        ? { file, path: problem.path, message: `${problem.message} (from ${name})`, hint: `check ${name}` }
+        : problem;
+    });
+    throw configProblems(file, problems);
   }
   const config = result.data;
   // Relative paths in the config are relative to the config file.

@@ -51,9 +51,39 @@ export function findExpressions(text: string): string[] {
   return [...text.matchAll(TEMPLATE)].map((m) => m[1]!.trim());
 }
 
+/**
+ * Step ids may contain dashes (`scale-up`), which jsep reads as a minus: `steps.scale-up.outputs.x`
+ * is rewritten to `steps["scale-up"].outputs.x` before parsing. String literals are left alone, and
+ * so is a number such as `1.e-5`. (Subtraction is not part of the language, so nothing is lost.)
+ */
+function bracketDashedMembers(source: string): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i]!;
+    if (ch === '"' || ch === "'") {
+      let end = i + 1;
+      while (end < source.length && source[end] !== ch) end += source[end] === '\\' ? 2 : 1;
+      out += source.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    const member = /^\.([A-Za-z_$][\w$]*(?:-[\w$]+)+)/.exec(source.slice(i));
+    const previous = /[\w$]*$/.exec(out)![0];
+    if (member && (out.endsWith(']') || (previous !== '' && !/^\d+$/.test(previous)))) {
+      out += `[${JSON.stringify(member[1])}]`;
+      i += member[0].length;
+      continue;
+    }
+    out += ch;
+    i += 1;
+  }
+  return out;
+}
+
 export function parseExpression(source: string): jsep.Expression {
   try {
-    return jsep(source);
+    return jsep(bracketDashedMembers(source));
   } catch (error) {
     throw new ExpressionError(`cannot parse expression \`${source}\`: ${(error as Error).message}`, source);
   }

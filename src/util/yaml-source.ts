@@ -31,7 +31,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
   for (const error of doc.errors) {
-    const pos = error.linePos?.[0];
+    // linePos is only filled with prettyErrors; the offset always is.
+    const pos = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
     problems.push({
       file,
       line: pos?.line,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { Redactor } from '../../src/engine/redact.js';
 import { createNotifier } from '../../src/providers/notify/index.js';
-import { readBody, type RunningServer, startHttpServer } from '../../src/sandbox/common/http-server.js';
+import { type RunningServer, readBody, startHttpServer } from '../../src/sandbox/common/http-server.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -60,11 +60,18 @@ describe('notifications', () => {
       { channel: 'slack', ok: true },
       { channel: 'datadog', ok: true },
     ]);
-    expect(String(slack.received[0]?.body.text)).toContain('to-aws (INC-42) failed — run 20261126T010203Z-abcd by oncall');
+    expect(String(slack.received[0]?.body.text)).toContain(
+      'to-aws (INC-42) failed — run 20261126T010203Z-abcd by oncall',
+    );
     const event = datadog.received[0]!;
     expect(event.headers['dd-api-key']).toBe('s3cr3t-dd-key-value');
-    expect(event.body).toMatchObject({ alert_type: 'error', aggregation_key: 'failover-20261126T010203Z-abcd' });
-    expect(event.body.tags).toEqual(expect.arrayContaining(['incident:INC-42', 'outcome:failed', 'team:admin']));
+    expect(event.body).toMatchObject({
+      alert_type: 'error',
+      aggregation_key: 'failover-20261126T010203Z-abcd',
+    });
+    expect(event.body.tags).toEqual(
+      expect.arrayContaining(['incident:INC-42', 'outcome:failed', 'team:admin']),
+    );
     // The API key is a secret: it is masked in the text even though the detail contained it.
     expect(JSON.stringify(event.body)).not.toContain('s3cr3t-dd-key-value');
     expect(JSON.stringify(slack.received[0]?.body)).not.toContain('s3cr3t-dd-key-value');

@@ -1,0 +1,202 @@
+/** The config file: schema, errors with field paths and positions, FAILOVER_* overrides, `.env`. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENV_OVERRIDES, loadConfig, loadDotEnv, parseConfig } from '../../../src/config/load.js';
+import { FailoverError, type Problem } from '../../../src/engine/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'failover-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const VALID = `
+aws:
+  region: eu-west-1
+route53:
+  trafficFlow:
+    instances: [tpi-123, { name: admin.example.com. }]
+    roles: { gcp: gke-endpoint, aws: { endpoint: alb-endpoint } }
+eks:
+  cluster: standby
+gitops:
+  repo: ../gitops
+argocd:
+  server: https://argocd.example.com
+  awsApps: { selector: cloud=aws }
+probes:
+  aws:
+    - { url: "https://alb.example.com/healthz", host: admin.example.com }
+notifications:
+  slack: { webhookUrlEnv: SLACK_WEBHOOK_URL }
+stateDir: ./state
+`;
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): Problem[] {
+  try {
+    parseConfig(text, '/etc/failover/failover.config.yaml', env);
+  } catch (error) {
+    if (!FailoverError.is(error)) throw error;
+    expect(error.code).toBe('FO_CONFIG_E2002');
+    expect(error.category).toBe('invalid-input');
+    return error.problems;
+  }
+  throw new Error('the config was accepted');
+}
+
+const place = (p: Problem) => `${p.line}:${p.column} ${p.path ?? ''}`.trim();
+
+describe('a valid config', () => {
+  it('parses, fills defaults and resolves paths relative to the config file', () => {
+    const { config, file } = parseConfig(VALID, '/etc/failover/failover.config.yaml');
+    expect(file).toBe('/etc/failover/failover.config.yaml');
+    expect(config.aws.region).toBe('eu-west-1');
+    expect(config.route53?.mode).toBe('traffic-flow');
+    expect(config.route53?.trafficFlow?.pollInterval).toBe(2);
+    expect(config.route53?.rateLimit).toEqual({ perSecond: 5, burst: 10 });
+    expect(config.gitops?.branch).toBe('main');
+    expect(config.gitops?.repo).toBe('/etc/gitops');
+    expect(config.argocd?.tokenEnv).toBe('ARGOCD_AUTH_TOKEN');
+    expect(config.probes.aws[0]).toMatchObject({ expectStatus: 200, timeout: '5s', successes: 1 });
+    expect(config.stateDir).toBe('/etc/failover/state');
+  });
+
+  it('keeps remote git URLs as they are', () => {
+    for (const repo of [
+      'https://git.example/ops/gitops.git',
+      'git@github.com:ops/gitops.git',
+      'ssh://git@h/r',
+    ]) {
+      const { config } = parseConfig(`gitops: { repo: "${repo}" }`, '/etc/failover/c.yaml');
+      expect(config.gitops?.repo).toBe(repo);
+    }
+  });
+
+  it('an empty file is an empty config', () => {
+    expect(parseConfig('', '/c.yaml').config.aws.region).toBe('us-east-1');
+  });
+});
+
+describe('config errors', () => {
+  it('lists every problem with file, line, column and field path', () => {
+    const problems = problemsOf(`aws:
+  region: eu-west-1
+  zone: a
+argocd:
+  server: not-a-url
+  tokenEnv: my-secret-token-value
+  awsApps: []
+route53:
+  mode: dns
+probes:
+  aws:
+    - { url: "https://x.example", successes: 0 }
+`);
+    for (const p of problems) expect(p.file).toBe('/etc/failover/failover.config.yaml');
+    expect(problems.map((p) => `${place(p)}: ${p.message}`).sort()).toEqual(
+      [
+        '3:9 aws.zone: unknown field "zone"',
+        '5:11 argocd.server: Invalid URL',
+        '6:13 argocd.tokenEnv: must be the NAME of an environment variable (A-Z, 0-9, _), not its value',
+        '7:12 argocd.awsApps: Too small: expected array to have >=1 items',
+        '9:9 route53.mode: Invalid option: expected one of "traffic-flow"|"record-sets"',
+        '12:46 probes.aws[0].successes: Too small: expected number to be >=1',
+      ].sort(),
+    );
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const [problem, ...rest] = problemsOf('aws:\n  region: [eu-west-1\nstateDir: x\n');
+    expect(problem!.message).toMatch(/^YAML syntax:/);
+    expect(problem!.line).toBeGreaterThanOrEqual(2);
+    expect(problem!.column).toBeGreaterThanOrEqual(1);
+    for (const p of rest) expect(p.line).toBeDefined();
+  });
+
+  it('requires a mapping at the top', () => {
+    expect(problemsOf('- just\n- a list\n').map(place)).toEqual(['1:1']);
+  });
+
+  it('names the missing file and how to get one', () => {
+    expect(() => loadConfig(join(dir, 'absent.yaml'), {})).toThrow(/config file not found: .*absent\.yaml/);
+  });
+});
+
+describe('environment overrides (FAILOVER_*)', () => {
+  it('override fields of the file', () => {
+    const { config } = parseConfig(VALID, '/etc/failover/failover.config.yaml', {
+      FAILOVER_AWS_REGION: 'ap-northeast-1',
+      FAILOVER_GITOPS_BRANCH: 'release',
+      FAILOVER_ARGOCD_SERVER: 'https://argocd.internal',
+      FAILOVER_AWS_PROFILE: '',
+    });
+    expect(config.aws.region).toBe('ap-northeast-1');
+    expect(config.aws.profile).toBeUndefined(); // empty means unset
+    expect(config.gitops?.branch).toBe('release');
+    expect(config.argocd?.server).toBe('https://argocd.internal');
+  });
+
+  it('create sections the file does not have', () => {
+    const { config } = parseConfig('aws: { region: eu-west-1 }', '/srv/c.yaml', {
+      FAILOVER_GITOPS_REPO: 'https://git.example/ops.git',
+      FAILOVER_STATE_DIR: '/var/lib/failover',
+    });
+    expect(config.gitops).toMatchObject({ repo: 'https://git.example/ops.git', branch: 'main' });
+    expect(config.stateDir).toBe('/var/lib/failover');
+  });
+
+  it('are validated like the file, and a bad one is blamed on the variable, not on the file', () => {
+    const [problem, ...rest] = problemsOf(VALID, { FAILOVER_ARGOCD_SERVER: 'nowhere' });
+    expect(rest).toEqual([]);
+    expect(problem).toEqual({
+      file: '/etc/failover/failover.config.yaml',
+      path: 'argocd.server',
+      message: 'Invalid URL (from FAILOVER_ARGOCD_SERVER)',
+      hint: 'check FAILOVER_ARGOCD_SERVER',
+    });
+  });
+
+  it('each documented override maps to a config field', () => {
+    for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+      expect(name).toMatch(/^FAILOVER_[A-Z_]+$/);
+      expect(path.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('.env', () => {
+  it('fills unset variables and never overrides the real environment', () => {
+    const file = join(dir, '.env');
+    writeFileSync(
+      file,
+      [
+        '# comment',
+        'FAILOVER_AWS_REGION=from-dotenv',
+        'ARGOCD_AUTH_TOKEN="tok-from-file"',
+        'ALREADY_SET=from-dotenv',
+        'EMPTY=',
+        '',
+      ].join('\n'),
+    );
+    const env: NodeJS.ProcessEnv = { ALREADY_SET: 'from-shell', EMPTY_IN_SHELL: '' };
+    const applied = loadDotEnv(env, file);
+    expect(applied.sort()).toEqual(['ARGOCD_AUTH_TOKEN', 'FAILOVER_AWS_REGION']);
+    expect(env).toEqual({
+      ALREADY_SET: 'from-shell',
+      EMPTY_IN_SHELL: '',
+      FAILOVER_AWS_REGION: 'from-dotenv',
+      ARGOCD_AUTH_TOKEN: 'tok-from-file',
+    });
+  });
+
+  it('an empty variable set in the shell still wins over .env', () => {
+    const file = join(dir, 'shell-empty.env');
+    writeFileSync(file, 'FAILOVER_AWS_REGION=from-dotenv\n');
+    const env: NodeJS.ProcessEnv = { FAILOVER_AWS_REGION: '' };
+    expect(loadDotEnv(env, file)).toEqual([]);
+    expect(env.FAILOVER_AWS_REGION).toBe('');
+  });
+
+  it('is optional', () => {
+    expect(loadDotEnv({}, join(dir, 'missing.env'))).toEqual([]);
+  });
+});
