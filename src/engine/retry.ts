@@ -45,6 +45,8 @@ export class StepTimeoutError extends FailoverError {
   }
 }
 
+const OWN_ERROR_GRACE_MS = 1000;
+
 /**
  * Runs `work` with a signal that aborts on timeout or when `outer` aborts. If `work` ignores the
  * signal, the returned promise still settles at the deadline (the call is abandoned).
@@ -57,19 +59,35 @@ export async function withTimeout<T>(
 ): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  if (outer?.aborted) controller.abort(outer.reason);
+  let rejectDeadline: (error: unknown) => void = () => {};
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = onTimeout();
-      controller.abort(error);
-      reject(error);
-    }, ms);
-    controller.signal.addEventListener('abort', () => reject(abortError(controller.signal)), { once: true });
+    rejectDeadline = reject;
   });
+  // The outer signal (an interrupt past its grace period) abandons the call at once.
+  const onOuterAbort = () => {
+    controller.abort(outer?.reason);
+    rejectDeadline(abortError(controller.signal));
+  };
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  if (outer?.aborted) onOuterAbort();
+  const running = work(controller.signal);
+  timer = setTimeout(() => {
+    const error = onTimeout();
+    controller.abort(error);
+    // A step that honours the signal settles at once with its own, more precise error (e.g. the
+    // resources still not ready); give it a moment before falling back to the generic timeout.
+    const grace = setTimeout(() => rejectDeadline(error), OWN_ERROR_GRACE_MS);
+    grace.unref();
+    running.then(
+      () => clearTimeout(grace),
+      (own: unknown) => {
+        clearTimeout(grace);
+        rejectDeadline(FailoverError.is(own) && own.category !== 'aborted' ? own : error);
+      },
+    );
+  }, ms);
   try {
-    return await Promise.race([work(controller.signal), deadline]);
+    return await Promise.race([running, deadline]);
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);

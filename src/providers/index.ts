@@ -5,10 +5,12 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Redactor } from '../engine/redact.js';
+import { createArgoCdReader, createArgoCdWriter } from './argocd/adapter.js';
 import { createEksReader } from './eks/adapter.js';
 import { createGkeReader } from './gke/adapter.js';
 import { createHttpProber } from './http/adapter.js';
 import type { Ports, ReadPorts, WritePorts } from './ports.js';
+import { createRoute53Reader, createRoute53Writer } from './route53/adapter.js';
 
 export interface AdapterOptions {
   config: Config;
@@ -45,21 +47,21 @@ export function createPorts(
     throw new Error(`the ${name} adapter is not available in this build`);
   };
   const read = lazyObject<ReadPorts>({
-    route53: notYet('route53'),
+    route53: () => createRoute53Reader(options),
     eks: () => createEksReader(options),
     gke: () => createGkeReader(options),
     http: () => createHttpProber(),
     git: notYet('git'),
-    argocd: notYet('argocd'),
+    argocd: () => createArgoCdReader(options),
     ...overrides.read,
   } as Factories);
   return {
     read,
     openWrite: () =>
       lazyObject<WritePorts>({
-        route53: notYet('route53'),
+        route53: () => createRoute53Writer(options),
         git: notYet('git'),
-        argocd: notYet('argocd'),
+        argocd: () => createArgoCdWriter(options),
         ...overrides.write,
       } as WriteFactories),
   };

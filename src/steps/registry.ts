@@ -2,11 +2,15 @@
  * The registry of step kinds: one explicit map. A test checks that every module under src/steps
  * is registered and every registered kind has its module.
  */
+import { argocdWaitStep } from './argocd/wait.js';
 import { approveStep } from './builtin/approve.js';
 import { echoStep, noteStep } from './builtin/echo.js';
 import { waitStep } from './builtin/wait.js';
 import { eksClusterCheck, gkeClusterCheck } from './check/cluster.js';
 import { httpCheck } from './check/http.js';
+import { argocdAppsCheck, lockCheck, overlayCheck, route53PolicyCheck } from './check/state.js';
+import { route53HealthCheck } from './route53/health.js';
+import { setWeightsStep } from './route53/set-weights.js';
 import { snapshotStep } from './status/snapshot.js';
 import type { StepKind, StepRegistry } from './types.js';
 
@@ -19,6 +23,13 @@ const KINDS: StepKind<never>[] = [
   eksClusterCheck,
   gkeClusterCheck,
   httpCheck,
+  setWeightsStep,
+  route53HealthCheck,
+  overlayCheck,
+  argocdAppsCheck,
+  route53PolicyCheck,
+  lockCheck,
+  argocdWaitStep,
 ] as StepKind<never>[];
 
 export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {

@@ -8,8 +8,17 @@ export interface WorkloadState {
   /** Deployments: spec.replicas; CronJobs: undefined. */
   desired?: number;
   ready?: number;
+  /** Deployments: status.updatedReplicas (pods on the current template). */
+  updated?: number;
+  /**
+   * Deployments: the controller has seen the latest spec (status.observedGeneration ≥
+   * metadata.generation). While false, the ready count describes the previous spec.
+   */
+  observed?: boolean;
   /** CronJobs: spec.suspend. */
   suspended?: boolean;
+  /** In git but not (yet) in the cluster. */
+  missing?: boolean;
   /** Argo CD's own health word for the resource (Healthy even at 0 replicas: do not trust it alone). */
   health?: string;
 }
@@ -21,8 +30,12 @@ export interface AppState {
   health: string;
   /** Running | Succeeded | Failed | … of the last operation; undefined when none. */
   operationPhase?: string;
+  /** The last operation's message (why a sync failed). */
+  operationMessage?: string;
   /** An operation is pending or running. */
   operationInFlight: boolean;
+  /** spec.syncPolicy.automated is set: Argo CD syncs new revisions by itself. */
+  autoSync?: boolean;
   reconciledAt?: string;
   workloads: WorkloadState[];
 }
@@ -32,6 +45,10 @@ export interface ArgoCdReader {
   apps(role: Role, options?: { refresh?: boolean; signal?: AbortSignal }): Promise<AppState[]>;
 }
 
+/** `started`: a sync operation began; `in-progress`: another operation was already running (wait for it). */
+export type SyncOutcome = 'started' | 'in-progress';
+
 export interface ArgoCdWriter {
-  sync(appName: string, revision: string | undefined, signal?: AbortSignal): Promise<void>;
+  /** Syncs the app to `revision` (or to its target revision when undefined), never pruning. */
+  sync(appName: string, revision: string | undefined, signal?: AbortSignal): Promise<SyncOutcome>;
 }

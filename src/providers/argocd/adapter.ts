@@ -1,0 +1,295 @@
+/**
+ * Argo CD over its REST API. Reads each application, then its managed resources: the live
+ * manifests are the ground truth for the health traps (Argo CD calls a Deployment at 0 replicas and
+ * a suspended CronJob Healthy), so workloads are described by spec.replicas, status.readyReplicas
+ * and spec.suspend, never by Argo CD's health word alone.
+ */
+import { z } from 'zod';
+import type { ArgocdConfig } from '../../config/schema.js';
+import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
+import type { AdapterOptions } from '../index.js';
+import type { Role } from '../types.js';
+import { ArgoCdClient, type CallContext } from './client.js';
+import type { AppState, ArgoCdReader, ArgoCdWriter, SyncOutcome, WorkloadState } from './port.js';
+
+// ── what the API returns, read leniently: only the fields used, all optional ───────────────────
+
+const HealthWord = z.object({ status: z.string().optional(), message: z.string().optional() }).nullish();
+
+const Application = z.object({
+  metadata: z.object({ name: z.string() }),
+  spec: z
+    .object({
+      syncPolicy: z.object({ automated: z.object({ enabled: z.boolean().optional() }).nullish() }).nullish(),
+    })
+    .nullish(),
+  status: z
+    .object({
+      sync: z
+        .object({
+          status: z.string().optional(),
+          revision: z.string().optional(),
+          /** Multi-source applications report one revision per source. */
+          revisions: z.array(z.string()).optional(),
+        })
+        .nullish(),
+      health: HealthWord,
+      operationState: z.object({ phase: z.string().optional(), message: z.string().optional() }).nullish(),
+      reconciledAt: z.string().nullish(),
+      resources: z
+        .array(
+          z.object({
+            group: z.string().optional(),
+            kind: z.string(),
+            name: z.string(),
+            namespace: z.string().optional(),
+            health: HealthWord,
+          }),
+        )
+        .nullish(),
+    })
+    .nullish(),
+  /** Non-null while an operation is requested or running. */
+  operation: z.unknown().optional(),
+});
+type Application = z.infer<typeof Application>;
+
+const ApplicationList = z.object({
+  items: z.array(z.object({ metadata: z.object({ name: z.string() }) })).nullish(),
+});
+
+const ManagedResources = z.object({
+  items: z
+    .array(
+      z.object({
+        group: z.string().optional(),
+        kind: z.string(),
+        name: z.string(),
+        namespace: z.string().optional(),
+        /** JSON text of the live object, or "null" when it does not exist in the cluster. */
+        liveState: z.string().optional(),
+        targetState: z.string().optional(),
+      }),
+    )
+    .nullish(),
+});
+
+/** The parts of a Deployment / StatefulSet / CronJob manifest that matter here. */
+const Workload = z.object({
+  metadata: z.object({ generation: z.number().optional() }).partial().optional(),
+  spec: z.object({ replicas: z.number().optional(), suspend: z.boolean().optional() }).partial().nullish(),
+  status: z
+    .object({
+      observedGeneration: z.number().optional(),
+      readyReplicas: z.number().optional(),
+      updatedReplicas: z.number().optional(),
+    })
+    .partial()
+    .nullish(),
+});
+type Workload = z.infer<typeof Workload>;
+
+const SyncAnswer = z.unknown();
+
+const GRPC_FAILED_PRECONDITION = 9;
+
+const WORKLOAD_KINDS: Record<string, string> = { Deployment: 'apps', StatefulSet: 'apps', CronJob: 'batch' };
+
+// ── mapping ─────────────────────────────────────────────────────────────────────────────────────
+
+function manifest(text: string | undefined): Workload | undefined {
+  if (!text || text === 'null') return undefined;
+  try {
+    const parsed = Workload.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function workloadState(
+  item: NonNullable<z.infer<typeof ManagedResources>['items']>[number],
+  health: string | undefined,
+): WorkloadState {
+  const live = manifest(item.liveState);
+  const target = manifest(item.targetState);
+  const base: WorkloadState = {
+    kind: item.kind,
+    name: item.name,
+    ...(item.namespace ? { namespace: item.namespace } : {}),
+    ...(health ? { health } : {}),
+  };
+  if (!live) {
+    // In git, not in the cluster: nothing runs yet.
+    if (item.kind === 'CronJob') return { ...base, missing: true, suspended: target?.spec?.suspend === true };
+    return { ...base, missing: true, desired: target?.spec?.replicas ?? 1, ready: 0, updated: 0 };
+  }
+  if (item.kind === 'CronJob') return { ...base, suspended: live.spec?.suspend === true };
+  const generation = live.metadata?.generation;
+  const observedGeneration = live.status?.observedGeneration;
+  return {
+    ...base,
+    // The API server always sets spec.replicas (default 1); zero counters are omitted from status.
+    desired: live.spec?.replicas ?? 1,
+    ready: live.status?.readyReplicas ?? 0,
+    updated: live.status?.updatedReplicas ?? 0,
+    observed: generation === undefined || (observedGeneration ?? 0) >= generation,
+  };
+}
+
+function appState(app: Application, managed: z.infer<typeof ManagedResources>): AppState {
+  const status = app.status ?? {};
+  const phase = status.operationState?.phase;
+  const healthOf = new Map(
+    (status.resources ?? []).map((r) => [`${r.kind}/${r.namespace ?? ''}/${r.name}`, r.health?.status]),
+  );
+  const automated = app.spec?.syncPolicy?.automated;
+  const revision = status.sync?.revision || status.sync?.revisions?.[0];
+  return {
+    name: app.metadata.name,
+    syncStatus: status.sync?.status ?? 'Unknown',
+    ...(revision ? { revision } : {}),
+    health: status.health?.status ?? 'Unknown',
+    ...(phase ? { operationPhase: phase } : {}),
+    ...(status.operationState?.message ? { operationMessage: status.operationState.message } : {}),
+    operationInFlight:
+      (app.operation !== undefined && app.operation !== null) ||
+      phase === 'Running' ||
+      phase === 'Terminating',
+    autoSync: automated !== undefined && automated !== null && automated.enabled !== false,
+    ...(status.reconciledAt ? { reconciledAt: status.reconciledAt } : {}),
+    workloads: (managed.items ?? [])
+      .filter((item) => {
+        const group = WORKLOAD_KINDS[item.kind];
+        return group !== undefined && (item.group === undefined || item.group === group);
+      })
+      .map((item) => workloadState(item, healthOf.get(`${item.kind}/${item.namespace ?? ''}/${item.name}`))),
+  };
+}
+
+// ── construction ────────────────────────────────────────────────────────────────────────────────
+
+interface Connection {
+  client: ArgoCdClient;
+  config: ArgocdConfig;
+}
+
+/** Checks the config and the token once, and registers the token with the redactor. */
+function connect({ config, env, redactor }: AdapterOptions): Connection {
+  const argocd = config.argocd;
+  if (!argocd) {
+    throw invalidInput('FO_ARGOCD_E3500', 'the config has no `argocd` section', {
+      hint: 'add argocd.server and argocd.awsApps (names or a label selector) to the config',
+    });
+  }
+  const token = env[argocd.tokenEnv];
+  if (!token) {
+    throw invalidInput(
+      'FO_ARGOCD_E3501',
+      `the Argo CD token is missing: environment variable ${argocd.tokenEnv} is not set`,
+      {
+        hint: `export ${argocd.tokenEnv} with an Argo CD API token (argocd account generate-token --account <account>), or name another variable in argocd.tokenEnv`,
+      },
+    );
+  }
+  redactor.add(token);
+  return {
+    config: argocd,
+    client: new ArgoCdClient({
+      server: argocd.server,
+      token,
+      tokenEnv: argocd.tokenEnv,
+      insecure: argocd.insecure,
+    }),
+  };
+}
+
+const appPath = (name: string) => `/api/v1/applications/${encodeURIComponent(name)}`;
+
+async function appNames(
+  connection: Connection,
+  role: Role,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  const selector = role === 'aws' ? connection.config.awsApps : connection.config.gcpApps;
+  if (!selector) {
+    throw invalidInput(
+      'FO_ARGOCD_E3511',
+      `the config names no Argo CD applications for ${role} (argocd.${role}Apps)`,
+      {
+        hint: `add argocd.${role}Apps: a list of names or {selector: "cloud=${role}"}`,
+      },
+    );
+  }
+  if (Array.isArray(selector)) return selector;
+  if ('names' in selector) return selector.names;
+  const list = await connection.client.get(
+    `/api/v1/applications?selector=${encodeURIComponent(selector.selector)}`,
+    ApplicationList,
+    { signal },
+  );
+  const names = (list.items ?? []).map((item) => item.metadata.name);
+  if (names.length === 0) {
+    throw invalidInput(
+      'FO_ARGOCD_E3510',
+      `no Argo CD application on ${connection.client.server} matches the selector "${selector.selector}" (argocd.${role}Apps)`,
+      { hint: 'check the labels with `argocd app list -l <selector>`, or list the names in the config' },
+    );
+  }
+  return names;
+}
+
+export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
+  const connection = connect(options);
+  const { client } = connection;
+  return {
+    async apps(role, { refresh = false, signal } = {}) {
+      const names = await appNames(connection, role, signal);
+      return Promise.all(
+        names.map(async (name) => {
+          const context: CallContext = { signal, app: name };
+          // ?refresh=normal blocks until the controller reconciled: the answer already reflects git.
+          const app = await client.get(
+            `${appPath(name)}${refresh ? '?refresh=normal' : ''}`,
+            Application,
+            context,
+          );
+          const managed = await client.get(`${appPath(name)}/managed-resources`, ManagedResources, context);
+          return appState(app, managed);
+        }),
+      );
+    },
+  };
+}
+
+export function createArgoCdWriter(options: AdapterOptions): ArgoCdWriter {
+  const { client } = connect(options);
+  return {
+    async sync(appName, revision, signal): Promise<SyncOutcome> {
+      try {
+        await client.post(
+          `${appPath(appName)}/sync`,
+          { ...(revision ? { revision } : {}), prune: false },
+          SyncAnswer,
+          { signal, app: appName },
+        );
+        return 'started';
+      } catch (error) {
+        // A sync (often the automated one) already runs: waiting for it is what the caller wants.
+        if (ArgoCdClient.isOperationInProgress(error)) return 'in-progress';
+        // FailedPrecondition: e.g. "Cannot sync to <sha>: auto-sync currently set to main".
+        if (FailoverError.is(error) && error.details?.grpcCode === GRPC_FAILED_PRECONDITION) {
+          throw stepFailed(
+            'FO_ARGOCD_E3512',
+            `Argo CD refused to sync "${appName}": ${String(error.details.serverMessage)}`,
+            {
+              hint: 'with auto-sync on, Argo CD only syncs to the branch it tracks: let auto-sync deploy the commit (argocd.sync: false)',
+              details: error.details,
+            },
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}

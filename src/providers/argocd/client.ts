@@ -1,0 +1,248 @@
+/**
+ * The Argo CD REST API (argocd-server's grpc-gateway) over HTTP with a bearer token. Knows
+ * transport, authentication and how errors read; nothing about what the tool does with the apps.
+ * The token goes into the Authorization header and nowhere else: messages never contain it.
+ */
+import { request as httpsRequest } from 'node:https';
+import type { z } from 'zod';
+import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
+import { abortError } from '../../engine/retry.js';
+
+export interface ArgoCdClientOptions {
+  /** Base URL of argocd-server, e.g. https://argocd.example.com (the API is under /api/v1). */
+  server: string;
+  token: string;
+  /** Name of the environment variable that held the token, for hints. */
+  tokenEnv: string;
+  /** Skip TLS certificate verification (a self-signed argocd-server, as `argocd --insecure`). */
+  insecure?: boolean;
+  /** Bound on one request; `?refresh=normal` waits for a reconcile, so this is generous. */
+  requestTimeoutMs?: number;
+}
+
+export interface CallContext {
+  signal?: AbortSignal;
+  /** The application the call is about, named in not-found and permission errors. */
+  app?: string;
+}
+
+interface RawAnswer {
+  status: number;
+  text: string;
+}
+
+type Transport = (
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+) => Promise<RawAnswer>;
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+const fetchTransport: Transport = async (method, url, headers, body, signal) => {
+  const response = await fetch(url, { method, headers, body, signal, redirect: 'error' });
+  return { status: response.status, text: await response.text() };
+};
+
+/** node:https with certificate checks off: global fetch has no per-request switch for that. */
+const insecureHttpsTransport: Transport = (method, url, headers, body, signal) =>
+  new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers, signal, rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
+/** The error body grpc-gateway sends: {"error","code","message"} (code is the gRPC status code). */
+interface GatewayError {
+  code?: number;
+  message: string;
+}
+
+function gatewayError(text: string): GatewayError {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const message =
+      typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : '';
+    return {
+      code: typeof body.code === 'number' ? body.code : undefined,
+      message: message || text.slice(0, 200),
+    };
+  } catch {
+    return { message: text.slice(0, 200).trim() };
+  }
+}
+
+const GRPC_FAILED_PRECONDITION = 9;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
+
+function networkCode(error: unknown): string | undefined {
+  const direct = (error as { code?: unknown } | undefined)?.code;
+  if (typeof direct === 'string') return direct;
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof cause === 'string' ? cause : undefined;
+}
+
+export class ArgoCdClient {
+  readonly server: string;
+  private readonly transport: Transport;
+
+  constructor(private readonly options: ArgoCdClientOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.transport =
+      options.insecure && this.server.startsWith('https:') ? insecureHttpsTransport : fetchTransport;
+  }
+
+  /** GET, parsed leniently with `schema`. */
+  async get<T>(path: string, schema: z.ZodType<T>, context: CallContext = {}): Promise<T> {
+    return this.parse('GET', path, await this.call('GET', path, undefined, context), schema);
+  }
+
+  async post<T>(path: string, body: unknown, schema: z.ZodType<T>, context: CallContext = {}): Promise<T> {
+    return this.parse('POST', path, await this.call('POST', path, body, context), schema);
+  }
+
+  /** True when an error is Argo CD saying another operation (sync) is already running. */
+  static isOperationInProgress(error: unknown): boolean {
+    return (
+      FailoverError.is(error) &&
+      error.details?.grpcCode === GRPC_FAILED_PRECONDITION &&
+      /another operation is already in progress/i.test(String(error.details?.serverMessage ?? ''))
+    );
+  }
+
+  private async call(method: string, path: string, body: unknown, context: CallContext): Promise<string> {
+    const outer = context.signal;
+    if (outer?.aborted) throw abortError(outer);
+    const timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      accept: 'application/json',
+      'user-agent': 'failover',
+    };
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    if (text !== undefined) headers['content-type'] = 'application/json';
+    const where = `${method} ${path.split('?')[0]}`;
+    let answer: RawAnswer;
+    try {
+      answer = await this.transport(method, new URL(path, `${this.server}/`), headers, text, signal);
+    } catch (error) {
+      if (outer?.aborted) throw abortError(outer);
+      if (timeout.aborted) {
+        throw stepFailed(
+          'FO_ARGOCD_E3508',
+          `Argo CD at ${this.server} did not answer ${where} within ${timeoutMs / 1000}s`,
+          {
+            hint: 'check that argocd-server and the application controller are healthy',
+            retryable: true,
+          },
+        );
+      }
+      const code = networkCode(error);
+      const reason = code ?? this.scrub(error instanceof Error ? error.message : String(error));
+      const tls = code !== undefined && /CERT|SSL|TLS/.test(code);
+      throw stepFailed('FO_ARGOCD_E3507', `cannot reach Argo CD at ${this.server}: ${reason}`, {
+        hint: tls
+          ? "argocd-server's certificate is not trusted: point NODE_EXTRA_CA_CERTS at its CA, or set argocd.insecure: true for a self-signed one"
+          : 'check argocd.server in the config and the network path to it (VPN, port-forward, proxy)',
+        retryable: code === undefined || NETWORK_CODES.has(code),
+        details: { server: this.server, ...(code ? { errorCode: code } : {}) },
+      });
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.text;
+    throw this.httpError(answer, where, context.app);
+  }
+
+  private httpError(answer: RawAnswer, where: string, app: string | undefined): FailoverError {
+    const { code, message } = gatewayError(answer.text);
+    const said = this.scrub(message);
+    const details = { server: this.server, httpStatus: answer.status, grpcCode: code, serverMessage: said };
+    const env = this.options.tokenEnv;
+    if (answer.status === 401) {
+      return invalidInput(
+        'FO_ARGOCD_E3502',
+        `Argo CD token rejected by ${this.server} (${said || 'unauthenticated'})`,
+        {
+          hint: `set ${env} to a valid, unexpired Argo CD API token (argocd account generate-token --account <account>)`,
+          details,
+        },
+      );
+    }
+    if (answer.status === 403) {
+      return invalidInput(
+        'FO_ARGOCD_E3503',
+        `Argo CD at ${this.server} denied ${where}${app ? ` for application "${app}"` : ''} (${said || 'permission denied'})`,
+        {
+          hint: `give the account behind ${env} RBAC permission to get and sync the applications, and check the application names (Argo CD answers "permission denied" for applications it does not show)`,
+          details,
+        },
+      );
+    }
+    if (answer.status === 404 && app) {
+      return invalidInput('FO_ARGOCD_E3504', `Argo CD application "${app}" not found on ${this.server}`, {
+        hint: 'check argocd.awsApps / argocd.gcpApps in the config against `argocd app list`',
+        details,
+      });
+    }
+    const retryable = answer.status >= 500 || answer.status === 429;
+    return stepFailed(
+      'FO_ARGOCD_E3505',
+      `Argo CD at ${this.server} answered ${answer.status} to ${where}: ${said}`,
+      {
+        retryable,
+        ...(retryable
+          ? { hint: 'Argo CD is unavailable or overloaded; the step retries, or run again later' }
+          : {}),
+        details,
+      },
+    );
+  }
+
+  private parse<T>(method: string, path: string, text: string, schema: z.ZodType<T>): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw stepFailed(
+        'FO_ARGOCD_E3509',
+        `Argo CD at ${this.server} answered ${method} ${path.split('?')[0]} with something that is not JSON`,
+        {
+          hint: 'check that argocd.server points at argocd-server itself (not a login page or proxy)',
+        },
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw stepFailed(
+        'FO_ARGOCD_E3509',
+        `Argo CD at ${this.server} answered ${method} ${path.split('?')[0]} in an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`,
+        { hint: 'check the Argo CD version: the tool expects the v1 REST API of Argo CD 2.x/3.x' },
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Servers do not echo tokens, but a message we pass on must never carry one. */
+  private scrub(text: string): string {
+    return this.options.token ? text.split(this.options.token).join('***') : text;
+  }
+}

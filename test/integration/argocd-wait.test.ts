@@ -1,0 +1,334 @@
+/**
+ * The `argocd.wait` step kind, run as the engine runs it (plan, then apply when not converged),
+ * with the real Argo CD adapter against the emulator over loopback and commits pushed to a real
+ * git remote: a failover commit rolling out, the standby trap at the old revision, a rollout that
+ * never finishes, the way back to standby, and an explicit sync for apps without auto-sync.
+ * Every wait is bounded by a step timeout (an AbortSignal), as in a runbook.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSeq, isMap as isYamlMap, parseDocument } from 'yaml';
+import { Config } from '../../src/config/schema.js';
+import { FailoverError } from '../../src/engine/errors.js';
+import type { StepPlan } from '../../src/engine/plan.js';
+import { Redactor } from '../../src/engine/redact.js';
+import { sleep } from '../../src/engine/retry.js';
+import { createArgoCdReader, createArgoCdWriter } from '../../src/providers/argocd/adapter.js';
+import type { ReadPorts, WritePorts } from '../../src/providers/ports.js';
+import { type ArgoCdEmulator, demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
+import {
+  createGitRemote,
+  demoTreeDir,
+  type GitRemote,
+  pushChange,
+} from '../../src/sandbox/gitops-demo/index.js';
+import { argocdWaitStep } from '../../src/steps/argocd/wait.js';
+import type { ApplyContext, StepMessage, StepResult } from '../../src/steps/types.js';
+
+const TOKEN = 'argocd-wait-test-token-77aa01';
+const ROLLOUT_MS = 600;
+const KUSTOMIZATION = join('overlays', 'aws', 'kustomization.yaml');
+
+let work: string;
+let remote: GitRemote;
+let emulator: ArgoCdEmulator;
+let config: Config;
+let standbyKustomization: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'argocd-wait-test-'));
+  remote = await createGitRemote({ dir: work });
+  emulator = await startArgoCdEmulator({
+    token: TOKEN,
+    apps: demoApps(remote.remote),
+    rolloutMs: ROLLOUT_MS,
+    reconcileIntervalMs: 200,
+    syncDurationMs: 100,
+  });
+  // The seeded overlay text, to restore the standby later.
+  standbyKustomization = await readFile(join(demoTreeDir(), KUSTOMIZATION), 'utf8');
+  config = Config.parse({
+    argocd: {
+      server: emulator.url,
+      tokenEnv: 'WAIT_TEST_ARGOCD_TOKEN',
+      awsApps: ['admin-aws'],
+      pollInterval: 0.1,
+    },
+  });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+interface Run {
+  plan: StepPlan;
+  result?: StepResult;
+  error?: FailoverError;
+  messages: StepMessage[];
+  elapsedMs: number;
+}
+
+/** Runs the step as the engine's attempt does: plan, then apply unless converged, within a timeout. */
+async function runStep(
+  input: Record<string, unknown>,
+  { timeoutMs, signal, planOnly = false }: { timeoutMs: number; signal?: AbortSignal; planOnly?: boolean },
+): Promise<Run> {
+  const adapterOptions = {
+    config,
+    env: { WAIT_TEST_ARGOCD_TOKEN: TOKEN },
+    redactor: new Redactor(),
+    runId: 'r',
+  };
+  const messages: StepMessage[] = [];
+  const stepSignal = signal ?? AbortSignal.timeout(timeoutMs);
+  const ctx: ApplyContext = {
+    run: { id: 'r', operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h' },
+    config,
+    read: { argocd: createArgoCdReader(adapterOptions) } as ReadPorts,
+    write: { argocd: createArgoCdWriter(adapterOptions) } as WritePorts,
+    signal: stepSignal,
+    afterChanges: false,
+    emit: (message) => messages.push(message),
+    sleep: (ms) => sleep(ms, stepSignal),
+    confirm: async () => true,
+  };
+  const parsed = argocdWaitStep.input.parse(input);
+  const started = Date.now();
+  const plan = await argocdWaitStep.plan(ctx, parsed);
+  if (plan.converged || planOnly) return { plan, messages, elapsedMs: Date.now() - started };
+  try {
+    const result = await argocdWaitStep.apply!(ctx, parsed, plan);
+    return { plan, result, messages, elapsedMs: Date.now() - started };
+  } catch (error) {
+    if (!FailoverError.is(error)) throw error;
+    return { plan, error, messages, elapsedMs: Date.now() - started };
+  }
+}
+
+/** Removes (active) or restores (standby) the write-up's standby patch entries in overlays/aws. */
+async function setAwsStandby(standby: boolean, message: string): Promise<string> {
+  return pushChange({
+    remote: remote.remote,
+    message,
+    change: async (dir) => {
+      const file = join(dir, KUSTOMIZATION);
+      if (standby) return writeFile(file, standbyKustomization);
+      const doc = parseDocument(await readFile(file, 'utf8'));
+      const patches = doc.get('patches');
+      if (isSeq(patches)) {
+        patches.items = patches.items.filter((item) => {
+          const path = isYamlMap(item) ? item.get('path') : undefined;
+          return path !== 'cronjob-suspend.yml' && path !== 'replicas-zero.yml';
+        });
+        if (patches.items.length === 0) doc.delete('patches');
+      }
+      await writeFile(file, doc.toString());
+    },
+  });
+}
+
+function progress(run: Run): string[] {
+  return run.messages.filter((m) => m.code === 'FO_ARGOCD_I4101').map((m) => m.message);
+}
+
+describe('argocd.wait', () => {
+  let activated = '';
+
+  it('plans a standby that already holds as converged, and a running wait as not converged', async () => {
+    const [app] = await createArgoCdReader({
+      config,
+      env: { WAIT_TEST_ARGOCD_TOKEN: TOKEN },
+      redactor: new Redactor(),
+      runId: 'r',
+    }).apps('aws', { refresh: true });
+    const head = app!.revision!;
+    const standby = await runStep({ role: 'aws', expect: 'standby', revision: head }, { timeoutMs: 5000 });
+    expect(standby.plan.converged).toBe(true);
+    expect(standby.plan.outputs).toMatchObject({ revision: head, syncedAfterMs: 0, readyAfterMs: 0 });
+    const suspended = await runStep({ role: 'aws', expect: 'cronjobs-suspended' }, { timeoutMs: 5000 });
+    expect(suspended.plan.converged).toBe(true);
+
+    // The dry-run view: the apps and workloads to wait for, with their state now.
+    const ctxPlan = await runStep(
+      { role: 'aws', expect: 'running', revision: head },
+      { timeoutMs: 5000, planOnly: true },
+    );
+    expect(ctxPlan.plan.converged).toBe(false);
+    expect(ctxPlan.plan.summary).toContain('admin-aws');
+    const current = ctxPlan.plan.changes.find((c) => c.action === 'none');
+    expect(current?.summary).toContain('Deployment admin-web 0/0 ready');
+    expect(current?.summary).toContain('CronJob nightly-report suspended');
+  });
+
+  it('does not take the Synced + Healthy standby for running (the trap): times out naming each workload', async () => {
+    const [app] = await createArgoCdReader({
+      config,
+      env: { WAIT_TEST_ARGOCD_TOKEN: TOKEN },
+      redactor: new Redactor(),
+      runId: 'r',
+    }).apps('aws');
+    expect(app).toMatchObject({ syncStatus: 'Synced', health: 'Healthy' });
+
+    const run = await runStep(
+      { role: 'aws', expect: 'running', revision: app!.revision },
+      { timeoutMs: 2000 },
+    );
+    expect(run.result).toBeUndefined();
+    expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103', category: 'step-failed' });
+    const message = run.error!.message;
+    for (const name of ['admin-aws', 'Deployment admin-web', 'Deployment admin-api', 'Deployment worker']) {
+      expect(message).toContain(name);
+    }
+    expect(message).toContain('scaled to 0');
+    expect(message).toContain('CronJob nightly-report: suspended');
+    expect(run.elapsedMs).toBeGreaterThanOrEqual(1900);
+    expect(run.elapsedMs).toBeLessThan(5000);
+    // The same list is emitted the instant the step times out (the engine may report its own error).
+    expect(run.messages.find((m) => m.code === 'FO_ARGOCD_E4103')?.message).toBe(message);
+    // Progress is reported when something changes, not on every poll: nothing changed here.
+    expect(progress(run)).toHaveLength(1);
+  });
+
+  it('waits for the pushed commit and for the workloads to really be ready', async () => {
+    emulator.control.log.clear();
+    activated = await setAwsStandby(false, 'Fail over to AWS');
+    const run = await runStep({ role: 'aws', expect: 'running', revision: activated }, { timeoutMs: 20_000 });
+    expect(run.error).toBeUndefined();
+
+    // Done only once everything runs in the cluster, not when Argo CD said Synced.
+    for (const workload of emulator.model.workloads('admin-aws')) {
+      if (workload.kind === 'Deployment') {
+        expect(workload.readyReplicas, workload.name).toBeGreaterThan(0);
+        expect(workload.readyReplicas, workload.name).toBe(workload.replicas);
+      } else {
+        expect(workload.suspend, workload.name).toBe(false);
+      }
+    }
+    const outputs = run.result!.outputs!;
+    expect(outputs.revision).toBe(activated);
+    const synced = outputs.syncedAfterMs as number;
+    const ready = outputs.readyAfterMs as number;
+    expect(synced).toBeGreaterThanOrEqual(0);
+    // Synced comes first; the rollout takes ROLLOUT_MS after the sync (equal only if one slow poll saw both).
+    expect(ready).toBeGreaterThanOrEqual(synced);
+    expect(ready).toBeGreaterThanOrEqual(ROLLOUT_MS / 2);
+    expect(outputs.apps).toEqual([
+      expect.objectContaining({
+        name: 'admin-aws',
+        revision: activated,
+        syncStatus: 'Synced',
+        workloads: expect.arrayContaining([
+          { kind: 'Deployment', name: 'admin-web', desired: 3, ready: 3 },
+          { kind: 'CronJob', name: 'nightly-report', suspended: false },
+        ]),
+      }),
+    ]);
+    // Progress went through intermediate states and ended with everything ready.
+    const lines = progress(run);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatch(/3\/3 deployments ready; 1\/1 cronjobs active/);
+    // Waiting never wrote anything: auto-sync did the sync.
+    expect(emulator.control.log.mutating()).toEqual([]);
+  });
+
+  it('plans as converged when the apps already run the revision', async () => {
+    const run = await runStep({ role: 'aws', expect: 'running', revision: activated }, { timeoutMs: 5000 });
+    expect(run.plan.converged).toBe(true);
+    expect(run.plan.outputs).toMatchObject({ revision: activated });
+    // An abbreviated sha names the same commit.
+    const short = await runStep(
+      { role: 'aws', expect: 'running', revision: activated.slice(0, 10) },
+      { timeoutMs: 5000 },
+    );
+    expect(short.plan.converged).toBe(true);
+  });
+
+  it('times out on a rollout that never finishes, naming the stuck Deployment with ready/desired', async () => {
+    emulator.model.stallRollout('admin-aws', true);
+    try {
+      const scaled = await pushChange({
+        remote: remote.remote,
+        message: 'Scale admin-web to 5',
+        change: async (dir) => {
+          const file = join(dir, 'base', 'admin-web.yml');
+          await writeFile(file, (await readFile(file, 'utf8')).replace('replicas: 3', 'replicas: 5'));
+        },
+      });
+      const run = await runStep({ role: 'aws', expect: 'running', revision: scaled }, { timeoutMs: 3500 });
+      expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103' });
+      // Argo CD is at the revision; only the workload keeps the wait going.
+      expect(run.error!.message).not.toContain('not ' + scaled.slice(0, 7));
+      expect(run.error!.message).toContain('Deployment admin-web: 4/5 ready');
+      expect(run.error!.message).not.toContain('admin-api');
+      expect(run.error!.hint).toMatch(/kubectl describe deployment/);
+      expect(run.error!.details).toMatchObject({
+        pending: { 'admin-aws': ['Deployment admin-web: 4/5 ready'] },
+      });
+    } finally {
+      emulator.model.stallRollout('admin-aws', false);
+    }
+  });
+
+  it('waits for standby after the patches are restored: Deployments at 0, CronJobs suspended', async () => {
+    const restored = await setAwsStandby(true, 'Back to standby');
+    const run = await runStep({ role: 'aws', expect: 'standby', revision: restored }, { timeoutMs: 20_000 });
+    expect(run.error).toBeUndefined();
+    for (const workload of emulator.model.workloads('admin-aws')) {
+      if (workload.kind === 'Deployment') expect(workload.replicas, workload.name).toBe(0);
+      else expect(workload.suspend, workload.name).toBe(true);
+    }
+    expect(run.result!.outputs!.revision).toBe(restored);
+    expect(progress(run).at(-1)).toMatch(/3\/3 deployments at 0; 1\/1 cronjobs suspended/);
+  });
+
+  it('with auto-sync off, waits in vain without sync and completes with sync: true', async () => {
+    emulator.model.setAutoSync('admin-aws', false);
+    try {
+      const revision = await setAwsStandby(false, 'Fail over to AWS again');
+      const idle = await runStep({ role: 'aws', expect: 'running', revision }, { timeoutMs: 2000 });
+      expect(idle.error?.code).toBe('FO_ARGOCD_E4103');
+      expect(idle.error!.message).toMatch(/sync status OutOfSync/);
+      expect(idle.error!.hint).toMatch(/sync: true/);
+
+      emulator.control.log.clear();
+      const run = await runStep(
+        { role: 'aws', expect: 'running', revision, sync: true },
+        { timeoutMs: 20_000 },
+      );
+      expect(run.error).toBeUndefined();
+      expect(run.result!.outputs!.revision).toBe(revision);
+      const syncs = emulator.control.log.entries.filter((e) => e.operation === 'SyncApplication');
+      expect(syncs).toEqual([expect.objectContaining({ status: 200, mutating: true })]);
+      expect(
+        run.messages.some((m) => m.code === 'FO_ARGOCD_I4106' && m.message.includes('sync started')),
+      ).toBe(true);
+      // The plan said it would sync.
+      expect(run.plan.changes.some((c) => c.action === 'update' && c.summary.startsWith('sync to'))).toBe(
+        true,
+      );
+    } finally {
+      emulator.model.setAutoSync('admin-aws', true);
+    }
+  });
+
+  it('reports an interrupt as aborted, still naming what was not ready', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new FailoverError('FO_TEST', 'aborted', 'interrupted')), 400);
+    const run = await runStep(
+      { role: 'aws', expect: 'standby' },
+      { timeoutMs: 0, signal: controller.signal },
+    );
+    expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4104', category: 'aborted' });
+    expect(run.error!.message).toContain('Deployment admin-web');
+  });
+
+  it('rejects a revision that is not a commit sha', async () => {
+    await expect(
+      runStep({ role: 'aws', expect: 'running', revision: 'main' }, { timeoutMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'FO_ARGOCD_E4105', category: 'invalid-input' });
+  });
+});
