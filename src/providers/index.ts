@@ -5,8 +5,10 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Redactor } from '../engine/redact.js';
+import { createAnthosAwsReader } from './anthos-aws/adapter.js';
 import { createArgoCdReader, createArgoCdWriter } from './argocd/adapter.js';
 import { createEksReader } from './eks/adapter.js';
+import { createGitReader, createGitWriter } from './git/adapter.js';
 import { createGkeReader } from './gke/adapter.js';
 import { createHttpProber } from './http/adapter.js';
 import type { Ports, ReadPorts, WritePorts } from './ports.js';
@@ -43,15 +45,13 @@ export function createPorts(
   options: AdapterOptions,
   overrides: { read?: Partial<Factories>; write?: Partial<WriteFactories> } = {},
 ): Ports {
-  const notYet = (name: string) => () => {
-    throw new Error(`the ${name} adapter is not available in this build`);
-  };
   const read = lazyObject<ReadPorts>({
     route53: () => createRoute53Reader(options),
     eks: () => createEksReader(options),
     gke: () => createGkeReader(options),
+    anthosAws: () => createAnthosAwsReader(options),
     http: () => createHttpProber(),
-    git: notYet('git'),
+    git: () => createGitReader(options),
     argocd: () => createArgoCdReader(options),
     ...overrides.read,
   } as Factories);
@@ -60,7 +60,7 @@ export function createPorts(
     openWrite: () =>
       lazyObject<WritePorts>({
         route53: () => createRoute53Writer(options),
-        git: notYet('git'),
+        git: () => createGitWriter(options),
         argocd: () => createArgoCdWriter(options),
         ...overrides.write,
       } as WriteFactories),

@@ -1,9 +1,10 @@
 /**
  * The narrow ports the steps use, split into a read side and a write side. Planning gets only
  * the read side; the write side exists only inside the apply context, which a dry-run never
- * creates. Each adapter folder (route53/, eks/, gke/, http/, git/, argocd/) defines its own
- * port types in port.ts and builds them over the real SDK or CLI in index.ts.
+ * creates. Each adapter folder (route53/, eks/, gke/, anthos-aws/, http/, git/, argocd/) defines
+ * its own port types in port.ts and builds them over the real SDK or CLI in index.ts.
  */
+import type { AnthosAwsReader } from './anthos-aws/port.js';
 import type { ArgoCdReader, ArgoCdWriter } from './argocd/port.js';
 import type { EksReader } from './eks/port.js';
 import type { GitReader, GitWriter } from './git/port.js';
@@ -16,6 +17,8 @@ export interface ReadPorts {
   route53: Route53Reader;
   eks: EksReader;
   gke: GkeReader;
+  /** Anthos clusters on AWS: optional, for an AWS side that is not EKS. */
+  anthosAws: AnthosAwsReader;
   http: HttpProber;
   git: GitReader;
   argocd: ArgoCdReader;

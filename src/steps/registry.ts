@@ -6,9 +6,13 @@ import { argocdWaitStep } from './argocd/wait.js';
 import { approveStep } from './builtin/approve.js';
 import { echoStep, noteStep } from './builtin/echo.js';
 import { waitStep } from './builtin/wait.js';
+import { anthosAwsClusterCheck } from './check/anthos.js';
 import { eksClusterCheck, gkeClusterCheck } from './check/cluster.js';
 import { httpCheck } from './check/http.js';
 import { argocdAppsCheck, lockCheck, overlayCheck, route53PolicyCheck } from './check/state.js';
+import { setStandbyStep } from './gitops/set-standby.js';
+import { lockAcquireStep } from './lock/acquire.js';
+import { lockReleaseStep } from './lock/release.js';
 import { route53HealthCheck } from './route53/health.js';
 import { setWeightsStep } from './route53/set-weights.js';
 import { snapshotStep } from './status/snapshot.js';
@@ -22,6 +26,7 @@ const KINDS: StepKind<never>[] = [
   snapshotStep,
   eksClusterCheck,
   gkeClusterCheck,
+  anthosAwsClusterCheck,
   httpCheck,
   setWeightsStep,
   route53HealthCheck,
@@ -30,6 +35,9 @@ const KINDS: StepKind<never>[] = [
   route53PolicyCheck,
   lockCheck,
   argocdWaitStep,
+  setStandbyStep,
+  lockAcquireStep,
+  lockReleaseStep,
 ] as StepKind<never>[];
 
 export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {

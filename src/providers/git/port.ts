@@ -37,6 +37,14 @@ export interface StandbyPlan {
     cronJobsSuspending: string[];
   };
   data: Json;
+  /** The state before the edit, as the scope sees it. */
+  current?: StandbyState | 'partial';
+  /** The kustomization file, relative to the repository root. */
+  file?: string;
+  /** Paths of the entries the edit removes (going active) or restores (going to standby). */
+  entries?: string[];
+  /** Worth telling the operator (entries re-inserted without their old place, render failed, …). */
+  warnings?: string[];
 }
 
 export interface CommitMeta {
@@ -69,12 +77,15 @@ export interface GitReader {
 }
 
 export interface GitWriter {
-  /** Commits and pushes the edit, re-applying it on a moved remote (bounded retries). */
+  /**
+   * Commits and pushes the edit, re-applying it on a moved remote (bounded retries). `changed` is
+   * false when the remote already was in the wanted state (then `commit` is its tip).
+   */
   applyStandby(
     plan: StandbyPlan,
     meta: CommitMeta,
     signal?: AbortSignal,
-  ): Promise<{ commit: string; attempts: number }>;
+  ): Promise<{ commit: string; attempts: number; changed: boolean }>;
   /** Atomic compare-and-swap push of the lock ref; throws category `locked` when held. */
   acquireLock(
     lock: LockInfo,

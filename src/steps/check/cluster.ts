@@ -16,7 +16,7 @@ const Input = z.strictObject({
 });
 type Input = z.infer<typeof Input>;
 
-function clusterCheck(
+export function clusterCheck(
   kind: string,
   label: string,
   read: (ports: ReadPorts, signal: AbortSignal) => Promise<ClusterHealth>,

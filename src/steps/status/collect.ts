@@ -36,7 +36,11 @@ export async function collectStatus(
   config: Config,
   signal?: AbortSignal,
 ): Promise<StatusReport> {
-  const awsCluster = config.eks ? () => read.eks.describeCluster(signal) : undefined;
+  const awsCluster = config.eks
+    ? () => read.eks.describeCluster(signal)
+    : config.anthosAws
+      ? () => read.anthosAws.describeCluster(signal)
+      : undefined;
   const [gcp, aws, weights, healthChecks, overlayAws, overlayGcp, appsAws, appsGcp] = await Promise.all([
     config.gke ? section(() => read.gke.describeCluster(signal)) : undefined,
     awsCluster ? section(awsCluster) : undefined,

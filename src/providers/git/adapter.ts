@@ -1,0 +1,445 @@
+/**
+ * The GitOps adapter over the git CLI: the standby toggle of the overlays (read, plan, commit and
+ * push with retries on a moved remote) and the run lock. Works in a cache clone under the state
+ * directory, fetched before every read and every change.
+ */
+import { createHash } from 'node:crypto';
+import { join, posix } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { GitopsConfig } from '../../config/schema.js';
+import { invalidInput, stepFailed } from '../../engine/errors.js';
+import type { Json } from '../../engine/events.js';
+import { defaultStateDir } from '../../engine/journal.js';
+import { ExecError } from '../../util/exec.js';
+import type { AdapterOptions } from '../index.js';
+import type { Role } from '../types.js';
+import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
+import { createGitRunner, displayUrl, gitMessage } from './cli.js';
+import {
+  type CanonicalEntry,
+  findStandbyEntries,
+  planToggle,
+  type StandbyMatcher,
+  stateOf,
+  type ToggleResult,
+} from './kustomization.js';
+import { RunLock } from './lock.js';
+import { standbyCommitMessage } from './message.js';
+import type { GitReader, GitWriter, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
+import { type RenderSummary, renderToggle } from './render.js';
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** How far back the history is searched for the text of the entries to restore. */
+const HISTORY_DEPTH = 50;
+
+interface Overlay {
+  role: Role;
+  /** The overlay directory, relative to the repository root. */
+  dir: string;
+  /** Its kustomization file. */
+  file: string;
+  text: string;
+}
+
+/** What the reader and the writer of one config share: the cache clone, the lock, render results. */
+class GitOps {
+  readonly cache: GitCache;
+  readonly lock: RunLock;
+  readonly matcher: StandbyMatcher;
+  private readonly renders = new Map<
+    string,
+    Promise<{ renderer: string; summary: RenderSummary } | undefined>
+  >();
+
+  constructor(
+    readonly config: GitopsConfig,
+    readonly env: NodeJS.ProcessEnv,
+    stateDir: string,
+  ) {
+    const parent = config.cacheDir ?? join(stateDir, 'git-cache');
+    this.cache = new GitCache(createGitRunner(env), config.repo, cacheDirFor(parent, config.repo));
+    this.lock = new RunLock(this.cache, config.lockRef);
+    this.matcher = { patchPaths: config.standby.patchPaths, components: config.standby.components };
+  }
+
+  get where(): string {
+    return `${displayUrl(this.config.repo)} (branch ${this.config.branch})`;
+  }
+
+  async fetch(signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.cache.fetchBranch(this.config.branch, signal);
+    } catch (error) {
+      if (error instanceof MissingRemoteRef) {
+        throw invalidInput(
+          'FO_GIT_E3102',
+          `branch ${this.config.branch} does not exist in ${displayUrl(this.config.repo)}`,
+          {
+            hint: 'check gitops.branch in the config',
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  overlayDir(role: Role): string {
+    const configured = role === 'aws' ? this.config.awsOverlay : this.config.gcpOverlay;
+    const dir = posix.normalize(configured.replace(/\\/g, '/')).replace(/\/+$/, '').replace(/^\.\//, '');
+    if (dir === '..' || dir.startsWith('../') || posix.isAbsolute(dir)) {
+      throw invalidInput(
+        'FO_GIT_E3110',
+        `gitops.${role}Overlay "${configured}" must be a path inside the repository`,
+        {
+          hint: 'give the overlay directory relative to the repository root, e.g. overlays/aws',
+        },
+      );
+    }
+    return dir === '.' ? '' : dir;
+  }
+
+  async readOverlay(revision: string, role: Role): Promise<Overlay> {
+    const dir = this.overlayDir(role);
+    const setting = `gitops.${role === 'aws' ? 'awsOverlay' : 'gcpOverlay'}`;
+    const type = dir === '' ? 'tree' : await this.cache.typeOf(revision, dir);
+    if (type !== 'tree') {
+      const parent = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
+      const siblings = await this.cache
+        .listDir(revision, parent)
+        .then((entries) => entries.filter((e) => e.type === 'tree').map((e) => posix.join(parent, e.name)))
+        .catch(() => [] as string[]);
+      throw invalidInput(
+        'FO_GIT_E3111',
+        `the ${role} overlay ${dir} ${type === undefined ? 'does not exist' : 'is not a directory'} in ${this.where} at ${revision.slice(0, 12)}`,
+        {
+          hint: `check ${setting} in the config${siblings.length ? `; directories there: ${siblings.slice(0, 12).join(', ')}` : ''}`,
+          details: { overlay: dir, revision },
+        },
+      );
+    }
+    const names = new Set(
+      (await this.cache.listDir(revision, dir)).filter((e) => e.type === 'blob').map((e) => e.name),
+    );
+    const name = KUSTOMIZATION_FILES.find((n) => names.has(n));
+    if (!name) {
+      throw invalidInput(
+        'FO_GIT_E3112',
+        `the ${role} overlay ${dir || '.'} has no kustomization.yaml (at ${revision.slice(0, 12)})`,
+        {
+          hint: `check ${setting} in the config: it must name the directory of the overlay's kustomization`,
+          details: { overlay: dir, revision },
+        },
+      );
+    }
+    const file = posix.join(dir, name);
+    const text = (await this.cache.readFile(revision, file)) ?? '';
+    return { role, dir, file, text };
+  }
+
+  /** The standby patches and components that exist in the tree, for adding entries without history. */
+  async canonicalEntries(revision: string, overlay: Overlay): Promise<CanonicalEntry[]> {
+    const out: CanonicalEntry[] = [];
+    const files = await this.cache.listDir(revision, overlay.dir);
+    for (const pattern of this.matcher.patchPaths) {
+      const name = posix.basename(pattern);
+      if (!files.some((f) => f.type === 'blob' && f.name === name)) continue;
+      const kind = guessPatchKind(name, await this.cache.readFile(revision, posix.join(overlay.dir, name)));
+      if (kind) out.push({ key: 'patches', path: name, kind });
+    }
+    const dirs = await this.cache.listDirs(revision);
+    for (const dir of dirs) {
+      if (!this.matcher.components.some((c) => dir === c || dir.endsWith(`/${c}`))) continue;
+      const names = (await this.cache.listDir(revision, dir)).map((e) => e.name);
+      const file = KUSTOMIZATION_FILES.find((n) => names.includes(n));
+      const text = file ? await this.cache.readFile(revision, posix.join(dir, file)) : undefined;
+      if (!text || !/^kind:\s*Component\s*$/m.test(text)) continue;
+      out.push({ key: 'components', path: posix.relative(overlay.dir || '.', dir) });
+    }
+    return out;
+  }
+
+  async toggle(
+    revision: string,
+    overlay: Overlay,
+    target: StandbyState,
+    scope: StandbyScope,
+  ): Promise<ToggleResult> {
+    const history = await this.cache.fileHistory(revision, overlay.file, HISTORY_DEPTH);
+    const canonical = target === 'standby' ? await this.canonicalEntries(revision, overlay) : [];
+    const result = planToggle({
+      text: overlay.text,
+      file: overlay.file,
+      target,
+      scope,
+      matcher: this.matcher,
+      history,
+      canonical,
+    });
+    if (scope === 'all' && target === 'active' && result.converged && result.before === 'active') {
+      // No standby entry now. Fine after a failover; but if the history never had one either, the
+      // config names entries this overlay does not use, and "already active" would be a lie.
+      const everHadEntries = history.some((v) => {
+        try {
+          return v.text !== undefined && findStandbyEntries(v.text, overlay.file, this.matcher).length > 0;
+        } catch {
+          return false;
+        }
+      });
+      if (!everHadEntries) {
+        throw invalidInput(
+          'FO_GIT_E3113',
+          `${overlay.file} has none of the configured standby entries, and had none in its recent history: cannot tell whether the ${overlay.role} overlay is active`,
+          {
+            hint: `set gitops.standby.patchPaths (now ${this.matcher.patchPaths.join(', ')}) or gitops.standby.components (now ${this.matcher.components.join(', ')}) to the entries this overlay uses for standby`,
+            details: { file: overlay.file },
+          },
+        );
+      }
+    }
+    if (!result.converged && target === 'standby') await this.checkReferencedPaths(revision, overlay, result);
+    return result;
+  }
+
+  /** Restored entries must point at files that exist, or Argo CD could not render the overlay. */
+  private async checkReferencedPaths(
+    revision: string,
+    overlay: Overlay,
+    result: ToggleResult,
+  ): Promise<void> {
+    for (const entry of result.toggled) {
+      const path = posix.normalize(posix.join(overlay.dir || '.', entry.path));
+      if (path.startsWith('../')) continue;
+      if ((await this.cache.typeOf(revision, path)) === undefined) {
+        throw invalidInput(
+          'FO_GIT_E3114',
+          `cannot restore the standby entry ${entry.path} in ${overlay.file}: ${path} does not exist at ${revision.slice(0, 12)}`,
+          {
+            hint: `restore ${path} in the GitOps repository first`,
+            details: { file: overlay.file, missing: path },
+          },
+        );
+      }
+    }
+  }
+
+  render(revision: string, overlay: Overlay, text: string) {
+    const key = `${revision}\0${overlay.file}\0${createHash('sha256').update(text).digest('hex')}`;
+    let rendered = this.renders.get(key);
+    if (!rendered) {
+      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text);
+      this.renders.set(key, rendered);
+      rendered.catch(() => this.renders.delete(key));
+      if (this.renders.size > 20) this.renders.delete(this.renders.keys().next().value as string);
+    }
+    return rendered;
+  }
+
+  /** Author and committer from gitops.author; otherwise the user's git configuration decides. */
+  identityEnv(): NodeJS.ProcessEnv {
+    const author = this.config.author;
+    if (!author) return {};
+    return {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+    };
+  }
+}
+
+/** Which kind a standby patch file keeps dormant, from its JSON patch paths or its name. */
+function guessPatchKind(name: string, text: string | undefined): string | undefined {
+  if (text && /path:\s*["']?\/spec\/suspend/.test(text)) return 'CronJob';
+  if (text && /path:\s*["']?\/spec\/replicas/.test(text)) return 'Deployment';
+  if (/cron/i.test(name)) return 'CronJob';
+  if (/replica|deploy/i.test(name)) return 'Deployment';
+  return undefined;
+}
+
+const shared = new WeakMap<AdapterOptions, GitOps>();
+
+function gitOpsOf(options: AdapterOptions): GitOps {
+  let gitops = shared.get(options);
+  if (!gitops) {
+    const config = options.config.gitops;
+    if (!config) {
+      throw invalidInput('FO_GIT_E3100', 'the config has no `gitops` section', {
+        hint: 'add gitops.repo (the GitOps repository URL Argo CD pulls from) to the config',
+      });
+    }
+    const password = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]+)@/i.exec(config.repo)?.[1];
+    options.redactor.add(password);
+    const stateDir =
+      options.env.FAILOVER_STATE_DIR || options.config.stateDir || defaultStateDir(options.env);
+    gitops = new GitOps(config, options.env, stateDir);
+    shared.set(options, gitops);
+  }
+  return gitops;
+}
+
+function planData(gitops: GitOps, overlay: Overlay, result: ToggleResult, revision: string): Json {
+  return {
+    repo: displayUrl(gitops.config.repo),
+    branch: gitops.config.branch,
+    file: overlay.file,
+    revision,
+    method: result.method,
+    ...(result.fromCommit ? { restoredFrom: result.fromCommit } : {}),
+    toggled: result.toggled.map((entry, i) => ({ ...entry, text: result.toggledTexts[i] ?? '' })),
+  };
+}
+
+export function createGitReader(options: AdapterOptions): GitReader {
+  const gitops = gitOpsOf(options);
+  return {
+    async overlayState(role, signal) {
+      const revision = await gitops.fetch(signal);
+      const overlay = await gitops.readOverlay(revision, role);
+      const entries = findStandbyEntries(overlay.text, overlay.file, gitops.matcher);
+      const state: OverlayState = {
+        role,
+        path: overlay.dir,
+        state: stateOf(entries, 'all'),
+        revision,
+        entries: entries.map((e) => e.path),
+      };
+      return state;
+    },
+
+    async planStandby(role, target, scope, meta, signal) {
+      const revision = await gitops.fetch(signal);
+      const overlay = await gitops.readOverlay(revision, role);
+      const result = await gitops.toggle(revision, overlay, target, scope);
+      const warnings = [...result.warnings];
+      let render: RenderSummary | undefined;
+      if (!result.converged) {
+        try {
+          render = (await gitops.render(revision, overlay, result.text))?.summary;
+        } catch (error) {
+          warnings.push(
+            `could not render ${overlay.dir} to show what starts and stops: ${gitMessage(error)}`,
+          );
+        }
+      }
+      const plan: StandbyPlan = {
+        role,
+        scope,
+        target,
+        converged: result.converged,
+        diff: result.converged
+          ? ''
+          : createTwoFilesPatch(`a/${overlay.file}`, `b/${overlay.file}`, overlay.text, result.text, '', '', {
+              context: 3,
+            }),
+        commitMessage: standbyCommitMessage(role, target, scope, meta),
+        baseRevision: revision,
+        ...(render ? { render } : {}),
+        data: planData(gitops, overlay, result, revision),
+        current: result.before,
+        file: overlay.file,
+        entries: result.toggled.map((e) => e.path),
+        warnings,
+      };
+      return plan;
+    },
+
+    async readLock(signal) {
+      return (await gitops.lock.read(signal))?.info;
+    },
+  };
+}
+
+/** The toggled entries (with their text) as the plan recorded them, to spot a changed edit. */
+function plannedEntries(plan: StandbyPlan): string[] | undefined {
+  const data = plan.data as { toggled?: { key?: string; path?: string; text?: string }[] } | null;
+  if (!data || typeof data !== 'object' || !Array.isArray(data.toggled)) return undefined;
+  return data.toggled.map((e) => `${e.key}:${e.path}:${e.text}`).sort();
+}
+
+export function createGitWriter(options: AdapterOptions): GitWriter {
+  const gitops = gitOpsOf(options);
+  const attempts = gitops.config.pushAttempts;
+  return {
+    async applyStandby(plan, _meta, signal) {
+      const branchRef = `refs/heads/${gitops.config.branch}`;
+      const planned = plannedEntries(plan);
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        // Always on the newest tip: the edit is re-applied, never rebased.
+        const revision = await gitops.fetch(signal);
+        const overlay = await gitops.readOverlay(revision, plan.role);
+        const result = await gitops.toggle(revision, overlay, plan.target, plan.scope);
+        if (result.converged) return { commit: revision, attempts: attempt, changed: false };
+        const now = result.toggled.map((e, i) => `${e.key}:${e.path}:${result.toggledTexts[i] ?? ''}`).sort();
+        if (planned && planned.join('\n') !== now.join('\n')) {
+          const before = plan.entries ?? [];
+          const after = result.toggled.map((e) => e.path);
+          const verb = plan.target === 'active' ? 'remove' : 'restore';
+          const what =
+            before.join(', ') === after.join(', ')
+              ? `the entries ${after.join(', ')} themselves were edited`
+              : `the plan was to ${verb} ${before.join(', ') || 'nothing'}; now it would ${verb} ${after.join(', ')}`;
+          throw stepFailed(
+            'FO_GIT_E3131',
+            `the standby entries of ${overlay.file} changed in ${gitops.where} since the plan (planned at ${plan.baseRevision.slice(0, 12)}, now at ${revision.slice(0, 12)}): ${what}`,
+            {
+              hint: 'someone else edited the same entries: look at the latest commits, then run again to plan on the new state',
+              details: { file: overlay.file, planned: before, now: after },
+            },
+          );
+        }
+        let commit: string;
+        try {
+          commit = await gitops.cache.commitFile({
+            parent: revision,
+            path: overlay.file,
+            content: result.text,
+            message: plan.commitMessage,
+            env: gitops.identityEnv(),
+          });
+        } catch (error) {
+          if (
+            error instanceof ExecError &&
+            /tell me who you are|empty ident|identity unknown|auto-detect/i.test(error.stderr)
+          ) {
+            throw invalidInput('FO_GIT_E3134', 'git has no identity to commit with', {
+              hint: 'set gitops.author (name and email) in the config, or `git config --global user.name` and `user.email`',
+            });
+          }
+          throw stepFailed('FO_GIT_E3135', `could not create the commit: ${gitMessage(error)}`);
+        }
+        const outcome = await gitops.cache.push(commit, branchRef, signal ? { signal } : {});
+        if (outcome.ok) {
+          await gitops.cache.setRef(`refs/remotes/origin/${gitops.config.branch}`, commit);
+          return { commit, attempts: attempt, changed: true };
+        }
+        if (outcome.reason === 'refused') {
+          throw stepFailed(
+            'FO_GIT_E3132',
+            `${gitops.where} refused the push of "${plan.commitMessage.split('\n')[0]}": ${[outcome.detail, ...outcome.remote].join(' / ')}`,
+            {
+              hint: `branch protection or a server hook rejected it: let the failover identity push to ${gitops.config.branch} (or adjust the rule), then run again; nothing was changed`,
+              details: { remote: outcome.remote },
+            },
+          );
+        }
+        // The branch moved between our fetch and our push: fetch again and re-apply.
+      }
+      throw stepFailed(
+        'FO_GIT_E3133',
+        `${gitops.where} kept moving: the commit could not be pushed in ${attempts} attempts`,
+        {
+          retryable: true,
+          hint: 'other commits are landing on the branch right now; run again (or raise gitops.pushAttempts)',
+        },
+      );
+    },
+
+    async acquireLock(lock, { breakExpired, signal }) {
+      return gitops.lock.acquire(lock, { breakExpired, ...(signal ? { signal } : {}) });
+    },
+
+    async releaseLock(runId, signal) {
+      return gitops.lock.release(runId, signal);
+    },
+  };
+}

@@ -1,0 +1,381 @@
+/**
+ * The cache clone of the GitOps repository: a bare repository under the state directory that only
+ * ever holds what was fetched. Files are read from fetched commits and commits are built with git's
+ * plumbing (hash-object, a throw-away index, commit-tree), never in a work tree or on a local
+ * branch: a failed push leaves nothing behind that the next run could trip on.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ExecError } from '../../util/exec.js';
+import { type GitRunner, NETWORK_TIMEOUT_MS, unreachable } from './cli.js';
+import type { HistoryVersion } from './kustomization.js';
+
+/** The cache of one repository URL: `<parent>/<sha256(url) prefix>`. */
+export function cacheDirFor(parent: string, url: string): string {
+  return join(parent, createHash('sha256').update(url).digest('hex').slice(0, 16));
+}
+
+// One queue per cache directory: fetches into the same repository update the same refs.
+const queues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const settled = run.catch(() => undefined);
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
+}
+
+/** Another git process (another run on this machine) holds a ref lock in the cache for a moment. */
+function isRefLockContention(error: unknown): boolean {
+  return error instanceof ExecError && /cannot lock ref|Unable to create '.*\.lock'/.test(error.stderr);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export type PushOutcome =
+  | { ok: true }
+  /** The ref moved under us (non-fast-forward, stale lease, or lost a race on the server). */
+  | { ok: false; reason: 'moved'; detail: string }
+  /** The remote refused the update (a hook, branch protection, permissions). */
+  | { ok: false; reason: 'refused'; detail: string; remote: string[] };
+
+export interface TreeEntry {
+  mode: string;
+  type: string;
+  name: string;
+}
+
+export class GitCache {
+  private initialised: Promise<void> | undefined;
+
+  constructor(
+    private readonly git: GitRunner,
+    readonly url: string,
+    readonly dir: string,
+  ) {}
+
+  private run(args: readonly string[], options: Parameters<GitRunner['run']>[1] = {}) {
+    return this.git.run(args, { gitDir: this.dir, ...options });
+  }
+
+  /** Creates the bare cache repository once (in a temporary directory renamed into place). */
+  ensure(): Promise<void> {
+    this.initialised ??= (async () => {
+      if (existsSync(join(this.dir, 'HEAD'))) return;
+      await mkdir(dirname(this.dir), { recursive: true });
+      const staging = await mkdtemp(`${this.dir}.init-`);
+      try {
+        await this.git.run(['init', '--quiet', '--bare', staging]);
+        // Nothing runs in the cache on its own: no background maintenance, no hooks of its own.
+        await this.git.run(['config', 'gc.auto', '0'], { gitDir: staging });
+        await this.git.run(['config', 'maintenance.auto', 'false'], { gitDir: staging });
+        await rename(staging, this.dir).catch((error: NodeJS.ErrnoException) => {
+          // Another run created it first: use theirs.
+          if (!existsSync(join(this.dir, 'HEAD'))) throw error;
+        });
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    })();
+    this.initialised.catch(() => {
+      this.initialised = undefined;
+    });
+    return this.initialised;
+  }
+
+  /** Fetches `branch` and returns the commit at its tip. */
+  async fetchBranch(branch: string, signal?: AbortSignal): Promise<string> {
+    await this.ensure();
+    const tracking = `refs/remotes/origin/${branch}`;
+    await this.fetchRefspec(`+refs/heads/${branch}:${tracking}`, signal, () => ({
+      missing: `branch ${branch}`,
+    }));
+    return (await this.run(['rev-parse', '--verify', `${tracking}^{commit}`])).trim();
+  }
+
+  /** Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it. */
+  async fetchRefspec(refspec: string, signal: AbortSignal | undefined, describe: () => { missing: string }) {
+    await this.ensure();
+    await serialized(this.dir, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.run(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', this.url, refspec], {
+            timeoutMs: NETWORK_TIMEOUT_MS,
+            ...(signal ? { signal } : {}),
+          });
+          return;
+        } catch (error) {
+          if (isRefLockContention(error) && attempt < 5) {
+            await sleep(100 * attempt);
+            continue;
+          }
+          if (error instanceof ExecError && /couldn't find remote ref/.test(error.stderr)) {
+            throw new MissingRemoteRef(describe().missing);
+          }
+          throw unreachable(this.url, error, 'fetch from');
+        }
+      }
+    });
+  }
+
+  /** `git ls-remote` for one exact ref name: its commit, or undefined when it does not exist. */
+  async remoteRef(ref: string, signal?: AbortSignal): Promise<string | undefined> {
+    await this.ensure();
+    let out: string;
+    try {
+      out = await this.git.run(['ls-remote', '--exit-code', this.url, ref], {
+        timeoutMs: NETWORK_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof ExecError && error.exitCode === 2) return undefined;
+      throw unreachable(this.url, error, 'read from');
+    }
+    for (const line of out.split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (name === ref && sha) return sha;
+    }
+    return undefined;
+  }
+
+  async hasObject(sha: string): Promise<boolean> {
+    try {
+      await this.run(['cat-file', '-e', `${sha}^{commit}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The commit a local ref points at, or undefined. */
+  async readRev(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async commitMessage(sha: string): Promise<string | undefined> {
+    try {
+      return await this.run(['log', '-1', '--format=%B', sha, '--']);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Committer date (ISO 8601) of a commit. */
+  async commitDate(sha: string): Promise<string | undefined> {
+    try {
+      const seconds = Number((await this.run(['log', '-1', '--format=%ct', sha, '--'])).trim());
+      return Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Points a local ref at a commit (the tracking ref after a successful push). */
+  async setRef(ref: string, sha: string): Promise<void> {
+    await this.run(['update-ref', ref, sha]);
+  }
+
+  /** The type of `path` at `rev` (`tree`, `blob`), or undefined when it does not exist there. */
+  async typeOf(rev: string, path: string): Promise<string | undefined> {
+    try {
+      return (await this.run(['cat-file', '-t', `${rev}:${path}`])).trim();
+    } catch (error) {
+      if (error instanceof ExecError && error.exitCode === 128) return undefined;
+      throw error;
+    }
+  }
+
+  /** A file's content at `rev` (exactly as committed), or undefined when it does not exist there. */
+  async readFile(rev: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.run(['cat-file', 'blob', `${rev}:${path}`]);
+    } catch (error) {
+      if (error instanceof ExecError && error.exitCode === 128) return undefined;
+      throw error;
+    }
+  }
+
+  /** The entries of directory `path` at `rev` (`''` for the root). */
+  async listDir(rev: string, path: string): Promise<TreeEntry[]> {
+    const out = await this.run(['ls-tree', '-z', path === '' ? rev : `${rev}:${path}`]);
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const [meta = '', name = ''] = line.split('\t');
+        const [mode = '', type = ''] = meta.split(' ');
+        return { mode, type, name };
+      });
+  }
+
+  /** Every directory of the tree at `rev` (for finding a standby component). Bounded. */
+  async listDirs(rev: string, limit = 5000): Promise<string[]> {
+    const out = await this.run(['ls-tree', '-r', '-d', '-z', '--name-only', rev]);
+    return out.split('\0').filter(Boolean).slice(0, limit);
+  }
+
+  /**
+   * The file at each commit that changed it (first-parent history), newest first, at most `max`,
+   * read in one `git cat-file --batch`. Stops at a commit where the file does not exist.
+   */
+  async fileHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
+    const out = await this.run([
+      'log',
+      '--first-parent',
+      '--format=%H',
+      `--max-count=${max}`,
+      tip,
+      '--',
+      path,
+    ]);
+    const commits = out.split('\n').filter(Boolean);
+    if (commits.length === 0) return [];
+    const batch = Buffer.from(
+      await this.run(['cat-file', '--batch'], { input: commits.map((c) => `${c}:${path}\n`).join('') }),
+      'utf8',
+    );
+    const versions: HistoryVersion[] = [];
+    let at = 0;
+    for (const commit of commits) {
+      const newline = batch.indexOf(0x0a, at);
+      if (newline < 0) break;
+      const header = batch.subarray(at, newline).toString('utf8');
+      at = newline + 1;
+      const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+      if (size === undefined) {
+        versions.push({ commit, text: undefined });
+        break;
+      }
+      versions.push({ commit, text: batch.subarray(at, at + Number(size)).toString('utf8') });
+      at += Number(size) + 1;
+    }
+    return versions;
+  }
+
+  /**
+   * A new commit on `parent` whose only change is `path` := `content`. The blob is written as is
+   * (no filters): it is the repository form of the file, which is what was read.
+   */
+  async commitFile(options: {
+    parent: string;
+    path: string;
+    content: string;
+    message: string;
+    env: NodeJS.ProcessEnv;
+  }): Promise<string> {
+    const mode = (
+      await this.listDir(options.parent, dirname(options.path) === '.' ? '' : dirname(options.path))
+    ).find((entry) => entry.name === options.path.split('/').pop())?.mode;
+    const blob = (
+      await this.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: options.content })
+    ).trim();
+    const index = join(this.dir, `failover-index-${randomBytes(6).toString('hex')}`);
+    try {
+      const withIndex = { env: { GIT_INDEX_FILE: index } };
+      await this.run(['read-tree', options.parent], withIndex);
+      await this.run(
+        ['update-index', '--add', '--cacheinfo', `${mode ?? '100644'},${blob},${options.path}`],
+        withIndex,
+      );
+      const tree = (await this.run(['write-tree'], withIndex)).trim();
+      return (
+        await this.run(['commit-tree', tree, '-p', options.parent, '-F', '-'], {
+          input: options.message,
+          env: options.env,
+        })
+      ).trim();
+    } finally {
+      await rm(index, { force: true });
+    }
+  }
+
+  /** A parentless commit holding one file, for the lock ref. */
+  async commitDetached(options: { file: string; content: string; message: string; env: NodeJS.ProcessEnv }) {
+    await this.ensure();
+    const blob = (
+      await this.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: options.content })
+    ).trim();
+    const tree = (await this.run(['mktree'], { input: `100644 blob ${blob}\t${options.file}\n` })).trim();
+    return (
+      await this.run(['commit-tree', '--no-gpg-sign', tree, '-F', '-'], {
+        input: options.message,
+        env: options.env,
+      })
+    ).trim();
+  }
+
+  /** Writes the tree at `rev` into `dir` (for rendering), through a throw-away index. */
+  async exportTree(rev: string, dir: string): Promise<void> {
+    const index = join(dir, '..', `index-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const options = { workTree: dir, env: { GIT_INDEX_FILE: index } };
+      await this.run(['read-tree', rev], options);
+      await this.run(['checkout-index', '--all', '--force'], options);
+    } finally {
+      await rm(index, { force: true });
+    }
+  }
+
+  /**
+   * Pushes `source` (a commit, or empty to delete) to `ref`. With `lease`, the remote ref must be
+   * at that commit (`''`: must not exist): a compare-and-swap that the remote checks atomically.
+   */
+  async push(
+    source: string,
+    ref: string,
+    options: { lease?: string; signal?: AbortSignal } = {},
+  ): Promise<PushOutcome> {
+    const args = ['push', '--porcelain'];
+    if (options.lease !== undefined) args.push(`--force-with-lease=${ref}:${options.lease}`);
+    args.push(this.url, `${source}:${ref}`);
+    try {
+      await this.run(args, {
+        timeoutMs: NETWORK_TIMEOUT_MS,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof ExecError)) throw error;
+      const line = error.stdout.split('\n').find((l) => l.startsWith('!\t'));
+      if (!line) throw unreachable(this.url, error, 'push to');
+      const detail = line.split('\t')[2] ?? line;
+      const remote = error.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('remote:'))
+        .map((l) => l.replace(/^remote:\s*/, '').trim())
+        .filter(Boolean);
+      const raced =
+        /\[rejected\] \((fetch first|non-fast-forward|stale info|already exists)\)/.test(detail) ||
+        (/\[remote rejected\] \((failed to update ref|failed to lock|cannot lock ref)/.test(detail) &&
+          remote.every((l) => /cannot lock ref|is at .* but expected|failed to update ref/.test(l)));
+      return raced
+        ? { ok: false, reason: 'moved', detail }
+        : { ok: false, reason: 'refused', detail, remote };
+    }
+  }
+
+  /** Refs in the cache other than the fetched ones: there should be none (tests, diagnostics). */
+  async localRefs(): Promise<string[]> {
+    await this.ensure();
+    return (await this.run(['for-each-ref', '--format=%(refname)'])).split('\n').filter(Boolean);
+  }
+}
+
+/** The remote has no such ref (a branch that does not exist). */
+export class MissingRemoteRef extends Error {
+  constructor(readonly what: string) {
+    super(`${what} does not exist in the remote`);
+    this.name = 'MissingRemoteRef';
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The run lock: a ref in the GitOps remote (default `refs/failover/lock`) pointing at a parentless
+ * commit whose `lock.json` (and message) say who holds it. Git updates a ref atomically and a push
+ * with `--force-with-lease=<ref>:<expected>` is a compare-and-swap the remote checks under its ref
+ * lock, so of two runs that try at once exactly one wins. The remote is already required and lives
+ * outside both clouds.
+ */
+import { z } from 'zod';
+import { FailoverError, stepFailed } from '../../engine/errors.js';
+import { type GitCache, MissingRemoteRef } from './cache.js';
+import { displayUrl } from './cli.js';
+import type { LockInfo } from './port.js';
+
+const LOCK_FILE = 'lock.json';
+/** Where a fetched lock commit is kept in the cache. */
+const LOCAL_LOCK_REF = 'refs/failover-cache/lock';
+const CAS_ATTEMPTS = 5;
+
+const LockJson = z.object({
+  runId: z.string(),
+  operator: z.string(),
+  host: z.string(),
+  startedAt: z.string(),
+  expiresAt: z.string(),
+  purpose: z.string().default(''),
+});
+
+export interface HeldLock {
+  sha: string;
+  info: LockInfo;
+}
+
+export function isExpired(lock: LockInfo, now = Date.now()): boolean {
+  const expires = Date.parse(lock.expiresAt);
+  return Number.isNaN(expires) || expires <= now;
+}
+
+export function describeLock(lock: LockInfo): string {
+  return `${lock.operator} (run ${lock.runId}) on ${lock.host} since ${lock.startedAt}, expires ${lock.expiresAt}`;
+}
+
+/** The error a second run gets: who holds the lock since when, and how to get past it. */
+export function lockedError(lock: LockInfo, ref: string, now = Date.now()): FailoverError {
+  const expired = isExpired(lock, now);
+  return new FailoverError(
+    'FO_LOCK_E4001',
+    'locked',
+    `locked by ${describeLock(lock)}${expired ? ' (expired)' : ''}${lock.purpose ? `; purpose: ${lock.purpose}` : ''}`,
+    {
+      hint: expired
+        ? 'the lock has expired: if that run is dead, run again with `--break-lock` to take it over'
+        : `wait for that run to finish, or if that run is dead: run again with \`--break-lock\` after the lock expires (${lock.expiresAt})`,
+      details: { holder: { ...lock }, ref, expired },
+    },
+  );
+}
+
+export class RunLock {
+  constructor(
+    private readonly cache: GitCache,
+    readonly ref: string,
+  ) {}
+
+  /** The lock as it is in the remote now, or undefined when nobody holds it. */
+  async read(signal?: AbortSignal): Promise<HeldLock | undefined> {
+    const advertised = await this.cache.remoteRef(this.ref, signal);
+    if (!advertised) return undefined;
+    let sha = advertised;
+    if (!(await this.cache.hasObject(advertised))) {
+      try {
+        await this.cache.fetchRefspec(`+${this.ref}:${LOCAL_LOCK_REF}`, signal, () => ({
+          missing: this.ref,
+        }));
+      } catch (error) {
+        if (error instanceof MissingRemoteRef) return undefined; // released meanwhile
+        throw error;
+      }
+      sha = (await this.cache.readRev(LOCAL_LOCK_REF)) ?? advertised;
+    }
+    return { sha, info: await this.parse(sha) };
+  }
+
+  private async parse(sha: string): Promise<LockInfo> {
+    const candidates = [await this.cache.readFile(sha, LOCK_FILE), await this.cache.commitMessage(sha)];
+    for (const text of candidates) {
+      if (!text) continue;
+      const start = text.indexOf('{');
+      if (start < 0) continue;
+      try {
+        const parsed = LockJson.safeParse(JSON.parse(text.slice(start)));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // not JSON; try the next place
+      }
+    }
+    // A ref we cannot read: treat it as an expired lock of an unknown holder, so --break-lock can take it.
+    const when = (await this.cache.commitDate(sha)) ?? new Date(0).toISOString();
+    return {
+      runId: 'unknown',
+      operator: 'unknown',
+      host: 'unknown',
+      startedAt: when,
+      expiresAt: when,
+      purpose: '',
+    };
+  }
+
+  /**
+   * Takes the lock: creates the ref when it does not exist; re-takes it when this run holds it
+   * (resume); takes over an expired one only with `breakExpired`. Throws category `locked`.
+   */
+  async acquire(
+    lock: LockInfo,
+    options: { breakExpired: boolean; signal?: AbortSignal },
+  ): Promise<{ brokeLock?: LockInfo }> {
+    const json = `${JSON.stringify(lock, null, 2)}\n`;
+    const commit = await this.cache.commitDetached({
+      file: LOCK_FILE,
+      content: json,
+      message: `failover lock: ${lock.purpose || 'run'} by ${lock.operator} (run ${lock.runId})\n\n${json}`,
+      // The lock commit names the operator; it needs no identity from the user's git config.
+      env: {
+        GIT_AUTHOR_NAME: lock.operator || 'failover',
+        GIT_AUTHOR_EMAIL: 'failover@localhost',
+        GIT_COMMITTER_NAME: lock.operator || 'failover',
+        GIT_COMMITTER_EMAIL: 'failover@localhost',
+      },
+    });
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+      const held = await this.read(options.signal);
+      let lease = '';
+      let broke: LockInfo | undefined;
+      if (held) {
+        const ours = held.info.runId === lock.runId;
+        if (!ours && !(options.breakExpired && isExpired(held.info))) throw lockedError(held.info, this.ref);
+        lease = held.sha;
+        if (!ours) broke = held.info;
+      }
+      const outcome = await this.cache.push(commit, this.ref, {
+        lease,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (outcome.ok) return broke ? { brokeLock: broke } : {};
+      if (outcome.reason === 'refused') throw this.refused(outcome.detail, outcome.remote);
+      // Lost a race: somebody changed the ref between our read and our push. Look again.
+    }
+    const held = await this.read(options.signal);
+    if (held && held.info.runId !== lock.runId) throw lockedError(held.info, this.ref);
+    throw stepFailed(
+      'FO_LOCK_E4002',
+      `could not take the lock ${this.ref}: it kept changing during ${CAS_ATTEMPTS} attempts`,
+      {
+        retryable: true,
+        hint: 'another run is taking and releasing the lock right now; run again in a moment',
+      },
+    );
+  }
+
+  /** Deletes the lock if (and only if) this run holds it; false when it was not ours (or gone). */
+  async release(runId: string, signal?: AbortSignal): Promise<boolean> {
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+      const held = await this.read(signal);
+      if (!held || held.info.runId !== runId) return false;
+      const outcome = await this.cache.push('', this.ref, { lease: held.sha, ...(signal ? { signal } : {}) });
+      if (outcome.ok) return true;
+      if (outcome.reason === 'refused') throw this.refused(outcome.detail, outcome.remote);
+    }
+    return false;
+  }
+
+  private refused(detail: string, remote: string[]): FailoverError {
+    return stepFailed(
+      'FO_LOCK_E4003',
+      `the GitOps remote ${displayUrl(this.cache.url)} refused the lock ref ${this.ref}: ${[detail, ...remote].join(' / ')}`,
+      {
+        hint: `allow pushing ${this.ref} to the repository, or set gitops.lockRef to a ref it accepts (for example refs/heads/failover-lock)`,
+      },
+    );
+  }
+}

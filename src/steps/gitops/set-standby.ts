@@ -1,0 +1,177 @@
+/**
+ * gitops.set-standby: puts an overlay in standby or makes it active by editing its kustomization
+ * in the GitOps repository (commit + push; Argo CD does the rest). `scope: cronjobs` toggles only
+ * the CronJob suspension: fencing GKE's CronJobs while AWS runs them. The plan shows the
+ * kustomization diff, the commit message and, with kubectl on PATH, what starts and stops.
+ * Rollback commits the opposite state, saying it is a rollback.
+ */
+import { z } from 'zod';
+import type { Json } from '../../engine/events.js';
+import type { Change, StepPlan } from '../../engine/plan.js';
+import { standbyAction, standbyCommitMessage } from '../../providers/git/message.js';
+import type { CommitMeta, StandbyPlan, StandbyState } from '../../providers/git/port.js';
+import { describeRender } from '../../providers/git/render.js';
+import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
+
+const Input = z.strictObject({
+  /** Which overlay: `aws` (gitops.awsOverlay) or `gcp` (gitops.gcpOverlay). */
+  role: z.enum(['aws', 'gcp']),
+  state: z.enum(['active', 'standby']),
+  /** `all` toggles every standby entry; `cronjobs` only the CronJob suspension. */
+  scope: z.enum(['all', 'cronjobs']).default('all'),
+});
+type Input = z.infer<typeof Input>;
+
+const Undo = z.object({
+  role: z.enum(['aws', 'gcp']),
+  scope: z.enum(['all', 'cronjobs']),
+  previousState: z.enum(['active', 'standby', 'partial']),
+  state: z.enum(['active', 'standby']),
+});
+
+function metaOf(ctx: PlanContext): CommitMeta {
+  return {
+    runId: ctx.run.id,
+    operator: ctx.run.operator,
+    ...(ctx.run.incident ? { incident: ctx.run.incident } : {}),
+    ...(ctx.run.reason ? { reason: ctx.run.reason } : {}),
+  };
+}
+
+const opposite = (state: StandbyState): StandbyState => (state === 'active' ? 'standby' : 'active');
+
+/** The plan behind each step plan, so apply() commits exactly what was planned a moment ago. */
+const standbyPlans = new WeakMap<StepPlan, StandbyPlan>();
+
+function toStepPlan(ctx: PlanContext, input: Input, plan: StandbyPlan): StepPlan {
+  const action = standbyAction(input.role, input.state, input.scope);
+  const file = plan.file ?? `${input.role} overlay`;
+  const branch = ctx.config.gitops?.branch ?? 'main';
+  const at = plan.baseRevision.slice(0, 12);
+  if (plan.converged) {
+    const now =
+      input.scope === 'cronjobs'
+        ? `${input.role} cronjobs ${input.state === 'standby' ? 'suspended' : 'running'}`
+        : `${input.role} overlay ${input.state === 'active' ? 'active' : 'in standby'}`;
+    if (ctx.afterChanges) {
+      // An earlier step of this run may change the overlay first: decide when the step runs.
+      return {
+        summary: `${action} if needed (decided when the step runs; now ${now} at ${at})`,
+        changes: [],
+        converged: false,
+      };
+    }
+    return {
+      summary: `${now} already, at ${at} (nothing to commit)`,
+      changes: [],
+      converged: true,
+      outputs: { commit: plan.baseRevision, changed: false, state: input.state },
+    };
+  }
+  const entries = plan.entries ?? [];
+  const changes: Change[] = [
+    {
+      action: 'update',
+      resource: `git ${file}`,
+      summary: `${input.state === 'active' ? 'remove' : 'restore'} ${entries.length ? entries.join(', ') : 'the standby entries'}`,
+      diff: plan.diff,
+    },
+    {
+      action: 'create',
+      resource: `git commit on ${branch}`,
+      summary: plan.commitMessage.split('\n')[0] ?? '',
+      diff: plan.commitMessage,
+    },
+  ];
+  if (plan.render) {
+    changes.push({
+      action: 'update',
+      resource: `workloads of ${file.replace(/\/[^/]+$/, '')}`,
+      summary: describeRender(plan.render),
+    });
+  }
+  const stepPlan: StepPlan = {
+    summary: `${action}: commit to ${branch} on top of ${at}`,
+    changes,
+    converged: false,
+    ...(plan.warnings?.length ? { warnings: plan.warnings } : {}),
+    outputs: { state: input.state, previousState: plan.current ?? 'partial' },
+  };
+  standbyPlans.set(stepPlan, plan);
+  return stepPlan;
+}
+
+async function commit(
+  ctx: ApplyContext,
+  plan: StandbyPlan,
+  code: string,
+): Promise<{ commit: string; attempts: number; changed: boolean }> {
+  const result = await ctx.write.git.applyStandby(plan, metaOf(ctx), ctx.signal);
+  ctx.emit({
+    level: 'info',
+    code,
+    message: result.changed
+      ? `pushed ${result.commit.slice(0, 12)} "${plan.commitMessage.split('\n')[0]}"${result.attempts > 1 ? ` after ${result.attempts} attempts (the branch moved)` : ''}`
+      : `nothing to commit: the remote already was in the wanted state at ${result.commit.slice(0, 12)}`,
+    data: { commit: result.commit, attempts: result.attempts, changed: result.changed },
+  });
+  return result;
+}
+
+export const setStandbyStep = defineStep({
+  kind: 'gitops.set-standby',
+  description:
+    'Make an overlay active or put it in standby by editing its kustomization in the GitOps repository (commit and push).',
+  mutating: true,
+  defaultTimeoutMs: 5 * 60_000,
+  input: Input,
+
+  async plan(ctx, input) {
+    const plan = await ctx.read.git.planStandby(
+      input.role,
+      input.state,
+      input.scope,
+      metaOf(ctx),
+      ctx.signal,
+    );
+    return toStepPlan(ctx, input, plan);
+  },
+
+  async apply(ctx, input, stepPlan) {
+    const plan =
+      standbyPlans.get(stepPlan) ??
+      (await ctx.read.git.planStandby(input.role, input.state, input.scope, metaOf(ctx), ctx.signal));
+    const result = await commit(ctx, plan, 'FO_GITOPS_I4101');
+    const undo: z.infer<typeof Undo> = {
+      role: input.role,
+      scope: input.scope,
+      previousState: plan.current ?? opposite(input.state),
+      state: input.state,
+    };
+    return {
+      outputs: {
+        commit: result.commit,
+        changed: result.changed,
+        attempts: result.attempts,
+        state: input.state,
+      },
+      ...(result.changed ? { undo: undo as unknown as Json } : {}),
+    };
+  },
+
+  async rollback(ctx, _input, undo) {
+    const parsed = Undo.safeParse(undo);
+    if (!parsed.success) return;
+    const { role, scope, state } = parsed.data;
+    // Back to where it was: the opposite of what the step did (a partial overlay becomes whole).
+    const target = parsed.data.previousState === 'partial' ? opposite(state) : parsed.data.previousState;
+    const meta = metaOf(ctx);
+    const plan = await ctx.read.git.planStandby(role, target, scope, meta, ctx.signal);
+    if (plan.converged) return;
+    await commit(
+      ctx,
+      { ...plan, commitMessage: standbyCommitMessage(role, target, scope, meta, { rollback: true }) },
+      'FO_GITOPS_I4102',
+    );
+  },
+});

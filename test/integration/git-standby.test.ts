@@ -1,0 +1,614 @@
+/**
+ * The GitOps adapter and the gitops.set-standby step against real git: temporary bare remotes
+ * seeded with the demo tree (patch entries, as in the write-up) or a Component-shaped repository.
+ * Commits, trailers, byte-exact restore, convergence, dry-run, push races injected between fetch
+ * and push, real conflicts, branch protection, bad input, and GKE CronJob fencing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailoverError } from '../../src/engine/errors.js';
+import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
+import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
+import { createGitRunner } from '../../src/providers/git/cli.js';
+import type { CommitMeta } from '../../src/providers/git/port.js';
+import { createPorts } from '../../src/providers/index.js';
+import {
+  createGitRemote,
+  demoTreeDir,
+  git,
+  isolatedGitEnv,
+  pushChange,
+} from '../../src/sandbox/gitops-demo/index.js';
+import { findKubectl } from '../../src/sandbox/kustomize/index.js';
+import { setStandbyStep } from '../../src/steps/gitops/set-standby.js';
+import { createRegistry } from '../../src/steps/registry.js';
+import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
+import { exec } from '../../src/util/exec.js';
+import {
+  adapterOptions,
+  COMPONENT_REPO,
+  commitMessage,
+  injectCommitHook,
+  installRemoteHook,
+  remoteFile,
+  remoteHead,
+  remoteRefs,
+  remoteSubjects,
+} from '../fixtures/gitops/harness.js';
+
+const AWS_FILE = 'overlays/aws/kustomization.yaml';
+const GKE_FILE = 'overlays/gke/kustomization.yaml';
+const DEMO_AWS = readFileSync(join(demoTreeDir(), AWS_FILE), 'utf8');
+const DEMO_GKE = readFileSync(join(demoTreeDir(), GKE_FILE), 'utf8');
+const COMPONENT_AWS = readFileSync(join(COMPONENT_REPO, AWS_FILE), 'utf8');
+const META: CommitMeta = {
+  runId: 'run-42',
+  operator: 'alice',
+  incident: 'INC-42',
+  reason: 'GKE control plane down',
+};
+const hasKubectl = (await findKubectl()) !== undefined;
+
+let work: string;
+let counter = 0;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'failover-git-standby-'));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A fresh remote (demo tree unless `from`) and an adapter whose cache lives in its own state dir. */
+async function scenario(
+  options: { from?: string; gitops?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+) {
+  const dir = join(work, `s${++counter}`);
+  const remote = await createGitRemote({ dir, ...(options.from ? { from: options.from } : {}) });
+  const adapter = adapterOptions({
+    repo: remote.remote,
+    stateDir: join(dir, 'state'),
+    ...(options.gitops ? { gitops: options.gitops } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const cache = new GitCache(
+    createGitRunner(isolatedGitEnv()),
+    remote.remote,
+    cacheDirFor(join(dir, 'state', 'git-cache'), remote.remote),
+  );
+  return {
+    dir,
+    remote: remote.remote,
+    seed: remote.head,
+    reader: createGitReader(adapter),
+    writer: createGitWriter(adapter),
+    options: adapter,
+    cache,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<FailoverError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (FailoverError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('standby toggle, patch entries (the write-up layout)', () => {
+  it('activates the aws overlay: one commit on the remote with the message and trailers', async () => {
+    const s = await scenario();
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    expect(plan).toMatchObject({
+      converged: false,
+      current: 'standby',
+      file: AWS_FILE,
+      baseRevision: s.seed,
+    });
+    expect(plan.entries).toEqual(['cronjob-suspend.yml', 'replicas-zero.yml']);
+    expect(plan.diff).toContain('-  - path: cronjob-suspend.yml\n');
+    expect(plan.diff).toContain('-  - path: replicas-zero.yml\n');
+    expect(plan.commitMessage).toBe(
+      'failover: activate aws overlay (INC-42)\n\nGKE control plane down\n\nFailover-Run: run-42\nFailover-Operator: alice\nFailover-Incident: INC-42\nFailover-Reason: GKE control plane down\n',
+    );
+
+    const result = await s.writer.applyStandby(plan, META);
+    expect(result).toMatchObject({ changed: true, attempts: 1 });
+    expect(await remoteHead(s.remote)).toBe(result.commit);
+    expect(await remoteSubjects(s.remote)).toEqual([
+      'failover: activate aws overlay (INC-42)',
+      'Seed the GitOps repository',
+    ]);
+    // git itself reads the trailers back.
+    const message = await commitMessage(s.remote, 'main');
+    const { stdout: trailers } = await exec('git', ['interpret-trailers', '--parse'], {
+      input: message,
+      env: isolatedGitEnv(),
+    });
+    expect(trailers).toBe(
+      'Failover-Run: run-42\nFailover-Operator: alice\nFailover-Incident: INC-42\nFailover-Reason: GKE control plane down\n',
+    );
+    const author = (
+      await git(['--git-dir', s.remote, 'log', '-1', '--format=%an <%ae> / %cn <%ce>', 'main'])
+    ).stdout.trim();
+    expect(author).toBe(
+      'Failover Test <failover-test@example.invalid> / Failover Test <failover-test@example.invalid>',
+    );
+    // Only the kustomization changed, and only by the two entries (and their now empty key).
+    const changed = (await git(['--git-dir', s.remote, 'diff', '--name-only', s.seed, 'main'])).stdout.trim();
+    expect(changed).toBe(AWS_FILE);
+    const after = await remoteFile(s.remote, AWS_FILE);
+    expect(after).toBe(DEMO_AWS.slice(0, DEMO_AWS.indexOf('patches:\n')));
+    expect(after).toContain('# Warm standby: every CronJob suspended');
+
+    const state = await s.reader.overlayState('aws');
+    expect(state).toMatchObject({
+      state: 'active',
+      entries: [],
+      revision: result.commit,
+      path: 'overlays/aws',
+    });
+  });
+
+  it('goes back to standby byte-identical to the original, then converges both ways', async () => {
+    const s = await scenario();
+    await s.writer.applyStandby(await s.reader.planStandby('aws', 'active', 'all', META), META);
+    // Someone edits another line of the same file while AWS is active: it must survive.
+    await pushChange({
+      remote: s.remote,
+      message: 'add a resource',
+      change: async (dir) => {
+        const file = join(dir, AWS_FILE);
+        await writeFile(
+          file,
+          readFileSync(file, 'utf8').replace('  - ../../base\n', '  - ../../base\n  - extra.yml\n'),
+        );
+      },
+    });
+    const plan = await s.reader.planStandby('aws', 'standby', 'all', META);
+    expect(plan.commitMessage.split('\n')[0]).toBe('failover: put aws overlay in standby (INC-42)');
+    expect(plan.diff).toContain('+  - path: cronjob-suspend.yml\n');
+    const result = await s.writer.applyStandby(plan, META);
+    expect(result.changed).toBe(true);
+    expect(await remoteFile(s.remote, AWS_FILE)).toBe(
+      DEMO_AWS.replace('  - ../../base\n', '  - ../../base\n  - extra.yml\n'),
+    );
+
+    // Converged: nothing to commit, and the writer leaves the remote alone.
+    const again = await s.reader.planStandby('aws', 'standby', 'all', META);
+    expect(again).toMatchObject({ converged: true, diff: '', baseRevision: result.commit });
+    expect(await s.writer.applyStandby(again, META)).toEqual({
+      commit: result.commit,
+      attempts: 1,
+      changed: false,
+    });
+    expect(await remoteHead(s.remote)).toBe(result.commit);
+  });
+
+  it('plans without committing: no commit on the remote, no local commit or branch in the cache', async () => {
+    const s = await scenario();
+    const before = await remoteRefs(s.remote);
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    expect(plan.converged).toBe(false);
+    expect(await remoteRefs(s.remote)).toBe(before);
+    expect(await s.cache.localRefs()).toEqual(['refs/remotes/origin/main']);
+    expect(
+      (await git(['--git-dir', s.cache.dir, 'rev-parse', 'refs/remotes/origin/main'])).stdout.trim(),
+    ).toBe(s.seed);
+    // Planning created no object at all: everything in the cache came from the remote.
+    const objects = async (gitDir: string) =>
+      (
+        await git(['--git-dir', gitDir, 'cat-file', '--batch-all-objects', '--batch-check=%(objectname)'])
+      ).stdout
+        .split('\n')
+        .filter(Boolean);
+    const inRemote = new Set(await objects(s.remote));
+    expect((await objects(s.cache.dir)).filter((o) => !inRemote.has(o))).toEqual([]);
+  });
+
+  it.skipIf(!hasKubectl)(
+    'renders the overlay before and after: what goes from dormant to running',
+    async () => {
+      // Skipped without kubectl: the render summary is only computed when kubectl (or kustomize) is on PATH.
+      const s = await scenario();
+      const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+      expect(plan.render?.deploymentsStarting.sort()).toEqual([
+        'admin/admin-api',
+        'admin/admin-web',
+        'admin/worker',
+      ]);
+      expect(plan.render?.cronJobsResuming).toEqual(['admin/nightly-report']);
+      expect(plan.render?.deploymentsStopping).toEqual([]);
+    },
+  );
+
+  it('only the CronJob entry with scope cronjobs', async () => {
+    const s = await scenario();
+    const plan = await s.reader.planStandby('aws', 'active', 'cronjobs', META);
+    expect(plan.entries).toEqual(['cronjob-suspend.yml']);
+    expect(plan.commitMessage.split('\n')[0]).toBe('failover: resume aws cronjobs (INC-42)');
+    await s.writer.applyStandby(plan, META);
+    expect((await s.reader.overlayState('aws')).state).toBe('partial');
+  });
+});
+
+describe('push races', () => {
+  const readmeEdit = { path: 'README.md', append: '\nEdited by someone else during the failover.\n' };
+
+  it('another commit lands inside the push (pre-push): the remote`s compare-and-swap fails, re-applied on the new tip', async () => {
+    const dir = join(work, 'race-pre-push');
+    const s0 = await scenario();
+    const injected = await injectCommitHook(dir, {
+      hook: 'pre-push',
+      remote: s0.remote,
+      edits: [readmeEdit],
+      message: 'someone else: edit the README',
+    });
+    const s = { ...s0, ...(await withEnv(s0, { GIT_CONFIG_GLOBAL: injected.gitconfig })) };
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    await writeFile(injected.armed, '');
+    const result = await s.writer.applyStandby(plan, META);
+    expect(existsSync(injected.fired)).toBe(true);
+    expect(result).toMatchObject({ changed: true, attempts: 2 });
+    expect(await remoteSubjects(s.remote)).toEqual([
+      'failover: activate aws overlay (INC-42)',
+      'someone else: edit the README',
+      'Seed the GitOps repository',
+    ]);
+    expect(await remoteFile(s.remote, 'README.md')).toContain('Edited by someone else');
+    expect(await remoteFile(s.remote, AWS_FILE)).toBe(DEMO_AWS.slice(0, DEMO_AWS.indexOf('patches:\n')));
+    expect(await s.cache.localRefs()).toEqual(['refs/remotes/origin/main']);
+  });
+
+  it('another commit lands right after the fetch (reference-transaction): non-fast-forward, re-applied', async () => {
+    const dir = join(work, 'race-after-fetch');
+    const s0 = await scenario();
+    const injected = await injectCommitHook(dir, {
+      hook: 'reference-transaction',
+      remote: s0.remote,
+      edits: [readmeEdit],
+      message: 'someone else: edit the README',
+    });
+    const s = { ...s0, ...(await withEnv(s0, { GIT_CONFIG_GLOBAL: injected.gitconfig })) };
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    // An ordinary commit after the plan, so that the apply's fetch moves the tracking ref (and
+    // fires the hook, which lands one more commit before our push).
+    await pushChange({
+      remote: s.remote,
+      message: 'an unrelated change',
+      change: (tree) => writeFile(join(tree, 'NOTES.md'), 'notes\n'),
+    });
+    await writeFile(injected.armed, '');
+    const result = await s.writer.applyStandby(plan, META);
+    expect(existsSync(injected.fired)).toBe(true);
+    expect(result).toMatchObject({ changed: true, attempts: 2 });
+    expect(await remoteSubjects(s.remote)).toEqual([
+      'failover: activate aws overlay (INC-42)',
+      'someone else: edit the README',
+      'an unrelated change',
+      'Seed the GitOps repository',
+    ]);
+    expect(await remoteFile(s.remote, AWS_FILE)).toBe(DEMO_AWS.slice(0, DEMO_AWS.indexOf('patches:\n')));
+  });
+
+  it('the other commit already did the same change: converged, no second commit', async () => {
+    const dir = join(work, 'race-same');
+    const s0 = await scenario();
+    const injected = await injectCommitHook(dir, {
+      hook: 'pre-push',
+      remote: s0.remote,
+      edits: [{ path: AWS_FILE, search: DEMO_AWS.slice(DEMO_AWS.indexOf('patches:\n')), replace: '' }],
+      message: 'someone else: activate aws by hand',
+    });
+    const s = { ...s0, ...(await withEnv(s0, { GIT_CONFIG_GLOBAL: injected.gitconfig })) };
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    await writeFile(injected.armed, '');
+    const result = await s.writer.applyStandby(plan, META);
+    expect(result.changed).toBe(false);
+    expect(result.commit).toBe(await remoteHead(s.remote));
+    expect(await remoteSubjects(s.remote)).toEqual([
+      'someone else: activate aws by hand',
+      'Seed the GitOps repository',
+    ]);
+  });
+
+  it('the other commit changed the same entries differently: a clear error, nothing pushed', async () => {
+    const dir = join(work, 'race-conflict');
+    const s0 = await scenario();
+    const injected = await injectCommitHook(dir, {
+      hook: 'pre-push',
+      remote: s0.remote,
+      edits: [
+        {
+          path: AWS_FILE,
+          search: '  - path: cronjob-suspend.yml\n',
+          replace:
+            '  # keep the nightly report off until the data migration is done\n  - path: cronjob-suspend.yml\n',
+        },
+      ],
+      message: 'someone else: comment the cronjob entry',
+    });
+    const s = { ...s0, ...(await withEnv(s0, { GIT_CONFIG_GLOBAL: injected.gitconfig })) };
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    await writeFile(injected.armed, '');
+    const error = await failure(s.writer.applyStandby(plan, META));
+    expect(error.code).toBe('FO_GIT_E3131');
+    expect(error.category).toBe('step-failed');
+    expect(error.message).toMatch(
+      /^the standby entries of overlays\/aws\/kustomization.yaml changed in .* since the plan \(planned at [0-9a-f]{12}, now at [0-9a-f]{12}\): the entries cronjob-suspend.yml, replicas-zero.yml themselves were edited$/,
+    );
+    expect(error.hint).toMatch(/run again/);
+    expect(await remoteSubjects(s.remote)).toEqual([
+      'someone else: comment the cronjob entry',
+      'Seed the GitOps repository',
+    ]);
+    expect(await s.cache.localRefs()).toEqual(['refs/remotes/origin/main']);
+  });
+
+  it('gives up after gitops.pushAttempts when the branch keeps moving', async () => {
+    const dir = join(work, 'race-forever');
+    const s0 = await scenario({ gitops: { pushAttempts: 1 } });
+    const injected = await injectCommitHook(dir, {
+      hook: 'pre-push',
+      remote: s0.remote,
+      edits: [readmeEdit],
+      message: 'someone else: edit the README',
+    });
+    const s = {
+      ...s0,
+      ...(await withEnv(s0, { GIT_CONFIG_GLOBAL: injected.gitconfig }, { pushAttempts: 1 })),
+    };
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    await writeFile(injected.armed, '');
+    const error = await failure(s.writer.applyStandby(plan, META));
+    expect(error).toMatchObject({ code: 'FO_GIT_E3133', category: 'step-failed', retryable: true });
+    expect(await remoteSubjects(s.remote)).toEqual([
+      'someone else: edit the README',
+      'Seed the GitOps repository',
+    ]);
+  });
+});
+
+/** The same remote and state dir, with a different git environment (a "user" gitconfig). */
+async function withEnv(
+  s: Awaited<ReturnType<typeof scenario>>,
+  env: NodeJS.ProcessEnv,
+  gitops: Record<string, unknown> = {},
+) {
+  const adapter = adapterOptions({ repo: s.remote, stateDir: join(s.dir, 'state'), env, gitops });
+  return { reader: createGitReader(adapter), writer: createGitWriter(adapter), options: adapter };
+}
+
+describe('refusals and bad input', () => {
+  it('a push rejected by branch protection: the remote`s message, a hint, nothing left behind', async () => {
+    const s = await scenario();
+    await installRemoteHook(
+      s.remote,
+      'pre-receive',
+      "process.stderr.write('error: GH006: Protected branch update failed for refs/heads/main.\\nerror: Changes must be made through a pull request.\\n');\nprocess.exit(1);",
+    );
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    const error = await failure(s.writer.applyStandby(plan, META));
+    expect(error.code).toBe('FO_GIT_E3132');
+    expect(error.category).toBe('step-failed');
+    expect(error.message).toContain('GH006: Protected branch update failed');
+    expect(error.message).toContain('pre-receive hook declined');
+    expect(error.hint).toMatch(/branch protection/);
+    expect(await remoteHead(s.remote)).toBe(s.seed);
+    expect(await s.cache.localRefs()).toEqual(['refs/remotes/origin/main']);
+    expect(
+      (await git(['--git-dir', s.cache.dir, 'rev-parse', 'refs/remotes/origin/main'])).stdout.trim(),
+    ).toBe(s.seed);
+  });
+
+  it('an overlay path that does not exist: invalid-input naming it and the directories there', async () => {
+    const s = await scenario({ gitops: { awsOverlay: 'overlays/awz' } });
+    const error = await failure(s.reader.planStandby('aws', 'active', 'all', META));
+    expect(error).toMatchObject({ code: 'FO_GIT_E3111', category: 'invalid-input' });
+    expect(error.message).toContain('overlays/awz does not exist');
+    expect(error.hint).toContain('gitops.awsOverlay');
+    expect(error.hint).toContain('overlays/aws, overlays/gke');
+  });
+
+  it('a kustomization without the configured standby entries: invalid-input naming the file', async () => {
+    const s = await scenario({
+      gitops: { standby: { patchPaths: ['suspend-all.yaml'], components: ['dormant'] } },
+    });
+    const error = await failure(s.reader.planStandby('aws', 'active', 'all', META));
+    expect(error).toMatchObject({ code: 'FO_GIT_E3113', category: 'invalid-input' });
+    expect(error.message).toContain(AWS_FILE);
+    expect(error.hint).toContain('gitops.standby.patchPaths');
+    const toStandby = await failure(s.reader.planStandby('aws', 'standby', 'all', META));
+    expect(toStandby).toMatchObject({ code: 'FO_GIT_E3125', category: 'invalid-input' });
+  });
+
+  it('an unreachable remote: step-failed with the URL (without credentials) and a hint', async () => {
+    const options = adapterOptions({
+      repo: join(work, 'no-such-remote.git'),
+      stateDir: join(work, 'state-unreachable'),
+    });
+    const error = await failure(createGitReader(options).planStandby('aws', 'active', 'all', META));
+    expect(error).toMatchObject({ code: 'FO_GIT_E3101', category: 'step-failed' });
+    expect(error.message).toContain('no-such-remote.git');
+    expect(error.hint).toMatch(/credentials/);
+
+    const secret = adapterOptions({
+      repo: 'http://bot:s3cr3t-t0ken@127.0.0.1:9/gitops.git',
+      stateDir: join(work, 'state-secret'),
+    });
+    const leaked = await failure(createGitReader(secret).overlayState('aws'));
+    expect(leaked.code).toBe('FO_GIT_E3101');
+    expect(`${leaked.message} ${leaked.hint}`).not.toContain('s3cr3t');
+    expect(secret.redactor.text('token s3cr3t-t0ken')).not.toContain('s3cr3t');
+  });
+
+  it('a branch that does not exist: invalid-input', async () => {
+    const s = await scenario({ gitops: { branch: 'production' } });
+    const error = await failure(s.reader.overlayState('aws'));
+    expect(error).toMatchObject({ code: 'FO_GIT_E3102', category: 'invalid-input' });
+  });
+});
+
+describe('GKE CronJob fencing (scope cronjobs)', () => {
+  it('uncomments the commented entry to suspend, and failback restores the original text', async () => {
+    const s = await scenario();
+    const fence = await s.reader.planStandby('gcp', 'standby', 'cronjobs', META);
+    expect(fence).toMatchObject({
+      converged: false,
+      current: 'active',
+      file: GKE_FILE,
+      entries: ['cronjob-suspend.yml'],
+    });
+    expect(fence.commitMessage.split('\n')[0]).toBe('failover: suspend gcp cronjobs (INC-42)');
+    expect(fence.diff).toContain(
+      '-  # - path: cronjob-suspend.yml\n-  #   target:\n-  #     kind: CronJob\n',
+    );
+    expect(fence.diff).toContain('+  - path: cronjob-suspend.yml\n+    target:\n+      kind: CronJob\n');
+    await s.writer.applyStandby(fence, META);
+    const fenced = await remoteFile(s.remote, GKE_FILE);
+    expect(fenced).toContain('\n  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n');
+    expect(fenced).toContain('  # Fencing toggle');
+
+    const unfence = await s.reader.planStandby('gcp', 'active', 'cronjobs', META);
+    expect(unfence.commitMessage.split('\n')[0]).toBe('failover: resume gcp cronjobs (INC-42)');
+    await s.writer.applyStandby(unfence, META);
+    expect(await remoteFile(s.remote, GKE_FILE)).toBe(DEMO_GKE);
+    expect((await s.reader.planStandby('gcp', 'active', 'cronjobs', META)).converged).toBe(true);
+  });
+});
+
+describe('standby toggle, Component shape', () => {
+  it('removes the component line to activate and restores it byte-identical', async () => {
+    const s = await scenario({ from: COMPONENT_REPO });
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    expect(plan.entries).toEqual(['../../components/standby']);
+    expect(plan.diff).toContain('-  - ../../components/standby # keep dormant\n');
+    if (hasKubectl) {
+      expect(plan.render?.deploymentsStarting).toEqual(['shop/web']);
+      expect(plan.render?.cronJobsResuming).toEqual(['shop/report']);
+    }
+    await s.writer.applyStandby(plan, META);
+    expect(await remoteFile(s.remote, AWS_FILE)).toBe(
+      COMPONENT_AWS.replace('  - ../../components/standby # keep dormant\n', ''),
+    );
+    expect((await s.reader.overlayState('aws')).state).toBe('active');
+
+    await s.writer.applyStandby(await s.reader.planStandby('aws', 'standby', 'all', META), META);
+    expect(await remoteFile(s.remote, AWS_FILE)).toBe(COMPONENT_AWS);
+    expect(await s.reader.overlayState('aws')).toMatchObject({
+      state: 'standby',
+      entries: ['../../components/standby'],
+    });
+  });
+
+  it('adds the component found in the tree when the history never had it', async () => {
+    const s = await scenario({ from: COMPONENT_REPO });
+    await pushChange({
+      remote: s.remote,
+      message: 'start active',
+      change: (dir) =>
+        writeFile(
+          join(dir, AWS_FILE),
+          COMPONENT_AWS.replace('  - ../../components/standby # keep dormant\n', ''),
+        ),
+    });
+    // Seed and this commit: the history has a standby version (the seed), so it is used.
+    const fromHistory = await s.reader.planStandby('aws', 'standby', 'all', META);
+    expect(fromHistory.data).toMatchObject({ method: 'history' });
+    // A repository whose overlay never listed the component: the one in the tree is added.
+    const tree = join(s.dir, 'never-standby');
+    await cp(COMPONENT_REPO, tree, { recursive: true });
+    await writeFile(join(tree, AWS_FILE), 'resources:\n  - ../../base\n');
+    const fresh = await createGitRemote({ dir: join(s.dir, 'fresh'), from: tree });
+    const reader = createGitReader(
+      adapterOptions({ repo: fresh.remote, stateDir: join(s.dir, 'state-fresh') }),
+    );
+    const plan = await reader.planStandby('aws', 'standby', 'all', META);
+    expect(plan.data).toMatchObject({ method: 'canonical' });
+    expect(plan.diff).toContain('+components:\n+  - ../../components/standby\n');
+    expect(plan.warnings?.[0]).toMatch(/no earlier standby version/);
+  });
+});
+
+describe('gitops.set-standby step', () => {
+  function harness(s: Awaited<ReturnType<typeof scenario>>, afterChanges = false) {
+    const ports = createPorts(s.options);
+    const messages: StepMessage[] = [];
+    const signal = new AbortController().signal;
+    const ctx: ApplyContext = {
+      run: {
+        id: 'run-42',
+        operator: 'alice',
+        incident: 'INC-42',
+        reason: 'GKE down',
+        dryRun: false,
+        runbook: 'to-aws',
+        host: 'laptop',
+      },
+      config: s.options.config,
+      read: ports.read,
+      get write() {
+        return ports.openWrite();
+      },
+      signal,
+      afterChanges,
+      emit: (m) => messages.push(m),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      confirm: async () => true,
+    };
+    return { ctx, messages };
+  }
+
+  it('is registered; plans the diff and the commit, applies, and rolls back with a rollback commit', async () => {
+    expect(createRegistry().get('gitops.set-standby')).toBe(setStandbyStep);
+    const s = await scenario();
+    const { ctx, messages } = harness(s);
+    const input = setStandbyStep.input.parse({ role: 'aws', state: 'active' });
+    const plan = await setStandbyStep.plan(ctx, input);
+    expect(plan.converged).toBe(false);
+    expect(plan.changes[0]).toMatchObject({
+      action: 'update',
+      resource: `git ${AWS_FILE}`,
+      summary: 'remove cronjob-suspend.yml, replicas-zero.yml',
+    });
+    expect(plan.changes[0]?.diff).toContain('-  - path: replicas-zero.yml');
+    expect(plan.changes[1]).toMatchObject({
+      action: 'create',
+      resource: 'git commit on main',
+      summary: 'failover: activate aws overlay (INC-42)',
+    });
+    expect(plan.outputs).not.toHaveProperty('commit'); // known after the push: later steps defer on it
+
+    const result = await setStandbyStep.apply!(ctx, input, plan);
+    const head = await remoteHead(s.remote);
+    expect(result.outputs).toMatchObject({ commit: head, changed: true, attempts: 1 });
+    expect(result.undo).toEqual({ role: 'aws', scope: 'all', previousState: 'standby', state: 'active' });
+    expect(messages.map((m) => m.code)).toContain('FO_GITOPS_I4101');
+
+    const converged = await setStandbyStep.plan(ctx, input);
+    expect(converged).toMatchObject({ converged: true, outputs: { commit: head, changed: false } });
+
+    await setStandbyStep.rollback!(ctx, input, result.undo);
+    expect((await remoteSubjects(s.remote))[0]).toBe(
+      'failover: rollback: put aws overlay in standby (INC-42)',
+    );
+    expect(await remoteFile(s.remote, AWS_FILE)).toBe(DEMO_AWS);
+  });
+
+  it('after earlier changes, a converged overlay is decided when the step runs', async () => {
+    const s = await scenario();
+    const { ctx } = harness(s, true);
+    const plan = await setStandbyStep.plan(
+      ctx,
+      setStandbyStep.input.parse({ role: 'aws', state: 'standby' }),
+    );
+    expect(plan.converged).toBe(false);
+    expect(plan.summary).toMatch(/decided when the step runs/);
+  });
+});
