@@ -162,6 +162,16 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .description('show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps')
     .action(lazy(() => import('./commands/status.js')));
 
+  program
+    .command('demo')
+    .description('the whole story on the built-in sandbox: GKE outage, to-aws, back to GKE, with a report')
+    .option(
+      '-d, --dir <dir>',
+      'keep the sandbox, journals and report in this folder (default: a temp folder)',
+    )
+    .option('--stages <list>', 'shift traffic in stages, e.g. 10,50,100')
+    .action(lazy(() => import('./commands/demo.js')));
+
   const lint = program
     .command('lint')
     .description('catch multi-cloud traps before a failover does (ingress rule order, standby coverage)');

@@ -87,13 +87,20 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
 
 /** `2 Deployments start (admin/a, admin/b); 1 CronJob resumes (admin/c)`. */
 export function describeRender(summary: RenderSummary): string {
-  const part = (names: string[], one: string, many: string, verb: string) =>
-    names.length ? [`${names.length} ${names.length === 1 ? one : many} ${verb} (${names.join(', ')})`] : [];
+  // [singular, plural] for the noun and the verb.
+  const part = (names: string[], noun: [string, string], verb: [string, string]) => {
+    const n = names.length === 1 ? 0 : 1;
+    return names.length ? [`${names.length} ${noun[n]} ${verb[n]} (${names.join(', ')})`] : [];
+  };
   const parts = [
-    ...part(summary.deploymentsStarting, 'Deployment', 'Deployments', 'go from 0 replicas to running'),
-    ...part(summary.cronJobsResuming, 'CronJob', 'CronJobs', 'resume'),
-    ...part(summary.deploymentsStopping, 'Deployment', 'Deployments', 'scale to 0'),
-    ...part(summary.cronJobsSuspending, 'CronJob', 'CronJobs', 'are suspended'),
+    ...part(
+      summary.deploymentsStarting,
+      ['Deployment', 'Deployments'],
+      ['goes from 0 replicas to running', 'go from 0 replicas to running'],
+    ),
+    ...part(summary.cronJobsResuming, ['CronJob', 'CronJobs'], ['resumes', 'resume']),
+    ...part(summary.deploymentsStopping, ['Deployment', 'Deployments'], ['scales to 0', 'scale to 0']),
+    ...part(summary.cronJobsSuspending, ['CronJob', 'CronJobs'], ['is suspended', 'are suspended']),
   ];
   return parts.length ? parts.join('; ') : 'no Deployment or CronJob changes between dormant and running';
 }

@@ -40,6 +40,8 @@ export const lockAcquireStep = defineStep({
   description:
     'Take the run lock (a ref in the GitOps remote) so that no other failover runs at the same time.',
   mutating: true,
+  // The lock changes nothing that later steps read: checks planned after it stay live.
+  independent: true,
   defaultTimeoutMs: 2 * 60_000,
   input: Input,
 

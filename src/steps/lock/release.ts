@@ -11,6 +11,8 @@ export const lockReleaseStep = defineStep({
   kind: 'lock.release',
   description: 'Release the run lock if this run holds it.',
   mutating: true,
+  // The lock changes nothing that later steps read: checks planned after it stay live.
+  independent: true,
   defaultTimeoutMs: 2 * 60_000,
   input: z.strictObject({}),
 
