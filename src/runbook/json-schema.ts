@@ -15,6 +15,7 @@ export function runbookJsonSchema(registry: StepRegistry): JsonSchema {
   // Each step: `uses` is one of the kinds; `with` follows that kind's input schema.
   const stepRules = kinds.map((kind) => ({
     if: { properties: { uses: { const: kind.kind } }, required: ['uses'] },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is JSON Schema's keyword, not a thenable.
     then: {
       properties: {
         with: {

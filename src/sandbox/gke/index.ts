@@ -3,7 +3,10 @@ import { EmulatorControl, type Knobs } from '../common/control.js';
 import { GkeModel } from './model.js';
 import { startClusterManagerServer } from './server.js';
 
-export { type LocalGoogleClientOptions, localGoogleClientOptions } from '../../providers/google/client-options.js';
+export {
+  type LocalGoogleClientOptions,
+  localGoogleClientOptions,
+} from '../../providers/google/client-options.js';
 export * from './model.js';
 
 export interface GkeEmulatorOptions {
