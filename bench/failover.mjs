@@ -26,7 +26,7 @@ for (let i = 0; i < runs; i++) {
     const env = { ...process.env, ...sandbox.env, NO_COLOR: '1', CI: '1' };
     for (const direction of ['to-aws', 'to-gcp']) {
       if (direction === 'to-gcp') sandbox.outage('gke', false);
-      const run = measure(
+      const run = await measure(
         'node',
         ['bin/failover.js', direction, '--yes', '--config', sandbox.info.config],
         env,

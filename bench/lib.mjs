@@ -1,5 +1,7 @@
-// Shared helpers for the benchmarks: run a command N times, report median wall time and peak RSS.
-import { spawnSync } from 'node:child_process';
+// Shared helpers for the benchmarks: run a command, report wall time and peak RSS.
+// Asynchronous on purpose: benchmarks that run the sandbox in this process must keep its event
+// loop free while the measured command talks to it.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export function median(values) {
@@ -8,17 +10,23 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs `command args` once; returns wall ms and peak RSS in KiB (via /usr/bin/time when present). */
+/** Runs `command args` once; resolves wall ms and peak RSS in KiB (via /usr/bin/time when present). */
 export function measure(command, args, env = process.env) {
   const useTime = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
-  const result = useTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { env, encoding: 'utf8' })
-    : spawnSync(command, args, { env, encoding: 'utf8' });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0 && result.status !== 1) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  }
-  const rss = useTime ? Number(result.stderr.trim().split('\n').pop()) : Number.NaN;
-  return { wallMs, rssKiB: rss, status: result.status, stdout: result.stdout };
+  const child = useTime
+    ? spawn('/usr/bin/time', ['-f', '%M', command, ...args], { env })
+    : spawn(command, args, { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const rss = useTime ? Number(stderr.trim().split('\n').pop()) : Number.NaN;
+      resolve({ wallMs, rssKiB: rss, status, stdout, stderr });
+    });
+  });
 }

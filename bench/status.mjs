@@ -12,11 +12,11 @@ const sandbox = await startSandbox({ dir, timings: { latencyMs: 0 } });
 try {
   const env = { ...process.env, ...sandbox.env, NO_COLOR: '1' };
   const args = ['bin/failover.js', 'status', '--config', sandbox.info.config];
-  measure('node', args, env); // warm-up (page cache, git objects)
+  await measure('node', args, env); // warm-up (page cache, git objects)
   const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(measure('node', args, env));
+  for (let i = 0; i < runs; i++) samples.push(await measure('node', args, env));
   const bare = [];
-  for (let i = 0; i < runs; i++) bare.push(measure('node', ['-e', '0'], env));
+  for (let i = 0; i < runs; i++) bare.push(await measure('node', ['-e', '0'], env));
   const requests = sandbox.requests().length;
   console.log(`failover status against the sandbox, ${runs} runs (emulator latency 0 ms)`);
   console.log(

@@ -184,6 +184,53 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--fix', 'reorder the rules so both clouds route alike (most specific first), keeping comments')
     .addHelpText('after', '\nExit codes: 0 no divergence, 1 divergences found, 2 nothing could be checked.')
     .action(namedAction(() => import('./commands/lint.js'), 'ingress'));
+  lint
+    .command('standby')
+    .description(
+      'check that the AWS overlay keeps every workload dormant in standby, and show what removing the standby entries would start',
+    )
+    .option('--overlay <dir>', 'the AWS overlay directory (default: gitops.awsOverlay inside --repo)')
+    .option('--repo <dir>', 'local checkout of the GitOps repository (default: the current directory)')
+    .addOption(
+      new Option(
+        '--renderer <name>',
+        'kustomize renderer: auto tries kubectl, then kustomize, then the built-in one',
+      )
+        .choices(['auto', 'kubectl', 'kustomize', 'builtin'])
+        .default('auto'),
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 dormant (warnings allowed), 1 something runs in standby or the toggle would break, 2 nothing could be rendered.',
+    )
+    .action(namedAction(() => import('./commands/lint.js'), 'standby'));
+  lint
+    .command('runbook')
+    .description(
+      'check runbooks: schema, then rollback gaps, traffic moved before AWS runs, GCP dependencies of to-aws, unreachable steps, unused parameters',
+    )
+    .argument('<files...>', 'runbook files')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no error, 1 errors found (or a file unreadable), 2 nothing could be checked.',
+    )
+    .action(namedAction(() => import('./commands/lint.js'), 'runbook'));
+  lint
+    .command('config')
+    .description(
+      'check the config file (--config): schema, then settings that would fail or weaken a failover',
+    )
+    .addHelpText('after', '\nExit codes: 0 no error, 1 errors found, 2 the config could not be read.')
+    .action(namedAction(() => import('./commands/lint.js'), 'config'));
+
+  program
+    .command('iam-policy')
+    .description(
+      'print the least-privilege AWS IAM policy and the Google Cloud permissions the runbooks need (default: to-aws, to-gcp, drill)',
+    )
+    .argument('[runbooks...]', 'runbook files (default: the shipped ones)')
+    .addHelpText('after', '\nWith --config the resources are the configured ones; without, wildcards.')
+    .action(lazy(() => import('./commands/iam-policy.js')));
 
   const sandbox = program
     .command('sandbox')

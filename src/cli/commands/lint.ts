@@ -2,6 +2,9 @@
  * `failover lint …`: the multi-cloud traps, checked before the incident does it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE, loadDotEnv } from '../../config/load.js';
+import { GitopsConfig, StandbyEntries } from '../../config/schema.js';
 import { Redactor } from '../../engine/redact.js';
 import {
   fixIngressText,
@@ -10,6 +13,7 @@ import {
   lintIngress,
   readIngressInputs,
 } from '../../lint/ingress/index.js';
+import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
@@ -49,6 +53,65 @@ export async function ingress(
     if (globals.output === 'json') io.json(report);
     else io.out(formatIngressReport(report, { color: io.colors.isColorSupported }));
     return ingressExitCode(report) as ExitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+/** `failover lint standby [--overlay DIR | --repo DIR]`: is the AWS overlay dormant, and what would the toggle start? */
+export async function standby(
+  globals: GlobalOptions,
+  options: { overlay?: string; repo?: string; renderer?: 'auto' | 'kubectl' | 'kustomize' | 'builtin' },
+): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    const { lintStandby, formatStandbyReport, standbyExitCode } = await import('../../lint/standby/index.js');
+    const gitops = ctx.config(false).config.gitops;
+    const overlay =
+      options.overlay ??
+      resolve(options.repo ?? '.', gitops?.awsOverlay ?? GitopsConfig.shape.awsOverlay.parse(undefined));
+    const report = await lintStandby(overlay, {
+      matcher: gitops?.standby ?? StandbyEntries.parse({}),
+      renderer: options.renderer ?? 'auto',
+    });
+    if (globals.output === 'json') io.json(report);
+    else io.out(formatStandbyReport(report, { color: io.colors.isColorSupported }));
+    return standbyExitCode(report) as ExitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+/** `failover lint runbook FILE…`: schema and semantic checks; every file is checked, whatever the others hold. */
+export async function runbook(globals: GlobalOptions, files: string[]): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    const { formatLintReport, lintExitCode, lintRunbookFiles } = await import('../../lint/runbook/index.js');
+    const { createRegistry } = await import('../../steps/registry.js');
+    const report = await lintRunbookFiles(files, createRegistry());
+    if (globals.output === 'json') io.json(report);
+    else io.out(formatLintReport(report, { color: io.colors.isColorSupported }));
+    return lintExitCode(report) as ExitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+/** `failover lint config`: the config file (--config, FAILOVER_CONFIG or the default) against its schema and semantic rules. */
+export async function config(globals: GlobalOptions): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    const { formatLintReport, lintConfigFile, lintExitCode } = await import('../../lint/runbook/index.js');
+    const file = resolve(globals.config ?? ctx.env.FAILOVER_CONFIG ?? DEFAULT_CONFIG_FILE);
+    // As when the config is loaded for a run: a `.env` beside it applies too.
+    loadDotEnv(ctx.env, resolve(dirname(file), '.env'));
+    const report = await lintConfigFile(file, ctx.env);
+    if (globals.output === 'json') io.json(report);
+    else io.out(formatLintReport(report, { color: io.colors.isColorSupported }));
+    return lintExitCode(report) as ExitCode;
   } catch (error) {
     return reportError(io, error);
   }
