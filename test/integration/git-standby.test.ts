@@ -15,6 +15,7 @@ import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import type { CommitMeta } from '../../src/providers/git/port.js';
 import { createPorts } from '../../src/providers/index.js';
+import { findKubectl } from '../../src/providers/kustomize/index.js';
 import {
   createGitRemote,
   demoTreeDir,
@@ -22,7 +23,6 @@ import {
   isolatedGitEnv,
   pushChange,
 } from '../../src/sandbox/gitops-demo/index.js';
-import { findKubectl } from '../../src/sandbox/kustomize/index.js';
 import { setStandbyStep } from '../../src/steps/gitops/set-standby.js';
 import { createRegistry } from '../../src/steps/registry.js';
 import type { ApplyContext, StepMessage } from '../../src/steps/types.js';

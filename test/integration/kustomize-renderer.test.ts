@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeq, isMap as isYamlMap, parseDocument } from 'yaml';
-import { demoTreeDir } from '../../src/sandbox/gitops-demo/index.js';
 import {
   applyJsonPatch,
   findKubectl,
@@ -16,7 +15,8 @@ import {
   render,
   renderKustomization,
   renderWithKubectl,
-} from '../../src/sandbox/kustomize/index.js';
+} from '../../src/providers/kustomize/index.js';
+import { demoTreeDir } from '../../src/sandbox/gitops-demo/index.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'kustomize');
 const kubectl = await findKubectl();

@@ -15,9 +15,9 @@ import {
 } from '../../src/lint/standby/index.js';
 import { pointerExists } from '../../src/lint/standby/patches.js';
 import { checkStandbyRender, compareRenders } from '../../src/lint/standby/workloads.js';
+import type { KubeObject } from '../../src/providers/kustomize/index.js';
+import { findKubectl } from '../../src/providers/kustomize/index.js';
 import { demoTreeDir } from '../../src/sandbox/gitops-demo/index.js';
-import type { KubeObject } from '../../src/sandbox/kustomize/index.js';
-import { findKubectl } from '../../src/sandbox/kustomize/index.js';
 
 const FIXTURES = 'test/fixtures/standby';
 const MATCHER = {

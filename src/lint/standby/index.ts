@@ -14,7 +14,7 @@ import {
   type StandbyMatcher,
   stateOf,
 } from '../../providers/git/kustomization.js';
-import type { KubeObject } from '../../sandbox/kustomize/index.js';
+import type { KubeObject } from '../../providers/kustomize/index.js';
 import {
   checkReplaceOperations,
   kustomizationOperations,

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isScalar, isSeq, isMap as isYamlMap, LineCounter, type Node, parseDocument } from 'yaml';
-import type { KubeObject } from '../../sandbox/kustomize/index.js';
-import { matchesSelector, parseSelector, type Selector } from '../../sandbox/kustomize/resource.js';
+import type { KubeObject } from '../../providers/kustomize/index.js';
+import { matchesSelector, parseSelector, type Selector } from '../../providers/kustomize/resource.js';
 import { readKustomizationData } from './render.js';
 import type { StandbyFinding } from './types.js';
 import { describeRef, refOf } from './workloads.js';

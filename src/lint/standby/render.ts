@@ -19,7 +19,7 @@ import {
   parseYamlDocuments,
   renderKustomization,
   renderWithKubectl,
-} from '../../sandbox/kustomize/index.js';
+} from '../../providers/kustomize/index.js';
 import { ExecError, exec, findOnPath } from '../../util/exec.js';
 import type { RendererName, StandbyLintOptions } from './types.js';
 

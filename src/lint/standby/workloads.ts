@@ -4,7 +4,7 @@
  * starts pods: other workload kinds and autoscalers are flagged with how to cover them. Comparing
  * the standby render with the render without the standby entries tells what the toggle starts.
  */
-import type { KubeObject } from '../../sandbox/kustomize/index.js';
+import type { KubeObject } from '../../providers/kustomize/index.js';
 import type { ObjectRef, StandbyFinding, StartingWorkload } from './types.js';
 
 type Spec = Record<string, unknown>;

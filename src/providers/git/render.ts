@@ -8,8 +8,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findKubectl, type KubeObject, parseYamlDocuments, render } from '../../sandbox/kustomize/index.js';
 import { ExecError, exec, findOnPath } from '../../util/exec.js';
+import { findKubectl, type KubeObject, parseYamlDocuments, render } from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
 

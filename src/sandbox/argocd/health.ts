@@ -7,7 +7,7 @@
  * Application health is the worst resource health: Healthy < Suspended < Progressing < Missing <
  * Degraded < Unknown.
  */
-import { isMap, type KubeObject } from '../kustomize/types.js';
+import { isMap, type KubeObject } from '../../providers/kustomize/types.js';
 
 export type HealthStatusCode = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
 

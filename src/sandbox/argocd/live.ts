@@ -7,7 +7,13 @@
  * default of 1 applies: the HPA-managed trap).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { clone, deepEqual, isMap, type KubeObject, splitApiVersion } from '../kustomize/types.js';
+import {
+  clone,
+  deepEqual,
+  isMap,
+  type KubeObject,
+  splitApiVersion,
+} from '../../providers/kustomize/types.js';
 
 type Map = Record<string, unknown>;
 

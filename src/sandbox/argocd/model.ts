@@ -4,8 +4,14 @@
  * and the live workloads rolling out over time. The HTTP layer (server.ts) only translates.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { isClusterScoped, matchesLabelSelector } from '../kustomize/index.js';
-import { clone, deepEqual, isMap, type KubeObject, splitApiVersion } from '../kustomize/types.js';
+import { isClusterScoped, matchesLabelSelector } from '../../providers/kustomize/index.js';
+import {
+  clone,
+  deepEqual,
+  isMap,
+  type KubeObject,
+  splitApiVersion,
+} from '../../providers/kustomize/types.js';
 import {
   type CronJobHealthModel,
   type HealthStatus,

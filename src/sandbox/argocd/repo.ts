@@ -6,15 +6,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { ExecError, exec } from '../../util/exec.js';
-import { git, localRepoPath } from '../gitops-demo/git.js';
 import {
   chooseRenderer,
   type KubeObject,
   type RendererName,
   renderKustomization,
   renderWithKubectl,
-} from '../kustomize/index.js';
+} from '../../providers/kustomize/index.js';
+import { ExecError, exec } from '../../util/exec.js';
+import { git, localRepoPath } from '../gitops-demo/git.js';
 
 export type RendererChoice = RendererName | 'auto';
 
