@@ -67,7 +67,16 @@ export function parseRunbook(text: string, file: string, registry: StepRegistry)
   if (source.problems.length > 0) throw runbookProblems(file, source.problems);
   const result = Runbook.safeParse(source.value ?? {});
   if (!result.success) {
-    throw runbookProblems(file, problemsFromIssues(source, flattenIssues(result.error.issues)));
+    const problems = problemsFromIssues(source, flattenIssues(result.error.issues));
+    // Report the semantic problems of the parts that did parse too: every error in one go.
+    const partial = bestEffortRunbook(source.value);
+    if (partial) {
+      const seen = new Set(problems.map((p) => `${p.path}|${p.message}`));
+      for (const problem of checkRunbook({ runbook: partial, file, source }, registry)) {
+        if (!seen.has(`${problem.path}|${problem.message}`)) problems.push(problem);
+      }
+    }
+    throw runbookProblems(file, problems);
   }
   const loaded = { runbook: result.data, file, source };
   const problems = checkRunbook(loaded, registry);
@@ -98,6 +107,44 @@ function runbookProblems(file: string, problems: Problem[]) {
     problems,
     hint: 'fix the problems listed; `failover validate FILE` checks a runbook without running it',
   });
+}
+
+const INVALID_STEP = '(invalid step)';
+
+/**
+ * The runbook with every entry that fails the schema replaced by a stand-in that keeps its index
+ * and id, so semantic checks can run on the rest (their positions stay right).
+ */
+function bestEffortRunbook(raw: unknown): Runbook | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const data = raw as Record<string, unknown>;
+  const standIn = (entry: unknown, i: number): Step => ({
+    id: typeof (entry as { id?: unknown })?.id === 'string' ? (entry as { id: string }).id : `invalid-${i}`,
+    uses: INVALID_STEP,
+    // Its expressions are still checked.
+    with:
+      (entry as { with?: unknown })?.with && typeof (entry as { with?: unknown }).with === 'object'
+        ? (entry as { with: Record<string, unknown> }).with
+        : {},
+    onFailure: 'abort',
+  });
+  const parseEntry = (entry: unknown, i: number) => {
+    const parsed = Runbook.shape.steps.element.safeParse(entry);
+    return parsed.success ? parsed.data : standIn(entry, i);
+  };
+  const params = Runbook.shape.params.safeParse(data.params ?? {});
+  return {
+    apiVersion: 'failover/v1',
+    name: typeof data.name === 'string' ? data.name : '(unnamed)',
+    params: params.success ? params.data : {},
+    steps: Array.isArray(data.steps) ? data.steps.map(parseEntry) : [],
+    finally: Array.isArray(data.finally)
+      ? data.finally.map((e, i) => {
+          const parsed = Runbook.shape.finally.unwrap().element.safeParse(e);
+          return parsed.success ? parsed.data : standIn(e, i);
+        })
+      : [],
+  };
 }
 
 /** Semantic checks beyond the schema. */
@@ -208,6 +255,7 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
     if (step.when !== undefined) checkStrings(step.when, [...path, 'when'], self);
     if (typeof step.timeout === 'string') checkStrings(step.timeout, [...path, 'timeout'], self);
     if (step.onFailure.startsWith('${{')) checkStrings(step.onFailure, [...path, 'onFailure'], self);
+    if (step.uses === INVALID_STEP) continue;
     const kind = registry.get(step.uses);
     if (!kind) {
       const suggestion = didYouMean(step.uses, registry.keys());
@@ -237,6 +285,8 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
         const sub = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
         if ([...unknownAt].some((u) => formatPath(sub).startsWith(u) && u !== '')) continue;
         if (unknownAt.has(formatPath(sub))) continue;
+        // A rule over the whole input (e.g. "`to` or `weights`") cannot be judged while a field is unknown.
+        if (sub.length === 0 && unknownAt.size > 0) continue;
         at([...path, 'with', ...sub], issue.message, issue.hint);
       }
     }
