@@ -152,6 +152,13 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .action(lazy(() => import('./commands/runs.js')));
 
   program
+    .command('report')
+    .description('write the report of past runs from their journals (Markdown, JUnit or JSON) to stdout')
+    .argument('<run-id...>', 'run ids from `failover runs`')
+    .option('-f, --format <format>', 'md, junit or json', 'md')
+    .action(lazy(() => import('./commands/report.js')));
+
+  program
     .command('resume')
     .description('continue an interrupted or failed run; completed work is detected, not repeated')
     .argument('<run-id>', 'run id from `failover runs`')

@@ -204,7 +204,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       io.out(c.red(`    ${problem.path ?? ''} ${problem.message}`));
     if (result.error.hint) io.out(c.dim(`  hint: ${result.error.hint}`));
   }
-  if (result.outcome === 'failed' || result.outcome === 'interrupted')
+  const hintHasResume = result.error?.hint?.includes(resumeCommand) ?? false;
+  if ((result.outcome === 'failed' || result.outcome === 'interrupted') && !hintHasResume)
     io.out(c.dim(`  resume: ${resumeCommand}`));
   io.out(c.dim(`  journal: ${journal.file}`));
   return info;

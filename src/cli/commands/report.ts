@@ -1,0 +1,32 @@
+import { invalidInput } from '../../engine/errors.js';
+import { journalFile } from '../../engine/journal.js';
+import { type ReportFormat, renderReport } from '../../report/render.js';
+import { createContext } from '../context.js';
+import { reportError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { type GlobalOptions, Io } from '../io.js';
+import { reportDocument } from '../reports.js';
+
+/** `failover report RUN_ID…`: a report of runs from their journals, on stdout. */
+export default async function report(
+  globals: GlobalOptions,
+  runIds: string[],
+  options: { format: string },
+): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    const format = options.format as ReportFormat;
+    if (!['md', 'junit', 'json'].includes(format)) {
+      throw invalidInput('FO_REPORT_E7002', `unknown report format "${options.format}"`, {
+        hint: 'use md, junit or json',
+      });
+    }
+    const stateDir = ctx.stateDir(ctx.config(false).config);
+    const files = runIds.map((id) => journalFile(stateDir, id));
+    io.stdout.write(renderReport(format, reportDocument(`failover ${runIds.join(', ')}`, files)));
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
