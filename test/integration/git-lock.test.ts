@@ -20,6 +20,7 @@ import { lockReleaseStep } from '../../src/steps/lock/release.js';
 import { createRegistry } from '../../src/steps/registry.js';
 import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
 import { adapterOptions } from '../fixtures/gitops/harness.js';
+import { failure } from '../support/failure.js';
 import { run } from '../unit/engine/fakes.js';
 
 const REF = 'refs/failover/lock';
@@ -58,16 +59,6 @@ function lockOf(runId: string, operator: string, ttlMs = 30 * 60_000, startedAt 
 async function remoteLockSha(remote: string): Promise<string | undefined> {
   const out = (await git(['--git-dir', remote, 'for-each-ref', '--format=%(objectname)', REF])).stdout.trim();
   return out || undefined;
-}
-
-async function failure(promise: Promise<unknown>): Promise<FailoverError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (FailoverError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('run lock (adapter)', () => {

@@ -38,6 +38,7 @@ import {
   remoteRefs,
   remoteSubjects,
 } from '../fixtures/gitops/harness.js';
+import { failure } from '../support/failure.js';
 
 const AWS_FILE = 'overlays/aws/kustomization.yaml';
 const GKE_FILE = 'overlays/gke/kustomization.yaml';
@@ -89,16 +90,6 @@ async function scenario(
     options: adapter,
     cache,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<FailoverError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (FailoverError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('standby toggle, patch entries (the write-up layout)', () => {

@@ -23,6 +23,7 @@ import {
   type WriteupSeed,
   writeupPolicyDocument,
 } from '../../src/sandbox/route53/index.js';
+import { failure } from '../support/failure.js';
 
 let emu: Route53Emulator;
 let scenarios = 0;
@@ -104,16 +105,6 @@ function mutating(): string[] {
 
 function throttled(): number {
   return emu.control.log.entries.filter((e) => e.error === 'Throttling').length;
-}
-
-async function failure(promise: Promise<unknown>): Promise<FailoverError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (FailoverError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('Traffic Flow: reading', () => {

@@ -21,6 +21,7 @@ import { createRegistry } from '../../src/steps/registry.js';
 import { route53HealthCheck } from '../../src/steps/route53/health.js';
 import { setWeightsStep } from '../../src/steps/route53/set-weights.js';
 import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
+import { failure } from '../support/failure.js';
 
 let emu: Route53Emulator;
 let probeServer: RunningServer;
@@ -136,16 +137,6 @@ function splitOf(seed: WriteupSeed): Record<string, number> {
 
 function mutating(): string[] {
   return emu.control.log.mutating().map((e) => e.operation);
-}
-
-async function failure(promise: Promise<unknown>): Promise<FailoverError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (FailoverError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('route53.set-weights', () => {
