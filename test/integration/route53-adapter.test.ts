@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-route-53';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
-import { FailoverError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
 import type { AdapterOptions } from '../../src/providers/index.js';
 import { createRoute53Reader, createRoute53Writer } from '../../src/providers/route53/adapter.js';

@@ -5,7 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
-import { FailoverError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
 import { sleep } from '../../src/engine/retry.js';
 import { createPorts } from '../../src/providers/index.js';
