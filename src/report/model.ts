@@ -111,7 +111,8 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
   const phaseList = ['checks', 'git push', 'Argo CD synced', 'workloads ready', 'DNS applied', 'verification']
     .filter((name) => phases.has(name))
     .map((name) => ({ name, durationMs: phases.get(name)! }));
-  if (durationMs !== undefined) phaseList.push({ name: started.dryRun ? 'total (planning)' : 'total (RTO)', durationMs });
+  if (durationMs !== undefined)
+    phaseList.push({ name: started.dryRun ? 'total (planning)' : 'total (RTO)', durationMs });
   return {
     runId: started.runId,
     runbook: started.runbook.name,

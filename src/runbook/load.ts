@@ -103,7 +103,9 @@ export function loadRunbook(file: string, registry: StepRegistry): LoadedRunbook
 }
 
 function runbookProblems(file: string, unsorted: Problem[]) {
-  const problems = [...unsorted].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const problems = [...unsorted].sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
   return invalidInput('FO_RUNBOOK_E2102', `invalid runbook ${file}: ${problems.length} problem(s)`, {
     problems,
     hint: 'fix the problems listed; `failover validate FILE` checks a runbook without running it',
