@@ -23,7 +23,7 @@ Exit codes:
 
 Environment: FAILOVER_CONFIG, FAILOVER_STATE_DIR, NO_COLOR, and the variables in .env.example.`;
 
-function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0)
     throw new CommanderError(EXIT.usage, 'failover.param', `--param expects key=value, got "${value}"`);
@@ -49,7 +49,8 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .configureHelp({ showGlobalOptions: true });
 
   /** Declares the action; the implementation module is imported when the command runs. */
   const lazy =
@@ -65,7 +66,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
   const namedAction = (load: () => Promise<object>, name: string) =>
     lazy(async () => ({ default: (await load())[name as keyof object] as Action }));
 
-  const collect = (value: string, previous: string[]) => [...previous, value];
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
   const failoverCommand = (name: 'to-aws' | 'to-gcp' | 'drill', description: string, from: string) =>
     program
       .command(name)
@@ -73,19 +74,21 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
       .option('--incident <id>', 'incident id, recorded in commits, journal, report and notifications')
       .option('--reason <text>', 'why, recorded in commits, journal, report and notifications')
       .option('--operator <name>', 'who runs it (default: FAILOVER_OPERATOR, git user.name, login name)')
-      .option('--force', `go on even when a ${from} check fails (loudly recorded)`)
+      .option(
+        '--force',
+        `go on even when ${from === 'AWS' ? 'an AWS' : 'a GKE'} check fails (loudly recorded)`,
+      )
       .option(
         '--stages <list>',
         'move traffic in stages, percentages with health gates between them, e.g. 10,50,100',
       )
       .option('--timeout <duration>', 'how long to wait for Argo CD and the workloads (default 15m)')
       .option('--break-lock', 'take over the lock of a run that has expired (says so loudly)')
-      .option('-p, --param <key=value>', 'other runbook parameter (repeatable)', collectParam, {})
+      .option('-p, --param <key=value>', 'other runbook parameter (repeatable)', collectParam)
       .option(
         '--report <format:path>',
         'write a report: junit:PATH, json:PATH or md:PATH (repeatable)',
         collect,
-        [],
       );
 
   failoverCommand(
@@ -132,14 +135,14 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .command('plan')
     .description('show what a runbook would do; changes nothing')
     .argument('<runbook>', 'runbook file')
-    .option('-p, --param <key=value>', 'runbook parameter (repeatable)', collectParam, {})
+    .option('-p, --param <key=value>', 'runbook parameter (repeatable)', collectParam)
     .action(lazy(() => import('./commands/plan.js')));
 
   program
     .command('run')
     .description('run a runbook (plan, confirm, apply)')
     .argument('<runbook>', 'runbook file')
-    .option('-p, --param <key=value>', 'runbook parameter (repeatable)', collectParam, {})
+    .option('-p, --param <key=value>', 'runbook parameter (repeatable)', collectParam)
     .option('--operator <name>', 'who runs it (default: git user.name)')
     .option('--incident <id>', 'incident id, recorded in commits, journal and notifications')
     .option('--reason <text>', 'why, recorded in commits, journal and notifications')

@@ -25,7 +25,7 @@ export default async function drill(globals: GlobalOptions, options: DrillOption
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
-    const targets = parseReportTargets(options.report);
+    const targets = parseReportTargets(options.report ?? []);
     if (options.mode !== 'rehearsal' && options.mode !== 'game-day') {
       throw invalidInput('FO_DRILL_E8001', `unknown drill mode "${options.mode}"`, {
         hint: 'use --mode rehearsal (read-only) or --mode game-day (a real round trip)',

@@ -18,8 +18,8 @@ export interface FailoverOptions {
   timeout?: string;
   rollback: boolean;
   breakLock?: boolean;
-  param: Record<string, string>;
-  report: string[];
+  param?: Record<string, string>;
+  report?: string[];
 }
 
 export function failoverParams(
@@ -44,7 +44,7 @@ async function runDirection(
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
-    const targets = parseReportTargets(options.report);
+    const targets = parseReportTargets(options.report ?? []);
     if (options.force) {
       io.err(
         io.colors.bgRed(io.colors.white(' --force ')) +

@@ -8,14 +8,14 @@ import { runRunbook } from '../run-runbook.js';
 export default async function plan(
   globals: GlobalOptions,
   file: string,
-  options: { param: Record<string, string> },
+  options: { param?: Record<string, string> },
 ): Promise<ExitCode> {
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
     const { exitCode } = await runRunbook(io, ctx, {
       runbookFile: file,
-      params: options.param,
+      params: options.param ?? {},
       planOnly: true,
     });
     return exitCode;

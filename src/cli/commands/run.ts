@@ -5,7 +5,7 @@ import { type GlobalOptions, Io } from '../io.js';
 import { runRunbook } from '../run-runbook.js';
 
 export interface RunOptions {
-  param: Record<string, string>;
+  param?: Record<string, string>;
   operator?: string;
   incident?: string;
   reason?: string;
@@ -22,7 +22,7 @@ export default async function run(
   try {
     const { exitCode } = await runRunbook(io, ctx, {
       runbookFile: file,
-      params: options.param,
+      params: options.param ?? {},
       operator: options.operator,
       incident: options.incident,
       reason: options.reason,
