@@ -299,7 +299,8 @@ describe.concurrent('SIGINT', () => {
     expect(r.stderr).toMatch(/SIGINT: stopping after the current call/);
     expect(r.stderr).toContain(`interrupted during long; resume with: failover resume ${runId}`);
     expect(r.stderr).toContain('cleanup: cleanup ran');
-    expect(r.stdout).toContain(`resume: failover resume ${runId}`);
+    // Said once, in the hint: run `failover resume RUN_ID` to continue.
+    expect(r.stdout).toContain(`run \`failover resume ${runId}\` to continue`);
     const events = journalOf(state, runId);
     expect(types(events)).toContain('run.interrupted');
     expect(events.some((e) => e.type === 'step.started' && e.stepId === 'never')).toBe(false);
