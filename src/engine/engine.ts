@@ -280,7 +280,8 @@ class Engine {
       } else {
         const timeoutMs = this.timeoutOf(step, kind, true);
         plan = await withTimeout(
-          (signal) => kind.plan(this.planContext(signal, afterChanges || unknowns.length > 0), parsed.data),
+          (signal) =>
+            kind.plan(this.planContext(signal, afterChanges || unknowns.length > 0, step.id), parsed.data),
           timeoutMs,
           () => new StepTimeoutError(step.id, timeoutMs),
         );

@@ -13,7 +13,7 @@ import type { EmulatorControl, FaultKind } from './common/control.js';
 import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
 import type { RequestLogEntry } from './common/request-log.js';
 import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.js';
-import { createGitRemote } from './gitops-demo/index.js';
+import { createGitRemote, SANDBOX_AUTHOR } from './gitops-demo/index.js';
 import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.js';
 import { type Route53Emulator, seedWriteupScenario, startRoute53Emulator } from './route53/index.js';
 
@@ -310,6 +310,8 @@ function sandboxConfigYaml(
       branch: info.git.branch,
       awsOverlay: info.git.awsOverlay,
       gcpOverlay: info.git.gcpOverlay,
+      // The sandbox must work on a machine without a git identity (CI, a fresh laptop).
+      author: { name: SANDBOX_AUTHOR.name, email: SANDBOX_AUTHOR.email },
     },
     argocd: {
       server: info.argocd.endpoint,

@@ -1,0 +1,351 @@
+/**
+ * `failover drill` and `failover demo` end to end: the nightly rehearsal (read-only; exit 1 and a
+ * named failing check for each kind of drift that would break a failover today), the game day (a
+ * real round trip with per-phase timings) and the demo. The sandbox runs in this process; the
+ * reports are parsed, not grepped.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
+import { createGitRunner } from '../../src/providers/git/cli.js';
+import { RunLock } from '../../src/providers/git/lock.js';
+import { isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
+import type { TrafficPolicyDocument } from '../../src/sandbox/route53/document.js';
+import {
+  AWS_OVERLAY,
+  cli,
+  endState,
+  LOCK_REF,
+  limiter,
+  mutatingRequests,
+  stopWorlds,
+  type World,
+  withWorld,
+} from './failover-helpers.js';
+import { assertBuilt, cliEnv, failover, removeTempDirs, tempDir } from './helpers.js';
+
+beforeAll(() => assertBuilt());
+afterAll(async () => {
+  await stopWorlds();
+  removeTempDirs();
+});
+
+// Every test here is a sandbox and one or two CLI processes: a few at a time on a small machine.
+const slot = limiter(2);
+/** Waiting for a slot counts against a test's time. */
+const TIMEOUT = 150_000;
+
+interface JunitCase {
+  '@_name': string;
+  failure?: { '@_message': string; '#text'?: string };
+  skipped?: unknown;
+}
+interface JunitSuite {
+  '@_name': string;
+  '@_failures': string;
+  testcase: JunitCase[];
+}
+interface Junit {
+  testsuites: { '@_failures': string; '@_tests': string; testsuite: JunitSuite[] };
+}
+
+function parseJunit(file: string): Junit {
+  const xml = readFileSync(file, 'utf8');
+  expect(XMLValidator.validate(xml)).toBe(true);
+  return new XMLParser({
+    ignoreAttributes: false,
+    isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
+  }).parse(xml) as Junit;
+}
+
+/** `suite → [failing testcase names]`, and checks that every failures count adds up. */
+function failingCases(junit: Junit): Record<string, string[]> {
+  const bySuite: Record<string, string[]> = {};
+  let total = 0;
+  for (const suite of junit.testsuites.testsuite) {
+    const failing = suite.testcase.filter((c) => c.failure).map((c) => c['@_name']);
+    expect(Number(suite['@_failures']), suite['@_name']).toBe(failing.length);
+    bySuite[suite['@_name']] = failing;
+    total += failing.length;
+  }
+  expect(Number(junit.testsuites['@_failures'])).toBe(total);
+  return bySuite;
+}
+
+async function rehearse(world: World, env?: NodeJS.ProcessEnv) {
+  const reports = {
+    junit: join(world.dir, 'drill.xml'),
+    md: join(world.dir, 'drill.md'),
+    json: join(world.dir, 'drill.json'),
+  };
+  world.sandbox.clearRequests();
+  const r = await cli(
+    world,
+    [
+      'drill',
+      '--mode',
+      'rehearsal',
+      '--report',
+      `junit:${reports.junit}`,
+      '--report',
+      `md:${reports.md}`,
+      '--report',
+      `json:${reports.json}`,
+    ],
+    env ? { env } : {},
+  );
+  // A rehearsal only reads, whatever it finds.
+  expect(mutatingRequests(world)).toEqual([]);
+  return { ...r, reports, junit: parseJunit(reports.junit), md: readFileSync(reports.md, 'utf8') };
+}
+
+const REHEARSAL = 'drill-rehearsal (rehearsal)';
+
+describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
+  it('a clean sandbox: exit 0, every report says a failover would work', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const r = await rehearse(world);
+        expect(r.code, r.stdout).toBe(0);
+        expect(r.stdout).toMatch(/✓ drill-rehearsal: 11\/11 checks pass, 0 problem\(s\)/);
+        expect(r.stdout).toMatch(/✓ a failover would work today/);
+        expect(failingCases(r.junit)).toEqual({
+          [REHEARSAL]: [],
+          'to-aws (rehearsal)': [],
+          'to-gcp (rehearsal)': [],
+        });
+        expect(r.md).toContain('- A failover would work today.');
+        expect(r.md).toMatch(/\| phase \| time \|\n\|---\|---:\|\n\| total \([^)]+\) \| \S+ \|/);
+        const json = readFileSync(r.reports.json, 'utf8');
+        expect((JSON.parse(json) as { runs: { runbook: string }[] }).runs.map((run) => run.runbook)).toEqual([
+          'drill-rehearsal',
+          'to-aws',
+          'to-gcp',
+        ]);
+        // The Argo CD token the checks used never reaches the output or a report.
+        for (const text of [r.stdout, r.stderr, r.md, json, readFileSync(r.reports.junit, 'utf8')])
+          expect(text).not.toContain(world.sandbox.argocdToken);
+      }),
+    ));
+
+  /** One drift per case: how to cause it, and the rehearsal check that must name it. */
+  const drifts: {
+    name: string;
+    check: string;
+    detail: RegExp;
+    drift: (world: World) => Promise<NodeJS.ProcessEnv | undefined>;
+  }[] = [
+    {
+      name: 'the aws overlay half-toggled (replicas-zero removed, cronjob-suspend kept)',
+      check: 'aws-overlay-standby',
+      detail: /drifted: only cronjob-suspend\.yml of the standby entries are present/,
+      drift: async (world) => {
+        await pushChange({
+          remote: world.sandbox.info.git.remote,
+          message: 'someone scales AWS up by hand',
+          change: (dir) => {
+            const file = join(dir, AWS_OVERLAY);
+            const text = readFileSync(file, 'utf8');
+            const entry = '  - path: replicas-zero.yml\n    target:\n      kind: Deployment\n';
+            expect(text).toContain(entry);
+            writeFileSync(file, text.replace(entry, ''));
+          },
+        });
+        return undefined;
+      },
+    },
+    {
+      name: 'the EKS node group scaled to 0',
+      check: 'aws-cluster',
+      detail: /node group general has no capacity \(desiredSize 0\)/,
+      drift: async (world) => {
+        const cluster = world.sandbox.info.eks.cluster;
+        for (const nodegroup of world.sandbox.eks.model.nodegroupNames(cluster))
+          world.sandbox.eks.model.setNodegroupScaling(cluster, nodegroup, { minSize: 0, desiredSize: 0 });
+        return undefined;
+      },
+    },
+    {
+      name: 'the traffic policy no longer matches the config (endpoint aws renamed)',
+      check: 'route53',
+      detail: /role aws is endpoint "aws", but no item of weighted rule split refers to it/,
+      drift: async (world) => {
+        const model = world.sandbox.route53.model;
+        const instanceId = world.sandbox.info.route53.trafficPolicyInstanceIds[0]!;
+        const instance = model.getTrafficPolicyInstance(instanceId);
+        const current = model.getTrafficPolicy(instance.TrafficPolicyId, instance.TrafficPolicyVersion);
+        const doc = JSON.parse(current.Document) as TrafficPolicyDocument;
+        doc.Endpoints = Object.fromEntries(
+          Object.entries(doc.Endpoints ?? {}).map(([id, endpoint]) => [
+            id === 'aws' ? 'aws-alb' : id,
+            endpoint,
+          ]),
+        );
+        for (const rule of Object.values(doc.Rules ?? {}))
+          for (const item of 'Items' in rule ? (rule.Items ?? []) : [])
+            if ('EndpointReference' in item && item.EndpointReference === 'aws')
+              item.EndpointReference = 'aws-alb';
+        const version = model.createTrafficPolicyVersion(instance.TrafficPolicyId, {
+          Document: JSON.stringify(doc),
+          Comment: 'someone renamed the ALB endpoint',
+        });
+        model.updateTrafficPolicyInstance(instanceId, {
+          TTL: instance.TTL,
+          TrafficPolicyId: version.Id,
+          TrafficPolicyVersion: version.Version,
+        });
+        model.completePropagation();
+        return undefined;
+      },
+    },
+    {
+      name: 'the Argo CD token missing',
+      check: 'aws-apps-dormant',
+      detail: /the Argo CD token is missing: environment variable FAILOVER_SANDBOX_ARGOCD_TOKEN is not set/,
+      drift: async (world) => {
+        // Gone from the environment and from the .env file beside the config.
+        const dotEnv = join(world.dir, '.env');
+        writeFileSync(
+          dotEnv,
+          readFileSync(dotEnv, 'utf8')
+            .split('\n')
+            .filter((line) => !line.startsWith('FAILOVER_SANDBOX_ARGOCD_TOKEN='))
+            .join('\n'),
+        );
+        const env = { ...world.env };
+        delete env.FAILOVER_SANDBOX_ARGOCD_TOKEN;
+        return env;
+      },
+    },
+    {
+      name: 'the failover lock held by a run that died',
+      check: 'lock-free',
+      detail: /held by someone-else \(run 20260101T000000Z-dead, to-aws\) on a-laptop since /,
+      drift: async (world) => {
+        const remote = world.sandbox.info.git.remote;
+        const cache = new GitCache(
+          createGitRunner(isolatedGitEnv()),
+          remote,
+          cacheDirFor(join(world.dir, 'drift-cache'), remote),
+        );
+        const now = Date.now();
+        await new RunLock(cache, LOCK_REF).acquire(
+          {
+            runId: '20260101T000000Z-dead',
+            operator: 'someone-else',
+            host: 'a-laptop',
+            startedAt: new Date(now).toISOString(),
+            expiresAt: new Date(now + 30 * 60_000).toISOString(),
+            purpose: 'to-aws',
+          },
+          { breakExpired: false },
+        );
+        return undefined;
+      },
+    },
+  ];
+
+  it.each(drifts)(
+    '$name: exit 1, $check named in the output and the JUnit file',
+    ({ check, detail, drift }) =>
+      slot(() =>
+        withWorld(async (world) => {
+          const env = await drift(world);
+          const r = await rehearse(world, env);
+          expect(r.code, r.stdout).toBe(1);
+          expect(r.stdout).toMatch(/✗ a failover would fail today/);
+          const named = r.stdout.split('\n').filter((line) => line.startsWith(`    ✗ ${check}: `));
+          expect(named.length, r.stdout).toBeGreaterThan(0);
+          expect(named.join('\n')).toMatch(detail);
+
+          const failing = failingCases(r.junit);
+          expect(failing[REHEARSAL], JSON.stringify(failing)).toContain(check);
+          const testcase = r.junit.testsuites.testsuite
+            .find((s) => s['@_name'] === REHEARSAL)!
+            .testcase.find((c) => c['@_name'] === check)!;
+          expect(testcase.failure!['@_message']).toMatch(detail);
+          expect(r.md).toContain('- A failover would NOT work today: see the failed checks.');
+          expect(r.md).toContain('| phase | time |');
+        }),
+      ),
+  );
+});
+
+describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, () => {
+  it('game day: to-aws, hold, to-gcp; exit 0; the report has both runs with per-phase timings', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const report = join(world.dir, 'game-day.md');
+        const r = await cli(world, [
+          'drill',
+          '--mode',
+          'game-day',
+          '--hold',
+          '1s',
+          '--yes',
+          '--report',
+          `md:${report}`,
+        ]);
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(/✓ to-aws: succeeded/);
+        expect(r.stdout).toMatch(/✓ to-gcp: succeeded/);
+
+        const md = readFileSync(report, 'utf8');
+        expect(md).toMatch(/^# failover drill: game day$/m);
+        expect(md).toContain('- hold on AWS: 1s');
+        const sections = md.split(/^## /m).slice(1);
+        expect(sections.map((s) => s.split('\n')[0])).toEqual(['to-aws: succeeded', 'to-gcp: succeeded']);
+        for (const section of sections) {
+          const phases = [...section.matchAll(/^\| ([^|]+?) \| (\d+(?:\.\d+)?(?:ms|s|m\d*s?)) \|$/gm)].map(
+            (m) => m[1],
+          );
+          expect(phases).toEqual([
+            'checks',
+            'git push',
+            'Argo CD synced',
+            'workloads ready',
+            'DNS applied',
+            'verification',
+            'total (RTO)',
+          ]);
+        }
+        // A real round trip, and back where it started (GKE was up: its CronJobs were fenced and
+        // resumed, so its overlay went through two commits too).
+        const state = await endState(world);
+        expect(state).toMatchObject({
+          weights: { gke: 255, aws: 0 },
+          awsDeployments: { 'admin-api': '0/0', 'admin-web': '0/0', worker: '0/0' },
+          awsCronJobsSuspended: { 'nightly-report': true },
+          awsOverlay: world.seed.awsOverlay,
+          gcpOverlay: world.seed.gcpOverlay,
+          lockHeld: false,
+        });
+        const incident = /- incident (GAMEDAY-\S+)/.exec(md)?.[1];
+        expect(state.commitsSinceSeed).toEqual([
+          `failover: suspend gcp cronjobs (${incident})`,
+          `failover: activate aws overlay (${incident})`,
+          `failover: resume gcp cronjobs (${incident})`,
+          `failover: put aws overlay in standby (${incident})`,
+        ]);
+      }),
+    ));
+
+  it('failover demo exits 0 and prints where its report is', () =>
+    slot(async () => {
+      const dir = tempDir('failover-e2e-demo-');
+      const r = await failover(['demo', '--dir', dir], {
+        env: { ...cliEnv(dir), NO_COLOR: '1' },
+        timeoutMs: 90_000,
+      });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/✓ demo finished in \S+: \d+ mutating requests reached the emulators/);
+      const report = /report: +(\S+)/.exec(r.stdout)?.[1];
+      expect(report).toBe(join(dir, 'report.md'));
+      expect(existsSync(report!)).toBe(true);
+      const md = readFileSync(report!, 'utf8');
+      expect(md).toMatch(/^## to-aws: succeeded$/m);
+      expect(md).toMatch(/^## to-gcp: succeeded$/m);
+    }));
+});
