@@ -15,6 +15,7 @@ import {
   stateOf,
 } from '../../providers/git/kustomization.js';
 import type { KubeObject } from '../../providers/kustomize/index.js';
+import { isDirectory, kustomizationFileOf } from '../../providers/kustomize/index.js';
 import {
   checkReplaceOperations,
   kustomizationOperations,
@@ -24,9 +25,7 @@ import {
 import {
   chooseRenderer,
   copyOverlayTree,
-  isDirectory,
   kustomizationClosure,
-  kustomizationFileOf,
   type Renderer,
   RendererUnavailable,
   readKustomizationData,

@@ -8,22 +8,22 @@
  * directory it reaches (`resources`, `components`, …) are copied with their relative layout, so
  * `../../base` still resolves, and the copy's kustomization is edited. The checkout is never touched.
  */
-import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
   findKubectl,
+  isDirectory,
   type KubeObject,
   KustomizeError,
+  kustomizationFileOf,
   parseYamlDocuments,
   renderKustomization,
   renderWithKubectl,
 } from '../../providers/kustomize/index.js';
 import { ExecError, exec, findOnPath } from '../../util/exec.js';
 import type { RendererName, StandbyLintOptions } from './types.js';
-
-export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
 export interface Renderer {
   name: RendererName;
@@ -91,27 +91,6 @@ export async function chooseRenderer(
   if (kustomize) return kustomizeBuild(kustomize);
   if (preference === 'kustomize') throw new RendererUnavailable('kustomize is not on PATH');
   return builtin(BUILTIN_NOTE);
-}
-
-export async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** The kustomization file of a directory, or undefined. */
-export async function kustomizationFileOf(dir: string): Promise<string | undefined> {
-  for (const name of KUSTOMIZATION_FILES) {
-    const file = join(dir, name);
-    try {
-      if ((await stat(file)).isFile()) return file;
-    } catch {
-      // try the next name
-    }
-  }
-  return undefined;
 }
 
 /** The kustomization of `dir` as plain data (first YAML document), or undefined when unreadable. */

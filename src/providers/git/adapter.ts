@@ -12,6 +12,7 @@ import type { Json } from '../../engine/events.js';
 import { defaultStateDir } from '../../engine/journal.js';
 import { ExecError } from '../../util/exec.js';
 import type { AdapterOptions } from '../index.js';
+import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
 import type { Role } from '../types.js';
 import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
@@ -28,7 +29,6 @@ import { standbyCommitMessage } from './message.js';
 import type { GitReader, GitWriter, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
 import { type RenderSummary, renderToggle } from './render.js';
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
 

@@ -4,7 +4,8 @@
  * suggests kubectl), never silently ignored: a renderer that drops a field would show a wrong state.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { isDirectory, KUSTOMIZATION_FILES, kustomizationFileOf } from './files.js';
 import { applyJsonPatch, parseJsonPatch } from './json-patch.js';
 import { matchesSelector, parseSelector, type Resource, resourceId, type Selector } from './resource.js';
 import { applyStrategicMerge } from './strategic-merge.js';
@@ -28,8 +29,6 @@ import {
   parseYamlDocuments,
   splitApiVersion,
 } from './types.js';
-
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 const SUPPORTED_FIELDS = new Set([
   'apiVersion',
@@ -59,28 +58,8 @@ interface Kustomization {
   fields: JsonMap;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function findKustomizationFile(dir: string): Promise<string | undefined> {
-  for (const name of KUSTOMIZATION_FILES) {
-    const file = join(dir, name);
-    try {
-      if ((await stat(file)).isFile()) return file;
-    } catch {
-      // try the next name
-    }
-  }
-  return undefined;
-}
-
 async function readKustomization(dir: string): Promise<Kustomization> {
-  const file = await findKustomizationFile(dir);
+  const file = await kustomizationFileOf(dir);
   if (!file) {
     throw new KustomizeError(
       `unable to find one of ${KUSTOMIZATION_FILES.map((n) => `'${n}'`).join(', ')} in directory '${dir}'`,

@@ -8,6 +8,7 @@ import { findKubectl, renderWithKubectl } from './kubectl.js';
 import type { KubeObject } from './types.js';
 
 export { renderKustomization } from './builtin.js';
+export { isDirectory, KUSTOMIZATION_FILES, kustomizationFileOf } from './files.js';
 export { applyJsonPatch, type JsonPatchOperation, parseJsonPatch } from './json-patch.js';
 export { findKubectl, renderWithKubectl } from './kubectl.js';
 export { matchesLabelSelector } from './resource.js';

@@ -106,6 +106,24 @@ function label(instance: Pick<Instance, 'id' | 'name'>): string {
   return `traffic policy instance ${instance.id}${instance.name ? ` (${instance.name})` : ''}`;
 }
 
+/** An instance and its weighted rule as a weight target (what `status` shows and a plan changes). */
+function targetOf(instance: Instance, location: WeightedRuleLocation): WeightTarget {
+  return {
+    kind: 'traffic-policy-instance',
+    id: instance.id,
+    name: instance.name,
+    state: instance.state,
+    weights: location.weights,
+    detail: {
+      hostedZoneId: instance.hostedZoneId,
+      policyId: instance.policyId,
+      policyVersion: instance.version,
+      ttl: instance.ttl,
+      rule: location.ruleId,
+    },
+  };
+}
+
 function normalizeName(name: string): string {
   const lower = name.toLowerCase().replace(/\\052/g, '*');
   return lower.endsWith('.') ? lower : `${lower}.`;
@@ -264,21 +282,11 @@ export class TrafficFlow {
   async describe(signal?: AbortSignal): Promise<WeightTarget[]> {
     const instances = await this.instances(signal);
     const read = await Promise.all(instances.map((i) => this.weightsOf(i, signal)));
-    return read.map(({ instance, location }) => ({
-      kind: 'traffic-policy-instance',
-      id: instance.id,
-      name: instance.name,
-      state: instance.state,
-      weights: location.weights,
-      detail: {
-        hostedZoneId: instance.hostedZoneId,
-        policyId: instance.policyId,
-        policyVersion: instance.version,
-        ttl: instance.ttl,
-        rule: location.ruleId,
-        ...(instance.message ? { message: instance.message } : {}),
-      },
-    }));
+    return read.map(({ instance, location }) => {
+      const target = targetOf(instance, location);
+      if (instance.message) target.detail = { ...target.detail, message: instance.message };
+      return target;
+    });
   }
 
   async plan(to: Weights, signal?: AbortSignal): Promise<WeightsPlan> {
@@ -301,20 +309,7 @@ export class TrafficFlow {
     const groups = new Map<string, VersionGroup>();
     for (const { instance, document, location } of read) {
       const converged = sameWeights(location.weights, to);
-      const target: WeightTarget = {
-        kind: 'traffic-policy-instance',
-        id: instance.id,
-        name: instance.name,
-        state: instance.state,
-        weights: location.weights,
-        detail: {
-          hostedZoneId: instance.hostedZoneId,
-          policyId: instance.policyId,
-          policyVersion: instance.version,
-          ttl: instance.ttl,
-          rule: location.ruleId,
-        },
-      };
+      const target = targetOf(instance, location);
       if (converged) {
         changes.push({ target, to, diff: '', converged });
         continue;
