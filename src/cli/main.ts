@@ -48,6 +48,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--dry-run', 'plan only: show every change, send no mutating request')
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
     .configureHelp({ showGlobalOptions: true });

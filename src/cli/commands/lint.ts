@@ -34,8 +34,20 @@ export async function ingress(
       );
       return EXIT.usage;
     }
+    if (paths.length === 0 && process.stdin.isTTY) {
+      // Reading a terminal would wait silently for input the user does not know is expected.
+      io.err(
+        `${io.colors.red('error')} nothing to lint: pass files or directories of manifests, or pipe rendered output (\`kubectl kustomize DIR | failover lint ingress\`)`,
+      );
+      return EXIT.usage;
+    }
+    const stdinText = fromStdin ? readFileSync(0, 'utf8') : '';
+    if (fromStdin && stdinText.trim() === '') {
+      io.err(`${io.colors.red('error')} standard input is empty: nothing was checked`);
+      return EXIT.usage;
+    }
     const { inputs, problems } = fromStdin
-      ? { inputs: [{ file: '<stdin>', text: readFileSync(0, 'utf8') }], problems: [] }
+      ? { inputs: [{ file: '<stdin>', text: stdinText }], problems: [] }
       : await readIngressInputs(paths);
     if (options.fix) {
       for (const input of inputs) {
