@@ -113,6 +113,8 @@ function runbookProblems(file: string, unsorted: Problem[]) {
 }
 
 const INVALID_STEP = '(invalid step)';
+/** Stand-ins whose `with` was not a mapping: its schema error is reported; its fields cannot be. */
+const WITHOUT_INPUT = new WeakSet<Step>();
 
 /**
  * The runbook with every entry that fails the schema replaced by a stand-in that keeps its index
@@ -121,9 +123,20 @@ const INVALID_STEP = '(invalid step)';
 function bestEffortRunbook(raw: unknown): Runbook | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const data = raw as Record<string, unknown>;
-  const standIn = (entry: unknown, i: number): Step => ({
+  const standIn = (entry: unknown, i: number): Step => {
+    const step = standInStep(entry, i);
+    const input = (entry as { with?: unknown })?.with;
+    if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input)))
+      WITHOUT_INPUT.add(step);
+    return step;
+  };
+  const standInStep = (entry: unknown, i: number): Step => ({
     id: typeof (entry as { id?: unknown })?.id === 'string' ? (entry as { id: string }).id : `invalid-${i}`,
-    uses: INVALID_STEP,
+    // The kind is still checked when it is a string: all problems at once, not one fix at a time.
+    uses:
+      typeof (entry as { uses?: unknown })?.uses === 'string'
+        ? (entry as { uses: string }).uses
+        : INVALID_STEP,
     // Its expressions are still checked.
     with:
       (entry as { with?: unknown })?.with && typeof (entry as { with?: unknown }).with === 'object'
@@ -271,11 +284,12 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
       );
       continue;
     }
+    if (WITHOUT_INPUT.has(step)) continue;
     // Validate `with` now, treating every expression as unknown: only literal fields are checked.
-    const placeholderScope = placeholderScopeFor(runbook);
+    const scope = placeholderScope();
     let resolved: unknown;
     try {
-      resolved = resolveValue(step.with, placeholderScope);
+      resolved = resolveValue(step.with, scope);
     } catch (error) {
       // A broken expression was reported above, with its place; the input is checked once it is fixed.
       if (error instanceof ExpressionError) continue;
@@ -304,13 +318,20 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
 }
 
 /** Every reference resolves to Unknown: used for static checks. */
-function placeholderScopeFor(runbook: Runbook): Scope {
+function placeholderScope(): Scope {
   const anything = new Proxy(
     {},
     { get: (_t, key) => (typeof key === 'string' ? new Unknown(String(key)) : undefined), has: () => true },
   );
   return {
-    params: Object.fromEntries(Object.keys(runbook.params).map((k) => [k, new Unknown(`params.${k}`)])),
+    // Undeclared names too: they are reported once, as unknown parameters, not again as missing values.
+    params: new Proxy(
+      {},
+      {
+        get: (_t, key) => (typeof key === 'string' ? new Unknown(`params.${key}`) : undefined),
+        has: () => true,
+      },
+    ),
     config: anything,
     steps: new Proxy(
       {},

@@ -63,6 +63,15 @@ const INVALID: [fixture: string, expected: Expected[]][] = [
     ],
   ],
   [
+    'mixed-errors.yaml',
+    [
+      ['5:11 steps[0].uses', /unknown step kind "check.nope"/],
+      ['6:14 steps[0].timeout', /a duration such as 30s/],
+      ['10:11 steps[1].with', /expected record, received number/],
+      ['15:16 steps[2].with.message', /unknown parameter "missing"/],
+    ],
+  ],
+  [
     'missing-required.yaml',
     [
       ['5:11 steps[0].with.duration', /expected number, received undefined/],
