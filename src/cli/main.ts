@@ -84,7 +84,10 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
         'move traffic in stages, percentages with health gates between them, e.g. 10,50,100',
       )
       .option('--timeout <duration>', 'how long to wait for Argo CD and the workloads (default 15m)')
-      .option('--break-lock', 'take over the lock of a run that has expired (says so loudly)')
+      .option(
+        '--break-lock',
+        'take over the lock of a run that has expired, or whose process is gone on this host (says so loudly)',
+      )
       .option('-p, --param <key=value>', 'other runbook parameter (repeatable)', collectParam)
       .option(
         '--report <format:path>',

@@ -240,7 +240,7 @@ describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
             expiresAt: new Date(now + 30 * 60_000).toISOString(),
             purpose: 'to-aws',
           },
-          { breakExpired: false },
+          { breakStale: false },
         );
         return undefined;
       },

@@ -4,14 +4,16 @@
  * whole runs through the engine: a held lock stops a second run with exit code 4, and `finally`
  * releases the lock after a failure and after Ctrl-C.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
 import { FailoverError } from '../../src/engine/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
+import { isAbandoned } from '../../src/providers/git/lock.js';
 import type { LockInfo } from '../../src/providers/git/port.js';
 import { createPorts } from '../../src/providers/index.js';
 import { createGitRemote, git } from '../../src/sandbox/gitops-demo/index.js';
@@ -66,8 +68,8 @@ describe('run lock (adapter)', () => {
     const remote = await newRemote();
     const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
     const results = await Promise.allSettled([
-      a.writer.acquireLock(lockOf('run-a', 'alice'), { breakExpired: false }),
-      b.writer.acquireLock(lockOf('run-b', 'bob'), { breakExpired: false }),
+      a.writer.acquireLock(lockOf('run-a', 'alice'), { breakStale: false }),
+      b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: false }),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -92,8 +94,8 @@ describe('run lock (adapter)', () => {
       adapterOptions({ repo: remote, stateDir: join(work, `state-${counter}-shared`) }),
     );
     const results = await Promise.allSettled([
-      a.writer.acquireLock(lockOf('run-1', 'alice'), { breakExpired: false }),
-      other.acquireLock(lockOf('run-2', 'alice'), { breakExpired: false }),
+      a.writer.acquireLock(lockOf('run-1', 'alice'), { breakStale: false }),
+      other.acquireLock(lockOf('run-2', 'alice'), { breakStale: false }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -105,7 +107,7 @@ describe('run lock (adapter)', () => {
     const a = machine(remote, 'a');
     expect(await a.reader.readLock()).toBeUndefined();
     const lock = lockOf('run-a', 'alice');
-    await a.writer.acquireLock(lock, { breakExpired: false });
+    await a.writer.acquireLock(lock, { breakStale: false });
     expect(await machine(remote, 'reader').reader.readLock()).toEqual(lock);
     // The ref is a parentless commit that carries lock.json.
     const sha = (await remoteLockSha(remote))!;
@@ -115,35 +117,73 @@ describe('run lock (adapter)', () => {
     ).toEqual(lock);
   });
 
-  it('an expired lock: refused without breakExpired, taken over with it (and says whose it was)', async () => {
+  it('an expired lock: refused without breakStale, taken over with it (and says whose it was)', async () => {
     const remote = await newRemote();
     const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
     const stale = lockOf('run-a', 'alice', 60_000, Date.now() - 2 * 60 * 60_000);
-    await a.writer.acquireLock(stale, { breakExpired: false });
+    await a.writer.acquireLock(stale, { breakStale: false });
 
-    const refused = await failure(b.writer.acquireLock(lockOf('run-b', 'bob'), { breakExpired: false }));
+    const refused = await failure(b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: false }));
     expect(refused.category).toBe('locked');
     expect(refused.message).toContain('(expired)');
     expect(refused.hint).toMatch(/has expired.*--break-lock/);
 
-    const taken = await b.writer.acquireLock(lockOf('run-b', 'bob'), { breakExpired: true });
+    const taken = await b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: true });
     expect(taken.brokeLock).toEqual(stale);
     expect((await a.reader.readLock())?.runId).toBe('run-b');
   });
 
-  it('breakExpired does not take a lock that has not expired', async () => {
+  it('breakStale does not take a lock that has not expired', async () => {
     const remote = await newRemote();
     const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
-    await a.writer.acquireLock(lockOf('run-a', 'alice'), { breakExpired: false });
-    const error = await failure(b.writer.acquireLock(lockOf('run-b', 'bob'), { breakExpired: true }));
+    await a.writer.acquireLock(lockOf('run-a', 'alice'), { breakStale: false });
+    const error = await failure(b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: true }));
     expect(error.category).toBe('locked');
     expect(error.message).toContain('run run-a');
+  });
+
+  /** The pid of a process that has exited (spawned and awaited here). */
+  function deadPid(): number {
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    return child.pid;
+  }
+
+  it('an abandoned lock (its process gone on this host) is refused without breakStale, taken with it', async () => {
+    const remote = await newRemote();
+    const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
+    const crashed = { ...lockOf('run-a', 'alice'), host: hostname(), pid: deadPid() };
+    await a.writer.acquireLock(crashed, { breakStale: false });
+
+    const refused = await failure(b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: false }));
+    expect(refused.category).toBe('locked');
+    expect(refused.message).toContain(`abandoned: process ${crashed.pid} is no longer running`);
+    expect(refused.hint).toContain('failover resume run-a');
+    expect(refused.hint).toContain('--break-lock');
+
+    const taken = await b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: true });
+    expect(taken.brokeLock).toEqual(crashed);
+    expect((await a.reader.readLock())?.runId).toBe('run-b');
+  });
+
+  it('breakStale leaves a live lock alone: its process runs here, or it was taken on another host', async () => {
+    const remote = await newRemote();
+    const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
+    const live = { ...lockOf('run-a', 'alice'), host: hostname(), pid: process.pid };
+    await a.writer.acquireLock(live, { breakStale: false });
+    expect((await failure(b.writer.acquireLock(lockOf('run-b', 'bob'), { breakStale: true }))).category).toBe(
+      'locked',
+    );
+
+    const elsewhere = { ...lockOf('run-c', 'carol'), host: 'carols-laptop', pid: deadPid() };
+    expect(isAbandoned(elsewhere)).toBe(false);
+    expect(isAbandoned({ ...elsewhere, host: hostname() })).toBe(true);
+    expect(isAbandoned({ ...elsewhere, host: hostname(), pid: undefined })).toBe(false);
   });
 
   it('release deletes only our own lock', async () => {
     const remote = await newRemote();
     const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
-    await a.writer.acquireLock(lockOf('run-a', 'alice'), { breakExpired: false });
+    await a.writer.acquireLock(lockOf('run-a', 'alice'), { breakStale: false });
     expect(await b.writer.releaseLock('run-b')).toBe(false);
     expect(await remoteLockSha(remote)).toBeDefined();
     expect(await a.writer.releaseLock('run-a')).toBe(true);
@@ -155,10 +195,10 @@ describe('run lock (adapter)', () => {
     const remote = await newRemote();
     const [first, resumed] = [machine(remote, 'first'), machine(remote, 'resumed')];
     await first.writer.acquireLock(lockOf('run-a', 'alice', 60_000, Date.now() - 10 * 60_000), {
-      breakExpired: false,
+      breakStale: false,
     });
     const again = lockOf('run-a', 'alice');
-    expect(await resumed.writer.acquireLock(again, { breakExpired: false })).toEqual({});
+    expect(await resumed.writer.acquireLock(again, { breakStale: false })).toEqual({});
     expect(await resumed.reader.readLock()).toEqual(again);
   });
 
@@ -169,7 +209,7 @@ describe('run lock (adapter)', () => {
     const held = await a.reader.readLock();
     expect(held).toMatchObject({ runId: 'unknown', operator: 'unknown' });
     expect(Date.parse(held!.expiresAt)).toBeLessThanOrEqual(Date.now());
-    const taken = await a.writer.acquireLock(lockOf('run-a', 'alice'), { breakExpired: true });
+    const taken = await a.writer.acquireLock(lockOf('run-a', 'alice'), { breakStale: true });
     expect(taken.brokeLock?.runId).toBe('unknown');
   });
 });
@@ -234,7 +274,7 @@ describe('lock steps', () => {
   it('a lock held by another run: a failed check in a dry-run, a `locked` error in a real run', async () => {
     const remote = await newRemote();
     const holder = machine(remote, 'holder');
-    await holder.writer.acquireLock(lockOf('run-a', 'alice'), { breakExpired: false });
+    await holder.writer.acquireLock(lockOf('run-a', 'alice'), { breakStale: false });
     const input = lockAcquireStep.input.parse({ purpose: 'drill' });
 
     const dry = await lockAcquireStep.plan(context(holder.options, 'run-b', true).ctx, input);
@@ -252,7 +292,7 @@ describe('lock steps', () => {
     const remote = await newRemote();
     const holder = machine(remote, 'holder');
     await holder.writer.acquireLock(lockOf('run-a', 'alice', 1_000, Date.now() - 60_000), {
-      breakExpired: false,
+      breakStale: false,
     });
     const { ctx, messages } = context(machine(remote, 'b').options, 'run-b', false);
     const input = lockAcquireStep.input.parse({ purpose: 'to-aws', breakLock: true });
@@ -282,7 +322,7 @@ finally:
   it('a second run stops with exit code 4 while the first holds the lock; finally leaves that lock alone', async () => {
     const remote = await newRemote();
     const holder = machine(remote, 'holder');
-    await holder.writer.acquireLock(lockOf('run-a', 'alice'), { breakExpired: false });
+    await holder.writer.acquireLock(lockOf('run-a', 'alice'), { breakStale: false });
     const second = machine(remote, 'second');
     const { result } = await run(RUNBOOK('  - { id: work, uses: note, with: { message: work } }'), {
       ports: createPorts(second.options),

@@ -434,8 +434,8 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
       );
     },
 
-    async acquireLock(lock, { breakExpired, signal }) {
-      return gitops.lock.acquire(lock, { breakExpired, ...(signal ? { signal } : {}) });
+    async acquireLock(lock, { breakStale, signal }) {
+      return gitops.lock.acquire(lock, { breakStale, ...(signal ? { signal } : {}) });
     },
 
     async releaseLock(runId, signal) {

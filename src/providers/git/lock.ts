@@ -5,6 +5,7 @@
  * lock, so of two runs that try at once exactly one wins. The remote is already required and lives
  * outside both clouds.
  */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { FailoverError, stepFailed } from '../../engine/errors.js';
 import { type GitCache, MissingRemoteRef } from './cache.js';
@@ -23,6 +24,7 @@ const LockJson = z.object({
   startedAt: z.string(),
   expiresAt: z.string(),
   purpose: z.string().default(''),
+  pid: z.number().int().positive().optional(),
 });
 
 export interface HeldLock {
@@ -35,6 +37,34 @@ export function isExpired(lock: LockInfo, now = Date.now()): boolean {
   return Number.isNaN(expires) || expires <= now;
 }
 
+/** Whether a process with this id runs on this machine (EPERM: it runs, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Held by a run on this very machine whose process is gone (a crash, a SIGKILL, a closed laptop
+ * lid that ended the session). Only decidable on the holder's host; elsewhere the expiry decides.
+ */
+export function isAbandoned(lock: LockInfo, host = hostname(), alive = processAlive): boolean {
+  return lock.pid !== undefined && lock.host === host && !alive(lock.pid);
+}
+
+/** What `--break-lock` may take over: an expired or an abandoned lock, never a live one. */
+export function isStale(lock: LockInfo, now = Date.now()): boolean {
+  return isExpired(lock, now) || isAbandoned(lock);
+}
+
+function staleness(lock: LockInfo, now: number): string {
+  if (isExpired(lock, now)) return ' (expired)';
+  return isAbandoned(lock) ? ` (abandoned: process ${lock.pid} is no longer running on this host)` : '';
+}
+
 export function describeLock(lock: LockInfo): string {
   return `${lock.operator} (run ${lock.runId}) on ${lock.host} since ${lock.startedAt}, expires ${lock.expiresAt}`;
 }
@@ -42,15 +72,18 @@ export function describeLock(lock: LockInfo): string {
 /** The error a second run gets: who holds the lock since when, and how to get past it. */
 export function lockedError(lock: LockInfo, ref: string, now = Date.now()): FailoverError {
   const expired = isExpired(lock, now);
+  const stale = isStale(lock, now);
   return new FailoverError(
     'FO_LOCK_E4001',
     'locked',
-    `locked by ${describeLock(lock)}${expired ? ' (expired)' : ''}${lock.purpose ? `; purpose: ${lock.purpose}` : ''}`,
+    `locked by ${describeLock(lock)}${staleness(lock, now)}${lock.purpose ? `; purpose: ${lock.purpose}` : ''}`,
     {
       hint: expired
         ? 'the lock has expired: if that run is dead, run again with `--break-lock` to take it over'
-        : `wait for that run to finish, or if that run is dead: run again with \`--break-lock\` after the lock expires (${lock.expiresAt})`,
-      details: { holder: { ...lock }, ref, expired },
+        : stale
+          ? `the run that took it is gone: \`failover resume ${lock.runId}\` continues it, or run again with \`--break-lock\` to take it over`
+          : `wait for that run to finish, or if that run is dead: \`failover resume ${lock.runId}\` on ${lock.host} continues it, or run again with \`--break-lock\` after the lock expires (${lock.expiresAt})`,
+      details: { holder: { ...lock }, ref, expired, stale },
     },
   );
 }
@@ -107,11 +140,11 @@ export class RunLock {
 
   /**
    * Takes the lock: creates the ref when it does not exist; re-takes it when this run holds it
-   * (resume); takes over an expired one only with `breakExpired`. Throws category `locked`.
+   * (resume); takes over an expired or abandoned one only with `breakStale`. Throws category `locked`.
    */
   async acquire(
     lock: LockInfo,
-    options: { breakExpired: boolean; signal?: AbortSignal },
+    options: { breakStale: boolean; signal?: AbortSignal },
   ): Promise<{ brokeLock?: LockInfo }> {
     const json = `${JSON.stringify(lock, null, 2)}\n`;
     const commit = await this.cache.commitDetached({
@@ -132,7 +165,7 @@ export class RunLock {
       let broke: LockInfo | undefined;
       if (held) {
         const ours = held.info.runId === lock.runId;
-        if (!ours && !(options.breakExpired && isExpired(held.info))) throw lockedError(held.info, this.ref);
+        if (!ours && !(options.breakStale && isStale(held.info))) throw lockedError(held.info, this.ref);
         lease = held.sha;
         if (!ours) broke = held.info;
       }

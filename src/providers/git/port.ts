@@ -61,6 +61,8 @@ export interface LockInfo {
   startedAt: string;
   expiresAt: string;
   purpose: string;
+  /** The holder's process id on `host`: a lock whose process is gone there is abandoned. */
+  pid?: number;
 }
 
 export interface GitReader {
@@ -89,7 +91,7 @@ export interface GitWriter {
   /** Atomic compare-and-swap push of the lock ref; throws category `locked` when held. */
   acquireLock(
     lock: LockInfo,
-    options: { breakExpired: boolean; signal?: AbortSignal },
+    options: { breakStale: boolean; signal?: AbortSignal },
   ): Promise<{ brokeLock?: LockInfo }>;
   releaseLock(runId: string, signal?: AbortSignal): Promise<boolean>;
 }

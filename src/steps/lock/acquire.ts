@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Json } from '../../engine/events.js';
 import type { StepPlan } from '../../engine/plan.js';
-import { describeLock, isExpired, lockedError } from '../../providers/git/lock.js';
+import { describeLock, isExpired, isStale, lockedError } from '../../providers/git/lock.js';
 import type { LockInfo } from '../../providers/git/port.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
 import { defineStep, type PlanContext } from '../types.js';
@@ -79,18 +79,19 @@ export const lockAcquireStep = defineStep({
         converged: false,
       };
     }
-    if (input.breakLock && isExpired(held)) {
-      const warning = `--break-lock: the expired lock of ${describeLock(held)} will be taken over`;
+    if (input.breakLock && isStale(held)) {
+      const why = isExpired(held) ? 'expired' : 'abandoned';
+      const warning = `--break-lock: the ${why} lock of ${describeLock(held)} will be taken over`;
       return {
-        summary: `BREAK the expired run lock of ${held.operator} (run ${held.runId}) and take it for ${formatMs(ttl)}`,
+        summary: `BREAK the ${why} run lock of ${held.operator} (run ${held.runId}) and take it for ${formatMs(ttl)}`,
         changes: [
           {
             ...take,
             action: 'update',
-            summary: `${take.summary} (replaces the expired lock of run ${held.runId})`,
+            summary: `${take.summary} (replaces the ${why} lock of run ${held.runId})`,
           },
         ],
-        checks: [{ name: 'lock free', ok: true, detail: `expired lock of ${describeLock(held)} is broken` }],
+        checks: [{ name: 'lock free', ok: true, detail: `${why} lock of ${describeLock(held)} is broken` }],
         converged: false,
         warnings: [warning],
       };
@@ -116,9 +117,10 @@ export const lockAcquireStep = defineStep({
       startedAt: new Date(now).toISOString(),
       expiresAt: new Date(now + ttlMs(ctx, input)).toISOString(),
       purpose: input.purpose,
+      pid: process.pid,
     };
     const { brokeLock } = await ctx.write.git.acquireLock(lock, {
-      breakExpired: input.breakLock,
+      breakStale: input.breakLock,
       signal: ctx.signal,
     });
     if (brokeLock) {
