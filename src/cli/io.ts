@@ -38,9 +38,17 @@ export class Io {
     this.interactive = Boolean(stdin.isTTY && stderr.isTTY) && !env.CI;
   }
 
-  /** True when a live, redrawn display is wanted (TTY, text output, not CI). */
+  /**
+   * True when a live, redrawn display is wanted (TTY, text output, not CI). A terminal that
+   * reports no size (a bare pty) would clip the redrawn tree to nothing: plain lines there.
+   */
   get live(): boolean {
-    return this.options.output === 'text' && Boolean(this.stderr.isTTY) && !process.env.CI;
+    return (
+      this.options.output === 'text' &&
+      Boolean(this.stderr.isTTY) &&
+      (this.stderr.rows ?? 0) > 0 &&
+      !process.env.CI
+    );
   }
 
   /** A result line on stdout. */
