@@ -121,6 +121,8 @@ class Engine {
       params: this.o.params,
       dryRun: run.dryRun,
       operator: run.operator,
+      ...(run.incident ? { incident: run.incident } : {}),
+      ...(run.reason ? { reason: run.reason } : {}),
       ...(this.o.resume ? { resumedFrom: this.o.resume.from } : {}),
     });
     for (const [id, done] of this.o.resume?.completed ?? []) this.outputs[id] = done.outputs;

@@ -34,6 +34,9 @@ export type EngineEvent = Base &
         params: Record<string, Json>;
         dryRun: boolean;
         operator: string;
+        /** Recorded so that a resumed run commits, reports and notifies with the same ones. */
+        incident?: string;
+        reason?: string;
         resumedFrom?: string;
       }
     | { type: 'run.planned'; plan: RunPlan }

@@ -241,7 +241,8 @@ export async function endState(world: World): Promise<EndState> {
  * Where an uninterrupted `to-aws` (GKE down, so no fencing commit) leaves the world: every AWS
  * workload up, all traffic on AWS, the aws overlay without its standby entries, one commit, no lock.
  */
-export function failedOverState(world: World): EndState {
+/** The state after a successful to-aws (`incident`: the one its commit message names). */
+export function failedOverState(world: World, incident?: string): EndState {
   return {
     weights: { gke: 0, aws: 255 },
     awsDeployments: { 'admin-api': '2/2', 'admin-web': '3/3', worker: '2/2' },
@@ -249,7 +250,7 @@ export function failedOverState(world: World): EndState {
     // The tool removes the `patches:` block and nothing else: comments and layout stay.
     awsOverlay: world.seed.awsOverlay.slice(0, world.seed.awsOverlay.indexOf('patches:')),
     gcpOverlay: world.seed.gcpOverlay,
-    commitsSinceSeed: ['failover: activate aws overlay'],
+    commitsSinceSeed: [`failover: activate aws overlay${incident ? ` (${incident})` : ''}`],
     instanceState: 'Applied',
     lockHeld: false,
   };

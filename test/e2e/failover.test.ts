@@ -370,7 +370,7 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
       slot(() =>
         withWorld(async (world) => {
           world.sandbox.outage('gke', true);
-          const running = startCli(world, ['to-aws', '--yes']);
+          const running = startCli(world, ['to-aws', '--yes', '--incident', 'INC-9']);
           const after = order[i]!;
           const { runId, atKill } = await killAfterSucceeded(world, running, after);
           const killed = await running.exited;
@@ -394,11 +394,14 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
           expect(resumed.code, `killed after ${done.join(', ')}\n${resumed.stdout}\n${resumed.stderr}`).toBe(
             0,
           );
-          expect(await endState(world)).toEqual(failedOverState(world));
+          // The resumed part works for the same incident: its commit names it too.
+          expect(await endState(world)).toEqual(failedOverState(world, 'INC-9'));
 
           const events = journal(world, runId);
           const starts = events.flatMap((e) => (e.type === 'run.started' ? [e.resumedFrom] : []));
           expect(starts).toEqual([undefined, runId]);
+          const incidents = events.flatMap((e) => (e.type === 'run.started' ? [e.incident] : []));
+          expect(incidents).toEqual(['INC-9', 'INC-9']);
           expect(finished(events)).toMatchObject({ outcome: 'succeeded' });
           expect(summaryOf(world, runId)?.outcome).toBe('succeeded');
         }),

@@ -36,12 +36,14 @@ export default async function resume(globals: GlobalOptions, runId: string): Pro
         hint: 'start a real run',
       });
     const started = events.find((e) => e.type === 'run.started');
-    const operator = started?.type === 'run.started' ? started.operator : undefined;
+    const origin = started?.type === 'run.started' ? started : undefined;
     const resumeCtx = createContext(globals, ctx.env);
     const { exitCode } = await runRunbook(io, resumeCtx, {
       runbookFile: summary.runbookFile,
       params: summary.params,
-      operator,
+      operator: origin?.operator,
+      incident: origin?.incident,
+      reason: origin?.reason,
       planOnly: false,
       runId,
       resume: resumeStateOf(runId, events),
