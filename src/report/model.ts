@@ -26,6 +26,8 @@ export interface RunReport {
   runId: string;
   runbook: string;
   operator: string;
+  incident?: string;
+  reason?: string;
   dryRun: boolean;
   params: Record<string, Json>;
   startedAt: string;
@@ -117,6 +119,8 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     runId: started.runId,
     runbook: started.runbook.name,
     operator: started.operator,
+    ...(started.incident ? { incident: started.incident } : {}),
+    ...(started.reason ? { reason: started.reason } : {}),
     dryRun: started.dryRun,
     params: started.params,
     startedAt: started.at,

@@ -66,6 +66,8 @@ function renderJunit(doc: ReportDocument): string {
         property: [
           { '@_name': 'outcome', '@_value': run.outcome },
           { '@_name': 'operator', '@_value': run.operator },
+          ...(run.incident ? [{ '@_name': 'incident', '@_value': run.incident }] : []),
+          ...(run.reason ? [{ '@_name': 'reason', '@_value': run.reason }] : []),
         ],
       },
       testcase: cases,
@@ -104,6 +106,10 @@ function renderMarkdown(doc: ReportDocument): string {
   for (const run of doc.runs) {
     out.push(`## ${run.runbook}${run.dryRun ? ' (rehearsal, read-only)' : ''}: ${run.outcome}`, '');
     out.push(`- run: \`${run.runId}\`, operator: ${run.operator}, started ${run.startedAt}`);
+    if (run.incident || run.reason)
+      out.push(
+        `- ${[run.incident && `incident: ${run.incident}`, run.reason && `reason: ${run.reason}`].filter(Boolean).join(', ')}`,
+      );
     if (run.durationMs !== undefined) out.push(`- took ${formatMs(run.durationMs)}`);
     if (run.error)
       out.push(`- error: ${run.error.message}${run.error.hint ? ` (hint: ${run.error.hint})` : ''}`);

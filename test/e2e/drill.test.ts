@@ -323,6 +323,8 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
           lockHeld: false,
         });
         const incident = /- incident (GAMEDAY-\S+)/.exec(md)?.[1];
+        for (const section of sections)
+          expect(section).toMatch(new RegExp(`^- incident: ${incident}, reason: `, 'm'));
         expect(state.commitsSinceSeed).toEqual([
           `failover: suspend gcp cronjobs (${incident})`,
           `failover: activate aws overlay (${incident})`,
