@@ -18,6 +18,11 @@ export interface ExecOptions {
   input?: string | Buffer;
   /** Largest stdout or stderr accepted, in bytes. Default 64 MiB. */
   maxBufferBytes?: number;
+  /**
+   * Kills the child (SIGTERM) when aborted: a step that timed out or was abandoned after Ctrl-C
+   * leaves no git or kubectl process running behind the run.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -69,6 +74,7 @@ export function exec(
         encoding: 'utf8',
         shell: false,
         windowsHide: true,
+        ...(options.signal ? { signal: options.signal } : {}),
       },
       (error, stdout, stderr) => {
         if (!error) {
@@ -83,7 +89,9 @@ export function exec(
         const exitCode = typeof failure.code === 'number' ? failure.code : null;
         const systemCode = typeof failure.code === 'string' ? failure.code : undefined;
         const timedOut = failure.killed === true && exitCode === null && systemCode === undefined;
+        const cancelled = options.signal?.aborted === true;
         const what = describeFailure(command, args, {
+          cancelled,
           exitCode,
           systemCode,
           timedOut,
@@ -118,6 +126,7 @@ function describeFailure(
   command: string,
   args: readonly string[],
   failure: {
+    cancelled: boolean;
     exitCode: number | null;
     systemCode: string | undefined;
     timedOut: boolean;
@@ -127,6 +136,7 @@ function describeFailure(
   },
 ): string {
   const what = `${command} ${args[0] ?? ''}`.trim();
+  if (failure.cancelled) return `${what} was cancelled (the step timed out or the run was interrupted)`;
   if (failure.systemCode === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
     return `${what} produced more output than allowed`;
   if (failure.systemCode) return `could not start ${command}: ${failure.systemCode}`;

@@ -49,6 +49,7 @@ export function createGitRunner(baseEnv: NodeJS.ProcessEnv): GitRunner {
         env: { ...env, ...options.env },
         timeoutMs: options.timeoutMs ?? LOCAL_TIMEOUT_MS,
         ...(options.input !== undefined ? { input: options.input } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       return stdout;
     },
