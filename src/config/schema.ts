@@ -101,9 +101,19 @@ export const StandbyEntries = z.strictObject({
   components: z.array(z.string()).default(['standby', 'components/standby']),
 });
 
+/** Git would read a value that starts with `-` as an option (`--upload-pack=…` runs a command). */
+const notAnOption = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .refine((value) => !value.startsWith('-'), {
+      message: `${what} must not start with "-": git would read it as an option`,
+    });
+
 export const GitopsConfig = z.strictObject({
-  repo: z.string().min(1),
-  branch: z.string().min(1).default('main'),
+  /** A URL (https://, ssh://, file://), an scp-like address (git@host:org/repo.git) or a path. */
+  repo: notAnOption('the repository'),
+  branch: notAnOption('the branch').default('main'),
   awsOverlay: z.string().min(1).default('overlays/aws'),
   gcpOverlay: z.string().min(1).default('overlays/gke'),
   standby: StandbyEntries.default({

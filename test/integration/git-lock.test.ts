@@ -5,9 +5,10 @@
  * releases the lock after a failure and after Ctrl-C.
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
 import { FailoverError } from '../../src/engine/errors.js';
@@ -178,6 +179,21 @@ describe('run lock (adapter)', () => {
     expect(isAbandoned(elsewhere)).toBe(false);
     expect(isAbandoned({ ...elsewhere, host: hostname() })).toBe(true);
     expect(isAbandoned({ ...elsewhere, host: hostname(), pid: undefined })).toBe(false);
+  });
+
+  it('a remote URL that looks like a git option is passed as a URL, never run as a command', async () => {
+    const marker = join(work, `pwned-${++counter}`);
+    // The config schema refuses such a value; this checks the second line of defence behind it.
+    const safe = machine(await newRemote(), 'hostile');
+    const options = { ...safe.options, config: { ...safe.options.config } };
+    options.config.gitops = { ...options.config.gitops!, repo: `--upload-pack=touch ${marker}@x:y` };
+    const hostile = { reader: createGitReader(options), writer: createGitWriter(options) };
+    await expect(hostile.reader.readLock()).rejects.toThrow();
+    await expect(
+      hostile.writer.acquireLock(lockOf('run-x', 'mallory'), { breakStale: false }),
+    ).rejects.toThrow();
+    // git would run `touch MARKER@x:y …` as the upload-pack program.
+    expect(readdirSync(work).filter((name) => name.startsWith(basename(marker)))).toEqual([]);
   });
 
   it('release deletes only our own lock', async () => {

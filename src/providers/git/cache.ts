@@ -105,10 +105,21 @@ export class GitCache {
     await serialized(this.dir, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.run(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', this.url, refspec], {
-            timeoutMs: NETWORK_TIMEOUT_MS,
-            ...(signal ? { signal } : {}),
-          });
+          await this.run(
+            [
+              'fetch',
+              '--quiet',
+              '--no-tags',
+              '--no-recurse-submodules',
+              '--end-of-options',
+              this.url,
+              refspec,
+            ],
+            {
+              timeoutMs: NETWORK_TIMEOUT_MS,
+              ...(signal ? { signal } : {}),
+            },
+          );
           return;
         } catch (error) {
           if (isRefLockContention(error) && attempt < 5) {
@@ -129,7 +140,7 @@ export class GitCache {
     await this.ensure();
     let out: string;
     try {
-      out = await this.git.run(['ls-remote', '--exit-code', this.url, ref], {
+      out = await this.git.run(['ls-remote', '--exit-code', '--end-of-options', this.url, ref], {
         timeoutMs: NETWORK_TIMEOUT_MS,
         ...(signal ? { signal } : {}),
       });
@@ -338,7 +349,8 @@ export class GitCache {
   ): Promise<PushOutcome> {
     const args = ['push', '--porcelain'];
     if (options.lease !== undefined) args.push(`--force-with-lease=${ref}:${options.lease}`);
-    args.push(this.url, `${source}:${ref}`);
+    // Whatever the config says, git reads the URL as a URL, never as an option.
+    args.push('--end-of-options', this.url, `${source}:${ref}`);
     try {
       await this.run(args, {
         timeoutMs: NETWORK_TIMEOUT_MS,

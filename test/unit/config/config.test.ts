@@ -155,6 +155,15 @@ describe('environment overrides (FAILOVER_*)', () => {
     });
   });
 
+  it('a repository or branch that git would read as an option is refused, from the file or a variable', () => {
+    const [fromEnv, ...none] = problemsOf(VALID, { FAILOVER_GITOPS_REPO: '--upload-pack=touch pwned@x:y' });
+    expect(none).toEqual([]);
+    expect(fromEnv).toMatchObject({ path: 'gitops.repo', hint: 'check FAILOVER_GITOPS_REPO' });
+    expect(fromEnv?.message).toMatch(/must not start with "-": git would read it as an option/);
+    const fromFile = problemsOf('gitops: { repo: https://git.example/ops.git, branch: "--force" }');
+    expect(fromFile.map((p) => p.path)).toEqual(['gitops.branch']);
+  });
+
   it('each documented override maps to a config field', () => {
     for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
       expect(name).toMatch(/^FAILOVER_[A-Z_]+$/);
