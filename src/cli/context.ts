@@ -23,6 +23,7 @@ export interface CommandContext {
 export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CommandContext {
   loadDotEnv(env);
   const redactor = new Redactor();
+  redactor.addSecretLookingEnv(env);
   let loaded: LoadedConfig | undefined;
   return {
     env,
@@ -39,13 +40,16 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
         loaded = loadConfig(file, env);
       }
       // Secrets the config points at are masked everywhere.
-      const { argocd, notifications } = loaded.config;
+      const { argocd, notifications, gitops, probes } = loaded.config;
       redactor.addFromEnv(
         env,
         [argocd?.tokenEnv, notifications.slack?.webhookUrlEnv, notifications.datadog?.apiKeyEnv].filter(
           (n): n is string => Boolean(n),
         ),
       );
+      // Credentials written into URLs (a token in the GitOps remote, basic auth on a probe).
+      redactor.addUrlCredentials(gitops?.repo);
+      for (const probe of Object.values(probes).flat()) redactor.addUrlCredentials(probe.url);
       return loaded;
     },
     stateDir(config) {

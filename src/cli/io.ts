@@ -66,6 +66,16 @@ export class Io {
     this.stderr.write(`${this.redactor.text(text)}\n`);
   }
 
+  /**
+   * A warning outside the engine's events: a line on stderr, or with --output json an NDJSON
+   * record like the events, so that stderr stays machine-readable.
+   */
+  warn(code: string, message: string): void {
+    if (this.options.output === 'json')
+      this.stderr.write(`${JSON.stringify(this.redactor.value({ code, level: 'warn', message }))}\n`);
+    else this.err(this.colors.yellow(message));
+  }
+
   verbose(text: string): void {
     if (this.options.verbose) this.err(this.colors.dim(text));
   }

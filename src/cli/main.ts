@@ -318,6 +318,9 @@ export async function main(argv: string[]): Promise<number> {
     const { Io } = await import('./io.js');
     const { Redactor } = await import('../engine/redact.js');
     const globals = program.opts() as GlobalOptions;
-    return reportError(new Io({ ...globals, output: globals.output ?? 'text' }, new Redactor()), error);
+    // No config was loaded for this error: mask what the environment says is secret.
+    const redactor = new Redactor();
+    redactor.addSecretLookingEnv(process.env);
+    return reportError(new Io({ ...globals, output: globals.output ?? 'text' }, redactor), error);
   }
 }

@@ -30,8 +30,10 @@ export function createReporter(
     }
   };
   return {
-    emit(event) {
-      journal?.append(event);
+    emit(raw) {
+      journal?.append(raw);
+      // Everything below writes to the terminal: no secret reaches it, whatever the step said.
+      const event = io.redactor.value(raw);
       if (io.options.output === 'json') {
         io.stderr.write(`${JSON.stringify(io.redactor.value({ code: codeOf(event), ...event }))}\n`);
         return;

@@ -82,7 +82,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         })
         .then((results) => {
           for (const r of results.filter((x) => !x.ok))
-            io.err(io.colors.yellow(`notification to ${r.channel} failed (${r.error}); the run goes on`));
+            io.warn('FO_NOTIFY_W7001', `notification to ${r.channel} failed (${r.error}); the run goes on`);
         }),
     );
   };

@@ -5,6 +5,18 @@
 const SECRET_KEY =
   /(token|secret|password|passwd|api[-_]?key|authorization|webhook|credential|private[-_]?key)/i;
 const MASK = '***';
+/** Names that mention a secret but hold none: where to find it, or its name. */
+const NOT_A_SECRET_NAME = /(_ENV|_NAME|_REF|_FILE|_PATH|_DIR|_URL_ENV)$/i;
+/** A URL user name this long without a password is taken for a token. */
+const TOKEN_USER_MIN = 16;
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
 
 export class Redactor {
   private readonly values = new Set<string>();
@@ -19,6 +31,29 @@ export class Redactor {
     for (const name of names) this.add(env[name]);
   }
 
+  /**
+   * Registers every environment variable whose name says it holds a secret (AWS_SECRET_ACCESS_KEY,
+   * AWS_SESSION_TOKEN, GITHUB_TOKEN, …), so that even an error no config was loaded for is masked.
+   * Short values are left alone: masking every "true" would hide more than it protects.
+   */
+  addSecretLookingEnv(env: NodeJS.ProcessEnv): void {
+    for (const [name, value] of Object.entries(env)) {
+      if (value && value.length >= 8 && SECRET_KEY.test(name) && !NOT_A_SECRET_NAME.test(name))
+        this.add(value);
+    }
+  }
+
+  /** Registers the credentials in a URL's user-info part (`https://user:pass@…`, `https://TOKEN@…`). */
+  addUrlCredentials(url: string | undefined): void {
+    const userInfo = url ? /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]+)@/i.exec(url)?.[1] : undefined;
+    if (!userInfo) return;
+    const colon = userInfo.indexOf(':');
+    const secret = colon >= 0 ? userInfo.slice(colon + 1) : userInfo.length >= TOKEN_USER_MIN ? userInfo : '';
+    // As written in the URL and as git or a server may print it, percent-decoded.
+    this.add(secret);
+    this.add(decodeOrKeep(secret));
+  }
+
   text(input: string): string {
     let out = input;
     // Longest first: a secret that contains another must not be left half-masked.
@@ -27,6 +62,9 @@ export class Redactor {
     // Bearer tokens and URL credentials, even when unknown to us.
     out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${MASK}`);
     out = out.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`);
+    // A user-info without a password is a token when it is long (`https://ghp_…@github.com`);
+    // short ones are user names (`ssh://git@host`).
+    out = out.replace(new RegExp(`(//)[^/\\s:@]{${TOKEN_USER_MIN},}@`, 'g'), `$1${MASK}@`);
     return out;
   }
 

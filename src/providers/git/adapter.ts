@@ -267,8 +267,7 @@ function gitOpsOf(options: AdapterOptions): GitOps {
         hint: 'add gitops.repo (the GitOps repository URL Argo CD pulls from) to the config',
       });
     }
-    const password = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]+)@/i.exec(config.repo)?.[1];
-    options.redactor.add(password);
+    options.redactor.addUrlCredentials(config.repo);
     const stateDir =
       options.env.FAILOVER_STATE_DIR || options.config.stateDir || defaultStateDir(options.env);
     gitops = new GitOps(config, options.env, stateDir);

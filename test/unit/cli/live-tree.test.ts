@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type GlobalOptions, Io } from '../../../src/cli/io.js';
 import { LiveTree } from '../../../src/cli/render/tree.js';
+import { createReporter } from '../../../src/cli/reporter.js';
 import type { RunPlan } from '../../../src/engine/plan.js';
 import { Redactor } from '../../../src/engine/redact.js';
 
@@ -98,5 +99,57 @@ describe('LiveTree', () => {
     expect(lastFrame).toMatch(/✗ shift route53\.set-weights 3\.4s Route 53 said no/);
     expect(lastFrame).toMatch(/○ fence gitops\.set-standby/);
     expect(lastFrame).toMatch(/· unlock lock\.release/);
+  });
+});
+
+describe('the reporter on a terminal', () => {
+  it('masks secrets in what steps say, in the live tree and in the lines above it', () => {
+    vi.stubEnv('CI', '');
+    const secret = 'S3cr3tGitPassXYZ';
+    const redactor = new Redactor();
+    redactor.add(secret);
+    const stream = terminal({ rows: 40, columns: 160 });
+    const io = new Io(globals, redactor, stream, stream);
+    expect(io.live).toBe(true);
+    const reporter = createReporter(io, undefined, { showPlan: true });
+    const base = { runId: 'r1', at: new Date(0).toISOString() };
+    const plan: RunPlan = {
+      runId: 'r1',
+      runbook: { name: 'demo', file: 'demo.yaml' },
+      params: {},
+      steps: [
+        {
+          id: 'say',
+          kind: 'echo',
+          mutating: false,
+          plan: { summary: 'say it', changes: [], converged: false },
+        },
+      ],
+      finally: [],
+    };
+    reporter.emit({ ...base, type: 'run.planned', plan });
+    reporter.emit({ ...base, type: 'step.started', stepId: 'say', kind: 'echo', attempt: 1 });
+    reporter.emit({
+      ...base,
+      type: 'step.message',
+      stepId: 'say',
+      level: 'info',
+      code: 'X',
+      message: `repo is https://alice:${secret}@git.example/ops.git, password ${secret}`,
+    });
+    reporter.emit({
+      ...base,
+      type: 'step.failed',
+      stepId: 'say',
+      kind: 'echo',
+      durationMs: 5,
+      error: { code: 'FO_X', category: 'step-failed', message: `push failed for ${secret}` },
+    });
+    reporter.emit({ ...base, type: 'run.finished', outcome: 'failed', durationMs: 10 });
+    reporter.close();
+    const text = stripVTControlCharacters(stream.text());
+    expect(text).toContain('repo is https://alice:***@git.example/ops.git');
+    expect(text).toContain('push failed for ***');
+    expect(text).not.toContain(secret);
   });
 });

@@ -148,6 +148,40 @@ steps:
     expect(redactor.text('abc abcd')).toBe('abc abcd');
   });
 
+  it('masks a token used as the user of a URL, but not a short user name', () => {
+    const redactor = new Redactor();
+    expect(redactor.text('repo https://ghp_TOKENONLYabcdef123456@git.example/ops.git')).toBe(
+      'repo https://***@git.example/ops.git',
+    );
+    expect(redactor.text('ssh://git@git.example/ops.git')).toBe('ssh://git@git.example/ops.git');
+  });
+
+  it('learns the credentials of configured URLs, also where they appear without the URL', () => {
+    const redactor = new Redactor();
+    redactor.addUrlCredentials('https://ops:p%40ss-w0rd@git.example/repo.git');
+    redactor.addUrlCredentials('https://glpat-abcdefghijklmnop@gitlab.example/repo.git');
+    redactor.addUrlCredentials('git@github.com:ops/repo.git');
+    expect(redactor.text('auth p@ss-w0rd / p%40ss-w0rd / glpat-abcdefghijklmnop / ops')).toBe(
+      'auth *** / *** / *** / ops',
+    );
+  });
+
+  it('masks the values of secret-looking environment variables, not their neighbours', () => {
+    const redactor = new Redactor();
+    redactor.addSecretLookingEnv({
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_SESSION_TOKEN: 'FwoGZXIvYXdzEXAMPLESESSION',
+      ARGOCD_AUTH_TOKEN_FILE: '/run/secrets/argocd-token',
+      GITHUB_TOKEN: 'short',
+      AWS_REGION: 'eu-west-1-region',
+    });
+    expect(
+      redactor.text(
+        'key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY session FwoGZXIvYXdzEXAMPLESESSION file /run/secrets/argocd-token short eu-west-1-region',
+      ),
+    ).toBe('key *** session *** file /run/secrets/argocd-token short eu-west-1-region');
+  });
+
   it('ends a torn last line before a resumed run appends to it', () => {
     const runId = '20260101T000000Z-torn';
     const file = join(dir, 'runs', `${runId}.ndjson`);
