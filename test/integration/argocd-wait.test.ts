@@ -16,6 +16,7 @@ import type { StepPlan } from '../../src/engine/plan.js';
 import { Redactor } from '../../src/engine/redact.js';
 import { sleep } from '../../src/engine/retry.js';
 import { createArgoCdReader, createArgoCdWriter } from '../../src/providers/argocd/adapter.js';
+import type { ArgoCdReader } from '../../src/providers/argocd/port.js';
 import type { ReadPorts, WritePorts } from '../../src/providers/ports.js';
 import { type ArgoCdEmulator, demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
 import {
@@ -75,7 +76,20 @@ interface Run {
 /** Runs the step as the engine's attempt does: plan, then apply unless converged, within a timeout. */
 async function runStep(
   input: Record<string, unknown>,
-  { timeoutMs, signal, planOnly = false }: { timeoutMs: number; signal?: AbortSignal; planOnly?: boolean },
+  {
+    timeoutMs,
+    signal,
+    planOnly = false,
+    dryRun = false,
+    refreshes = [],
+  }: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    planOnly?: boolean;
+    dryRun?: boolean;
+    /** Receives the `refresh` option of every read of the apps. */
+    refreshes?: (boolean | undefined)[];
+  },
 ): Promise<Run> {
   const adapterOptions = {
     config,
@@ -86,9 +100,9 @@ async function runStep(
   const messages: StepMessage[] = [];
   const stepSignal = signal ?? AbortSignal.timeout(timeoutMs);
   const ctx: ApplyContext = {
-    run: { id: 'r', operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h' },
+    run: { id: 'r', operator: 'test', dryRun, runbook: 'to-aws', host: 'h' },
     config,
-    read: { argocd: createArgoCdReader(adapterOptions) } as ReadPorts,
+    read: { argocd: spyOnRefresh(createArgoCdReader(adapterOptions), refreshes) } as ReadPorts,
     write: { argocd: createArgoCdWriter(adapterOptions) } as WritePorts,
     signal: stepSignal,
     afterChanges: false,
@@ -107,6 +121,16 @@ async function runStep(
     if (!FailoverError.is(error)) throw error;
     return { plan, error, messages, elapsedMs: Date.now() - started };
   }
+}
+
+function spyOnRefresh(reader: ArgoCdReader, refreshes: (boolean | undefined)[]): ArgoCdReader {
+  return {
+    ...reader,
+    apps: (role, options) => {
+      refreshes.push(options?.refresh);
+      return reader.apps(role, options);
+    },
+  };
 }
 
 /** Removes (active) or restores (standby) the write-up's standby patch entries in overlays/aws. */
@@ -233,6 +257,21 @@ describe('argocd.wait', () => {
     expect(lines.at(-1)).toMatch(/3\/3 deployments ready; 1\/1 cronjobs active/);
     // Waiting never wrote anything: auto-sync did the sync.
     expect(emulator.control.log.mutating()).toEqual([]);
+  });
+
+  it('a dry-run reads the apps without asking Argo CD to refresh them; a real run refreshes', async () => {
+    const dry: (boolean | undefined)[] = [];
+    await runStep(
+      { role: 'aws', expect: 'running', revision: activated },
+      { timeoutMs: 5000, planOnly: true, dryRun: true, refreshes: dry },
+    );
+    expect(dry).toEqual([false]);
+    const real: (boolean | undefined)[] = [];
+    await runStep(
+      { role: 'aws', expect: 'running', revision: activated },
+      { timeoutMs: 5000, planOnly: true, refreshes: real },
+    );
+    expect(real).toEqual([true]);
   });
 
   it('plans as converged when the apps already run the revision', async () => {

@@ -149,8 +149,11 @@ export const argocdWaitStep = defineStep<Input>({
     const sync = input.sync ?? ctx.config.argocd?.sync ?? false;
     let apps: AppState[];
     try {
-      // A refresh is a read (Argo CD re-compares with git); skip it while earlier steps will still change git.
-      apps = await ctx.read.argocd.apps(input.role, { refresh: !ctx.afterChanges, signal: ctx.signal });
+      // A refresh needs only read access in Argo CD, but it annotates the Application and starts a
+      // reconcile (which may let auto-sync apply a pending commit sooner): a dry-run or rehearsal
+      // reads the last reconciled state instead. Skipped too while earlier steps will still change git.
+      const refresh = !ctx.afterChanges && !ctx.run.dryRun;
+      apps = await ctx.read.argocd.apps(input.role, { refresh, signal: ctx.signal });
     } catch (error) {
       if (ctx.signal.aborted || (FailoverError.is(error) && error.category === 'invalid-input')) throw error;
       const message = error instanceof Error ? error.message : String(error);
