@@ -13,7 +13,7 @@ const EnvVarName = z
 /** A weight as Route 53 takes it (0–255) or as a percentage string such as "40%". */
 export const Weight = z.union([
   z.number().int().min(0).max(255),
-  z.string().regex(/^(100|[1-9]?[0-9])(\.[0-9]+)?%$/, 'a percentage such as "40%" (0–100%)'),
+  z.string().regex(/^(100(\.0+)?|[1-9]?[0-9](\.[0-9]+)?)%$/, 'a percentage such as "40%" (0–100%)'),
 ]);
 
 /** How a role (gcp or aws) maps onto the traffic policy document. */

@@ -276,6 +276,11 @@ describe('route53.set-weights', () => {
     [{ to: 'aws', weights: { gcp: 0, aws: 255 } }, '', 'either `to`'],
     [{ weights: { gcp: 0, aws: 255 }, stages: [100] }, 'stages', '`stages` goes with `to`'],
     [{ weights: { gcp: '120%', aws: 255 } }, 'weights.gcp', ''],
+    [{ weights: { gcp: '100.5%', aws: 0 } }, 'weights.gcp', 'a percentage'],
+    [{ weights: { gcp: 0, aws: '0%' } }, 'weights', 'both weights are 0'],
+    [{ to: 'aws', stages: [0.1, 100] }, 'stages.0', 'rounds to weight 0 of 255'],
+    [{ to: 'aws', stages: [10, 99.9, 100] }, 'stages.1', 'rounds to weight 255 of 255'],
+    [{ to: 'aws', stages: [10, 10.1, 100] }, 'stages.1', 'same weight (26 of 255)'],
   ])('rejects %o at %s', (input, path, message) => {
     const parsed = setWeightsStep.input.safeParse(input);
     expect(parsed.success).toBe(false);
@@ -283,6 +288,14 @@ describe('route53.set-weights', () => {
     expect(issue, JSON.stringify(parsed.error?.issues)).toBeDefined();
     expect(issue?.message).toContain(message);
   });
+});
+
+it.each([
+  { to: 'aws', stages: [0.2, 99.8, 100] },
+  { weights: { gcp: '100.0%', aws: '0%' } },
+  { weights: { gcp: '50%', aws: '50%' } },
+])('accepts %o', (input) => {
+  expect(setWeightsStep.input.safeParse(input).success).toBe(true);
 });
 
 describe('check.route53-health', () => {

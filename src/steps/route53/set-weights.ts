@@ -13,6 +13,7 @@ import type { Change, StepPlan } from '../../engine/plan.js';
 import type { Weights, WeightTarget } from '../../providers/route53/port.js';
 import {
   formatWeights,
+  MAX_WEIGHT,
   percentOf,
   resolveWeights,
   weightsForTarget,
@@ -58,10 +59,38 @@ const Input = z
         path: ['stages'],
       });
     }
+    if (input.weights) {
+      const weights = resolveWeights(input.weights);
+      if (weights.gcp === 0 && weights.aws === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'both weights are 0: Route 53 then splits traffic evenly, which is rarely meant (for an even split write "50%" and "50%")',
+          path: ['weights'],
+        });
+      }
+    }
     const stages = input.stages ?? [];
+    // Compared as the weights Route 53 gets: a stage that rounds to nothing, to everything before
+    // the last stage, or to the previous stage's weight would silently skip a health gate.
+    const onTarget = (percent: number) => Math.round((MAX_WEIGHT * percent) / 100);
     stages.forEach((stage, index) => {
+      const weight = onTarget(stage);
       if (index > 0 && stage <= (stages[index - 1] as number)) {
         ctx.addIssue({ code: 'custom', message: 'stages must increase', path: ['stages', index] });
+      } else if (index > 0 && weight <= onTarget(stages[index - 1] as number)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `stage ${stage}% gives the same weight (${weight} of ${MAX_WEIGHT}) as the stage before it`,
+          path: ['stages', index],
+        });
+      }
+      if (index < stages.length - 1 && (weight === 0 || weight === MAX_WEIGHT)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `stage ${stage}% rounds to weight ${weight} of ${MAX_WEIGHT}, which moves ${weight === 0 ? 'no' : 'all'} traffic: use a share from 0.2% to 99.8%`,
+          path: ['stages', index],
+        });
       }
     });
     if (stages.length > 0 && stages.at(-1) !== 100) {
