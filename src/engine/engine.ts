@@ -129,6 +129,18 @@ class Engine {
 
     const plan = await this.planAll();
     this.emit({ type: 'run.planned', plan });
+    if (this.interrupted) {
+      // Interrupted while planning: nothing was changed, there is nothing to resume.
+      const error = new FailoverError(
+        'FO_ENGINE_E1036',
+        'aborted',
+        'interrupted while planning: nothing was changed',
+        {
+          hint: 'run the command again when ready',
+        },
+      );
+      return this.finish(plan, 'aborted', error);
+    }
 
     const problems = planProblems(plan);
     if (run.dryRun) {
@@ -283,9 +295,14 @@ class Engine {
         const timeoutMs = this.timeoutOf(step, kind, true);
         plan = await withTimeout(
           (signal) =>
-            kind.plan(this.planContext(signal, afterChanges || unknowns.length > 0, step.id), parsed.data),
+            kind.plan(
+              this.planContext(signal, afterChanges || unknowns.length > 0, step.id, 'plan'),
+              parsed.data,
+            ),
           timeoutMs,
           () => new StepTimeoutError(step.id, timeoutMs),
+          // Planning only reads: Ctrl-C abandons it at once.
+          this.o.interrupt,
         );
         if (unknowns.length) plan = { ...plan, deferred: unknowns.map((u) => u.ref) };
       }
@@ -339,13 +356,19 @@ class Engine {
     return toMs(parsed.data);
   }
 
-  private planContext(signal: AbortSignal, afterChanges: boolean, stepId = ''): PlanContext {
+  private planContext(
+    signal: AbortSignal,
+    afterChanges: boolean,
+    stepId = '',
+    phase: PlanContext['phase'] = 'apply',
+  ): PlanContext {
     return {
       run: this.o.run,
       config: this.o.config,
       read: this.o.ports.read,
       signal,
       afterChanges,
+      phase,
       emit: (message) => this.emit({ type: 'step.message', stepId, ...message }),
       sleep: (ms) => sleep(ms, signal),
     };

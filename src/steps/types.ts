@@ -45,6 +45,11 @@ export interface PlanContext {
    * by then, so checks describe what they will verify instead of failing on today's state.
    */
   afterChanges: boolean;
+  /**
+   * `plan`: the whole-run plan shown before anything runs (and all of a dry-run); report what is
+   * true now, without long waits. `apply`: the step is about to run; waits belong here.
+   */
+  phase: 'plan' | 'apply';
   emit(message: StepMessage): void;
   /** A sleep that ends early (with an AbortError) when the signal aborts. */
   sleep(ms: number): Promise<void>;

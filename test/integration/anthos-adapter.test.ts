@@ -70,6 +70,7 @@ function planContext(read: Partial<PlanContext['read']>, emitted: StepMessage[] 
     read: read as PlanContext['read'],
     signal: controller.signal,
     afterChanges: false,
+    phase: 'apply',
     emit: (message) => emitted.push(message),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };

@@ -106,6 +106,7 @@ async function runStep(
     write: { argocd: createArgoCdWriter(adapterOptions) } as WritePorts,
     signal: stepSignal,
     afterChanges: false,
+    phase: 'apply',
     emit: (message) => messages.push(message),
     sleep: (ms) => sleep(ms, stepSignal),
     confirm: async () => true,

@@ -243,6 +243,7 @@ describe('lock steps', () => {
       },
       signal: new AbortController().signal,
       afterChanges: false,
+      phase: 'apply',
       emit: (m) => messages.push(m),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       confirm: async () => true,

@@ -548,6 +548,7 @@ describe('gitops.set-standby step', () => {
       },
       signal,
       afterChanges,
+      phase: 'apply',
       emit: (m) => messages.push(m),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       confirm: async () => true,

@@ -44,6 +44,7 @@ function planContext(read: Partial<PlanContext['read']>): PlanContext {
     read: read as PlanContext['read'],
     signal: controller.signal,
     afterChanges: false,
+    phase: 'apply',
     emit: () => {},
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };

@@ -113,6 +113,7 @@ function harness(seed: WriteupSeed, runId = 'run-7'): Harness {
     },
     signal,
     afterChanges: false,
+    phase: 'apply',
     emit: (message) => messages.push(message),
     sleep: (ms) => sleep(ms, signal),
     confirm: async () => true,

@@ -68,9 +68,9 @@ export const httpCheck = defineStep({
         converged: false,
       };
     }
-    // A dry-run (and a rehearsal) reports what the probes answer now; waiting `within` for them
-    // to come up only makes sense when the run goes on to act on the answer.
-    const deadline = Date.now() + (input.within && !ctx.run.dryRun ? toMs(input.within) : 0);
+    // The plan (and so a dry-run or a rehearsal) reports what the probes answer now; waiting
+    // `within` for them to come up belongs to the step's own turn, when the run acts on the answer.
+    const deadline = Date.now() + (input.within && ctx.phase === 'apply' ? toMs(input.within) : 0);
     let results: ProbeResult[];
     for (;;) {
       results = await Promise.all(probes.map((p) => ctx.read.http.probe(p, ctx.signal)));

@@ -614,6 +614,27 @@ finally:
     expect(ofType(events, 'step.succeeded').map((e) => e.stepId)).toEqual(['bye']);
   });
 
+  it('abandons planning at once: nothing ran, nothing to resume, the finally steps are not needed', async () => {
+    const controller = new AbortController();
+    const runPromise = run(
+      `
+name: interrupt-planning
+steps:
+  - { id: slow-check, uses: test.sleep, with: { ms: 30000, inPlan: true } }
+  - { id: change, uses: test.set, with: { key: k, value: v } }
+`,
+      { interrupt: controller.signal, interruptGraceMs: 10_000 },
+    );
+    setTimeout(() => controller.abort('SIGINT'), 50);
+    const { result, events, world } = await runPromise;
+    expect(result.outcome).toBe('aborted');
+    expect(result.error?.message).toMatch(/interrupted while planning: nothing was changed/);
+    expect(world.timeline).toEqual(['plan sleep start']);
+    expect(world.values.size).toBe(0);
+    expect(ofType(events, 'step.started')).toEqual([]);
+    expect(ofType(events, 'run.interrupted')).toEqual([]);
+  });
+
   it('stops waiting between retries', async () => {
     const controller = new AbortController();
     const runPromise = run(
@@ -633,13 +654,13 @@ steps:
     expect(ofType(events, 'run.interrupted')[0]!.signal).toBe('SIGTERM');
   });
 
-  it('starts no step when interrupted before the first one', async () => {
+  it('starts no step, not even finally, when interrupted before the first one', async () => {
     const controller = new AbortController();
     controller.abort('SIGINT');
     const { result, world, events } = await run(LONG('slow: 0'), { interrupt: controller.signal });
-    expect(result.outcome).toBe('interrupted');
+    expect(result.outcome).toBe('aborted');
     expect(world.writes).toEqual([]);
-    expect(trace(events, ['step.started'])).toEqual(['step.started:bye']);
+    expect(trace(events, ['step.started'])).toEqual([]);
   });
 });
 

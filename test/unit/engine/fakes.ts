@@ -199,8 +199,19 @@ export const sleepStep = defineStep({
   description: 'sleeps',
   mutating: false,
   defaultTimeoutMs: 60_000,
-  input: z.strictObject({ ms: z.number(), ignoreSignal: z.boolean().default(false) }),
-  async plan() {
+  input: z.strictObject({
+    ms: z.number(),
+    ignoreSignal: z.boolean().default(false),
+    /** Sleep while the whole run is planned (a check that waits), not only when the step runs. */
+    inPlan: z.boolean().default(false),
+  }),
+  async plan(ctx, input) {
+    if (input.inPlan && ctx.phase === 'plan') {
+      const { world } = readOf(ctx);
+      world.timeline.push('plan sleep start');
+      await ctx.sleep(input.ms);
+      world.timeline.push('plan sleep end');
+    }
     return { summary: 'sleep', changes: [], converged: false };
   },
   async apply(ctx, input) {
