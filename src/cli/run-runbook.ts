@@ -205,8 +205,14 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     if (result.error.hint) io.out(c.dim(`  hint: ${result.error.hint}`));
   }
   const hintHasResume = result.error?.hint?.includes(resumeCommand) ?? false;
-  if ((result.outcome === 'failed' || result.outcome === 'interrupted') && !hintHasResume)
+  if (
+    (result.outcome === 'failed' || result.outcome === 'interrupted') &&
+    result.madeProgress &&
+    !hintHasResume
+  )
     io.out(c.dim(`  resume: ${resumeCommand}`));
+  else if (result.outcome === 'failed' && !result.madeProgress)
+    io.out(c.dim('  no step ran: fix the cause and run the command again'));
   io.out(c.dim(`  journal: ${journal.file}`));
   return info;
 }

@@ -66,6 +66,11 @@ export interface RunResult {
   error?: FailoverError;
   failedSteps: string[];
   rolledBack: string[];
+  /**
+   * Whether this run (or the run it resumes) completed any step beyond taking the lock: when not,
+   * a failed run has nothing to resume and is simply run again.
+   */
+  madeProgress: boolean;
   durationMs: number;
 }
 
@@ -144,10 +149,13 @@ class Engine {
 
     const problems = planProblems(plan);
     if (run.dryRun) {
+      // Bad input (a parameter, a field) is exit 2 like everywhere else; anything else means a real
+      // run would fail today (exit 1).
+      const badInput = [...plan.steps, ...plan.finally].some((s) => s.error?.category === 'invalid-input');
       const error = problems.length
         ? new FailoverError(
             'FO_ENGINE_E1030',
-            'step-failed',
+            badInput ? 'invalid-input' : 'step-failed',
             `the plan found ${problems.length} problem(s): ${problems.join('; ')}`,
             {
               hint: 'a real run would fail at these steps; fix them before the failover is needed',
@@ -677,6 +685,8 @@ class Engine {
       error,
       failedSteps: this.failedSteps,
       rolledBack: this.rolledBack,
+      madeProgress:
+        (this.o.resume?.completed.size ?? 0) > 0 || this.completed.some((c) => !c.kind.independent),
       durationMs,
     };
   }

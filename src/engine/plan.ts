@@ -60,7 +60,10 @@ export interface RunPlan {
 export function planProblems(plan: RunPlan): string[] {
   const out: string[] = [];
   for (const step of [...plan.steps, ...plan.finally]) {
-    if (step.error) out.push(`${step.id}: ${step.error.message}`);
+    if (step.error) {
+      const details = (step.error.problems ?? []).map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`);
+      out.push(`${step.id}: ${step.error.message}${details.length ? ` (${details.join('; ')})` : ''}`);
+    }
     for (const check of step.plan?.checks ?? []) {
       if (!check.ok && check.severity !== 'warning')
         out.push(`${step.id}: ${check.name}${check.detail ? ` (${check.detail})` : ''}`);

@@ -238,6 +238,36 @@ describe.concurrent('run', () => {
   });
 });
 
+describe('a run that fails before any step ran', () => {
+  it('exits 2 for bad input, names the field, and offers no resume (there is nothing to resume)', async () => {
+    const state = tempDir();
+    const runbook = join(state, 'typo.yaml');
+    writeFileSync(
+      runbook,
+      [
+        'name: typo',
+        'params:',
+        '  pause: { type: string, default: soon }',
+        'steps:',
+        '  - id: nap',
+        '    uses: wait',
+        // Resolves to a word where a duration is expected: only the plan can tell.
+        '    with: { duration: "${{ params.pause }}" }',
+        '',
+      ].join('\n'),
+    );
+    const r = await failover(['run', runbook, '--yes'], { env: cliEnv(state) });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/steps\[0\]\.with\.duration/);
+    expect(r.stdout).toContain('no step ran: fix the cause and run the command again');
+    expect(r.stdout).not.toContain('resume:');
+
+    const dry = await failover(['run', runbook, '--dry-run'], { env: cliEnv(state) });
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toMatch(/steps\[0\]\.with\.duration: /);
+  });
+});
+
 describe.concurrent('resume', () => {
   it('continues a failed run where it stopped, reusing what was done', async () => {
     const state = tempDir();

@@ -31,6 +31,8 @@ export function renderPlannedStep(step: PlannedStep, c: Colors): string {
   if (step.error) {
     lines.push(`  ${c.red('✗')} ${title}`);
     lines.push(`      ${c.red(step.error.message)}`);
+    for (const problem of step.error.problems ?? [])
+      lines.push(`        ${c.red(`${problem.path ? `${problem.path}: ` : ''}${problem.message}`)}`);
     if (step.error.hint) lines.push(`      ${c.dim(`hint: ${step.error.hint}`)}`);
     return lines.join('\n');
   }
