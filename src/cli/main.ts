@@ -15,7 +15,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success (a dry-run or rehearsal that found no problem)
-  1  a step or check failed; the run failed or was rolled back
+  1  a step or check failed; the run failed or was rolled back; a drill found a problem
   2  bad usage or invalid input (flags, runbook, config, parameters); nothing ran
   3  aborted by the operator (declined confirmation, Ctrl-C); \`failover resume\` continues
   4  another run holds the lock
@@ -125,7 +125,7 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--no-rollback', 'game day: keep the AWS overlay active when its workloads do not come up')
     .addHelpText(
       'after',
-      '\nExit codes for schedulers: 0 all good, 1 a failover would fail (or failed), 2 bad usage, 4 lock held.\nExample (nightly): failover drill --mode rehearsal --report junit:out/drill.xml --report md:out/drill.md',
+      '\nExit codes for schedulers: 0 all good, 1 a failover would fail (a held lock counts) or a game-day run failed, 2 bad usage, 3 aborted, 4 game day could not take the lock.\nExample (nightly): failover drill --mode rehearsal --report junit:out/drill.xml --report md:out/drill.md',
     )
     .action(lazy(() => import('./commands/drill.js')));
 

@@ -2,8 +2,8 @@
  * Loads the config: `.env` (never overriding the real environment), the YAML file, environment
  * overrides, then schema validation. Every problem comes back with its field path and position.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { invalidInput, type Problem } from '../engine/errors.js';
 import { parseYamlSource, problemsFromIssues } from '../util/yaml-source.js';
@@ -96,7 +96,25 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
       hint: `pass --config FILE or set FAILOVER_CONFIG; \`failover sandbox start --dir DIR\` writes a working one to DIR/${DEFAULT_CONFIG_FILE}`,
     });
   }
-  return parseConfig(readFileSync(path, 'utf8'), path, env);
+  if (statSync(path).isDirectory()) {
+    const inside = join(path, DEFAULT_CONFIG_FILE);
+    throw invalidInput('FO_CONFIG_E2003', `--config names a directory: ${path}`, {
+      hint: existsSync(inside)
+        ? `did you mean --config ${inside}?`
+        : `pass the config file itself (${DEFAULT_CONFIG_FILE}), not its directory`,
+    });
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw invalidInput(
+      'FO_CONFIG_E2004',
+      `cannot read config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { hint: 'check the file permissions' },
+    );
+  }
+  return parseConfig(text, path, env);
 }
 
 function configProblems(file: string, problems: Problem[]) {

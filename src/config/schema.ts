@@ -4,8 +4,11 @@
  * variables that hold them.
  */
 import { z } from 'zod';
+import { DURATION_PATTERN } from '../util/duration.js';
 
 const Url = z.string().url();
+/** A duration in the config: `30s`, `5m`, `1h`, `250ms` (checked when the config loads, not mid-run). */
+const DurationText = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 5m, 1h or 250ms');
 const EnvVarName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
@@ -125,7 +128,7 @@ export const GitopsConfig = z.strictObject({
     .string()
     .regex(/^refs\//)
     .default('refs/failover/lock'),
-  lockTtl: z.string().default('30m'),
+  lockTtl: DurationText.default('30m'),
   /** Where the cache clone lives; default: under the state directory. */
   cacheDir: z.string().optional(),
   author: z.strictObject({ name: z.string(), email: z.string() }).optional(),
@@ -156,9 +159,9 @@ export const Probe = z.strictObject({
   host: z.string().optional(),
   expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
   bodyMatch: z.string().optional(),
-  timeout: z.string().default('5s'),
+  timeout: DurationText.default('5s'),
   successes: z.number().int().min(1).default(1),
-  interval: z.string().default('1s'),
+  interval: DurationText.default('1s'),
 });
 
 export const ProbesConfig = z.strictObject({

@@ -113,6 +113,15 @@ describe.concurrent('validate', () => {
     ]);
   });
 
+  it('a file it cannot read is a problem with the reason, and the other files are still checked', async () => {
+    const missing = join(tempDir(), 'missing.yaml');
+    const r = await failover(['validate', missing, HELLO], { env: cliEnv(tempDir()) });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`✗ ${missing}: 1 problem(s)`);
+    expect(r.stdout).toContain(`${missing}: cannot read runbook ${missing}: ENOENT`);
+    expect(r.stdout).toMatch(/✓ .*hello\.yaml/);
+  });
+
   it('exits 0 for valid runbooks; --output json gives the result as JSON', async () => {
     const r = await failover(['--output', 'json', 'validate', HELLO], { env: cliEnv(tempDir()) });
     expect(r.code).toBe(0);

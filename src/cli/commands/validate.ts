@@ -25,10 +25,14 @@ export default async function validate(globals: GlobalOptions, files: string[]):
     } catch (error) {
       failed = true;
       if (!FailoverError.is(error) || error.category !== 'invalid-input') return reportError(io, error);
-      results.push({ file, ok: false, problems: error.problems });
+      // An unreadable file has no problem list, only the error itself.
+      const problems = error.problems.length
+        ? error.problems
+        : [{ file, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }];
+      results.push({ file, ok: false, problems });
       if (globals.output === 'text') {
-        io.out(`${io.colors.red('✗')} ${file}: ${error.problems.length} problem(s)`);
-        for (const problem of error.problems) io.out(`  ${formatProblem(problem)}`);
+        io.out(`${io.colors.red('✗')} ${file}: ${problems.length} problem(s)`);
+        for (const problem of problems) io.out(`  ${formatProblem(problem)}`);
       }
     }
   }

@@ -119,6 +119,20 @@ probes:
   it('names the missing file and how to get one', () => {
     expect(() => loadConfig(join(dir, 'absent.yaml'), {})).toThrow(/config file not found: .*absent\.yaml/);
   });
+
+  it('a directory is bad input with the file it probably meant, not a crash', () => {
+    const sandboxDir = mkdtempSync(join(dir, 'sandbox-'));
+    writeFileSync(join(sandboxDir, 'failover.config.yaml'), 'aws: { region: eu-west-1 }\n');
+    try {
+      loadConfig(sandboxDir, {});
+      throw new Error('a directory was accepted');
+    } catch (error) {
+      if (!FailoverError.is(error)) throw error;
+      expect(error.category).toBe('invalid-input');
+      expect(error.message).toBe(`--config names a directory: ${sandboxDir}`);
+      expect(error.hint).toBe(`did you mean --config ${join(sandboxDir, 'failover.config.yaml')}?`);
+    }
+  });
 });
 
 describe('environment overrides (FAILOVER_*)', () => {
@@ -162,6 +176,20 @@ describe('environment overrides (FAILOVER_*)', () => {
     expect(fromEnv?.message).toMatch(/must not start with "-": git would read it as an option/);
     const fromFile = problemsOf('gitops: { repo: https://git.example/ops.git, branch: "--force" }');
     expect(fromFile.map((p) => p.path)).toEqual(['gitops.branch']);
+  });
+
+  it('durations are checked when the config loads, not when a run reaches them', () => {
+    const problems = problemsOf(`
+gitops: { repo: https://git.example/ops.git, lockTtl: soon }
+probes:
+  aws:
+    - { url: "https://alb.example.com/healthz", interval: fast, timeout: 5s }
+`);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['gitops.lockTtl', 'a duration such as 30s, 5m, 1h or 250ms'],
+      ['probes.aws[0].interval', 'a duration such as 30s, 5m, 1h or 250ms'],
+    ]);
+    expect(problems.every((p) => (p.line ?? 0) > 0)).toBe(true);
   });
 
   it('each documented override maps to a config field', () => {
