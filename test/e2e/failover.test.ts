@@ -122,6 +122,11 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
     expect(finished(events)).toMatchObject({ outcome: 'succeeded' });
     // GKE was unreachable: the fencing commit was skipped, and the journal says why.
     expect(events).toContainEqual(expect.objectContaining({ type: 'step.skipped', stepId: 'fence-gke' }));
+    // ... and the operator is warned that GKE's CronJobs will run again when GKE comes back.
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'step.message', stepId: 'fencing-skipped', level: 'warn' }),
+    );
+    expect(r.stderr).toMatch(/GKE CronJobs were NOT suspended \(GKE unreachable\)/);
     expect(await listedOutcome(world, runId)).toBe('succeeded');
   });
 
@@ -350,7 +355,8 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
     ['lock'],
     ['before'],
     ['aws-cluster', 'aws-endpoints-before', 'gke-cluster'],
-    ['confirm'],
+    // Both instant: killed after the confirmation, the warning is written in the same moment.
+    ['confirm', 'fencing-skipped'],
     ['activate-aws'],
     ['aws-running'],
     ['aws-endpoints'],
@@ -358,7 +364,7 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
     ['verify'],
   ];
   const boundaries = order.map((after, i) => ({
-    name: after.length > 1 ? 'the health checks' : after[0]!,
+    name: after.length === 3 ? 'the health checks' : after.join(' and '),
     i,
   }));
   // Each case is a sandbox and two CLI runs: two at a time on a small machine.

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { defineStep, type StepKind } from '../types.js';
 
-const input = z.strictObject({ message: z.string() });
+const input = z.strictObject({
+  message: z.string(),
+  /** `warn`: shown as a warning in the plan, the run log, the journal and the report. */
+  level: z.enum(['info', 'warn']).default('info'),
+});
 
 function noteKind(kind: string): StepKind<z.infer<typeof input>> {
   return defineStep({
@@ -10,11 +14,21 @@ function noteKind(kind: string): StepKind<z.infer<typeof input>> {
     mutating: false,
     resume: 'once',
     input,
-    async plan(_ctx, { message }) {
-      return { summary: message, changes: [], converged: false, outputs: { message } };
+    async plan(_ctx, { message, level }) {
+      return {
+        summary: message,
+        changes: [],
+        converged: false,
+        outputs: { message },
+        ...(level === 'warn' ? { warnings: [message] } : {}),
+      };
     },
-    async apply(ctx, { message }) {
-      ctx.emit({ level: 'info', code: 'FO_NOTE_I1201', message });
+    async apply(ctx, { message, level }) {
+      ctx.emit(
+        level === 'warn'
+          ? { level: 'warn', code: 'FO_NOTE_W1202', message }
+          : { level: 'info', code: 'FO_NOTE_I1201', message },
+      );
       return { outputs: { message } };
     },
   });
