@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { type AppEndpoints, startAppEndpoints } from './apps/index.js';
 import { type ArgoCdEmulator, startArgoCdEmulator } from './argocd/index.js';
-import type { EmulatorControl, FaultKind } from './common/control.js';
+import { type EmulatorControl, type FaultKind, SERVICES, type ServiceName } from './common/control.js';
 import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
 import type { RequestLogEntry } from './common/request-log.js';
 import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.js';
@@ -18,8 +18,7 @@ import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.
 import { type Route53Emulator, seedWriteupScenario, startRoute53Emulator } from './route53/index.js';
 
 export type Side = 'gke' | 'aws';
-export const SERVICES = ['route53', 'eks', 'gke', 'argocd', 'apps'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+export { SERVICES, type ServiceName } from './common/control.js';
 
 /** Timings of the simulated world, in ms. The defaults make a round trip take a few seconds. */
 export interface SandboxTimings {

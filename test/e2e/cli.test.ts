@@ -247,6 +247,18 @@ describe.concurrent('run', () => {
   });
 });
 
+describe('sandbox fault', () => {
+  it('refuses an unknown service or fault kind before contacting the sandbox, exit 2', async () => {
+    const env = cliEnv(tempDir());
+    const noKind = await failover(['sandbox', 'fault', 'route53', '--dir', tempDir()], { env });
+    expect(noKind.code).toBe(2);
+    expect(noKind.stderr).toMatch(/unknown fault ""[\s\S]*use one of throttle, server-error/);
+    const badService = await failover(['sandbox', 'fault', 'dns', 'throttle', '--dir', tempDir()], { env });
+    expect(badService.code).toBe(2);
+    expect(badService.stderr).toMatch(/unknown service "dns"/);
+  });
+});
+
 describe('a run that fails before any step ran', () => {
   it('exits 2 for bad input, names the field, and offers no resume (there is nothing to resume)', async () => {
     const state = tempDir();

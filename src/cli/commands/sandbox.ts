@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import { Redactor } from '../../engine/redact.js';
+import { FAULT_KINDS, SERVICES } from '../../sandbox/common/control.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
@@ -145,6 +146,24 @@ export async function fault(
 ): Promise<ExitCode> {
   const io = new Io(globals, new Redactor());
   try {
+    if (!options.clear) {
+      if (!(SERVICES as readonly string[]).includes(service))
+        throw invalidInput('FO_SANDBOX_E6008', `unknown service "${service ?? ''}"`, {
+          hint: `use one of ${SERVICES.join(', ')}`,
+        });
+      if (!(FAULT_KINDS as readonly string[]).includes(kind))
+        throw invalidInput('FO_SANDBOX_E6009', `unknown fault "${kind ?? ''}"`, {
+          hint: `use one of ${FAULT_KINDS.join(', ')}, or --clear`,
+        });
+      if (
+        options.count !== undefined &&
+        !(Number.isInteger(Number(options.count)) && Number(options.count) > 0)
+      )
+        throw invalidInput(
+          'FO_SANDBOX_E6010',
+          `--count must be a whole number above 0 (got "${options.count}")`,
+        );
+    }
     const result = options.clear
       ? await control(options.dir, 'POST', '/clear')
       : await control(options.dir, 'POST', '/fault', {
@@ -180,6 +199,8 @@ export async function requests(
       requests: { at: string; service: string; operation: string; mutating: boolean; status: number }[];
     };
     if (globals.output === 'json') io.json(result.requests);
+    else if (result.requests.length === 0)
+      io.err(io.colors.dim(options.mutating ? 'no mutating request so far' : 'no request so far'));
     else
       for (const r of result.requests)
         io.out(

@@ -4,15 +4,21 @@
  */
 import { RequestLog } from './request-log.js';
 
-export type FaultKind =
+export const FAULT_KINDS = [
   /** Answer as the service does when rate-limited (Route 53: 400 Throttling; EKS: 429). */
-  | 'throttle'
+  'throttle',
   /** Answer 500/503 as a transient server error. */
-  | 'server-error'
+  'server-error',
   /** Route 53: 400 PriorRequestNotComplete. */
-  | 'prior-request-not-complete'
+  'prior-request-not-complete',
   /** Route 53: the next updated traffic policy instance ends in state Failed. */
-  | 'policy-instance-failed';
+  'policy-instance-failed',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The emulated services, as the control API and `failover sandbox fault` name them. */
+export const SERVICES = ['route53', 'eks', 'gke', 'argocd', 'apps'] as const;
+export type ServiceName = (typeof SERVICES)[number];
 
 export interface FaultRule {
   kind: FaultKind;
