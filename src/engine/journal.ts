@@ -3,7 +3,7 @@
  * (redacted) as it happens, synchronously, so a crash loses nothing that was done. `failover runs`
  * and `failover resume` read it back.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { invalidInput } from './errors.js';
@@ -105,9 +105,9 @@ export function listRuns(stateDir: string): RunSummary[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith('.ndjson'))
     .map((name) => join(dir, name))
-    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
     .map((file) => summarize(file, readJournal(file)))
-    .filter((s): s is RunSummary => s !== undefined);
+    .filter((s): s is RunSummary => s !== undefined)
+    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.runId.localeCompare(b.runId));
 }
 
 export function journalFile(stateDir: string, runId: string): string {
@@ -119,7 +119,7 @@ export function journalFile(stateDir: string, runId: string): string {
   const file = join(stateDir, 'runs', `${runId}.ndjson`);
   if (!existsSync(file)) {
     throw invalidInput('FO_JOURNAL_E2302', `no run ${runId} in ${stateDir}`, {
-      hint: '`failover runs` lists the runs; check FAILOVER_STATE_DIR',
+      hint: '`failover runs` lists the runs; the journal lives in the state directory of the config the run used: pass its --config, or set FAILOVER_STATE_DIR',
     });
   }
   return file;

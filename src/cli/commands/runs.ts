@@ -1,3 +1,4 @@
+import { invalidInput } from '../../engine/errors.js';
 import { listRuns } from '../../engine/journal.js';
 import { formatMs } from '../../util/duration.js';
 import { createContext } from '../context.js';
@@ -11,10 +12,13 @@ export default async function runs(globals: GlobalOptions, options: { limit: str
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
-    const limit = Number.parseInt(options.limit, 10);
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw invalidInput('FO_CLI_E2401', `--limit must be a whole number above 0 (got "${options.limit}")`, {
+        hint: 'for example --limit 50',
+      });
     const config = ctx.config(false).config;
-    const all = listRuns(ctx.stateDir(config));
-    const shown = Number.isFinite(limit) && limit > 0 ? all.slice(-limit) : all;
+    const shown = listRuns(ctx.stateDir(config)).slice(-limit);
     if (globals.output === 'json') {
       io.json(shown);
       return EXIT.ok;

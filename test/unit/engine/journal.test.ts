@@ -219,6 +219,21 @@ function writeRun(runId: string, lines: string[], mtime: number): void {
 }
 
 describe('listRuns', () => {
+  it('orders by start, not by when a journal was last written (a resumed run keeps its place)', () => {
+    const json = (e: EngineEvent) => JSON.stringify(e);
+    writeRun(
+      '20260101T000010Z-late',
+      [json(started('20260101T000010Z-late', '2026-01-01T00:00:10.000Z')), ''],
+      1000,
+    );
+    writeRun(
+      '20260101T000005Z-erly',
+      [json(started('20260101T000005Z-erly', '2026-01-01T00:00:05.000Z')), ''],
+      9000,
+    );
+    expect(listRuns(dir).map((r) => r.runId)).toEqual(['20260101T000005Z-erly', '20260101T000010Z-late']);
+  });
+
   it('reads each run with its outcome, oldest first', () => {
     const json = (e: EngineEvent) => JSON.stringify(e);
     writeRun(
