@@ -173,7 +173,13 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
 
   program
     .command('status')
-    .description('show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps')
+    .description(
+      'show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps, the run lock',
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 everything could be read, 1 some part could not (shown as UNREACHABLE or UNREADABLE), 2 bad config.',
+    )
     .action(lazy(() => import('./commands/status.js')));
 
   program

@@ -26,6 +26,7 @@ export default async function status(globals: GlobalOptions): Promise<ExitCode> 
       report.healthChecks,
       ...Object.values(report.overlays),
       ...Object.values(report.apps),
+      report.lock,
     ].filter((s) => s !== undefined);
     return sections.every((s) => s.ok) ? EXIT.ok : EXIT.failed;
   } catch (error) {

@@ -147,6 +147,27 @@ export function renderStatus(report: StatusReport, c: Colors): string {
       }
     }
     out.push(renderTable(['SIDE', 'APP', 'SYNC', 'HEALTH', 'REVISION', 'WORKLOADS'], rows, c.dim));
+    for (const [role] of apps) {
+      const cluster = report.clusters[role];
+      if (cluster && !cluster.ok)
+        out.push(
+          c.yellow(
+            `! the ${SIDE[role]} cluster is unreachable: its rows are Argo CD's last view, not what runs there now`,
+          ),
+        );
+    }
+  }
+  if (report.lock) {
+    out.push('', c.bold('Run lock'));
+    const lock = report.lock;
+    if (!lock.ok) out.push(`${c.red('UNREADABLE')} ${failed(lock, c) ?? ''}`);
+    else if (!lock.value) out.push(c.green('free'));
+    else {
+      const expired = Date.parse(lock.value.expiresAt) <= Date.now();
+      out.push(
+        `${c.yellow('held')} by ${lock.value.operator} (run ${lock.value.runId}) on ${lock.value.host} since ${lock.value.startedAt}, ${expired ? c.red(`expired ${lock.value.expiresAt}`) : `expires ${lock.value.expiresAt}`}${lock.value.purpose ? c.dim(`: ${lock.value.purpose}`) : ''}`,
+      );
+    }
   }
   if (out.length === 0)
     out.push(c.dim('nothing configured: the config names no cluster, DNS, GitOps repo or Argo CD server'));

@@ -6,7 +6,7 @@
 import type { Config } from '../../config/schema.js';
 import { toFailoverError } from '../../engine/errors.js';
 import type { AppState } from '../../providers/argocd/port.js';
-import type { OverlayState } from '../../providers/git/port.js';
+import type { LockInfo, OverlayState } from '../../providers/git/port.js';
 import type { ReadPorts } from '../../providers/ports.js';
 import type { HealthCheckState, WeightTarget } from '../../providers/route53/port.js';
 import type { ClusterHealth, Role } from '../../providers/types.js';
@@ -20,6 +20,8 @@ export interface StatusReport {
   healthChecks?: Section<HealthCheckState[]>;
   overlays: Partial<Record<Role, Section<OverlayState>>>;
   apps: Partial<Record<Role, Section<AppState[]>>>;
+  /** The run lock in the GitOps remote: null when free. */
+  lock?: Section<LockInfo | null>;
 }
 
 async function section<T>(read: () => Promise<T>): Promise<Section<T>> {
@@ -41,18 +43,21 @@ export async function collectStatus(
     : config.anthosAws
       ? () => read.anthosAws.describeCluster(signal)
       : undefined;
-  const [gcp, aws, weights, healthChecks, overlayAws, overlayGcp, appsAws, appsGcp] = await Promise.all([
-    config.gke ? section(() => read.gke.describeCluster(signal)) : undefined,
-    awsCluster ? section(awsCluster) : undefined,
-    config.route53 ? section(() => read.route53.describeWeights(signal)) : undefined,
-    config.route53 && Object.keys(config.route53.healthChecks).length > 0
-      ? section(() => read.route53.healthChecks(signal))
-      : undefined,
-    config.gitops ? section(() => read.git.overlayState('aws', signal)) : undefined,
-    config.gitops ? section(() => read.git.overlayState('gcp', signal)) : undefined,
-    config.argocd ? section(() => read.argocd.apps('aws', { signal })) : undefined,
-    config.argocd?.gcpApps ? section(() => read.argocd.apps('gcp', { signal })) : undefined,
-  ]);
+  const [gcp, aws, weights, healthChecks, overlayAws, overlayGcp, appsAws, appsGcp, lock] = await Promise.all(
+    [
+      config.gke ? section(() => read.gke.describeCluster(signal)) : undefined,
+      awsCluster ? section(awsCluster) : undefined,
+      config.route53 ? section(() => read.route53.describeWeights(signal)) : undefined,
+      config.route53 && Object.keys(config.route53.healthChecks).length > 0
+        ? section(() => read.route53.healthChecks(signal))
+        : undefined,
+      config.gitops ? section(() => read.git.overlayState('aws', signal)) : undefined,
+      config.gitops ? section(() => read.git.overlayState('gcp', signal)) : undefined,
+      config.argocd ? section(() => read.argocd.apps('aws', { signal })) : undefined,
+      config.argocd?.gcpApps ? section(() => read.argocd.apps('gcp', { signal })) : undefined,
+      config.gitops ? section(async () => (await read.git.readLock(signal)) ?? null) : undefined,
+    ],
+  );
   const defined = <T>(entries: [Role, T | undefined][]) =>
     Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   return {
@@ -71,6 +76,7 @@ export async function collectStatus(
       ['aws', appsAws],
       ['gcp', appsGcp],
     ]),
+    ...(lock ? { lock } : {}),
   };
 }
 
