@@ -7,6 +7,8 @@ import pc from 'picocolors';
 import type { Redactor } from '../engine/redact.js';
 import type { ConfirmRequest } from '../steps/types.js';
 
+/** How many times a typed confirmation may be mistyped before the run stops. */
+const CONFIRM_ATTEMPTS = 3;
 export type OutputFormat = 'text' | 'json';
 
 export interface GlobalOptions {
@@ -93,10 +95,15 @@ export class Io {
     const expect = request.expect ?? 'yes';
     const rl = createInterface({ input: this.stdin, output: this.stderr });
     try {
-      const answer = await rl.question(
-        `${this.colors.bold(request.message)}\nType ${this.colors.cyan(expect)} to continue: `,
-      );
-      return answer.trim() === expect;
+      let prompt = `${this.colors.bold(request.message)}\nType ${this.colors.cyan(expect)} to continue (or no to stop): `;
+      // A typo at 3 a.m. deserves a second chance; an empty answer or "no" stops at once.
+      for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt++) {
+        const answer = (await rl.question(prompt)).trim();
+        if (answer === expect) return true;
+        if (answer === '' || /^(n|no)$/i.test(answer)) return false;
+        prompt = `"${answer}" is not ${this.colors.cyan(expect)}. Type ${this.colors.cyan(expect)} to continue (or no to stop): `;
+      }
+      return false;
     } finally {
       rl.close();
     }
