@@ -159,6 +159,9 @@ describe('failover lint standby', () => {
     });
     expect(result.code).toBe(2);
     expect(result.stdout + result.stderr).toContain('no-such-overlay');
+    // Nothing was read, so nothing is claimed about its state.
+    expect(result.stdout).toMatch(/no-such-overlay: not checked/);
+    expect(result.stdout).not.toMatch(/: active; standby entries/);
   });
 });
 

@@ -32,7 +32,13 @@ export function formatStandbyReport(report: StandbyLintReport, options: { color:
         .map((e) => `${e.path} (${e.shape === 'component' ? 'component' : e.kinds.join(', ')})`)
         .join(', ')
     : 'none';
-  out.push(`${c.bold('Overlay')} ${report.overlay}: ${report.state}; standby entries: ${entries}`);
+  // Without a kustomization read, neither the state nor the entries are known.
+  const known = report.rendered || report.entries.length > 0 || report.problems.length === 0;
+  out.push(
+    known
+      ? `${c.bold('Overlay')} ${report.overlay}: ${report.state}; standby entries: ${entries}`
+      : `${c.bold('Overlay')} ${report.overlay}: not checked`,
+  );
   if (report.renderer) out.push(`${c.dim('rendered with')} ${report.renderer}`);
   if (report.rendererNote) out.push(c.yellow(`note: ${report.rendererNote}`));
   out.push('');
