@@ -53,8 +53,11 @@ export async function ingress(
       for (const input of inputs) {
         const fixed = fixIngressText(input.text, input.file);
         if (fixed.changed) {
+          const before = lintIngress([input]).findings.length;
           writeFileSync(input.file, fixed.text);
-          io.err(`${io.colors.green('fixed')} ${input.file}`);
+          io.err(
+            `${io.colors.green('fixed')} ${input.file}: rules reordered, ${before} finding(s) before the fix`,
+          );
           input.text = fixed.text;
         }
         for (const note of fixed.notes) io.err(io.colors.yellow(`${input.file}: ${note}`));
