@@ -71,7 +71,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const result = Config.safeParse(data);
   if (!result.success) {
-    const problems = problemsFromIssues(source, flattenIssues(result.error.issues)).map((problem) => {
+    const issues = flattenIssues(result.error.issues, [], { schema: Config, input: data });
+    const problems = problemsFromIssues(source, issues).map((problem) => {
       // A bad value that came from the environment is not at any place in the file: name the variable.
       const name = problem.path ? overridden.get(problem.path) : undefined;
       return name

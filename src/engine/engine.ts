@@ -297,7 +297,7 @@ class Engine {
             deferred: unknowns.map((u) => u.ref),
           };
         } else {
-          throw this.inputError(step, parsed.error.issues);
+          throw this.inputError(step, parsed.error.issues, kind.input, resolved);
         }
       } else {
         const timeoutMs = this.timeoutOf(step, kind, true);
@@ -323,10 +323,15 @@ class Engine {
     }
   }
 
-  private inputError(step: Step, issues: Parameters<typeof flattenIssues>[0]): FailoverError {
+  private inputError(
+    step: Step,
+    issues: Parameters<typeof flattenIssues>[0],
+    schema: StepKind<unknown>['input'],
+    input: unknown,
+  ): FailoverError {
     const flat = flattenSteps(this.o.loaded.runbook).find((f) => f.step.id === step.id)!;
     return invalidInput('FO_ENGINE_E1032', `invalid input for step "${step.id}" (${step.uses})`, {
-      problems: flattenIssues(issues).map((issue) => {
+      problems: flattenIssues(issues, [], { schema, input }).map((issue) => {
         const path = [
           ...flat.path,
           'with',
@@ -475,7 +480,7 @@ class Engine {
     try {
       const resolved = resolveValue(step.with, this.scope(false));
       const parsed = kind.input.safeParse(resolved);
-      if (!parsed.success) throw this.inputError(step, parsed.error.issues);
+      if (!parsed.success) throw this.inputError(step, parsed.error.issues, kind.input, resolved);
       input = parsed.data;
     } catch (thrown) {
       return this.failed(step, kind, toFailoverError(thrown), started);

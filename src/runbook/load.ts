@@ -67,7 +67,10 @@ export function parseRunbook(text: string, file: string, registry: StepRegistry)
   if (source.problems.length > 0) throw runbookProblems(file, source.problems);
   const result = Runbook.safeParse(source.value ?? {});
   if (!result.success) {
-    const problems = problemsFromIssues(source, flattenIssues(result.error.issues));
+    const problems = problemsFromIssues(
+      source,
+      flattenIssues(result.error.issues, [], { schema: Runbook, input: source.value ?? {} }),
+    );
     // Report the semantic problems of the parts that did parse too: every error in one go.
     const partial = bestEffortRunbook(source.value);
     if (partial) {
@@ -296,9 +299,10 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
       throw error;
     }
     const unknownAt = new Set(unknownPaths(resolved).map((u) => formatPath(u.path)));
-    const result = kind.input.safeParse(stripUnknowns(resolved));
+    const stripped = stripUnknowns(resolved);
+    const result = kind.input.safeParse(stripped);
     if (!result.success) {
-      for (const issue of flattenIssues(result.error.issues)) {
+      for (const issue of flattenIssues(result.error.issues, [], { schema: kind.input, input: stripped })) {
         const sub = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
         if ([...unknownAt].some((u) => formatPath(sub).startsWith(u) && u !== '')) continue;
         if (unknownAt.has(formatPath(sub))) continue;

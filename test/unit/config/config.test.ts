@@ -98,7 +98,7 @@ probes:
         '5:11 argocd.server: Invalid URL',
         '6:13 argocd.tokenEnv: must be the NAME of an environment variable (A-Z, 0-9, _), not its value',
         '7:12 argocd.awsApps: Too small: expected array to have >=1 items',
-        '9:9 route53.mode: Invalid option: expected one of "traffic-flow"|"record-sets"',
+        '9:9 route53.mode: "dns" is not one of traffic-flow, record-sets',
         '12:46 probes.aws[0].successes: Too small: expected number to be >=1',
       ].sort(),
     );
@@ -176,6 +176,22 @@ describe('environment overrides (FAILOVER_*)', () => {
     expect(fromEnv?.message).toMatch(/must not start with "-": git would read it as an option/);
     const fromFile = problemsOf('gitops: { repo: https://git.example/ops.git, branch: "--force" }');
     expect(fromFile.map((p) => p.path)).toEqual(['gitops.branch']);
+  });
+
+  it('suggests the field or value a typo was probably meant to be', () => {
+    const problems = problemsOf(`
+route53:
+  mode: trafic-flow
+  trafficFlow: { instances: [tpi-1], roles: { gcp: a, aws: b }, pollIntervall: 2 }
+`);
+    expect(problems.map((p) => [p.path, p.message, p.hint])).toEqual([
+      [
+        'route53.mode',
+        '"trafic-flow" is not one of traffic-flow, record-sets',
+        'did you mean "traffic-flow"?',
+      ],
+      ['route53.trafficFlow.pollIntervall', 'unknown field "pollIntervall"', 'did you mean "pollInterval"?'],
+    ]);
   });
 
   it('durations are checked when the config loads, not when a run reaches them', () => {

@@ -40,7 +40,7 @@ const INVALID: [fixture: string, expected: Expected[]][] = [
   [
     'schema-errors.yaml',
     [
-      ['3:18 params.count.type', /expected one of "string"\|"number"/],
+      ['3:18 params.count.type', /"integer" is not one of string, number/],
       ['5:9 steps[0].id', /lower-case letters, digits and dashes/],
       ['10:14 steps[1].timeout', /expected number, received boolean/],
       ['14:24 steps[2].retry.attempts', /expected number, received string/],
