@@ -198,6 +198,9 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     `${color(`${result.outcome === 'succeeded' ? '✓' : '✗'} ${loaded.runbook.name}: ${result.outcome}`)} in ${formatMs(result.durationMs)} ${c.dim(`(run ${runId})`)}`,
   );
   if (result.rolledBack.length) io.out(c.yellow(`  rolled back: ${result.rolledBack.join(', ')}`));
+  // What the run leaves behind, so the operator knows where things stand before deciding.
+  if (result.outcome !== 'succeeded' && result.changed.length)
+    io.out(c.yellow(`  changed and still in place: ${result.changed.join(', ')}`));
   if (result.error) {
     io.out(c.red(`  ${result.error.message}`));
     for (const problem of result.error.problems)

@@ -71,6 +71,8 @@ export interface RunResult {
    * a failed run has nothing to resume and is simply run again.
    */
   madeProgress: boolean;
+  /** Steps of this run that changed something and were not rolled back, in order: the state left behind. */
+  changed: string[];
   durationMs: number;
 }
 
@@ -692,6 +694,10 @@ class Engine {
       rolledBack: this.rolledBack,
       madeProgress:
         (this.o.resume?.completed.size ?? 0) > 0 || this.completed.some((c) => !c.kind.independent),
+      changed: this.completed
+        .filter((c) => c.kind.mutating && !c.kind.independent && !c.converged)
+        .map((c) => c.step.id)
+        .filter((id) => !this.rolledBack.includes(id)),
       durationMs,
     };
   }

@@ -254,6 +254,7 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
       expect(r.code, r.stdout).toBe(1);
       const runId = runIdIn(r.stdout);
       expect(r.stdout).toContain(`resume: failover resume ${runId}`);
+      expect(r.stdout).toContain('changed and still in place: activate-aws');
 
       expect(standbyEntriesIn(await remoteFile(world, AWS_OVERLAY))).toEqual([]);
       expect(await commitsSinceSeed(world)).toEqual(['failover: activate aws overlay']);
