@@ -128,7 +128,7 @@ export function renderStatus(report: StatusReport, c: Colors): string {
     const rows: string[][] = [];
     for (const [role, s] of apps) {
       if (!s.ok) {
-        rows.push([SIDE[role], '', c.red('UNREACHABLE'), '', '', failed(s, c) ?? '']);
+        rows.push([SIDE[role], '', c.red('UNREADABLE'), '', '', failed(s, c) ?? '']);
         continue;
       }
       for (const app of s.value) {
