@@ -8,16 +8,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
-import { createGitRunner } from '../../src/providers/git/cli.js';
-import { RunLock } from '../../src/providers/git/lock.js';
-import { isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
+import { pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import type { TrafficPolicyDocument } from '../../src/sandbox/route53/document.js';
 import {
   AWS_OVERLAY,
   cli,
   endState,
-  LOCK_REF,
+  holdLockAsOtherOperator,
   limiter,
   mutatingRequests,
   stopWorlds,
@@ -224,24 +221,12 @@ describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
       check: 'lock-free',
       detail: /held by someone-else \(run 20260101T000000Z-dead, to-aws\) on a-laptop since /,
       drift: async (world) => {
-        const remote = world.sandbox.info.git.remote;
-        const cache = new GitCache(
-          createGitRunner(isolatedGitEnv()),
-          remote,
-          cacheDirFor(join(world.dir, 'drift-cache'), remote),
-        );
-        const now = Date.now();
-        await new RunLock(cache, LOCK_REF).acquire(
-          {
-            runId: '20260101T000000Z-dead',
-            operator: 'someone-else',
-            host: 'a-laptop',
-            startedAt: new Date(now).toISOString(),
-            expiresAt: new Date(now + 30 * 60_000).toISOString(),
-            purpose: 'to-aws',
-          },
-          { breakStale: false },
-        );
+        await holdLockAsOtherOperator(world, {
+          runId: '20260101T000000Z-dead',
+          operator: 'someone-else',
+          host: 'a-laptop',
+          purpose: 'to-aws',
+        });
         return undefined;
       },
     },

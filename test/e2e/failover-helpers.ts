@@ -7,9 +7,12 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { type RunSummary, readJournal, summarize } from '../../src/engine/journal.js';
+import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
+import { createGitRunner } from '../../src/providers/git/cli.js';
+import { RunLock } from '../../src/providers/git/lock.js';
 import type { WorkloadSummary } from '../../src/sandbox/argocd/model.js';
 import type { RequestLogEntry } from '../../src/sandbox/common/request-log.js';
-import { git } from '../../src/sandbox/gitops-demo/index.js';
+import { git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { type Sandbox, type SandboxTimings, startSandbox } from '../../src/sandbox/sandbox.js';
 import { type CliResult, failover, type RunningCli, startFailover, tempDir } from './helpers.js';
 
@@ -61,6 +64,31 @@ export async function startWorld(timings: SandboxTimings = FAST_TIMINGS): Promis
   world.seed.awsOverlay = await remoteFile(world, AWS_OVERLAY, sandbox.info.git.head);
   world.seed.gcpOverlay = await remoteFile(world, GCP_OVERLAY, sandbox.info.git.head);
   return world;
+}
+
+/**
+ * Takes the run lock in the world's remote as another operator on another machine would (its own
+ * cache clone), held for 30 minutes from now.
+ */
+export async function holdLockAsOtherOperator(
+  world: World,
+  holder: { runId: string; operator: string; host: string; purpose: string },
+): Promise<void> {
+  const remote = world.sandbox.info.git.remote;
+  const cache = new GitCache(
+    createGitRunner(isolatedGitEnv()),
+    remote,
+    cacheDirFor(join(world.dir, `lock-of-${holder.operator}`), remote),
+  );
+  const now = Date.now();
+  await new RunLock(cache, LOCK_REF).acquire(
+    {
+      ...holder,
+      startedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 30 * 60_000).toISOString(),
+    },
+    { breakStale: false },
+  );
 }
 
 /** Closes every sandbox still running (afterAll). */

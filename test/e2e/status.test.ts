@@ -2,13 +2,8 @@
  * `failover status` against a running sandbox, as an operator runs it: what both sides look like,
  * read through the real SDKs, git and Argo CD's API; never a mutating request.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
-import { createGitRunner } from '../../src/providers/git/cli.js';
-import { RunLock } from '../../src/providers/git/lock.js';
-import { isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
-import { cli, LOCK_REF, stopWorlds, withWorld } from './failover-helpers.js';
+import { cli, holdLockAsOtherOperator, stopWorlds, withWorld } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs } from './helpers.js';
 
 beforeAll(assertBuilt);
@@ -47,24 +42,12 @@ describe.concurrent('failover status', { timeout: 60_000 }, () => {
 
   it('names who holds the run lock, and flags GKE rows as stale while GKE is unreachable (exit 1)', () =>
     withWorld(async (world) => {
-      const remote = world.sandbox.info.git.remote;
-      const cache = new GitCache(
-        createGitRunner(isolatedGitEnv()),
-        remote,
-        cacheDirFor(join(world.dir, 'other-operator'), remote),
-      );
-      const now = Date.now();
-      await new RunLock(cache, LOCK_REF).acquire(
-        {
-          runId: '20260101T000000Z-othr',
-          operator: 'someone-else',
-          host: 'a-laptop',
-          startedAt: new Date(now).toISOString(),
-          expiresAt: new Date(now + 30 * 60_000).toISOString(),
-          purpose: 'to-aws INC-7',
-        },
-        { breakStale: false },
-      );
+      await holdLockAsOtherOperator(world, {
+        runId: '20260101T000000Z-othr',
+        operator: 'someone-else',
+        host: 'a-laptop',
+        purpose: 'to-aws INC-7',
+      });
       world.sandbox.outage('gke', true);
 
       const text = await cli(world, ['status']);
