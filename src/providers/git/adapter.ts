@@ -26,7 +26,15 @@ import {
 } from './kustomization.js';
 import { RunLock } from './lock.js';
 import { standbyCommitMessage } from './message.js';
-import type { GitReader, GitWriter, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
+import type {
+  GitReader,
+  GitWriter,
+  LockInfo,
+  OverlayState,
+  StandbyPlan,
+  StandbyScope,
+  StandbyState,
+} from './port.js';
 import { type RenderSummary, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
@@ -64,6 +72,44 @@ class GitOps {
 
   get where(): string {
     return `${displayUrl(this.config.repo)} (branch ${this.config.branch})`;
+  }
+
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * While this process runs, the lock it took is renewed every third of its time to live, so a
+   * run that outlasts gitops.lockTtl is never taken for abandoned; a dead process stops renewing
+   * and its lock expires. A failed renewal is retried at the next tick.
+   */
+  keepAlive(lock: LockInfo): void {
+    this.stopKeepAlive();
+    const ttl = Date.parse(lock.expiresAt) - Date.parse(lock.startedAt);
+    if (!Number.isFinite(ttl) || ttl <= 0) return;
+    let renewing = false;
+    this.keepAliveTimer = setInterval(
+      () => {
+        if (renewing) return;
+        renewing = true;
+        const expiresAt = new Date(Date.now() + ttl).toISOString();
+        this.lock
+          .renew({ ...lock, expiresAt })
+          .then((ours) => {
+            if (!ours) this.stopKeepAlive();
+          })
+          .catch(() => {})
+          .finally(() => {
+            renewing = false;
+          });
+      },
+      Math.max(1000, Math.floor(ttl / 3)),
+    );
+    // Renewal never keeps the process alive by itself.
+    this.keepAliveTimer.unref();
+  }
+
+  stopKeepAlive(): void {
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
   }
 
   async fetch(signal?: AbortSignal): Promise<string> {
@@ -434,10 +480,13 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
     },
 
     async acquireLock(lock, { breakStale, signal }) {
-      return gitops.lock.acquire(lock, { breakStale, ...(signal ? { signal } : {}) });
+      const taken = await gitops.lock.acquire(lock, { breakStale, ...(signal ? { signal } : {}) });
+      gitops.keepAlive(lock);
+      return taken;
     },
 
     async releaseLock(runId, signal) {
+      gitops.stopKeepAlive();
       return gitops.lock.release(runId, signal);
     },
   };

@@ -189,6 +189,32 @@ export class RunLock {
     );
   }
 
+  /**
+   * Moves this run's expiry forward (a compare-and-swap on the lock it holds). Never creates a lock
+   * and never touches another run's: false when the lock is gone or no longer ours.
+   */
+  async renew(lock: LockInfo, signal?: AbortSignal): Promise<boolean> {
+    const held = await this.read(signal);
+    if (!held || held.info.runId !== lock.runId) return false;
+    const json = `${JSON.stringify(lock, null, 2)}\n`;
+    const commit = await this.cache.commitDetached({
+      file: LOCK_FILE,
+      content: json,
+      message: `failover lock: ${lock.purpose || 'run'} by ${lock.operator} (run ${lock.runId}), renewed\n\n${json}`,
+      env: {
+        GIT_AUTHOR_NAME: lock.operator || 'failover',
+        GIT_AUTHOR_EMAIL: 'failover@localhost',
+        GIT_COMMITTER_NAME: lock.operator || 'failover',
+        GIT_COMMITTER_EMAIL: 'failover@localhost',
+      },
+    });
+    const outcome = await this.cache.push(commit, this.ref, {
+      lease: held.sha,
+      ...(signal ? { signal } : {}),
+    });
+    return outcome.ok;
+  }
+
   /** Deletes the lock if (and only if) this run holds it; false when it was not ours (or gone). */
   async release(runId: string, signal?: AbortSignal): Promise<boolean> {
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
