@@ -276,7 +276,7 @@ describe('lock steps', () => {
     expect(registry.get('lock.release')).toBe(lockReleaseStep);
   });
 
-  it('acquire: plans "lock free", takes it, converges for the same run; release gives it back', async () => {
+  it('acquire: plans "lock free", takes it, re-takes it for the same run; release gives it back', async () => {
     const remote = await newRemote();
     const { options } = machine(remote, 'a');
     const { ctx, messages } = context(options, 'run-a', false);
@@ -295,7 +295,13 @@ describe('lock steps', () => {
     const outputs = result.outputs as { startedAt: string; expiresAt: string };
     expect(Date.parse(outputs.expiresAt) - Date.parse(outputs.startedAt)).toBe(10 * 60_000);
     expect(messages.map((m) => m.code)).toEqual(['FO_LOCK_I4102']);
-    expect((await lockAcquireStep.plan(ctx, input)).converged).toBe(true);
+    // The same run again (a resume): it re-takes its own lock, for a fresh expiry and renewal.
+    const again = await lockAcquireStep.plan(ctx, input);
+    expect(again).toMatchObject({
+      converged: false,
+      checks: [{ name: 'lock free', ok: true, detail: 'held by this run' }],
+    });
+    expect(again.summary).toMatch(/^this run holds the run lock \(until .*\): re-take it for 10m/);
 
     const release = await lockReleaseStep.plan(ctx, {});
     expect(release.converged).toBe(false);

@@ -63,19 +63,14 @@ export const lockAcquireStep = defineStep({
       };
     }
     if (held.runId === ctx.run.id) {
-      if (!isExpired(held)) {
-        return {
-          summary: `this run holds the run lock already (until ${held.expiresAt})`,
-          changes: [],
-          checks: [{ name: 'lock free', ok: true, detail: 'held by this run' }],
-          converged: true,
-          outputs: lockOutputs(held, ref),
-        };
-      }
+      // A resumed run takes its own lock again: a fresh expiry, and renewal while this process runs.
+      const expired = isExpired(held);
       return {
-        summary: `re-take this run's expired lock ${ref} for ${formatMs(ttl)}`,
+        summary: expired
+          ? `re-take this run's expired lock ${ref} for ${formatMs(ttl)}`
+          : `this run holds the run lock (until ${held.expiresAt}): re-take it for ${formatMs(ttl)}`,
         changes: [{ ...take, action: 'update' }],
-        checks: [{ name: 'lock free', ok: true, detail: 'held by this run (expired)' }],
+        checks: [{ name: 'lock free', ok: true, detail: `held by this run${expired ? ' (expired)' : ''}` }],
         converged: false,
       };
     }
