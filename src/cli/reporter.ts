@@ -35,7 +35,7 @@ export function createReporter(
       // Everything below writes to the terminal: no secret reaches it, whatever the step said.
       const event = io.redactor.value(raw);
       if (io.options.output === 'json') {
-        io.stderr.write(`${JSON.stringify(io.redactor.value({ code: codeOf(event), ...event }))}\n`);
+        io.stderr.write(`${JSON.stringify({ code: codeOf(event), ...event })}\n`);
         return;
       }
       if (event.type === 'run.planned') {

@@ -146,19 +146,7 @@ export class RunLock {
     lock: LockInfo,
     options: { breakStale: boolean; signal?: AbortSignal },
   ): Promise<{ brokeLock?: LockInfo }> {
-    const json = `${JSON.stringify(lock, null, 2)}\n`;
-    const commit = await this.cache.commitDetached({
-      file: LOCK_FILE,
-      content: json,
-      message: `failover lock: ${lock.purpose || 'run'} by ${lock.operator} (run ${lock.runId})\n\n${json}`,
-      // The lock commit names the operator; it needs no identity from the user's git config.
-      env: {
-        GIT_AUTHOR_NAME: lock.operator || 'failover',
-        GIT_AUTHOR_EMAIL: 'failover@localhost',
-        GIT_COMMITTER_NAME: lock.operator || 'failover',
-        GIT_COMMITTER_EMAIL: 'failover@localhost',
-      },
-    });
+    const commit = await this.lockCommit(lock, '');
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
       const held = await this.read(options.signal);
       let lease = '';
@@ -196,11 +184,22 @@ export class RunLock {
   async renew(lock: LockInfo, signal?: AbortSignal): Promise<boolean> {
     const held = await this.read(signal);
     if (!held || held.info.runId !== lock.runId) return false;
+    const commit = await this.lockCommit(lock, ', renewed');
+    const outcome = await this.cache.push(commit, this.ref, {
+      lease: held.sha,
+      ...(signal ? { signal } : {}),
+    });
+    return outcome.ok;
+  }
+
+  /** The parentless commit the lock ref points at: lock.json, and the same JSON in the message. */
+  private lockCommit(lock: LockInfo, note: string): Promise<string> {
     const json = `${JSON.stringify(lock, null, 2)}\n`;
-    const commit = await this.cache.commitDetached({
+    return this.cache.commitDetached({
       file: LOCK_FILE,
       content: json,
-      message: `failover lock: ${lock.purpose || 'run'} by ${lock.operator} (run ${lock.runId}), renewed\n\n${json}`,
+      message: `failover lock: ${lock.purpose || 'run'} by ${lock.operator} (run ${lock.runId})${note}\n\n${json}`,
+      // The lock commit names the operator; it needs no identity from the user's git config.
       env: {
         GIT_AUTHOR_NAME: lock.operator || 'failover',
         GIT_AUTHOR_EMAIL: 'failover@localhost',
@@ -208,11 +207,6 @@ export class RunLock {
         GIT_COMMITTER_EMAIL: 'failover@localhost',
       },
     });
-    const outcome = await this.cache.push(commit, this.ref, {
-      lease: held.sha,
-      ...(signal ? { signal } : {}),
-    });
-    return outcome.ok;
   }
 
   /** Deletes the lock if (and only if) this run holds it; false when it was not ours (or gone). */
