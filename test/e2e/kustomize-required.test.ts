@@ -69,6 +69,13 @@ describe('without kubectl and kustomize', () => {
     expect(result.stderr).toContain(`hint: ${INSTALL}`);
   });
 
+  it('the sandbox (its Argo CD renders like the real one) does not start: exit 2, same message', async () => {
+    const result = await failover(['--no-color', 'sandbox', 'start', '--dir', join(work, 'sandbox')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('[FO_KUSTOMIZE_E4001]');
+    expect(result.stderr).toContain(`hint: ${INSTALL}`);
+  });
+
   it('the same as JSON: code, category and hint', async () => {
     const result = await failover(['-o', 'json', 'lint', 'standby', '--overlay', OVERLAY]);
     expect(result.code).toBe(2);
