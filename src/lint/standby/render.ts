@@ -14,6 +14,7 @@ import {
   isDirectory,
   type KubeObject,
   type KustomizeSettings,
+  type KustomizeTool,
   kustomizationFileOf,
   kustomizeNotFound,
   kustomizeToolAt,
@@ -44,7 +45,7 @@ export async function chooseRenderer(
   find?: ToolFinder,
   settings: KustomizeSettings = {},
 ): Promise<Renderer> {
-  const renderer = (tool: Awaited<ReturnType<typeof locateKustomize>>): Renderer => ({
+  const renderer = (tool: KustomizeTool): Renderer => ({
     name: tool.name,
     render: (dir) => render(dir, { tool }),
   });

@@ -3,7 +3,7 @@
  * and render an application path at that commit with kustomize itself, as the repo-server does
  * (`kustomize build PATH` plus the configured build options). Each commit is exported once
  * (`git archive`, then `tar -x`) into a cache directory, and each (commit, path) is rendered once, as
- * commits never change (a render is an external process of ~100-200 ms).
+ * commits never change (a render is a kustomize process, a fraction of a second each).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -15,6 +15,13 @@ import { git, localRepoPath } from '../gitops-demo/git.js';
 /** A failure Argo CD reports as a ComparisonError condition. */
 export class ComparisonError extends Error {
   override name = 'ComparisonError';
+  constructor(
+    message: string,
+    /** The same commit fails the same way again (kustomize refused it): cached until a hard refresh. */
+    readonly deterministic = false,
+  ) {
+    super(message);
+  }
 }
 
 function errorText(error: unknown): string {
@@ -77,8 +84,11 @@ export class RepoService {
     if (!rendered) {
       rendered = this.renderUncached(repoURL, sha, path);
       this.renders.set(key, rendered);
-      // A failed render is retried next time (the cause may be transient, e.g. a timeout).
-      rendered.catch(() => this.renders.delete(key));
+      // A failed render is retried next time unless kustomize itself refused the commit; a timeout
+      // or a failed export may pass.
+      rendered.catch((error: unknown) => {
+        if (!(error instanceof ComparisonError && error.deterministic)) this.renders.delete(key);
+      });
     }
     return structuredClone(await rendered);
   }
@@ -101,8 +111,10 @@ export class RepoService {
     try {
       return await render(dir, { tool: this.kustomize });
     } catch (error) {
+      const exit = error instanceof Error && error.cause instanceof ExecError ? error.cause : undefined;
       throw new ComparisonError(
         `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${buildFailure(this.kustomize, dir, error)}`,
+        exit?.exitCode !== null && exit?.exitCode !== undefined,
       );
     }
   }
