@@ -1,96 +1,22 @@
 /**
- * Rendering is kustomize's: every kustomization under test/fixtures and in the demo tree renders
- * through the tool exactly as `kubectl kustomize` renders it (objects, order, and failures), read
- * back by an independent YAML parser (PyYAML when python3 has it). Then what the demo overlays
- * contain, the configured binary and build options passed through as Argo CD passes them, the
- * lookup order, and the Argo CD emulator failing a render with kustomize's own message.
+ * Rendering is kustomize's (the sweep of every fixture against `kubectl kustomize` is
+ * test/conformance/kustomize-kubectl.test.ts): what the demo overlays contain, what the old built-in
+ * renderer got wrong, the configured binary and build options passed through as Argo CD passes
+ * them, the lookup order, and the Argo CD emulator failing a render with kustomize's own message.
  */
-import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeq, isMap as isYamlMap, parseAllDocuments, parseDocument } from 'yaml';
-import {
-  type KubeObject,
-  KustomizeError,
-  locateKustomize,
-  render,
-} from '../../src/providers/kustomize/index.js';
+import { isSeq, isMap as isYamlMap, parseDocument } from 'yaml';
+import { type KubeObject, locateKustomize, render } from '../../src/providers/kustomize/index.js';
 import { demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
 import { createGitRemote, demoTreeDir, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { findOnPath } from '../../src/util/exec.js';
+import { parseIndependently, runDirect as run } from '../fixtures/kustomize/reference.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const FIXTURES = join(ROOT, 'test', 'fixtures');
-const KUSTOMIZE_FIXTURES = join(FIXTURES, 'kustomize');
+const KUSTOMIZE_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'kustomize');
 const kubectl = await findOnPath('kubectl');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program directly (no shell), bounded, and never rejects. */
-function run(command: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, KUBECONFIG: '/dev/null' } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
-
-const PYYAML =
-  'import json,sys,yaml\njson.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)';
-const python = await findOnPath('python3');
-const hasPyYaml = python !== undefined && (await run(python, ['-c', 'import yaml'])).code === 0;
-
-/** kubectl's YAML stream as data, read by PyYAML (another implementation) or else by `yaml` in 1.1 mode. */
-async function parseIndependently(text: string): Promise<unknown[]> {
-  if (python && hasPyYaml) {
-    const parsed = await run(python, ['-c', PYYAML], text);
-    if (parsed.code !== 0) throw new Error(`PyYAML failed: ${parsed.stderr}`);
-    return JSON.parse(parsed.stdout) as unknown[];
-  }
-  return parseAllDocuments(text, { version: '1.1' })
-    .map((doc) => doc.toJS() as unknown)
-    .filter((value) => value !== null);
-}
-
-/** The line of kubectl's error that says what is wrong (klog's prefix removed). */
-function reasonOf(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((line) => line.replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] /, '').trim())
-    .filter((line) => line.length > 3);
-  return lines.sort((a, b) => b.length - a.length)[0] ?? '';
-}
-
-/** Every directory holding a kustomization file under `root`. */
-function kustomizationDirs(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    const names = readdirSync(dir);
-    if (names.some((n) => ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].includes(n))) {
-      found.push(dir);
-    }
-    for (const name of names) {
-      const path = join(dir, name);
-      if (name !== 'node_modules' && statSync(path).isDirectory()) walk(path);
-    }
-  };
-  walk(root);
-  return found.sort();
-}
 
 /** Removes the write-up's two standby entries from an overlay's patches, as a failover commit does. */
 function withoutStandbyPatches(text: string): string {
@@ -142,37 +68,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-// Conformance: skipped only where kubectl is not installed (the reference is kubectl's own render).
-describe.skipIf(!kubectl)(
-  'every kustomization renders as `kubectl kustomize` renders it (skipped: kubectl not on PATH)',
-  () => {
-    const cases = [
-      ...kustomizationDirs(FIXTURES).map((dir) => [relative(ROOT, dir), () => dir] as const),
-      ...kustomizationDirs(demoTreeDir()).map((dir) => [relative(ROOT, dir), () => dir] as const),
-      ['demo overlays/aws without the standby patches', () => join(tree, 'overlays', 'aws-active')] as const,
-      ['demo overlays/gke with the fencing toggle', () => join(tree, 'overlays', 'gke-fenced')] as const,
-    ];
-
-    it('finds the fixture and demo kustomizations', () => {
-      // The fixtures hold at least the trees this file names; a lost directory would shrink the sweep.
-      expect(cases.length).toBeGreaterThanOrEqual(30);
-    });
-
-    it.each(cases)('%s', async (_label, dir) => {
-      const reference = await run(kubectl as string, ['kustomize', dir()]);
-      if (reference.code === 0) {
-        // A Component built alone renders nothing; equal is still the rule.
-        expect(await render(dir())).toEqual(await parseIndependently(reference.stdout));
-      } else {
-        // A tree kustomize refuses fails through the tool too, with kustomize's own reason.
-        const failure = await render(dir()).catch((error: unknown) => error);
-        expect(failure).toBeInstanceOf(KustomizeError);
-        expect((failure as Error).message).toContain(reasonOf(reference.stderr));
-      }
-    });
-  },
-);
-
 describe('what the demo overlays render to (kustomize)', () => {
   it('the AWS standby overlay: every Deployment at 0, the CronJob suspended, in build order', async () => {
     const objects = await render(join(tree, 'overlays', 'aws'));
@@ -199,6 +94,15 @@ describe('what the demo overlays render to (kustomize)', () => {
     expect(spec(find(objects, 'Deployment', 'admin-web')).replicas).toBe(3);
     expect(spec(find(objects, 'Deployment', 'worker'))).not.toHaveProperty('replicas');
     expect(spec(find(objects, 'CronJob', 'nightly-report'))).not.toHaveProperty('suspend');
+  });
+
+  it('GKE renders its own resources, and the fencing toggle suspends only its CronJob', async () => {
+    const gke = await render(join(tree, 'overlays', 'gke'));
+    expect(find(gke, 'BackendConfig', 'admin-web').apiVersion).toBe('cloud.google.com/v1');
+    expect(spec(find(gke, 'CronJob', 'nightly-report'))).not.toHaveProperty('suspend');
+    const fenced = await render(join(tree, 'overlays', 'gke-fenced'));
+    expect(spec(find(fenced, 'CronJob', 'nightly-report')).suspend).toBe(true);
+    expect(spec(find(fenced, 'Deployment', 'admin-web')).replicas).toBe(3);
   });
 
   it('what the old built-in renderer got wrong: CronJob replicas, octal modes, roleRef renames', async () => {
