@@ -214,9 +214,9 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addOption(
       new Option(
         '--renderer <name>',
-        'kustomize renderer: auto tries kubectl, then kustomize, then the built-in one',
+        'who runs kustomize: auto takes kustomize.path from the config, else kustomize, else kubectl on PATH',
       )
-        .choices(['auto', 'kubectl', 'kustomize', 'builtin'])
+        .choices(['auto', 'kubectl', 'kustomize'])
         .default('auto'),
     )
     .addHelpText(

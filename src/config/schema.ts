@@ -135,6 +135,22 @@ export const GitopsConfig = z.strictObject({
   pushAttempts: z.number().int().min(1).max(20).default(5),
 });
 
+/**
+ * How overlays are rendered: always by kustomize itself, as Argo CD renders them. `path` names the
+ * binary (a kustomize, or a kubectl); without it `kustomize` and then `kubectl` are looked up on
+ * PATH. `buildOptions` are the flags Argo CD is configured with (argocd-cm `kustomize.buildOptions`),
+ * e.g. `--load-restrictor LoadRestrictionsNone --enable-helm`, so a plan renders what Argo CD renders.
+ */
+export const KustomizeConfig = z.strictObject({
+  path: z.string().min(1).optional(),
+  buildOptions: z
+    .union([
+      z.string().describe('split on whitespace, as Argo CD does'),
+      z.array(z.string().min(1)).describe('one argument per item'),
+    ])
+    .optional(),
+});
+
 const AppSelector = z.union([
   z.array(z.string().min(1)).min(1),
   z.strictObject({ names: z.array(z.string().min(1)).min(1) }),
@@ -191,6 +207,7 @@ export const Config = z.strictObject({
   anthosAws: AnthosAwsConfig.optional(),
   gke: GkeConfig.optional(),
   gitops: GitopsConfig.optional(),
+  kustomize: KustomizeConfig.optional(),
   argocd: ArgocdConfig.optional(),
   probes: ProbesConfig.default({ aws: [], gcp: [], public: [] }),
   notifications: NotificationsConfig.default({}),
@@ -202,4 +219,5 @@ export type Config = z.infer<typeof Config>;
 export type Route53Config = z.infer<typeof Route53Config>;
 export type GitopsConfig = z.infer<typeof GitopsConfig>;
 export type ArgocdConfig = z.infer<typeof ArgocdConfig>;
+export type KustomizeConfig = z.infer<typeof KustomizeConfig>;
 export type Probe = z.infer<typeof Probe>;

@@ -137,16 +137,13 @@ describe('failover lint ingress', () => {
 
 describe('failover lint standby', () => {
   it('a dormant overlay passes (warnings allowed)', async () => {
-    const result = await failover(
-      ['lint', 'standby', '--overlay', join(STANDBY, 'patches-clean'), '--renderer', 'builtin'],
-      { env },
-    );
+    const result = await failover(['lint', 'standby', '--overlay', join(STANDBY, 'patches-clean')], { env });
     expect(result.code).toBe(0);
   });
 
   it('an overlay whose traps run in standby fails and names them', async () => {
     const result = await failover(
-      ['lint', 'standby', '--overlay', join(STANDBY, 'patches-traps'), '--renderer', 'builtin', '--no-color'],
+      ['lint', 'standby', '--overlay', join(STANDBY, 'patches-traps'), '--no-color'],
       { env },
     );
     expect(result.code).toBe(1);
@@ -156,7 +153,7 @@ describe('failover lint standby', () => {
 
   it('a missing overlay directory is invalid input (exit 2) with the path in the message', async () => {
     const missing = join(tempDir(), 'no-such-overlay');
-    const result = await failover(['lint', 'standby', '--overlay', missing, '--renderer', 'builtin'], {
+    const result = await failover(['lint', 'standby', '--overlay', missing], {
       env,
     });
     expect(result.code).toBe(2);

@@ -14,7 +14,6 @@ import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import type { CommitMeta } from '../../src/providers/git/port.js';
 import { createPorts } from '../../src/providers/index.js';
-import { findKubectl } from '../../src/providers/kustomize/index.js';
 import {
   createGitRemote,
   demoTreeDir,
@@ -25,7 +24,7 @@ import {
 import { setStandbyStep } from '../../src/steps/gitops/set-standby.js';
 import { createRegistry } from '../../src/steps/registry.js';
 import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
-import { exec } from '../../src/util/exec.js';
+import { exec, findOnPath } from '../../src/util/exec.js';
 import {
   adapterOptions,
   COMPONENT_REPO,
@@ -50,7 +49,9 @@ const META: CommitMeta = {
   incident: 'INC-42',
   reason: 'GKE control plane down',
 };
-const hasKubectl = (await findKubectl()) !== undefined;
+/** kustomize (or kubectl) renders the plan's summary of what starts and stops. */
+const hasKustomize =
+  (await findOnPath('kustomize')) !== undefined || (await findOnPath('kubectl')) !== undefined;
 
 let work: string;
 let counter = 0;
@@ -65,7 +66,12 @@ afterAll(async () => {
 
 /** A fresh remote (demo tree unless `from`) and an adapter whose cache lives in its own state dir. */
 async function scenario(
-  options: { from?: string; gitops?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    from?: string;
+    gitops?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    kustomize?: Record<string, unknown>;
+  } = {},
 ) {
   const dir = join(work, `s${++counter}`);
   const remote = await createGitRemote({ dir, ...(options.from ? { from: options.from } : {}) });
@@ -74,6 +80,7 @@ async function scenario(
     stateDir: join(dir, 'state'),
     ...(options.gitops ? { gitops: options.gitops } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.kustomize ? { kustomize: options.kustomize } : {}),
   });
   const cache = new GitCache(
     createGitRunner(isolatedGitEnv()),
@@ -202,10 +209,10 @@ describe('standby toggle, patch entries (the write-up layout)', () => {
     expect((await objects(s.cache.dir)).filter((o) => !inRemote.has(o))).toEqual([]);
   });
 
-  it.skipIf(!hasKubectl)(
+  it.skipIf(!hasKustomize)(
     'renders the overlay before and after: what goes from dormant to running',
     async () => {
-      // Skipped without kubectl: the render summary is only computed when kubectl (or kustomize) is on PATH.
+      // Skipped only without kustomize and kubectl (a requirement of the tool, checked by CI).
       const s = await scenario();
       const plan = await s.reader.planStandby('aws', 'active', 'all', META);
       expect(plan.render?.deploymentsStarting.sort()).toEqual([
@@ -217,6 +224,19 @@ describe('standby toggle, patch entries (the write-up layout)', () => {
       expect(plan.render?.deploymentsStopping).toEqual([]);
     },
   );
+
+  it('without kustomize the plan still shows the diff and says the render was skipped, with the fix', async () => {
+    const s = await scenario({ kustomize: { path: join(work, 'no-such-dir', 'kustomize') } });
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    expect(plan.converged).toBe(false);
+    expect(plan.diff).toContain('-  - path: replicas-zero.yml\n');
+    expect(plan.render).toBeUndefined();
+    expect(plan.warnings).toEqual([
+      expect.stringMatching(
+        /^skipped the render of overlays\/aws that shows what starts and stops: cannot render Kustomize overlays: kustomize.path .*no-such-dir\/kustomize is not an executable file \(install kubectl \(includes kustomize\) or kustomize: https:\/\/kubectl.docs.kubernetes.io\/installation\/kustomize\/ ; or set kustomize.path in failover.config.yaml\)$/,
+      ),
+    ]);
+  });
 
   it('only the CronJob entry with scope cronjobs', async () => {
     const s = await scenario();
@@ -479,7 +499,7 @@ describe('standby toggle, Component shape', () => {
     const plan = await s.reader.planStandby('aws', 'active', 'all', META);
     expect(plan.entries).toEqual(['../../components/standby']);
     expect(plan.diff).toContain('-  - ../../components/standby # keep dormant\n');
-    if (hasKubectl) {
+    if (hasKustomize) {
       expect(plan.render?.deploymentsStarting).toEqual(['shop/web']);
       expect(plan.render?.cronJobsResuming).toEqual(['shop/report']);
     }

@@ -1,25 +1,22 @@
 /**
- * The built-in Kustomize renderer against the demo GitOps tree and the fixtures, and against the
- * real thing (`kubectl kustomize`): both must produce the same objects in the same order.
+ * Rendering is kustomize's (the sweep of every fixture against `kubectl kustomize` is
+ * test/conformance/kustomize-kubectl.test.ts): what the demo overlays contain, what the old built-in
+ * renderer got wrong, the configured binary and build options passed through as Argo CD passes
+ * them, the lookup order, and the Argo CD emulator failing a render with kustomize's own message.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeq, isMap as isYamlMap, parseDocument } from 'yaml';
-import {
-  applyJsonPatch,
-  findKubectl,
-  type KubeObject,
-  KustomizeError,
-  render,
-  renderKustomization,
-  renderWithKubectl,
-} from '../../src/providers/kustomize/index.js';
-import { demoTreeDir } from '../../src/sandbox/gitops-demo/index.js';
+import { type KubeObject, locateKustomize, render } from '../../src/providers/kustomize/index.js';
+import { demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
+import { createGitRemote, demoTreeDir, pushChange } from '../../src/sandbox/gitops-demo/index.js';
+import { findOnPath } from '../../src/util/exec.js';
+import { parseIndependently, runDirect as run } from '../fixtures/kustomize/reference.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'kustomize');
-const kubectl = await findKubectl();
+const KUSTOMIZE_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'kustomize');
+const kubectl = await findOnPath('kubectl');
 
 /** Removes the write-up's two standby entries from an overlay's patches, as a failover commit does. */
 function withoutStandbyPatches(text: string): string {
@@ -48,18 +45,6 @@ function spec(object: KubeObject): Record<string, unknown> {
   return (object.spec ?? {}) as Record<string, unknown>;
 }
 
-/** The fields that decide whether a side is up or down, for readable failures. */
-function summary(objects: KubeObject[]) {
-  return objects.map((o) => ({
-    kind: o.kind,
-    name: o.metadata.name,
-    namespace: o.metadata.namespace,
-    labels: o.metadata.labels,
-    replicas: spec(o).replicas,
-    suspend: spec(o).suspend,
-  }));
-}
-
 let work: string;
 let tree: string;
 
@@ -83,9 +68,9 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('built-in renderer on the demo GitOps tree', () => {
-  it('renders the AWS standby overlay with every Deployment at 0 and the CronJob suspended', async () => {
-    const objects = await renderKustomization(join(tree, 'overlays', 'aws'));
+describe('what the demo overlays render to (kustomize)', () => {
+  it('the AWS standby overlay: every Deployment at 0, the CronJob suspended, in build order', async () => {
+    const objects = await render(join(tree, 'overlays', 'aws'));
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Service/admin-api',
       'Service/admin-web',
@@ -102,171 +87,187 @@ describe('built-in renderer on the demo GitOps tree', () => {
     // The HPA-managed worker has no spec.replicas in base: `replace` silently added it.
     expect(spec(find(objects, 'Deployment', 'worker')).replicas).toBe(0);
     expect(spec(find(objects, 'CronJob', 'nightly-report')).suspend).toBe(true);
-    for (const object of objects) {
-      expect(object.metadata.namespace).toBe('admin');
-      expect(object.metadata.labels?.['app.kubernetes.io/part-of']).toBe('karte-admin');
-    }
-    // `labels` without includeSelectors leaves selectors alone.
-    const web = spec(find(objects, 'Deployment', 'admin-web'));
-    expect(web.selector).toEqual({ matchLabels: { app: 'admin-web' } });
   });
 
-  it('renders the AWS overlay without the standby patches at full size', async () => {
-    const objects = await renderKustomization(join(tree, 'overlays', 'aws-active'));
+  it('the AWS overlay without the standby patches runs at full size', async () => {
+    const objects = await render(join(tree, 'overlays', 'aws-active'));
     expect(spec(find(objects, 'Deployment', 'admin-web')).replicas).toBe(3);
-    expect(spec(find(objects, 'Deployment', 'admin-api')).replicas).toBe(2);
     expect(spec(find(objects, 'Deployment', 'worker'))).not.toHaveProperty('replicas');
     expect(spec(find(objects, 'CronJob', 'nightly-report'))).not.toHaveProperty('suspend');
   });
 
-  it('renders GKE with its own resources, and the fencing toggle suspends its CronJob', async () => {
-    const gke = await renderKustomization(join(tree, 'overlays', 'gke'));
+  it('GKE renders its own resources, and the fencing toggle suspends only its CronJob', async () => {
+    const gke = await render(join(tree, 'overlays', 'gke'));
     expect(find(gke, 'BackendConfig', 'admin-web').apiVersion).toBe('cloud.google.com/v1');
-    expect(find(gke, 'Service', 'admin-web').metadata.annotations).toEqual({
-      'cloud.google.com/backend-config': '{"default": "admin-web"}',
-    });
     expect(spec(find(gke, 'CronJob', 'nightly-report'))).not.toHaveProperty('suspend');
-    expect(spec(find(gke, 'Deployment', 'admin-web')).replicas).toBe(3);
-    const fenced = await renderKustomization(join(tree, 'overlays', 'gke-fenced'));
+    const fenced = await render(join(tree, 'overlays', 'gke-fenced'));
     expect(spec(find(fenced, 'CronJob', 'nightly-report')).suspend).toBe(true);
     expect(spec(find(fenced, 'Deployment', 'admin-web')).replicas).toBe(3);
   });
 
-  it('keeps the Ingress catch-all rule last (safe on ALB and GCLB alike)', async () => {
-    const ingress = find(await renderKustomization(join(tree, 'overlays', 'aws')), 'Ingress', 'admin');
-    const rules = spec(ingress).rules as { http: { paths: { path: string }[] } }[];
-    expect(rules[0]?.http.paths.map((p) => p.path)).toEqual(['/api/*', '/*']);
-  });
-});
-
-describe('built-in renderer on the fixtures', () => {
-  it('applies a standby Component to the overlay and its base, with prefix, namespace and labels', async () => {
-    const objects = await renderKustomization(join(FIXTURES, 'component-standby', 'overlays', 'aws'));
-    const web = find(objects, 'Deployment', 'aws-web');
-    expect(spec(web).replicas).toBe(0);
-    expect(spec(find(objects, 'Deployment', 'aws-queue')).replicas).toBe(0);
-    expect(spec(find(objects, 'CronJob', 'aws-cleanup')).suspend).toBe(true);
-    expect(find(objects, 'ConfigMap', 'aws-standby-marker').metadata.namespace).toBe('admin-aws');
-    expect(web.metadata.labels).toEqual({ app: 'web', cloud: 'aws', tier: 'admin' });
-    expect(spec(web).selector).toEqual({ matchLabels: { app: 'web', cloud: 'aws' } });
-    expect(web.metadata.annotations).toEqual({ owner: 'sre' });
-    // Name references follow the prefix.
-    const hpa = spec(find(objects, 'HorizontalPodAutoscaler', 'aws-queue'));
-    expect(hpa.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'aws-queue' });
-    expect(JSON.stringify(find(objects, 'Ingress', 'aws-web'))).not.toContain('"name":"web"');
-    expect(JSON.stringify(web)).toContain('"aws-web-settings"');
-
-    const active = await renderKustomization(join(FIXTURES, 'component-standby', 'overlays', 'aws-active'));
-    expect(spec(find(active, 'Deployment', 'aws-web')).replicas).toBe(3);
-    expect(spec(find(active, 'Deployment', 'aws-queue'))).not.toHaveProperty('replicas');
-    expect(spec(find(active, 'CronJob', 'aws-cleanup'))).not.toHaveProperty('suspend');
-    expect(active.some((o) => o.metadata.name === 'aws-standby-marker')).toBe(false);
-  });
-
-  it('applies the patch variety: selectors, strategic merges, JSON patches, images, replicas', async () => {
-    const objects = await renderKustomization(join(FIXTURES, 'patch-variety', 'overlay'));
-    const api = find(objects, 'Deployment', 'b-api');
-    expect(spec(api)).toMatchObject({ replicas: 1, minReadySeconds: 5 });
-    expect(api.metadata.annotations).toEqual({ 'added-by': 'json6902' });
-    const web = find(objects, 'Deployment', 'b-web');
-    expect(spec(web).replicas).toBe(6);
-    const containers = (spec(web).template as { spec: { containers: { name: string; image: string }[] } })
-      .spec.containers;
-    expect(containers.map((c) => `${c.name}=${c.image}`)).toEqual([
-      'proxy=example/proxy:3',
-      'web=example/web:1.1',
-    ]);
-    expect(find(objects, 'Namespace', 'variety')).toBeDefined();
-    expect(spec(find(objects, 'CronJob', 'b-report')).suspend).toBe(true);
-  });
-});
-
-describe('built-in renderer errors', () => {
-  async function overlayWith(files: Record<string, string>): Promise<string> {
-    const dir = await mkdtemp(join(work, 'case-'));
-    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-    return dir;
-  }
-  const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec: {}\n';
-
-  it('names fields it does not model instead of ignoring them', async () => {
-    const dir = await overlayWith({
-      'kustomization.yaml': 'resources: [d.yaml]\nconfigMapGenerator:\n  - name: x\n',
-      'd.yaml': deployment,
-    });
-    await expect(renderKustomization(dir)).rejects.toThrow(/configMapGenerator.*not supported/);
-  });
-
-  it('fails like kustomize on a missing parent, a missing remove, and a failed test', async () => {
-    const missingParent = await overlayWith({
-      'kustomization.yaml':
-        'resources: [d.yaml]\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/foo/bar\n        value: 1\n',
-      'd.yaml': deployment,
-    });
-    await expect(renderKustomization(missingParent)).rejects.toThrow(/missing path: \/spec\/foo\/bar/);
-    expect(() => applyJsonPatch({ spec: {} }, [{ op: 'remove', path: '/spec/replicas' }])).toThrow(
-      /nonexistent key/,
+  it('what the old built-in renderer got wrong: CronJob replicas, octal modes, roleRef renames', async () => {
+    await expect(render(join(KUSTOMIZE_FIXTURES, 'rejected', 'cronjob-replicas'))).rejects.toThrow(
+      /cleanup does not match a config with the following GVK/,
     );
-    expect(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(KustomizeError);
-    // replace on a missing key of an existing object adds it (the kustomize quirk)
-    expect(applyJsonPatch({ spec: {} }, [{ op: 'replace', path: '/spec/replicas', value: 0 }])).toEqual({
-      spec: { replicas: 0 },
-    });
-  });
-
-  it('rejects a Component listed as a resource and a Kustomization listed as a component', async () => {
-    const fixtures = join(FIXTURES, 'component-standby');
-    const asResource = await overlayWith({
-      'kustomization.yaml': `resources:\n  - ${fixtures}/components/standby\n`,
-    });
-    await expect(renderKustomization(asResource)).rejects.toThrow(/expected kind != 'Component'/);
-    const asComponent = await overlayWith({ 'kustomization.yaml': `components:\n  - ${fixtures}/base\n` });
-    await expect(renderKustomization(asComponent)).rejects.toThrow(/expected kind 'Component'/);
-  });
-
-  it('refuses patch files outside the kustomization directory (load restriction)', async () => {
-    const dir = await overlayWith({
-      'kustomization.yaml': `resources: [d.yaml]\npatches:\n  - path: ../outside.yml\n    target: {kind: Deployment}\n`,
-      'd.yaml': deployment,
-    });
-    await expect(renderKustomization(dir)).rejects.toThrow(/security/);
+    const objects = await render(join(KUSTOMIZE_FIXTURES, 'kustomize-only', 'overlay'));
+    const binding = find(objects, 'RoleBinding', 'aws-runner-reads-jobs');
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'aws-job-reader' });
+    const cron = spec(find(objects, 'CronJob', 'aws-compaction'));
+    expect(JSON.stringify(cron)).toContain('"defaultMode":493');
+    expect(cron.suspend).toBe(true);
+    expect(spec(find(objects, 'StatefulSet', 'aws-ledger')).replicas).toBe(0);
+    const config = objects.find((o) => o.kind === 'ConfigMap');
+    expect(config?.data).toEqual({ MODE: 'batch', UMASK: '0755' });
   });
 });
 
-const OVERLAYS = [
-  ['demo overlays/aws (standby)', () => join(tree, 'overlays', 'aws')],
-  ['demo overlays/aws without the standby patches', () => join(tree, 'overlays', 'aws-active')],
-  ['demo overlays/gke', () => join(tree, 'overlays', 'gke')],
-  ['demo overlays/gke with the fencing toggle', () => join(tree, 'overlays', 'gke-fenced')],
-  ['demo aws-only/preview-proxy', () => join(tree, 'aws-only', 'preview-proxy')],
-  ['fixture component-standby (Component)', () => join(FIXTURES, 'component-standby', 'overlays', 'aws')],
-  [
-    'fixture component-standby without the Component',
-    () => join(FIXTURES, 'component-standby', 'overlays', 'aws-active'),
-  ],
-  ['fixture patch-variety', () => join(FIXTURES, 'patch-variety', 'overlay')],
-] as const;
+/** A stand-in kustomize that records its argv and environment, then prints one object. */
+async function fakeTool(dir: string, name: string, options: { fail?: boolean } = {}): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  const body = options.fail
+    ? "process.stderr.write('Error: accumulating resources: missing.yaml: no such file\\n'); process.exit(1);"
+    : "process.stdout.write('apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: recorded\\n');";
+  await writeFile(
+    path,
+    `#!${process.execPath}\nrequire('node:fs').writeFileSync(__filename + '.argv', JSON.stringify({ argv: process.argv.slice(2), kubeconfig: process.env.KUBECONFIG }));\n${body}\n`,
+  );
+  await chmod(path, 0o755);
+  return path;
+}
 
-// Skipped only where kubectl is not installed: the comparison needs the real kustomize.
-describe.skipIf(!kubectl)(
-  'built-in renderer agrees with kubectl kustomize (skipped: kubectl not on PATH)',
-  () => {
-    it.each(OVERLAYS)('%s', async (_label, dir) => {
-      const [builtin, real] = await Promise.all([renderKustomization(dir()), renderWithKubectl(dir())]);
-      expect(real.length).toBeGreaterThan(0);
-      expect(summary(builtin)).toEqual(summary(real));
-      expect(builtin).toEqual(real);
-    });
+async function recorded(path: string): Promise<{ argv: string[]; kubeconfig?: string }> {
+  return JSON.parse(await readFile(`${path}.argv`, 'utf8')) as { argv: string[]; kubeconfig?: string };
+}
 
-    it('render() prefers kubectl when it is on PATH and falls back to the same result', async () => {
-      const dir = join(tree, 'overlays', 'aws');
-      expect(await render(dir, { prefer: 'kubectl' })).toEqual(await render(dir, { prefer: 'builtin' }));
+describe('the configured binary and build options (kustomize.path, kustomize.buildOptions)', () => {
+  it('runs the configured kustomize directly with `build DIR` and Argo CD’s options split as Argo CD splits them', async () => {
+    const fake = await fakeTool(join(work, 'fake-kustomize'), 'kustomize');
+    const overlay = join(work, 'some overlay');
+    const objects = await render(overlay, {
+      kustomize: { path: fake, buildOptions: ' --load-restrictor  LoadRestrictionsNone --enable-helm ' },
     });
+    expect(objects).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'recorded' } }]);
+    expect(await recorded(fake)).toEqual({
+      argv: ['build', overlay, '--load-restrictor', 'LoadRestrictionsNone', '--enable-helm'],
+      kubeconfig: '/dev/null',
+    });
+  });
 
-    it('reports kubectl failures as KustomizeError with its message', async () => {
-      const dir = await mkdtemp(join(work, 'broken-'));
-      await writeFile(join(dir, 'kustomization.yaml'), 'resources: [missing.yaml]\n');
-      await expect(renderWithKubectl(dir)).rejects.toThrow(KustomizeError);
+  it('a configured kubectl gets `kustomize DIR`; list options stay one argument each (no shell)', async () => {
+    const fake = await fakeTool(join(work, 'fake-kubectl'), 'kubectl');
+    const overlay = join(work, 'overlay');
+    await render(overlay, {
+      kustomize: {
+        path: fake,
+        buildOptions: ['--enable-helm', '--helm-command', '/opt/helm 3/helm; rm -rf /'],
+      },
     });
-  },
-);
+    expect((await recorded(fake)).argv).toEqual([
+      'kustomize',
+      overlay,
+      '--enable-helm',
+      '--helm-command',
+      '/opt/helm 3/helm; rm -rf /',
+    ]);
+  });
+
+  it('a failed build is a KustomizeError carrying kustomize’s stderr', async () => {
+    const fake = await fakeTool(join(work, 'fake-failing'), 'kustomize', { fail: true });
+    await expect(render(join(work, 'x'), { kustomize: { path: fake } })).rejects.toThrow(
+      /kustomize build failed: Error: accumulating resources: missing.yaml: no such file/,
+    );
+  });
+
+  it('looks up kustomize, then kubectl, on PATH; with neither: FO_KUSTOMIZE_E4001 naming what to install', async () => {
+    const both = join(work, 'path-both');
+    await fakeTool(both, 'kubectl');
+    await fakeTool(both, 'kustomize');
+    expect(await locateKustomize({}, both)).toMatchObject({
+      name: 'kustomize build',
+      path: join(both, 'kustomize'),
+    });
+    const onlyKubectl = join(work, 'path-kubectl');
+    await fakeTool(onlyKubectl, 'kubectl');
+    expect(await locateKustomize({}, onlyKubectl)).toMatchObject({
+      name: 'kubectl kustomize',
+      path: join(onlyKubectl, 'kubectl'),
+    });
+    const empty = join(work, 'path-empty');
+    await mkdir(empty, { recursive: true });
+    await expect(locateKustomize({}, empty)).rejects.toMatchObject({
+      code: 'FO_KUSTOMIZE_E4001',
+      category: 'invalid-input',
+      message: 'cannot render Kustomize overlays: neither kustomize nor kubectl is on PATH',
+      hint: 'install kubectl (includes kustomize) or kustomize: https://kubectl.docs.kubernetes.io/installation/kustomize/ ; or set kustomize.path in failover.config.yaml',
+    });
+    await expect(locateKustomize({ path: join(empty, 'kustomize') }, both)).rejects.toMatchObject({
+      code: 'FO_KUSTOMIZE_E4001',
+      message: expect.stringContaining(
+        `kustomize.path ${join(empty, 'kustomize')} is not an executable file`,
+      ),
+    });
+  });
+
+  it.skipIf(!kubectl)(
+    'with the real kubectl, --load-restrictor LoadRestrictionsNone lets a shared patch file load',
+    async () => {
+      const overlay = join(KUSTOMIZE_FIXTURES, 'load-restrictor', 'overlay');
+      await expect(render(overlay, { kustomize: { path: kubectl } })).rejects.toThrow(/is not in or below/);
+      const options = ['--load-restrictor', 'LoadRestrictionsNone'];
+      const objects = await render(overlay, {
+        kustomize: { path: kubectl, buildOptions: options.join(' ') },
+      });
+      const reference = await run(kubectl as string, ['kustomize', overlay, ...options]);
+      expect(objects).toEqual(await parseIndependently(reference.stdout));
+      expect(spec(find(objects, 'Deployment', 'web')).replicas).toBe(0);
+    },
+  );
+});
+
+describe('the Argo CD emulator renders with kustomize', () => {
+  it('does not start without kustomize: FO_KUSTOMIZE_E4001', async () => {
+    await expect(
+      startArgoCdEmulator({ token: 't', apps: [], kustomize: { path: join(work, 'nowhere', 'kustomize') } }),
+    ).rejects.toMatchObject({ code: 'FO_KUSTOMIZE_E4001' });
+  });
+
+  it.skipIf(!kubectl)(
+    'fails a render as Argo CD does: a ComparisonError with kustomize’s own message',
+    async () => {
+      const remote = await createGitRemote({ dir: join(work, 'argocd') });
+      const token = 'kustomize-test-token';
+      const emulator = await startArgoCdEmulator({
+        token,
+        apps: demoApps(remote.remote),
+        reconcileIntervalMs: 0,
+        rolloutMs: 50,
+      });
+      try {
+        await pushChange({
+          remote: remote.remote,
+          message: 'replicas for a CronJob',
+          change: async (dir) => {
+            const file = join(dir, 'overlays', 'aws', 'kustomization.yaml');
+            const text = await readFile(file, 'utf8');
+            await writeFile(file, `${text}replicas:\n  - name: nightly-report\n    count: 0\n`);
+          },
+        });
+        const response = await fetch(`${emulator.url}/api/v1/applications/admin-aws?refresh=normal`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(response.status).toBe(200);
+        const app = (await response.json()) as {
+          status: { sync: { status: string }; conditions?: { type: string; message: string }[] };
+        };
+        expect(app.status.sync.status).toBe('Unknown');
+        const condition = app.status.conditions?.find((c) => c.type === 'ComparisonError');
+        expect(condition?.message).toMatch(
+          /^Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = `(?:kubectl kustomize|kustomize build) \S+\/overlays\/aws` failed exit status 1: .*nightly-report does not match a config with the following GVK/s,
+        );
+      } finally {
+        await emulator.close();
+      }
+    },
+  );
+});

@@ -450,7 +450,6 @@ describe('Argo CD emulator background reconcile', () => {
       rolloutMs: 300,
       reconcileIntervalMs: 150,
       syncDurationMs: 50,
-      renderer: 'builtin',
     });
   });
 

@@ -397,8 +397,6 @@ describe('the commands', () => {
       'standby',
       '--overlay',
       'test/fixtures/standby/overlays/patches-traps',
-      '--renderer',
-      'builtin',
     );
     expect(traps.code).toBe(1);
     const dir = mkdtempSync(join(work, 'std-'));
@@ -416,8 +414,6 @@ describe('the commands', () => {
       'standby',
       '--repo',
       'test/fixtures/standby',
-      '--renderer',
-      'builtin',
     );
     expect(clean.code).toBe(0);
     expect(JSON.parse(clean.stdout)).toMatchObject({

@@ -1,13 +1,12 @@
 /**
  * `failover lint standby` on fixture overlays of both standby shapes (patch entries and a
- * Component), rendered with kubectl and with the built-in renderer: what runs in standby, what the
+ * Component), rendered with kubectl and with a standalone kustomize: what runs in standby, what the
  * toggle starts, the HPA-managed Deployments, and the `replace` → `add` trap.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  formatStandbyReport,
   lintStandby,
   type StandbyFinding,
   type StandbyLintReport,
@@ -16,15 +15,16 @@ import {
 import { pointerExists } from '../../src/lint/standby/patches.js';
 import { checkStandbyRender, compareRenders } from '../../src/lint/standby/workloads.js';
 import type { KubeObject } from '../../src/providers/kustomize/index.js';
-import { findKubectl } from '../../src/providers/kustomize/index.js';
 import { demoTreeDir } from '../../src/sandbox/gitops-demo/index.js';
+import { findOnPath } from '../../src/util/exec.js';
 
 const FIXTURES = 'test/fixtures/standby';
 const MATCHER = {
   patchPaths: ['cronjob-suspend.yml', 'cronjob-suspend.yaml', 'replicas-zero.yml', 'replicas-zero.yaml'],
   components: ['standby', 'components/standby', 'standby-replace'],
 };
-const hasKubectl = Boolean(await findKubectl());
+const hasKubectl = Boolean(await findOnPath('kubectl'));
+const hasKustomize = Boolean(await findOnPath('kustomize'));
 const nothingInstalled = async () => undefined;
 
 const overlay = (name: string) => join(FIXTURES, 'overlays', name);
@@ -131,16 +131,16 @@ const CASES: Case[] = [
 
 const RENDERERS = [
   { name: 'kubectl', skip: !hasKubectl },
-  { name: 'builtin', skip: false },
+  { name: 'kustomize', skip: !hasKustomize },
 ] as const;
 
 describe.each(RENDERERS)('lint standby, rendered with $name', ({ name, skip }) => {
-  // Without kubectl on PATH only the built-in renderer can be exercised; the kubectl runs need it.
+  // Each renderer runs where it is installed (kubectl or kustomize is a requirement of the tool).
   it.skipIf(skip).each(CASES)('$overlay', async (c) => {
     const report = await lintStandby(overlay(c.overlay), { matcher: MATCHER, renderer: name });
     expect(report.problems).toEqual([]);
     expect(report.rendered).toBe(true);
-    expect(report.renderer).toBe(name === 'kubectl' ? 'kubectl kustomize' : 'built-in');
+    expect(report.renderer).toBe(name === 'kubectl' ? 'kubectl kustomize' : 'kustomize build');
     expect(report.shape).toBe(c.shape);
     expect(report.state).toBe(c.state);
     expect(rules(report, 'error')).toEqual(c.errors);
@@ -152,7 +152,7 @@ describe.each(RENDERERS)('lint standby, rendered with $name', ({ name, skip }) =
 
 describe('where findings point', () => {
   it('a `replace` in a patch file points at the operation in that file', async () => {
-    const report = await lintStandby(overlay('patches-traps'), { matcher: MATCHER, renderer: 'builtin' });
+    const report = await lintStandby(overlay('patches-traps'), { matcher: MATCHER });
     const replace = report.findings.filter((f) => f.rule === 'replace-missing-path');
     expect(replace.map((f) => `${f.file}:${f.line}`).sort()).toEqual([
       `${FIXTURES}/overlays/patches-traps/cronjob-suspend.yml:1`,
@@ -163,7 +163,7 @@ describe('where findings point', () => {
   });
 
   it('an inline `replace` in a Component points at its line in the component kustomization', async () => {
-    const report = await lintStandby(overlay('component-traps'), { matcher: MATCHER, renderer: 'builtin' });
+    const report = await lintStandby(overlay('component-traps'), { matcher: MATCHER });
     const file = `${FIXTURES}/components/standby-replace/kustomization.yaml`;
     const lines = readFileSync(file, 'utf8').split('\n');
     const replace = report.findings.filter((f) => f.rule === 'replace-missing-path');
@@ -177,7 +177,7 @@ describe('where findings point', () => {
   });
 
   it('objects point at their source manifest', async () => {
-    const report = await lintStandby(overlay('patches-traps'), { matcher: MATCHER, renderer: 'builtin' });
+    const report = await lintStandby(overlay('patches-traps'), { matcher: MATCHER });
     const db = report.findings.find((f) => f.object?.name === 'db');
     expect(db).toMatchObject({ file: `${FIXTURES}/traps/workloads.yaml`, line: 1, severity: 'error' });
     const migrate = report.findings.find((f) => f.object?.name === 'migrate');
@@ -186,7 +186,7 @@ describe('where findings point', () => {
   });
 
   it('the HPA-managed warning names the HPA and what to do', async () => {
-    const report = await lintStandby(overlay('patches-clean'), { matcher: MATCHER, renderer: 'builtin' });
+    const report = await lintStandby(overlay('patches-clean'), { matcher: MATCHER });
     const warning = report.findings.find((f) => f.rule === 'hpa-managed-replicas');
     expect(warning?.message).toMatch(/API default of 1 replica; HPA worker \(minReplicas 2, maxReplicas 8\)/);
     expect(warning?.fix).toMatch(/--stages/);
@@ -195,52 +195,43 @@ describe('where findings point', () => {
 });
 
 describe('rendering', () => {
-  it('says so when neither kubectl nor kustomize is installed, and renders with the built-in renderer', async () => {
-    const report = await lintStandby(overlay('patches-clean'), {
+  it('cannot run without kustomize or kubectl: FO_KUSTOMIZE_E4001 (exit 2) saying what to install', async () => {
+    const error = await lintStandby(overlay('patches-clean'), {
       matcher: MATCHER,
       findTool: nothingInstalled,
+    }).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({
+      code: 'FO_KUSTOMIZE_E4001',
+      category: 'invalid-input',
+      message: expect.stringMatching(/neither kustomize nor kubectl is on PATH/),
+      hint: expect.stringMatching(/install kubectl \(includes kustomize\) or kustomize: https:/),
     });
-    expect(report.renderer).toBe('built-in');
-    expect(report.rendererNote).toMatch(/neither kubectl nor kustomize is on PATH/);
-    expect(formatStandbyReport(report, { color: false })).toMatch(/note: neither kubectl nor kustomize/);
-    expect(standbyExitCode(report)).toBe(0);
   });
 
-  it('exits 2, naming why, when nothing is installed and the built-in renderer refuses the tree', async () => {
-    const report = await lintStandby(overlay('unsupported'), {
-      matcher: MATCHER,
-      findTool: nothingInstalled,
-    });
-    expect(report.rendered).toBe(false);
-    expect(standbyExitCode(report)).toBe(2);
-    expect(report.problems[0]?.message).toMatch(
-      /neither kubectl nor kustomize is on PATH, and the built-in renderer refuses this tree: .*configMapGenerator/,
-    );
-    expect(report.problems[0]?.hint).toMatch(/install kubectl/);
-  });
-
-  it('with --renderer builtin chosen, a refusal says to use the real kustomize, not to fix the overlay', async () => {
-    const report = await lintStandby(overlay('unsupported'), { matcher: MATCHER, renderer: 'builtin' });
-    expect(standbyExitCode(report)).toBe(2);
-    expect(report.problems[0]?.hint).toMatch(/--renderer auto/);
-  });
-
-  // Needs kubectl: the tree uses a field only the real kustomize renders.
-  it.skipIf(!hasKubectl)('renders what the built-in renderer refuses when kubectl is installed', async () => {
+  it('renders what only the real kustomize renders (configMapGenerator)', async () => {
     const report = await lintStandby(overlay('unsupported'), { matcher: MATCHER });
-    expect(report.renderer).toBe('kubectl kustomize');
+    expect(report.renderer).toMatch(/^(kubectl kustomize|kustomize build)$/);
     expect(report.rendererNote).toBeUndefined();
     expect(standbyExitCode(report)).toBe(0);
     expect(started(report)).toEqual(BASE_STARTS);
   });
 
+  it('an overlay kustomize refuses is a problem with kustomize’s own message, exit 2', async () => {
+    const report = await lintStandby(overlay('patches-clean'), {
+      matcher: MATCHER,
+      kustomize: { buildOptions: '--no-such-flag' },
+    });
+    expect(report.rendered).toBe(false);
+    expect(standbyExitCode(report)).toBe(2);
+    expect(report.problems[0]?.message).toMatch(/unknown flag: --no-such-flag/);
+  });
+
   it('a missing overlay or kustomization is a problem, exit 2', async () => {
-    const missing = await lintStandby(join(FIXTURES, 'nope'), { matcher: MATCHER, renderer: 'builtin' });
+    const missing = await lintStandby(join(FIXTURES, 'nope'), { matcher: MATCHER });
     expect(missing.problems[0]?.message).toMatch(/does not exist/);
     expect(standbyExitCode(missing)).toBe(2);
     const noKustomization = await lintStandby(join(FIXTURES, 'traps', '..', 'overlays'), {
       matcher: MATCHER,
-      renderer: 'builtin',
     });
     expect(noKustomization.problems[0]?.message).toMatch(/no kustomization.yaml/);
     expect(standbyExitCode(noKustomization)).toBe(2);
@@ -249,14 +240,14 @@ describe('rendering', () => {
   it('never touches the checkout: the toggle is rendered in a temporary copy', async () => {
     const file = join(overlay('patches-clean'), 'kustomization.yaml');
     const before = readFileSync(file, 'utf8');
-    await lintStandby(overlay('patches-clean'), { matcher: MATCHER, renderer: 'builtin' });
+    await lintStandby(overlay('patches-clean'), { matcher: MATCHER });
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
   it('the demo overlay (write-up layout): dormant, with the HPA and `replace` warnings', async () => {
     const dir = join(demoTreeDir(), 'overlays', 'aws');
     expect(existsSync(dir)).toBe(true);
-    const report = await lintStandby(dir, { matcher: MATCHER, renderer: 'builtin' });
+    const report = await lintStandby(dir, { matcher: MATCHER });
     expect(rules(report, 'error')).toEqual([]);
     expect(rules(report, 'warning')).toEqual([
       'hpa-managed-replicas Deployment/worker',

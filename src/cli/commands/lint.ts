@@ -76,19 +76,20 @@ export async function ingress(
 /** `failover lint standby [--overlay DIR | --repo DIR]`: is the AWS overlay dormant, and what would the toggle start? */
 export async function standby(
   globals: GlobalOptions,
-  options: { overlay?: string; repo?: string; renderer?: 'auto' | 'kubectl' | 'kustomize' | 'builtin' },
+  options: { overlay?: string; repo?: string; renderer?: 'auto' | 'kubectl' | 'kustomize' },
 ): Promise<ExitCode> {
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
     const { lintStandby, formatStandbyReport, standbyExitCode } = await import('../../lint/standby/index.js');
-    const gitops = ctx.config(false).config.gitops;
+    const { gitops, kustomize } = ctx.config(false).config;
     const overlay =
       options.overlay ??
       resolve(options.repo ?? '.', gitops?.awsOverlay ?? GitopsConfig.shape.awsOverlay.parse(undefined));
     const report = await lintStandby(overlay, {
       matcher: gitops?.standby ?? StandbyEntries.parse({}),
       renderer: options.renderer ?? 'auto',
+      ...(kustomize ? { kustomize } : {}),
     });
     if (globals.output === 'json') io.json(report);
     else io.out(formatStandbyReport(report, { color: io.colors.isColorSupported }));

@@ -166,7 +166,7 @@ export async function lintStandby(
 
   let renderer: Renderer;
   try {
-    renderer = await chooseRenderer(options.renderer, options.findTool);
+    renderer = await chooseRenderer(options.renderer, options.findTool, options.kustomize);
   } catch (error) {
     if (!(error instanceof RendererUnavailable)) throw error;
     report.problems.push({
@@ -182,18 +182,10 @@ export async function lintStandby(
   try {
     standby = await renderer.render(dir);
   } catch (error) {
-    const builtin = renderer.name === 'built-in';
-    const nothingInstalled = builtin && renderer.note !== undefined;
     report.problems.push({
-      message: nothingInstalled
-        ? `cannot render ${display(dir)}: neither kubectl nor kustomize is on PATH, and the built-in renderer refuses this tree: ${messageOf(error)}`
-        : `cannot render ${display(dir)} with ${renderer.name}: ${messageOf(error)}`,
+      message: `cannot render ${display(dir)} with ${renderer.name}: ${messageOf(error)}`,
       file: display(file),
-      hint: nothingInstalled
-        ? 'install kubectl (it embeds kustomize) and run again'
-        : builtin
-          ? 'the built-in renderer models a subset of kustomize: use --renderer auto with kubectl or kustomize installed'
-          : 'fix the overlay so that it renders; Argo CD cannot sync it either',
+      hint: 'fix the overlay so that it renders; Argo CD cannot sync it either',
     });
     return report;
   }

@@ -1,8 +1,6 @@
 /**
- * Rendering for the standby lint: the real kustomize when it is installed (`kubectl kustomize`,
- * else a standalone `kustomize build`), otherwise the built-in renderer, saying so. The renderer
- * module still lives in src/sandbox/kustomize (it is shared with the emulators); it is imported
- * from there until it moves under src/providers.
+ * Rendering for the standby lint: kustomize itself (`kustomize build`, else `kubectl kustomize`, or
+ * the configured binary), as Argo CD renders. Without either the lint cannot run (FO_KUSTOMIZE_E4001).
  *
  * Rendering "without the standby entries" happens in a temporary copy: the overlay and every
  * directory it reaches (`resources`, `components`, …) are copied with their relative layout, so
@@ -13,85 +11,62 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
-  findKubectl,
   isDirectory,
   type KubeObject,
-  KustomizeError,
+  type KustomizeSettings,
+  type KustomizeTool,
   kustomizationFileOf,
-  parseYamlDocuments,
-  renderKustomization,
-  renderWithKubectl,
+  kustomizeNotFound,
+  kustomizeToolAt,
+  locateKustomize,
+  render,
 } from '../../providers/kustomize/index.js';
-import { ExecError, exec, findOnPath } from '../../util/exec.js';
 import type { RendererName, StandbyLintOptions } from './types.js';
 
 export interface Renderer {
   name: RendererName;
   render(dir: string): Promise<KubeObject[]>;
-  /** Why this renderer and not the real kustomize, when it is the built-in one. */
+  /** A remark on the renderer worth showing with the report. */
   note?: string;
 }
 
 /** Raised when the requested renderer is not installed. */
 export class RendererUnavailable extends Error {}
 
-function isKubeObject(value: unknown): value is KubeObject {
-  const object = value as Partial<KubeObject> | null;
-  return typeof object?.kind === 'string' && typeof object.metadata?.name === 'string';
-}
-
-function kustomizeBuild(binary: string): Renderer {
-  return {
-    name: 'kustomize build',
-    async render(dir) {
-      try {
-        const { stdout } = await exec(binary, ['build', resolve(dir)], { timeoutMs: 60_000 });
-        return parseYamlDocuments(stdout, `kustomize build ${dir}`).filter(isKubeObject);
-      } catch (error) {
-        if (error instanceof ExecError) {
-          throw new KustomizeError(
-            `kustomize build failed: ${error.stderr.trim() || error.message}`,
-            resolve(dir),
-            {
-              cause: error,
-            },
-          );
-        }
-        throw error;
-      }
-    },
-  };
-}
-
-const BUILTIN_NOTE =
-  'neither kubectl nor kustomize is on PATH: rendered with failover’s built-in renderer, which models the subset of kustomize standby overlays use; install kubectl (it embeds kustomize) for an exact render';
-
 /** Where an external renderer is installed; undefined when it is not. Tests replace it. */
 export type ToolFinder = (name: 'kubectl' | 'kustomize') => Promise<string | undefined>;
 
-const findTool: ToolFinder = (name) => (name === 'kubectl' ? findKubectl() : findOnPath('kustomize'));
-
-/** The renderer to use: `auto` prefers the real kustomize and falls back to the built-in one. */
+/**
+ * The renderer to use: `auto` takes the configured binary, else `kustomize`, else `kubectl`;
+ * `kubectl` and `kustomize` insist on that one.
+ */
 export async function chooseRenderer(
   preference: StandbyLintOptions['renderer'] = 'auto',
-  find: ToolFinder = findTool,
+  find?: ToolFinder,
+  settings: KustomizeSettings = {},
 ): Promise<Renderer> {
-  const builtin = (note?: string): Renderer => ({
-    name: 'built-in',
-    render: (dir) => renderKustomization(dir),
-    ...(note ? { note } : {}),
+  const renderer = (tool: KustomizeTool): Renderer => ({
+    name: tool.name,
+    render: (dir) => render(dir, { tool }),
   });
-  if (preference === 'builtin') return builtin();
-  if (preference === 'auto' || preference === 'kubectl') {
-    const kubectl = await find('kubectl');
-    if (kubectl) return { name: 'kubectl kustomize', render: (dir) => renderWithKubectl(dir) };
-    if (preference === 'kubectl') throw new RendererUnavailable('kubectl is not on PATH');
+  if (preference === 'kubectl' || preference === 'kustomize') {
+    const path = await (find ?? defaultFind)(preference);
+    if (!path) throw new RendererUnavailable(`${preference} is not on PATH`);
+    return renderer(kustomizeToolAt(path, settings));
   }
-  const kustomize = await find('kustomize');
-  if (kustomize) return kustomizeBuild(kustomize);
-  if (preference === 'kustomize') throw new RendererUnavailable('kustomize is not on PATH');
-  return builtin(BUILTIN_NOTE);
+  if (!find) return renderer(await locateKustomize(settings));
+  const path = (await find('kustomize')) ?? (await find('kubectl'));
+  if (!path) throw kustomizeNotFound('neither kustomize nor kubectl is on PATH');
+  return renderer(kustomizeToolAt(path, settings));
 }
+
+const defaultFind: ToolFinder = async (name) => {
+  try {
+    return (await locateKustomize({ path: name })).path;
+  } catch {
+    return undefined;
+  }
+};
 
 /** The kustomization of `dir` as plain data (first YAML document), or undefined when unreadable. */
 export async function readKustomizationData(

@@ -2,6 +2,7 @@
  * Public data shapes of the standby lint (`failover lint standby`). Plain data, so the JSON output
  * is simply the report object.
  */
+import type { KustomizeSettings } from '../../providers/kustomize/tool.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -73,7 +74,7 @@ export interface StandbyProblem {
   hint?: string;
 }
 
-export type RendererName = 'kubectl kustomize' | 'kustomize build' | 'built-in';
+export type RendererName = 'kubectl kustomize' | 'kustomize build';
 
 export interface StandbyLintReport {
   /** The overlay directory, as displayed. */
@@ -81,7 +82,7 @@ export interface StandbyLintReport {
   /** Its kustomization file, as displayed. */
   kustomization?: string;
   renderer?: RendererName;
-  /** Said when the renderer is not the real kustomize (neither kubectl nor kustomize on PATH). */
+  /** A remark on the renderer, shown with the report. */
   rendererNote?: string;
   shape: 'patches' | 'component' | 'mixed' | 'none';
   /** The standby state as the configured entries say: standby, partial, or active (none listed). */
@@ -100,8 +101,10 @@ export interface StandbyLintReport {
 export interface StandbyLintOptions {
   /** Which entries mean standby (config `gitops.standby`). */
   matcher: { patchPaths: readonly string[]; components: readonly string[] };
-  /** Renderer: `auto` (default) tries kubectl, then a standalone kustomize, then the built-in one. */
-  renderer?: 'auto' | 'kubectl' | 'kustomize' | 'builtin';
+  /** Renderer: `auto` (default) takes kustomize.path, else `kustomize`, else `kubectl` on PATH. */
+  renderer?: 'auto' | 'kubectl' | 'kustomize';
+  /** The config's `kustomize` section (binary, build options as Argo CD uses them). */
+  kustomize?: KustomizeSettings;
   /** File names in the report are relative to this directory (default: the working directory). */
   displayRoot?: string;
   /** Where kubectl and kustomize are (default: looked up on PATH); tests use it to simulate neither. */

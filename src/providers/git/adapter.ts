@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import type { GitopsConfig } from '../../config/schema.js';
-import { invalidInput, stepFailed } from '../../engine/errors.js';
+import type { GitopsConfig, KustomizeConfig } from '../../config/schema.js';
+import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { defaultStateDir } from '../../engine/journal.js';
 import { ExecError } from '../../util/exec.js';
@@ -54,15 +54,13 @@ class GitOps {
   readonly cache: GitCache;
   readonly lock: RunLock;
   readonly matcher: StandbyMatcher;
-  private readonly renders = new Map<
-    string,
-    Promise<{ renderer: string; summary: RenderSummary } | undefined>
-  >();
+  private readonly renders = new Map<string, Promise<{ renderer: string; summary: RenderSummary }>>();
 
   constructor(
     readonly config: GitopsConfig,
     readonly env: NodeJS.ProcessEnv,
     stateDir: string,
+    readonly kustomize: KustomizeConfig = {},
   ) {
     const parent = config.cacheDir ?? join(stateDir, 'git-cache');
     this.cache = new GitCache(createGitRunner(env), config.repo, cacheDirFor(parent, config.repo));
@@ -272,7 +270,7 @@ class GitOps {
     const key = `${revision}\0${overlay.file}\0${createHash('sha256').update(text).digest('hex')}`;
     let rendered = this.renders.get(key);
     if (!rendered) {
-      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text);
+      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text, this.kustomize);
       this.renders.set(key, rendered);
       rendered.catch(() => this.renders.delete(key));
       if (this.renders.size > 20) this.renders.delete(this.renders.keys().next().value as string);
@@ -316,7 +314,7 @@ function gitOpsOf(options: AdapterOptions): GitOps {
     options.redactor.addUrlCredentials(config.repo);
     const stateDir =
       options.env.FAILOVER_STATE_DIR || options.config.stateDir || defaultStateDir(options.env);
-    gitops = new GitOps(config, options.env, stateDir);
+    gitops = new GitOps(config, options.env, stateDir, options.config.kustomize);
     shared.set(options, gitops);
   }
   return gitops;
@@ -359,10 +357,13 @@ export function createGitReader(options: AdapterOptions): GitReader {
       let render: RenderSummary | undefined;
       if (!result.converged) {
         try {
-          render = (await gitops.render(revision, overlay, result.text))?.summary;
+          render = (await gitops.render(revision, overlay, result.text)).summary;
         } catch (error) {
+          // The render only illustrates the diff; without kustomize the plan says it skipped it.
           warnings.push(
-            `could not render ${overlay.dir} to show what starts and stops: ${gitMessage(error)}`,
+            FailoverError.is(error) && error.code === 'FO_KUSTOMIZE_E4001'
+              ? `skipped the render of ${overlay.dir} that shows what starts and stops: ${error.message} (${error.hint ?? ''})`
+              : `could not render ${overlay.dir} to show what starts and stops: ${gitMessage(error)}`,
           );
         }
       }

@@ -1,43 +1,17 @@
 /**
- * What the toggle does to the workloads: the overlay rendered before and after the edit (with
- * `kubectl kustomize`, or a standalone `kustomize`), and which Deployments and CronJobs go from
- * dormant to running or back. Only when one of them is on PATH; the plan is complete without it.
- *
- * The renderer comes from src/sandbox/kustomize until it moves to src/providers/kustomize.
+ * What the toggle does to the workloads: the overlay rendered by kustomize before and after the
+ * edit, and which Deployments and CronJobs go from dormant to running or back. The plan shows it
+ * beside the diff; the diff alone decides the change, so a plan without kustomize says the render
+ * was skipped rather than failing.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecError, exec, findOnPath } from '../../util/exec.js';
-import { findKubectl, type KubeObject, parseYamlDocuments, render } from '../kustomize/index.js';
+import { type KubeObject, type KustomizeSettings, locateKustomize, render } from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
 
 export type RenderSummary = NonNullable<StandbyPlan['render']>;
-type Renderer = (dir: string) => Promise<KubeObject[]>;
-
-async function findRenderer(): Promise<{ name: string; render: Renderer } | undefined> {
-  if (await findKubectl())
-    return { name: 'kubectl kustomize', render: (dir) => render(dir, { prefer: 'kubectl' }) };
-  const kustomize = await findOnPath('kustomize');
-  if (!kustomize) return undefined;
-  return {
-    name: 'kustomize build',
-    render: async (dir) => {
-      try {
-        const { stdout } = await exec(kustomize, ['build', dir], { timeoutMs: 60_000 });
-        return parseYamlDocuments(stdout).filter(isKubeObject);
-      } catch (error) {
-        throw new Error(error instanceof ExecError ? error.stderr.trim() || error.message : String(error));
-      }
-    },
-  };
-}
-
-function isKubeObject(value: unknown): value is KubeObject {
-  const object = value as Partial<KubeObject> | null;
-  return typeof object?.kind === 'string' && typeof object.metadata?.name === 'string';
-}
 
 function spec(object: KubeObject): Record<string, unknown> {
   const value = object.spec;
@@ -106,8 +80,9 @@ export function describeRender(summary: RenderSummary): string {
 }
 
 /**
- * Renders the overlay at `revision` as it is and with `file` := `text`. Undefined when no renderer
- * is installed; throws when rendering fails (the caller turns that into a warning).
+ * Renders the overlay at `revision` as it is and with `file` := `text`. Throws FO_KUSTOMIZE_E4001
+ * when no kustomize is installed, a KustomizeError when the build fails (the caller turns both into
+ * a warning: the render only illustrates the plan).
  */
 export async function renderToggle(
   cache: GitCache,
@@ -115,17 +90,17 @@ export async function renderToggle(
   overlay: string,
   file: string,
   text: string,
-): Promise<{ renderer: string; summary: RenderSummary } | undefined> {
-  const renderer = await findRenderer();
-  if (!renderer) return undefined;
+  settings: KustomizeSettings = {},
+): Promise<{ renderer: string; summary: RenderSummary }> {
+  const tool = await locateKustomize(settings);
   const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
   try {
     const tree = join(work, 'tree');
     await cache.exportTree(revision, tree);
-    const before = await renderer.render(join(tree, overlay));
+    const before = await render(join(tree, overlay), { tool });
     await writeFile(join(tree, file), text);
-    const after = await renderer.render(join(tree, overlay));
-    return { renderer: renderer.name, summary: summarizeRender(before, after) };
+    const after = await render(join(tree, overlay), { tool });
+    return { renderer: tool.name, summary: summarizeRender(before, after) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

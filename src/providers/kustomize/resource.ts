@@ -1,29 +1,18 @@
 /**
- * A resource while a kustomization is being built: the object plus the names it had before
- * prefixes and suffixes, so that patch targets and name references written against the original
- * names still find it (as kustomize does).
+ * Selecting objects as kustomize's `patches[].target` does (kind, name and namespace as anchored
+ * regular expressions, label and annotation selectors). Not a renderer: the standby lint uses it to
+ * tell which rendered objects a patch reaches, and the Argo CD emulator to filter applications.
  */
 import { isMap, type KubeObject, KustomizeError, splitApiVersion } from './types.js';
 
 export interface Resource {
   object: KubeObject;
-  /** Earlier names, oldest first (without the current one). */
+  /** Earlier names, oldest first (without the current one): a target's name may match any of them. */
   previousNames: string[];
-}
-
-export function resourceId(object: KubeObject): string {
-  const { group } = splitApiVersion(object.apiVersion);
-  return `${group ? `${group}/` : ''}${object.kind}|${object.metadata.namespace ?? ''}|${object.metadata.name}`;
 }
 
 export function allNames(resource: Resource): string[] {
   return [...resource.previousNames, resource.object.metadata.name];
-}
-
-export function rename(resource: Resource, name: string): void {
-  if (name === resource.object.metadata.name) return;
-  resource.previousNames.push(resource.object.metadata.name);
-  resource.object.metadata.name = name;
 }
 
 /** Selection as in `patches[].target`: every field optional, strings are anchored regular expressions. */

@@ -6,18 +6,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type KustomizeSettings, locateKustomize } from '../../providers/kustomize/index.js';
 import { EmulatorControl, type Knobs } from '../common/control.js';
 import { startHttpServer } from '../common/http-server.js';
 import type { CronJobHealthModel } from './health.js';
 import { type AppSpec, ArgoCdModel } from './model.js';
-import type { RendererChoice } from './repo.js';
 import { createArgoCdHandler } from './server.js';
 
 export type { CronJobHealthModel, HealthStatus, HealthStatusCode } from './health.js';
 export { resourceHealth } from './health.js';
 export type { AppSpec, SyncRequest, WorkloadSummary } from './model.js';
 export { ArgoApiError, ArgoCdModel } from './model.js';
-export type { RendererChoice } from './repo.js';
 export { ARGOCD_VERSION } from './server.js';
 
 export interface ArgoCdEmulatorOptions {
@@ -32,8 +31,12 @@ export interface ArgoCdEmulatorOptions {
   syncDurationMs?: number;
   /** Rollouts unfinished after this long report ProgressDeadlineExceeded (Degraded). Default 600 s. */
   progressDeadlineMs?: number;
-  /** Who renders kustomizations: kubectl, the built-in renderer, or kubectl when installed (default). */
-  renderer?: RendererChoice;
+  /**
+   * The kustomize the repo-server runs and its build options (argocd-cm `kustomize.path`,
+   * `kustomize.buildOptions`). Default: `kustomize`, else `kubectl`, on PATH; with neither the
+   * emulator does not start (FO_KUSTOMIZE_E4001).
+   */
+  kustomize?: KustomizeSettings;
   /** Default 'argocd-3.2' (a suspended CronJob is Healthy). */
   cronJobHealth?: CronJobHealthModel;
   /** Start with every app synced and rolled out at its branch head. Default true. */
@@ -53,6 +56,7 @@ export interface ArgoCdEmulator {
 
 export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promise<ArgoCdEmulator> {
   if (!options.token) throw new Error('startArgoCdEmulator: a token is required');
+  const kustomize = await locateKustomize(options.kustomize);
   const cacheDir = await mkdtemp(join(tmpdir(), 'argocd-emulator-'));
   const control = new EmulatorControl('argocd', options.knobs);
   const model = new ArgoCdModel({
@@ -61,7 +65,7 @@ export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promi
     reconcileIntervalMs: options.reconcileIntervalMs ?? 3000,
     syncDurationMs: options.syncDurationMs ?? 300,
     progressDeadlineMs: options.progressDeadlineMs ?? 600_000,
-    renderer: options.renderer ?? 'auto',
+    kustomize,
     cronJobHealth: options.cronJobHealth ?? 'argocd-3.2',
     startConverged: options.startConverged ?? true,
     cacheDir,

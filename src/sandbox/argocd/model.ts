@@ -4,7 +4,11 @@
  * and the live workloads rolling out over time. The HTTP layer (server.ts) only translates.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { isClusterScoped, matchesLabelSelector } from '../../providers/kustomize/index.js';
+import {
+  isClusterScoped,
+  type KustomizeTool,
+  matchesLabelSelector,
+} from '../../providers/kustomize/index.js';
 import {
   clone,
   deepEqual,
@@ -20,7 +24,7 @@ import {
   resourceHealth,
 } from './health.js';
 import { LiveCluster, type LiveEntry, objectKey, templateHash } from './live.js';
-import { ComparisonError, type RendererChoice, RepoService } from './repo.js';
+import { ComparisonError, RepoService } from './repo.js';
 
 export interface AppSpec {
   name: string;
@@ -48,7 +52,8 @@ export interface ModelOptions {
   /** How long a sync operation stays Running after applying (kubectl apply and hooks). */
   syncDurationMs: number;
   progressDeadlineMs: number;
-  renderer: RendererChoice;
+  /** The kustomize the repo-server runs (located when the emulator starts). */
+  kustomize: KustomizeTool;
   cronJobHealth: CronJobHealthModel;
   /** Start with every app synced and rolled out at its branch head (a cluster that has been running). */
   startConverged: boolean;
@@ -175,7 +180,7 @@ export class ArgoCdModel {
   private closed = false;
 
   constructor(private readonly options: ModelOptions) {
-    this.repo = new RepoService(options.cacheDir, options.renderer);
+    this.repo = new RepoService(options.cacheDir, options.kustomize);
     for (const spec of options.apps) {
       if (this.apps.has(spec.name)) throw new Error(`duplicate application ${spec.name}`);
       this.apps.set(spec.name, {

@@ -1,26 +1,27 @@
 /**
  * What Argo CD's repo-server does for the emulator: resolve a revision of a git remote to a commit,
- * and render an application path at that commit. Each commit is exported once (`git archive`, then
- * `tar -x`) into a cache directory, and each (commit, path) is rendered once, as commits never change.
+ * and render an application path at that commit with kustomize itself, as the repo-server does
+ * (`kustomize build PATH` plus the configured build options). Each commit is exported once
+ * (`git archive`, then `tar -x`) into a cache directory, and each (commit, path) is rendered once, as
+ * commits never change (a render is a kustomize process, a fraction of a second each).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
-import {
-  chooseRenderer,
-  type KubeObject,
-  type RendererName,
-  renderKustomization,
-  renderWithKubectl,
-} from '../../providers/kustomize/index.js';
+import { basename, join, normalize } from 'node:path';
+import { type KubeObject, type KustomizeTool, render } from '../../providers/kustomize/index.js';
 import { ExecError, exec } from '../../util/exec.js';
 import { git, localRepoPath } from '../gitops-demo/git.js';
-
-export type RendererChoice = RendererName | 'auto';
 
 /** A failure Argo CD reports as a ComparisonError condition. */
 export class ComparisonError extends Error {
   override name = 'ComparisonError';
+  constructor(
+    message: string,
+    /** The same commit fails the same way again (kustomize refused it): cached until a hard refresh. */
+    readonly deterministic = false,
+  ) {
+    super(message);
+  }
 }
 
 function errorText(error: unknown): string {
@@ -28,20 +29,27 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The repo-server's text for a failed build (gitops-engine's CmdError): the command line, the exit
+ * status, then kustomize's own stderr.
+ */
+function buildFailure(tool: KustomizeTool, dir: string, error: unknown): string {
+  const exec = error instanceof Error && error.cause instanceof ExecError ? error.cause : undefined;
+  if (!exec) return errorText(error);
+  const status = exec.exitCode !== null ? `exit status ${exec.exitCode}` : exec.message;
+  const stderr = exec.stderr.trim();
+  return `\`${[basename(tool.path), ...tool.args(dir)].join(' ')}\` failed ${status}${stderr ? `: ${stderr}` : ''}`;
+}
+
 export class RepoService {
   private readonly exports = new Map<string, Promise<string>>();
   private readonly renders = new Map<string, Promise<KubeObject[]>>();
-  private renderer: Promise<RendererName> | undefined;
 
   constructor(
     private readonly cacheDir: string,
-    private readonly choice: RendererChoice,
+    /** Located before the emulator starts: without kustomize there is no Argo CD to emulate. */
+    private readonly kustomize: KustomizeTool,
   ) {}
-
-  rendererName(): Promise<RendererName> {
-    this.renderer ??= this.choice === 'auto' ? chooseRenderer('kubectl') : Promise.resolve(this.choice);
-    return this.renderer;
-  }
 
   /** The commit sha a branch, tag, `HEAD` or sha stands for in the repository. */
   async resolve(repoURL: string, revision: string): Promise<string> {
@@ -76,8 +84,11 @@ export class RepoService {
     if (!rendered) {
       rendered = this.renderUncached(repoURL, sha, path);
       this.renders.set(key, rendered);
-      // A failed render is retried next time (the cause may be transient, e.g. a timeout).
-      rendered.catch(() => this.renders.delete(key));
+      // A failed render is retried next time unless kustomize itself refused the commit; a timeout
+      // or a failed export may pass.
+      rendered.catch((error: unknown) => {
+        if (!(error instanceof ComparisonError && error.deterministic)) this.renders.delete(key);
+      });
     }
     return structuredClone(await rendered);
   }
@@ -97,12 +108,13 @@ export class RepoService {
     } catch {
       throw new ComparisonError(`${path}: app path does not exist`);
     }
-    const renderer = await this.rendererName();
     try {
-      return renderer === 'kubectl' ? await renderWithKubectl(dir) : await renderKustomization(dir);
+      return await render(dir, { tool: this.kustomize });
     } catch (error) {
+      const exit = error instanceof Error && error.cause instanceof ExecError ? error.cause : undefined;
       throw new ComparisonError(
-        `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = \`kustomize build ${path}\` failed: ${errorText(error)}`,
+        `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${buildFailure(this.kustomize, dir, error)}`,
+        exit?.exitCode !== null && exit?.exitCode !== undefined,
       );
     }
   }
