@@ -160,7 +160,7 @@ describe.skipIf(!awsAvailable)(suiteName, { timeout: 60_000 }, () => {
       '2',
     );
     expect(updated.TrafficPolicyInstance).toMatchObject({
-      State: 'Creating',
+      State: 'Updating',
       TrafficPolicyVersion: 2,
       TTL: 30,
     });

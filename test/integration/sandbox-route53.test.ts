@@ -69,14 +69,15 @@ async function failure(promise: Promise<unknown>): Promise<Route53ServiceExcepti
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls GetTrafficPolicyInstance until it leaves Creating (at most ~5 s). */
+/** Polls GetTrafficPolicyInstance until it is Applied or Failed (at most ~5 s). */
 async function waitForInstance(id: string): Promise<TrafficPolicyInstance> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const { TrafficPolicyInstance } = await route53.send(new GetTrafficPolicyInstanceCommand({ Id: id }));
-    if (TrafficPolicyInstance?.State !== 'Creating') return TrafficPolicyInstance as TrafficPolicyInstance;
+    const state = TrafficPolicyInstance?.State;
+    if (state === 'Applied' || state === 'Failed') return TrafficPolicyInstance as TrafficPolicyInstance;
     await sleep(50);
   }
-  throw new Error(`instance ${id} still Creating`);
+  throw new Error(`instance ${id} still in progress`);
 }
 
 function weightsOf(document: string): number[] {
@@ -591,7 +592,7 @@ describe('traffic flow', () => {
         TrafficPolicyVersion: 2,
       }),
     );
-    expect(updated.TrafficPolicyInstance?.State).toBe('Creating');
+    expect(updated.TrafficPolicyInstance?.State).toBe('Updating');
     expect(updated.TrafficPolicyInstance?.TrafficPolicyVersion).toBe(2);
 
     // The SDK retries PriorRequestNotComplete by itself; one attempt shows the raw answer.
@@ -686,7 +687,7 @@ describe('traffic flow', () => {
         TrafficPolicyVersion: 1,
       }),
     );
-    expect(updated.TrafficPolicyInstance?.State).toBe('Creating');
+    expect(updated.TrafficPolicyInstance?.State).toBe('Updating');
     expect(emu.control.log.entries.map((e) => [e.operation, e.status, e.error])).toEqual([
       ['UpdateTrafficPolicyInstance', 400, 'PriorRequestNotComplete'],
       ['UpdateTrafficPolicyInstance', 200, undefined],
@@ -766,7 +767,26 @@ describe('traffic flow', () => {
     expect(duplicate.name).toBe('TrafficPolicyInstanceAlreadyExists');
     expect(duplicate.$metadata.httpStatusCode).toBe(409);
 
+    // A delete propagates too: Deleting (the record still there, another delete refused), then gone.
+    emu.control.knobs.propagationDelayMs = 200;
     await route53.send(new DeleteTrafficPolicyInstanceCommand({ Id: instance.Id }));
+    const deleting = await route53.send(new GetTrafficPolicyInstanceCommand({ Id: instance.Id }));
+    expect(deleting.TrafficPolicyInstance?.State).toBe('Deleting');
+    const again = await failure(
+      client({ maxAttempts: 1 }).send(new DeleteTrafficPolicyInstanceCommand({ Id: instance.Id })),
+    );
+    expect(again.name).toBe('PriorRequestNotComplete');
+    const during = await route53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: seed.hostedZoneId,
+        StartRecordName: 'beta.example.com',
+      }),
+    );
+    expect(during.ResourceRecordSets?.[0]).toMatchObject({
+      Name: 'beta.example.com.',
+      TrafficPolicyInstanceId: instance.Id,
+    });
+    await sleep(250);
     const gone = await failure(route53.send(new GetTrafficPolicyInstanceCommand({ Id: instance.Id })));
     expect(gone.name).toBe('NoSuchTrafficPolicyInstance');
     const records = await route53.send(
