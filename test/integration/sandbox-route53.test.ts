@@ -305,8 +305,9 @@ describe('record sets', () => {
         TTL: 60,
         ResourceRecords: [{ Value: '203.0.113.1' }],
       },
-      code: 'InvalidChangeBatch',
-      message: "Missing field 'SetIdentifier'",
+      code: 'InvalidInput',
+      message:
+        "Invalid request: Missing field 'SetIdentifier' in Change with [Action=CREATE, Name=w.records.test., Type=A, SetIdentifier=null]",
     },
     {
       what: 'a SetIdentifier without Weight',
@@ -317,8 +318,24 @@ describe('record sets', () => {
         TTL: 60,
         ResourceRecords: [{ Value: '203.0.113.1' }],
       },
-      code: 'InvalidChangeBatch',
+      code: 'InvalidInput',
       message: 'Expected exactly one of [Weight, Region, Failover, GeoLocation',
+    },
+    {
+      what: 'both TTL and AliasTarget',
+      record: {
+        Name: 'alias.records.test',
+        Type: 'A',
+        TTL: 60,
+        AliasTarget: {
+          HostedZoneId: 'Z14GRHDCWA56QT',
+          DNSName: 'lb.example.net',
+          EvaluateTargetHealth: false,
+        },
+      },
+      code: 'InvalidInput',
+      message:
+        'Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in Change with [Action=CREATE, Name=alias.records.test., Type=A, SetIdentifier=null]',
     },
     {
       what: 'a weight above 255',
@@ -330,7 +347,7 @@ describe('record sets', () => {
       what: 'a name outside the zone',
       record: { Name: 'www.other.test', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] },
       code: 'InvalidChangeBatch',
-      message: 'RRSet with DNS name www.other.test. is not permitted in zone records.test.',
+      message: '[RRSet with DNS name www.other.test. is not permitted in zone records.test.]',
     },
     {
       what: 'an A record that is not an IPv4 address',
@@ -365,7 +382,76 @@ describe('record sets', () => {
       ),
     );
     expect(error.name).toBe(code);
+    expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.message).toContain(message);
+    // The service lists InvalidChangeBatch problems in brackets; InvalidInput is one plain message.
+    expect(error.message.startsWith('[')).toBe(code === 'InvalidChangeBatch');
+  });
+
+  it('answers a malformed change with InvalidInput even when the batch also conflicts', async () => {
+    const error = await failure(
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              { Action: 'CREATE', ResourceRecordSet: weighted('gke', 255, '203.0.113.10') },
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: {
+                  Name: 'm.records.test',
+                  Type: 'A',
+                  Weight: 3,
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '203.0.113.3' }],
+                },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(error.name).toBe('InvalidInput');
+    expect(error.message).toContain("Missing field 'SetIdentifier'");
+  });
+
+  it('collects problems of well-formed changes with the zone into one InvalidChangeBatch list', async () => {
+    const error = await failure(
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: 'a.other.test',
+                  Type: 'A',
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '203.0.113.9' }],
+                },
+              },
+              { Action: 'CREATE', ResourceRecordSet: weighted('gke', 255, '203.0.113.10') },
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: 'b.records.test',
+                  Type: 'AAAA',
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '203.0.113.9' }],
+                },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(error.name).toBe('InvalidChangeBatch');
+    expect(error.message).toBe(
+      '[RRSet with DNS name a.other.test. is not permitted in zone records.test., ' +
+        "Tried to create resource record set [name='www.records.test.', type='A', set-identifier='gke'] but it already exists, " +
+        "Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '203.0.113.9'']",
+    );
   });
 
   it('DELETEs a record only with its exact current values', async () => {
@@ -971,6 +1057,31 @@ describe('traffic flow', () => {
     expect(broken.name).toBe('InvalidTrafficPolicyDocument');
     expect(broken.message).toContain('AWSPolicyFormatVersion is required');
     expect(broken.message).toContain('Specify exactly one of StartRule or StartEndpoint');
+
+    const geo = {
+      AWSPolicyFormatVersion: '2015-10-01',
+      RecordType: 'A',
+      Endpoints: { a: { Type: 'value', Value: '192.0.2.1' }, b: { Type: 'value', Value: '192.0.2.2' } },
+      Rules: {
+        g: {
+          RuleType: 'geo',
+          Locations: [
+            { EndpointReference: 'a', Continent: 'XX', EvaluateTargetHealth: 'false' },
+            { EndpointReference: 'b', IsDefault: true },
+          ],
+        },
+      },
+      StartRule: 'g',
+    };
+    const codes = await failure(
+      route53.send(new CreateTrafficPolicyCommand({ Name: 'geo-broken', Document: JSON.stringify(geo) })),
+    );
+    expect(codes.name).toBe('InvalidTrafficPolicyDocument');
+    expect(codes.$metadata.httpStatusCode).toBe(400);
+    expect(codes.message).toContain('Rules.g.Locations[0].Continent "XX" is not a continent code');
+    expect(codes.message).toContain(
+      'Rules.g.Locations[0].EvaluateTargetHealth must be true or false (got "false")',
+    );
 
     const created = await route53.send(
       new CreateTrafficPolicyCommand({ Name: 'second', Document: JSON.stringify(validDocument()) }),
