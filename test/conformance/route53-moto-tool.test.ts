@@ -90,7 +90,7 @@ async function setUp(route53: Route53Client, tag: string): Promise<Setup> {
   const zone = await route53.send(
     new CreateHostedZoneCommand({ Name: 'moto-conf.test', CallerReference: `zone-${tag}-${Date.now()}` }),
   );
-  const zoneId = (zone.HostedZone?.Id as string).replace('/hostedzone/', '');
+  const zoneId = String(zone.HostedZone?.Id).replace('/hostedzone/', '');
   await route53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
