@@ -22,7 +22,7 @@ export { SERVICES, type ServiceName } from './common/control.js';
 
 /** Timings of the simulated world, in ms. The defaults make a round trip take a few seconds. */
 export interface SandboxTimings {
-  /** Route 53: Creating → Applied, PENDING → INSYNC. */
+  /** Route 53: Creating/Updating → Applied, Deleting → gone, PENDING → INSYNC. */
   propagationMs: number;
   /** Argo CD: how long a rollout takes from 0 to all replicas ready. */
   rolloutMs: number;

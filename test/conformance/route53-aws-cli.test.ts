@@ -160,7 +160,7 @@ describe.skipIf(!awsAvailable)(suiteName, { timeout: 60_000 }, () => {
       '2',
     );
     expect(updated.TrafficPolicyInstance).toMatchObject({
-      State: 'Creating',
+      State: 'Updating',
       TrafficPolicyVersion: 2,
       TTL: 30,
     });
@@ -258,6 +258,53 @@ describe.skipIf(!awsAvailable)(suiteName, { timeout: 60_000 }, () => {
       expect(Number.isNaN(Date.parse(observation.StatusReport.CheckedTime))).toBe(false);
     }
     emu.model.setHealthCheckHealthy(seed.healthCheckIds.gke, true);
+  });
+
+  it('list-traffic-policy-instances-by-hosted-zone', async () => {
+    const listed = await json<{ TrafficPolicyInstances: Instance[]; IsTruncated: boolean }>(
+      'list-traffic-policy-instances-by-hosted-zone',
+      '--hosted-zone-id',
+      seed.hostedZoneId,
+    );
+    expect(listed.TrafficPolicyInstances.map((i) => [i.Name, i.State])).toEqual([
+      ['admin.example.com.', 'Applied'],
+    ]);
+    expect(listed.IsTruncated).toBe(false);
+  });
+
+  it('record-set errors: InvalidInput for a malformed change, InvalidChangeBatch for a zone conflict', async () => {
+    const batch = (record: Record<string, unknown>, action = 'CREATE') =>
+      JSON.stringify({ Changes: [{ Action: action, ResourceRecordSet: record }] });
+    const malformed = await route53(
+      'change-resource-record-sets',
+      '--hosted-zone-id',
+      seed.hostedZoneId,
+      '--change-batch',
+      batch({
+        Name: 'w.example.com',
+        Type: 'A',
+        Weight: 3,
+        TTL: 60,
+        ResourceRecords: [{ Value: '192.0.2.9' }],
+      }),
+    );
+    expect([254, 255]).toContain(malformed.code);
+    expect(malformed.stderr).toContain('(InvalidInput)');
+    expect(malformed.stderr).toContain("Missing field 'SetIdentifier'");
+    const missing = await route53(
+      'change-resource-record-sets',
+      '--hosted-zone-id',
+      seed.hostedZoneId,
+      '--change-batch',
+      batch(
+        { Name: 'gone.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.9' }] },
+        'DELETE',
+      ),
+    );
+    expect(missing.stderr).toContain('(InvalidChangeBatch)');
+    expect(missing.stderr).toContain(
+      "[Tried to delete resource record set [name='gone.example.com.', type='A'] but it was not found]",
+    );
   });
 
   it('reports service errors with a non-zero exit and the error code', async () => {

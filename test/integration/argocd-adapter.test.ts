@@ -157,13 +157,30 @@ describe('Argo CD adapter', () => {
     expect(printable(error)).not.toContain(TOKEN);
   });
 
-  it('names an application that does not exist', async () => {
-    const error = await failure(
+  it('names an application that does not exist, or that the token may not see, the same way', async () => {
+    const typo = await failure(
       createArgoCdReader(options({ awsApps: ['admin-aws', 'admin-typo'] })).apps('aws'),
     );
-    expect(error).toMatchObject({ code: 'FO_ARGOCD_E3504', category: 'invalid-input' });
-    expect(error.message).toContain('"admin-typo"');
-    expect(error.hint).toMatch(/awsApps/);
+    expect(typo).toMatchObject({ code: 'FO_ARGOCD_E3504', category: 'invalid-input' });
+    expect(typo.message).toContain('application admin-typo: not found or not permitted for this token');
+    expect(typo.details).toMatchObject({ httpStatus: 403, grpcCode: 7, serverMessage: 'permission denied' });
+    expect(typo.hint).toMatch(/awsApps/);
+    expect(typo.hint).toContain(TOKEN_ENV);
+
+    // An app that exists but is outside the token's RBAC policy answers exactly like a typo.
+    emulator.hideApp('preview-proxy-aws');
+    try {
+      const hidden = await failure(
+        createArgoCdReader(options({ awsApps: ['preview-proxy-aws'] })).apps('aws'),
+      );
+      expect(hidden.code).toBe(typo.code);
+      expect(hidden.message).toBe(typo.message.replaceAll('admin-typo', 'preview-proxy-aws'));
+      // A selector silently leaves it out, as Argo CD's list does.
+      const listed = await createArgoCdReader(options({ awsApps: { selector: 'cloud=aws' } })).apps('aws');
+      expect(listed.map((a) => a.name)).toEqual(['admin-aws']);
+    } finally {
+      emulator.hideApp('preview-proxy-aws', false);
+    }
   });
 
   it('reports a selector that matches nothing, and a side without apps in the config', async () => {
@@ -223,6 +240,7 @@ describe('Argo CD adapter', () => {
       expect(emulator.control.log.operations().filter((o) => o === 'SyncApplication')).toHaveLength(2);
       const unknown = await failure(writer.sync('nope', undefined));
       expect(unknown).toMatchObject({ code: 'FO_ARGOCD_E3504' });
+      expect(unknown.message).toContain('application nope: not found or not permitted for this token');
     } finally {
       emulator.model.setAutoSync('preview-proxy-aws', true);
     }

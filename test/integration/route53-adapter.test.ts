@@ -250,10 +250,10 @@ describe('Traffic Flow: changing weights', () => {
     // Weights stay strings, as the document had them.
     expect(version.Document).toContain('"Weight": "255"');
     expect(mutating()).toEqual(['CreateTrafficPolicyVersion', 'UpdateTrafficPolicyInstance']);
-    // It polled while the instance was Creating.
+    // It polled while the instance was Updating.
     const polls = emu.control.log.operations().filter((o) => o === 'GetTrafficPolicyInstance').length;
     expect(polls).toBeGreaterThanOrEqual(3);
-    expect(progress.some((m) => m.includes('Creating'))).toBe(true);
+    expect(progress.some((m) => m.includes('(Updating'))).toBe(true);
     expect(progress.at(-1)).toContain('Applied version 2');
     expect(applied.summary[id]).toEqual({ policyId: seed.trafficPolicyId, version: 2, previousVersion: 1 });
 

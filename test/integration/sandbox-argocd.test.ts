@@ -200,9 +200,45 @@ describe('Argo CD emulator', () => {
     expect(await names('?selector=cloud%3Dgcp')).toEqual(['admin-gke']);
     expect(await names('')).toEqual(['admin-aws', 'admin-gke']);
     expect(await names('?selector=cloud%20in%20(aws%2Cgcp)')).toHaveLength(2);
-    const missing = await api(emulator, '/api/v1/applications/nope');
-    expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ code: 5, error: 'applications.argoproj.io "nope" not found' });
+  });
+
+  it('answers 403 "permission denied" for an unknown app and for a hidden one; 404 only with a project', async () => {
+    const denied = { error: 'permission denied', code: 7, message: 'permission denied' };
+    for (const path of [
+      '/api/v1/applications/nope',
+      '/api/v1/applications/nope/resource-tree',
+      '/api/v1/applications/nope/managed-resources',
+    ]) {
+      const missing = await api(emulator, path);
+      expect([path, missing.status, missing.body]).toEqual([path, 403, denied]);
+    }
+    const sync = await api(emulator, '/api/v1/applications/nope/sync', { method: 'POST', body: {} });
+    expect([sync.status, sync.body]).toEqual([403, denied]);
+
+    emulator.hideApp('admin-gke');
+    try {
+      const hidden = await api(emulator, '/api/v1/applications/admin-gke');
+      expect([hidden.status, hidden.body]).toEqual([403, denied]);
+      const { body } = await api(emulator, '/api/v1/applications');
+      expect((body as { items: Application[] }).items.map((a) => a.metadata.name)).toEqual(['admin-aws']);
+      // With a project the answer is 404 whether hidden or missing: still nothing to tell them apart.
+      const inProject = await api(emulator, '/api/v1/applications/admin-gke?project=default');
+      expect([inProject.status, inProject.body]).toEqual([
+        404,
+        {
+          error: 'applications.argoproj.io "admin-gke" not found',
+          code: 5,
+          message: 'applications.argoproj.io "admin-gke" not found',
+        },
+      ]);
+    } finally {
+      emulator.hideApp('admin-gke', false);
+    }
+    expect((await api(emulator, '/api/v1/applications/nope?project=default')).status).toBe(404);
+    expect((await api(emulator, '/api/v1/applications/admin-aws?project=default')).status).toBe(200);
+    expect((await api(emulator, '/api/v1/applications/admin-aws?project=other')).status).toBe(404);
+    const two = await api(emulator, '/api/v1/applications/admin-aws?projects=a&projects=b');
+    expect([two.status, (two.body as { code: number }).code]).toEqual([400, 3]);
   });
 
   it('reports the AWS standby as Synced and Healthy while nothing runs (the trap)', async () => {
@@ -372,7 +408,10 @@ describe('Argo CD emulator', () => {
     );
     expect(last.status.operationState).toMatchObject({ phase: 'Failed', message: 'Operation terminated' });
     const none = await api(emulator, '/api/v1/applications/admin-gke/operation', { method: 'DELETE' });
-    expect(none).toMatchObject({ status: 400, body: { code: 9 } });
+    expect(none).toMatchObject({
+      status: 400,
+      body: { code: 3, message: 'Unable to terminate operation. No operation is in progress' },
+    });
   });
 
   it('keeps a stalled rollout Progressing (ready stays below desired) until it is released', async () => {
@@ -429,6 +468,25 @@ describe('Argo CD emulator', () => {
     emulator.control.injectFault('server-error', { operation: 'GetApplication', count: 1 });
     expect((await api(emulator, '/api/v1/applications/admin-aws')).status).toBe(500);
     expect((await api(emulator, '/api/v1/applications/admin-aws')).status).toBe(200);
+  });
+
+  it('treats any ?refresh value but hard as a normal refresh, as argocd-server does', async () => {
+    const before = await getApp(emulator, 'admin-aws');
+    const commit = await pushChange({
+      remote: remote.remote,
+      message: 'docs: a file outside every app path',
+      change: (dir) => writeFile(join(dir, 'NOTES.md'), 'nothing deployed here\n'),
+    });
+    // Without refresh (and no background reconcile here) the app still shows the old comparison.
+    expect((await getApp(emulator, 'admin-aws')).status.sync.revision).toBe(before.status.sync.revision);
+    for (const value of ['bogus', '']) {
+      const { status, body } = await api(emulator, `/api/v1/applications/admin-gke?refresh=${value}`);
+      expect(status).toBe(200);
+      expect((body as Application).status.sync.revision).toBe(commit);
+    }
+    const refreshed = await api(emulator, '/api/v1/applications/admin-aws?refresh=HARD');
+    expect(refreshed.status).toBe(200);
+    expect((refreshed.body as Application).status.sync.revision).toBe(commit);
   });
 });
 

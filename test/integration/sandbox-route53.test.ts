@@ -69,14 +69,15 @@ async function failure(promise: Promise<unknown>): Promise<Route53ServiceExcepti
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls GetTrafficPolicyInstance until it leaves Creating (at most ~5 s). */
+/** Polls GetTrafficPolicyInstance until it is Applied or Failed (at most ~5 s). */
 async function waitForInstance(id: string): Promise<TrafficPolicyInstance> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const { TrafficPolicyInstance } = await route53.send(new GetTrafficPolicyInstanceCommand({ Id: id }));
-    if (TrafficPolicyInstance?.State !== 'Creating') return TrafficPolicyInstance as TrafficPolicyInstance;
+    const state = TrafficPolicyInstance?.State;
+    if (state === 'Applied' || state === 'Failed') return TrafficPolicyInstance as TrafficPolicyInstance;
     await sleep(50);
   }
-  throw new Error(`instance ${id} still Creating`);
+  throw new Error(`instance ${id} still in progress`);
 }
 
 function weightsOf(document: string): number[] {
@@ -304,8 +305,9 @@ describe('record sets', () => {
         TTL: 60,
         ResourceRecords: [{ Value: '203.0.113.1' }],
       },
-      code: 'InvalidChangeBatch',
-      message: "Missing field 'SetIdentifier'",
+      code: 'InvalidInput',
+      message:
+        "Invalid request: Missing field 'SetIdentifier' in Change with [Action=CREATE, Name=w.records.test., Type=A, SetIdentifier=null]",
     },
     {
       what: 'a SetIdentifier without Weight',
@@ -316,8 +318,24 @@ describe('record sets', () => {
         TTL: 60,
         ResourceRecords: [{ Value: '203.0.113.1' }],
       },
-      code: 'InvalidChangeBatch',
+      code: 'InvalidInput',
       message: 'Expected exactly one of [Weight, Region, Failover, GeoLocation',
+    },
+    {
+      what: 'both TTL and AliasTarget',
+      record: {
+        Name: 'alias.records.test',
+        Type: 'A',
+        TTL: 60,
+        AliasTarget: {
+          HostedZoneId: 'Z14GRHDCWA56QT',
+          DNSName: 'lb.example.net',
+          EvaluateTargetHealth: false,
+        },
+      },
+      code: 'InvalidInput',
+      message:
+        'Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in Change with [Action=CREATE, Name=alias.records.test., Type=A, SetIdentifier=null]',
     },
     {
       what: 'a weight above 255',
@@ -329,7 +347,7 @@ describe('record sets', () => {
       what: 'a name outside the zone',
       record: { Name: 'www.other.test', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] },
       code: 'InvalidChangeBatch',
-      message: 'RRSet with DNS name www.other.test. is not permitted in zone records.test.',
+      message: '[RRSet with DNS name www.other.test. is not permitted in zone records.test.]',
     },
     {
       what: 'an A record that is not an IPv4 address',
@@ -364,7 +382,76 @@ describe('record sets', () => {
       ),
     );
     expect(error.name).toBe(code);
+    expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.message).toContain(message);
+    // The service lists InvalidChangeBatch problems in brackets; InvalidInput is one plain message.
+    expect(error.message.startsWith('[')).toBe(code === 'InvalidChangeBatch');
+  });
+
+  it('answers a malformed change with InvalidInput even when the batch also conflicts', async () => {
+    const error = await failure(
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              { Action: 'CREATE', ResourceRecordSet: weighted('gke', 255, '203.0.113.10') },
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: {
+                  Name: 'm.records.test',
+                  Type: 'A',
+                  Weight: 3,
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '203.0.113.3' }],
+                },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(error.name).toBe('InvalidInput');
+    expect(error.message).toContain("Missing field 'SetIdentifier'");
+  });
+
+  it('collects problems of well-formed changes with the zone into one InvalidChangeBatch list', async () => {
+    const error = await failure(
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: 'a.other.test',
+                  Type: 'A',
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '203.0.113.9' }],
+                },
+              },
+              { Action: 'CREATE', ResourceRecordSet: weighted('gke', 255, '203.0.113.10') },
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: 'b.records.test',
+                  Type: 'AAAA',
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '203.0.113.9' }],
+                },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(error.name).toBe('InvalidChangeBatch');
+    expect(error.message).toBe(
+      '[RRSet with DNS name a.other.test. is not permitted in zone records.test., ' +
+        "Tried to create resource record set [name='www.records.test.', type='A', set-identifier='gke'] but it already exists, " +
+        "Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '203.0.113.9'']",
+    );
   });
 
   it('DELETEs a record only with its exact current values', async () => {
@@ -591,7 +678,7 @@ describe('traffic flow', () => {
         TrafficPolicyVersion: 2,
       }),
     );
-    expect(updated.TrafficPolicyInstance?.State).toBe('Creating');
+    expect(updated.TrafficPolicyInstance?.State).toBe('Updating');
     expect(updated.TrafficPolicyInstance?.TrafficPolicyVersion).toBe(2);
 
     // The SDK retries PriorRequestNotComplete by itself; one attempt shows the raw answer.
@@ -686,7 +773,7 @@ describe('traffic flow', () => {
         TrafficPolicyVersion: 1,
       }),
     );
-    expect(updated.TrafficPolicyInstance?.State).toBe('Creating');
+    expect(updated.TrafficPolicyInstance?.State).toBe('Updating');
     expect(emu.control.log.entries.map((e) => [e.operation, e.status, e.error])).toEqual([
       ['UpdateTrafficPolicyInstance', 400, 'PriorRequestNotComplete'],
       ['UpdateTrafficPolicyInstance', 200, undefined],
@@ -766,7 +853,26 @@ describe('traffic flow', () => {
     expect(duplicate.name).toBe('TrafficPolicyInstanceAlreadyExists');
     expect(duplicate.$metadata.httpStatusCode).toBe(409);
 
+    // A delete propagates too: Deleting (the record still there, another delete refused), then gone.
+    emu.control.knobs.propagationDelayMs = 200;
     await route53.send(new DeleteTrafficPolicyInstanceCommand({ Id: instance.Id }));
+    const deleting = await route53.send(new GetTrafficPolicyInstanceCommand({ Id: instance.Id }));
+    expect(deleting.TrafficPolicyInstance?.State).toBe('Deleting');
+    const again = await failure(
+      client({ maxAttempts: 1 }).send(new DeleteTrafficPolicyInstanceCommand({ Id: instance.Id })),
+    );
+    expect(again.name).toBe('PriorRequestNotComplete');
+    const during = await route53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: seed.hostedZoneId,
+        StartRecordName: 'beta.example.com',
+      }),
+    );
+    expect(during.ResourceRecordSets?.[0]).toMatchObject({
+      Name: 'beta.example.com.',
+      TrafficPolicyInstanceId: instance.Id,
+    });
+    await sleep(250);
     const gone = await failure(route53.send(new GetTrafficPolicyInstanceCommand({ Id: instance.Id })));
     expect(gone.name).toBe('NoSuchTrafficPolicyInstance');
     const records = await route53.send(
@@ -951,6 +1057,31 @@ describe('traffic flow', () => {
     expect(broken.name).toBe('InvalidTrafficPolicyDocument');
     expect(broken.message).toContain('AWSPolicyFormatVersion is required');
     expect(broken.message).toContain('Specify exactly one of StartRule or StartEndpoint');
+
+    const geo = {
+      AWSPolicyFormatVersion: '2015-10-01',
+      RecordType: 'A',
+      Endpoints: { a: { Type: 'value', Value: '192.0.2.1' }, b: { Type: 'value', Value: '192.0.2.2' } },
+      Rules: {
+        g: {
+          RuleType: 'geo',
+          Locations: [
+            { EndpointReference: 'a', Continent: 'XX', EvaluateTargetHealth: 'false' },
+            { EndpointReference: 'b', IsDefault: true },
+          ],
+        },
+      },
+      StartRule: 'g',
+    };
+    const codes = await failure(
+      route53.send(new CreateTrafficPolicyCommand({ Name: 'geo-broken', Document: JSON.stringify(geo) })),
+    );
+    expect(codes.name).toBe('InvalidTrafficPolicyDocument');
+    expect(codes.$metadata.httpStatusCode).toBe(400);
+    expect(codes.message).toContain('Rules.g.Locations[0].Continent "XX" is not a continent code');
+    expect(codes.message).toContain(
+      'Rules.g.Locations[0].EvaluateTargetHealth must be true or false (got "false")',
+    );
 
     const created = await route53.send(
       new CreateTrafficPolicyCommand({ Name: 'second', Document: JSON.stringify(validDocument()) }),

@@ -186,18 +186,33 @@ export class ArgoCdClient {
         },
       );
     }
+    if (answer.status === 403 && app) {
+      // Argo CD answers 403 "permission denied" both for an application that does not exist and
+      // for one the token may not see, and never says which (argocd-server's getAppEnforceRBAC).
+      return invalidInput(
+        'FO_ARGOCD_E3504',
+        `application ${app}: not found or not permitted for this token (Argo CD at ${this.server} answered ${where}: ${said || 'permission denied'})`,
+        {
+          hint:
+            `check the name in argocd.awsApps / argocd.gcpApps against \`argocd app list\` run with the same token, ` +
+            `and that the account behind ${env} has RBAC permission to get and sync it ` +
+            '(p, role:…, applications, get|sync, <project>/<app>, allow)',
+          details,
+        },
+      );
+    }
     if (answer.status === 403) {
       return invalidInput(
         'FO_ARGOCD_E3503',
-        `Argo CD at ${this.server} denied ${where}${app ? ` for application "${app}"` : ''} (${said || 'permission denied'})`,
+        `Argo CD at ${this.server} denied ${where} (${said || 'permission denied'})`,
         {
-          hint: `give the account behind ${env} RBAC permission to get and sync the applications, and check the application names (Argo CD answers "permission denied" for applications it does not show)`,
+          hint: `give the account behind ${env} RBAC permission to get and sync the applications`,
           details,
         },
       );
     }
     if (answer.status === 404 && app) {
-      return invalidInput('FO_ARGOCD_E3504', `Argo CD application "${app}" not found on ${this.server}`, {
+      return invalidInput('FO_ARGOCD_E3504', `application ${app}: not found on ${this.server}`, {
         hint: 'check argocd.awsApps / argocd.gcpApps in the config against `argocd app list`',
         details,
       });

@@ -95,6 +95,12 @@ const TOP_LEVEL_FIELDS = [
   'Endpoints',
   'Rules',
 ];
+/** Route 53's continent codes (GeoLocation ContinentCode and a geo rule's Continent). */
+const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'OC', 'NA', 'SA'];
+/** ISO 3166-1 alpha-2, upper case, as Route 53 takes country codes. */
+const COUNTRY = /^[A-Z]{2}$/;
+/** ISO 3166-2 subdivision part (e.g. US states, Ukrainian oblasts): one to three letters or digits. */
+const SUBDIVISION = /^[A-Z0-9]{1,3}$/;
 const ENDPOINT_FIELDS = ['Type', 'Value', 'Region'];
 const TARGET_FIELDS = ['EndpointReference', 'RuleReference', 'EvaluateTargetHealth', 'HealthCheck'];
 
@@ -392,13 +398,9 @@ function checkTarget(
   } else {
     referencedRule = ruleRef;
   }
+  // A JSON boolean: Route 53 rejects "true"/"false" given as strings here (unlike Weight).
   const evaluate = entry.EvaluateTargetHealth;
-  if (
-    evaluate !== undefined &&
-    typeof evaluate !== 'boolean' &&
-    evaluate !== 'true' &&
-    evaluate !== 'false'
-  ) {
+  if (evaluate !== undefined && typeof evaluate !== 'boolean') {
     problems.push(`${path}.EvaluateTargetHealth must be true or false (got ${quote(evaluate)})`);
   }
   if (entry.HealthCheck !== undefined && !isNonEmptyString(entry.HealthCheck)) {
@@ -426,11 +428,27 @@ function checkRuleSpecificFields(
       }
       return;
     case 'geo':
+      if (item.IsDefault !== undefined && typeof item.IsDefault !== 'boolean') {
+        problems.push(`${path}.IsDefault must be true or false (got ${quote(item.IsDefault)})`);
+      }
       if (item.IsDefault !== true && item.Continent === undefined && item.Country === undefined) {
         problems.push(`${path} needs Continent, Country, or IsDefault: true`);
       }
+      if (item.Continent !== undefined && !CONTINENTS.includes(item.Continent as string)) {
+        problems.push(
+          `${path}.Continent ${quote(item.Continent)} is not a continent code (one of ${CONTINENTS.join(', ')})`,
+        );
+      }
+      if (item.Country !== undefined && !(typeof item.Country === 'string' && COUNTRY.test(item.Country))) {
+        problems.push(`${path}.Country ${quote(item.Country)} is not a two-letter country code (ISO 3166-1)`);
+      }
       if (item.Subdivision !== undefined && item.Country === undefined) {
         problems.push(`${path}.Subdivision needs Country`);
+      } else if (
+        item.Subdivision !== undefined &&
+        !(typeof item.Subdivision === 'string' && SUBDIVISION.test(item.Subdivision))
+      ) {
+        problems.push(`${path}.Subdivision ${quote(item.Subdivision)} is not a subdivision code`);
       }
       return;
     case 'geoproximity': {

@@ -11,7 +11,7 @@ export interface WeightTarget {
   id: string;
   /** DNS name. */
   name: string;
-  /** Applied | Creating | Failed for instances; INSYNC for record sets. */
+  /** Applied | Creating | Updating | Deleting | Failed for instances; INSYNC for record sets. */
   state: string;
   /** Raw weights 0–255 by role. */
   weights: Weights;

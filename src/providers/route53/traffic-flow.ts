@@ -31,7 +31,7 @@ export interface Instance {
   hostedZoneId: string;
   name: string;
   ttl: number;
-  /** Applied | Creating | Failed. */
+  /** Applied | Creating | Updating | Deleting | Failed, or a state Route 53 may add later. */
   state: string;
   message: string;
   policyId: string;
@@ -100,6 +100,14 @@ function toInstance(raw: SdkInstance | undefined, resource: string): Instance {
     version: raw.TrafficPolicyVersion,
     type: raw.TrafficPolicyType ?? '',
   };
+}
+
+/**
+ * Only Applied and Failed are final. Everything else (Creating, Updating, Deleting, and any state
+ * Route 53 adds later) means a change is still propagating, so it is waited out, never taken as done.
+ */
+export function isSettled(state: string): boolean {
+  return state === 'Applied' || state === 'Failed';
 }
 
 function label(instance: Pick<Instance, 'id' | 'name'>): string {
@@ -397,7 +405,7 @@ export class TrafficFlow {
     const pointers = (undo as unknown as TrafficFlowRestore).instances ?? [];
     for (const pointer of pointers) {
       let instance = await this.getInstance(pointer.id, options.signal);
-      if (instance.state === 'Creating') instance = await this.waitSettled(instance, options);
+      if (!isSettled(instance.state)) instance = await this.waitSettled(instance, options);
       const already =
         instance.state === 'Applied' &&
         instance.policyId === pointer.policyId &&
@@ -411,7 +419,7 @@ export class TrafficFlow {
   /** Re-reads an instance before changing it: still where the plan saw it, and not busy. */
   private async readyInstance(id: string, group: VersionGroup, options: ProgressOptions): Promise<Instance> {
     let instance = await this.getInstance(id, options.signal);
-    if (instance.state === 'Creating') instance = await this.waitSettled(instance, options);
+    if (!isSettled(instance.state)) instance = await this.waitSettled(instance, options);
     if (instance.policyId !== group.policyId || instance.version !== group.fromVersion) {
       throw stepFailed(
         'FO_ROUTE53_E3411',
@@ -555,7 +563,10 @@ export class TrafficFlow {
     options.onProgress?.(`${resource}: Applied version ${to.version}`);
   }
 
-  /** Polls GetTrafficPolicyInstance every pollInterval seconds until the instance leaves Creating. */
+  /**
+   * Polls GetTrafficPolicyInstance every pollInterval seconds until the instance is Applied or
+   * Failed (an instance deleted meanwhile ends the wait with its not-found error).
+   */
   private async waitSettled(
     instance: Instance,
     options: ProgressOptions,
@@ -566,12 +577,12 @@ export class TrafficFlow {
     let lastReport = 0;
     let current = instance;
     for (;;) {
-      if (current.state !== 'Creating') return current;
+      if (isSettled(current.state)) return current;
       const elapsed = Date.now() - started;
       if (elapsed > APPLY_WAIT_LIMIT_MS) {
         throw stepFailed(
           'FO_ROUTE53_E3414',
-          `${label(instance)} is still Creating after ${Math.round(elapsed / 60_000)} minutes`,
+          `${label(instance)} is still ${current.state} after ${Math.round(elapsed / 60_000)} minutes`,
           {
             hint: 'check the instance in the Route 53 console; run again once it is Applied',
             retryable: true,

@@ -11,7 +11,7 @@ import { EmulatorControl, type Knobs } from '../common/control.js';
 import { startHttpServer } from '../common/http-server.js';
 import type { CronJobHealthModel } from './health.js';
 import { type AppSpec, ArgoCdModel } from './model.js';
-import { createArgoCdHandler } from './server.js';
+import { type ArgoCdAccess, createArgoCdHandler } from './server.js';
 
 export type { CronJobHealthModel, HealthStatus, HealthStatusCode } from './health.js';
 export { resourceHealth } from './health.js';
@@ -41,6 +41,11 @@ export interface ArgoCdEmulatorOptions {
   cronJobHealth?: CronJobHealthModel;
   /** Start with every app synced and rolled out at its branch head. Default true. */
   startConverged?: boolean;
+  /**
+   * Applications that exist but that the token's RBAC policy does not let it see: they answer
+   * 403 "permission denied" exactly like a name that does not exist. Changeable with `hideApp`.
+   */
+  hiddenApps?: string[];
   port?: number;
   knobs?: Partial<Knobs>;
 }
@@ -51,6 +56,8 @@ export interface ArgoCdEmulator {
   control: EmulatorControl;
   /** Switches (stallRollout, setAutoSync, reconcileNow) and the live workloads. */
   model: ArgoCdModel;
+  /** Hides an application from the token (as an RBAC policy without `get` on it would), or shows it again. */
+  hideApp(name: string, hidden?: boolean): void;
   close(): Promise<void>;
 }
 
@@ -72,14 +79,19 @@ export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promi
   });
   try {
     await model.start();
+    const access: ArgoCdAccess = { hidden: new Set(options.hiddenApps ?? []) };
     const server = await startHttpServer(
-      createArgoCdHandler(model, control, options.token),
+      createArgoCdHandler(model, control, options.token, access),
       options.port ?? 0,
     );
     return {
       url: server.url,
       control,
       model,
+      hideApp: (name, hidden = true) => {
+        if (hidden) access.hidden.add(name);
+        else access.hidden.delete(name);
+      },
       close: async () => {
         await server.close();
         await model.close();

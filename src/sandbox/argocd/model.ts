@@ -315,7 +315,8 @@ export class ArgoCdModel {
   terminateOperation(name: string): void {
     const app = this.app(name);
     if (!app.operation || !app.operationState) {
-      throw new ArgoApiError(400, 9, 'Unable to terminate operation. No operation is in progress');
+      // argocd-server answers InvalidArgument here (not FailedPrecondition).
+      throw new ArgoApiError(400, 3, 'Unable to terminate operation. No operation is in progress');
     }
     app.operation.terminating = true;
     app.operationState.phase = 'Terminating';

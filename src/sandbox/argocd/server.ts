@@ -12,6 +12,7 @@ export const ARGOCD_VERSION = 'v3.2.0+sandbox';
 const GRPC_CODE_NAMES: Record<number, string> = {
   3: 'InvalidArgument',
   5: 'NotFound',
+  7: 'PermissionDenied',
   9: 'FailedPrecondition',
   12: 'Unimplemented',
   13: 'Internal',
@@ -25,7 +26,59 @@ interface Route {
   operation: string;
   mutating: boolean;
   authenticated: boolean;
-  handle: (params: string[], url: URL, req: IncomingMessage) => Promise<unknown> | unknown;
+  /** The route names one application (params[0]): argocd-server's RBAC check comes first. */
+  app?: boolean;
+  handle: (params: string[], url: URL, req: IncomingMessage, body: string) => Promise<unknown> | unknown;
+}
+
+/** Which applications the token may see. Everything else answers as argocd-server does for it. */
+export interface ArgoCdAccess {
+  /** Applications that exist but that this token's RBAC policy does not let it get. */
+  hidden: Set<string>;
+}
+
+const PERMISSION_DENIED = 'permission denied';
+
+function notFound(name: string): ArgoApiError {
+  return new ArgoApiError(404, 5, `applications.argoproj.io "${name}" not found`);
+}
+
+/**
+ * argocd-server's getAppEnforceRBAC (server/application/application.go, since 2.7): without a
+ * project in the request, an application that does not exist and one the token may not see both
+ * answer 403 "permission denied", so a caller cannot learn which names exist. With exactly one
+ * project, an allowed caller gets 404 for a missing app (and for one in another project).
+ */
+function enforceAppAccess(model: ArgoCdModel, access: ArgoCdAccess, name: string, projects: string[]): void {
+  if (projects.length > 1) {
+    throw new ArgoApiError(
+      400,
+      3,
+      'multiple projects specified - the get endpoint accepts either zero or one project',
+    );
+  }
+  const project = projects[0] ?? '';
+  const found = model.listApplications({ name })[0] as { spec?: { project?: string } } | undefined;
+  if (!found || access.hidden.has(name)) {
+    throw project ? notFound(name) : new ArgoApiError(403, 7, PERMISSION_DENIED);
+  }
+  const effective = found.spec?.project || 'default';
+  if (project && project !== effective) throw notFound(name);
+}
+
+/** `project` (legacy, repeated) wins over `projects`, as getProjectsFromApplicationQuery does. */
+function projectsOf(url: URL, body: string): string[] {
+  const legacy = url.searchParams.getAll('project').filter(Boolean);
+  if (legacy.length > 0) return legacy;
+  const projects = url.searchParams.getAll('projects').filter(Boolean);
+  if (projects.length > 0) return projects;
+  if (!body.trim()) return [];
+  try {
+    const parsed = JSON.parse(body) as { project?: unknown };
+    return typeof parsed.project === 'string' && parsed.project ? [parsed.project] : [];
+  } catch {
+    return [];
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -83,6 +136,7 @@ export function createArgoCdHandler(
   model: ArgoCdModel,
   control: EmulatorControl,
   token: string,
+  access: ArgoCdAccess = { hidden: new Set() },
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const app = '/api/v1/applications/([^/]+)';
   const routes: Route[] = [
@@ -100,12 +154,15 @@ export function createArgoCdHandler(
       operation: 'ListApplications',
       mutating: false,
       authenticated: true,
+      // Applications the token may not get are left out of the list, without an error.
       handle: (_p, url) => ({
         metadata: {},
-        items: model.listApplications({
-          selector: url.searchParams.get('selector') ?? undefined,
-          name: url.searchParams.get('name') ?? undefined,
-        }),
+        items: model
+          .listApplications({
+            selector: url.searchParams.get('selector') ?? undefined,
+            name: url.searchParams.get('name') ?? undefined,
+          })
+          .filter((a) => !access.hidden.has(String((a.metadata as { name?: unknown })?.name))),
       }),
     },
     {
@@ -114,12 +171,13 @@ export function createArgoCdHandler(
       operation: 'GetApplication',
       mutating: false,
       authenticated: true,
+      app: true,
       handle: ([name], url) => {
-        const refresh = url.searchParams.get('refresh') || undefined;
-        if (refresh !== undefined && refresh !== 'normal' && refresh !== 'hard') {
-          throw new ArgoApiError(400, 3, `unknown refresh type ${refresh}`);
-        }
-        return model.getApplication(name!, refresh);
+        // Any refresh value asks for a refresh: `hard` is hard, everything else (even an empty or
+        // unknown value) is normal, as argocd-server's Get reads it.
+        const refresh = url.searchParams.get('refresh');
+        if (refresh === null) return model.getApplication(name!);
+        return model.getApplication(name!, refresh === 'hard' ? 'hard' : 'normal');
       },
     },
     {
@@ -128,7 +186,8 @@ export function createArgoCdHandler(
       operation: 'SyncApplication',
       mutating: true,
       authenticated: true,
-      handle: async ([name], _url, req) => model.sync(name!, parseSyncRequest(await readBody(req))),
+      app: true,
+      handle: ([name], _url, _req, body) => model.sync(name!, parseSyncRequest(body)),
     },
     {
       method: 'DELETE',
@@ -136,6 +195,7 @@ export function createArgoCdHandler(
       operation: 'TerminateOperation',
       mutating: true,
       authenticated: true,
+      app: true,
       handle: ([name]) => {
         model.terminateOperation(name!);
         return {};
@@ -147,6 +207,7 @@ export function createArgoCdHandler(
       operation: 'ResourceTree',
       mutating: false,
       authenticated: true,
+      app: true,
       handle: ([name]) => model.resourceTree(name!),
     },
     {
@@ -155,6 +216,7 @@ export function createArgoCdHandler(
       operation: 'ManagedResources',
       mutating: false,
       authenticated: true,
+      app: true,
       handle: ([name]) => model.managedResources(name!),
     },
   ];
@@ -200,7 +262,9 @@ export function createArgoCdHandler(
       return answer(500, 13, 'emulated server error');
     }
     try {
-      const body = await route.handle(params, url, req);
+      const text = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
+      if (route.app) enforceAppAccess(model, access, params[0] ?? '', projectsOf(url, text));
+      const body = await route.handle(params, url, req, text);
       sendJson(res, 200, body);
       control.log.record({ service: 'argocd', operation, mutating, status: 200 });
     } catch (error) {

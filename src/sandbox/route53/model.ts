@@ -3,7 +3,8 @@
  * translates XML to calls on this class; tests and the sandbox control API call it directly
  * (e.g. `model.setHealthCheckHealthy(id, false)`).
  *
- * Time-dependent states (a change PENDING → INSYNC, a policy instance Creating → Applied/Failed)
+ * Time-dependent states (a change PENDING → INSYNC, a policy instance Creating/Updating →
+ * Applied/Failed, Deleting → gone)
  * are computed from timestamps when read, so the model needs no timers and leaks none.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -89,8 +90,10 @@ interface PolicyState {
 
 interface InstanceState {
   instance: TrafficPolicyInstance;
-  /** A create or update in flight: when it completes and whether it fails. */
-  pending?: { completesAt: number; failure?: string; isCreate: boolean };
+  /** A create, update or delete in flight: when it completes and whether it fails. */
+  pending?: { completesAt: number; failure?: string; kind: 'create' | 'update' | 'delete' };
+  /** Test knob: the next `reads` GetTrafficPolicyInstance answers report this State instead. */
+  reported?: { state: string; reads: number };
   /** The policy version that serves DNS answers (kept on a failed update). */
   applied?: { policyId: string; version: number; ttl: number };
 }
@@ -500,13 +503,28 @@ export class Route53Model {
     } else {
       zone.records.set(key, { Name: name, Type: version.Type, TrafficPolicyInstanceId: instance.Id });
     }
-    const state: InstanceState = { instance, pending: this.pendingUntil(failure, true) };
+    const state: InstanceState = { instance, pending: this.pendingUntil(failure, 'create') };
     this.instances.set(instance.Id, state);
     return { ...instance };
   }
 
   getTrafficPolicyInstance(id: string): TrafficPolicyInstance {
-    return { ...this.instance(id).instance };
+    const state = this.instance(id);
+    const reported = state.reported;
+    if (reported) {
+      reported.reads -= 1;
+      if (reported.reads <= 0) delete state.reported;
+      return { ...state.instance, State: reported.state };
+    }
+    return { ...state.instance };
+  }
+
+  /**
+   * Test knob: the next `reads` GetTrafficPolicyInstance answers for the instance report `state`
+   * (any string, e.g. a state the service may add later) whatever the instance is really doing.
+   */
+  reportInstanceState(id: string, state: string, reads: number): void {
+    this.instance(id).reported = { state, reads };
   }
 
   /** All instances, ordered by hosted zone, name, type. */
@@ -538,7 +556,7 @@ export class Route53Model {
   /**
    * Points the instance at another policy version. Rejected with PriorRequestNotComplete while an
    * earlier create/update of the instance is still in flight; ConflictingTypes when the DNS type
-   * would change. The instance reports Creating until the propagation delay has passed.
+   * would change. The instance reports Updating until the propagation delay has passed.
    */
   updateTrafficPolicyInstance(
     id: string,
@@ -561,10 +579,10 @@ export class Route53Model {
       TTL: input.TTL,
       TrafficPolicyId: version.Id,
       TrafficPolicyVersion: version.Version,
-      State: 'Creating',
+      State: 'Updating',
       Message: '',
     });
-    state.pending = this.pendingUntil(failure, false);
+    state.pending = this.pendingUntil(failure, 'update');
     const zone = this.zones.get(state.instance.HostedZoneId);
     const key = recordKey(state.instance.Name, version.Type);
     if (zone && !zone.records.has(key)) {
@@ -573,12 +591,18 @@ export class Route53Model {
     return { ...state.instance };
   }
 
+  /**
+   * Starts deleting the instance: it reports Deleting until the propagation delay has passed, then
+   * it and its record are gone (NoSuchTrafficPolicyInstance).
+   */
   deleteTrafficPolicyInstance(id: string): void {
     const state = this.instance(id);
     if (state.pending) throw new Route53Error('PriorRequestNotComplete', PRIOR_REQUEST_MESSAGE);
     this.failIfFaulted('DeleteTrafficPolicyInstance');
-    this.removeInstanceRecord(state.instance);
-    this.instances.delete(id);
+    state.instance.State = 'Deleting';
+    state.instance.Message = '';
+    state.pending = this.pendingUntil(undefined, 'delete');
+    this.settle(state);
   }
 
   /**
@@ -611,7 +635,8 @@ export class Route53Model {
 
   /**
    * Fast-forwards time for everything in flight: changes become INSYNC and policy instances
-   * finish (Applied, or Failed when a failure was injected). For seeding and tests.
+   * finish (Applied, or Failed when a failure was injected; deleted ones are gone). For seeding
+   * and tests.
    */
   completePropagation(): void {
     const now = this.now();
@@ -625,6 +650,8 @@ export class Route53Model {
   // ---------------------------------------------------------------- internals
 
   private zone(id: string): ZoneState {
+    // A finished instance delete removes its record: settle before anyone reads the zone.
+    for (const state of this.instances.values()) this.settle(state);
     const zone = this.zones.get(bareId(id ?? ''));
     if (!zone)
       throw new Route53Error('NoSuchHostedZone', `No hosted zone found with ID: ${bareId(id ?? '')}`);
@@ -657,23 +684,28 @@ export class Route53Model {
 
   private instance(id: string): InstanceState {
     const state = this.instances.get(id);
-    if (!state) {
+    if (state) this.settle(state);
+    if (!state || !this.instances.has(id)) {
       throw new Route53Error('NoSuchTrafficPolicyInstance', `No traffic policy instance found with ID ${id}`);
     }
-    this.settle(state);
     return state;
   }
 
-  /** Completes an in-flight create/update once its propagation delay has passed. */
+  /** Completes an in-flight create/update/delete once its propagation delay has passed. */
   private settle(state: InstanceState): void {
     const pending = state.pending;
     if (!pending || this.now() < pending.completesAt) return;
     delete state.pending;
     const instance = state.instance;
+    if (pending.kind === 'delete') {
+      this.removeInstanceRecord(instance);
+      this.instances.delete(instance.Id);
+      return;
+    }
     if (pending.failure !== undefined) {
       instance.State = 'Failed';
       instance.Message = pending.failure;
-      if (pending.isCreate) this.removeInstanceRecord(instance);
+      if (pending.kind === 'create') this.removeInstanceRecord(instance);
       return;
     }
     instance.State = 'Applied';
@@ -766,10 +798,13 @@ export class Route53Model {
     return this.control?.knobs.propagationDelayMs ?? 0;
   }
 
-  private pendingUntil(failure: string | undefined, isCreate: boolean): InstanceState['pending'] {
+  private pendingUntil(
+    failure: string | undefined,
+    kind: 'create' | 'update' | 'delete',
+  ): InstanceState['pending'] {
     return {
       completesAt: this.now() + this.propagationDelayMs(),
-      isCreate,
+      kind,
       ...(failure !== undefined ? { failure } : {}),
     };
   }

@@ -1,8 +1,10 @@
 /**
  * ChangeResourceRecordSets semantics: all-or-nothing batches over a working copy of the zone's
- * records, with the service's validation messages. Structural problems in one change (a name
- * outside the zone, a weighted record without SetIdentifier …) fail the batch at once; conflicts
- * with the zone's contents are collected and reported together as `[msg, msg]`.
+ * records, with the service's validation messages. As Route 53 does, a malformed change (a
+ * weighted record without SetIdentifier, both TTL and AliasTarget, a value outside the XML
+ * schema …) fails the batch at once with InvalidInput; problems of a well-formed change with the
+ * zone (a name outside it, a CREATE of an existing record, a DELETE of a missing one, an A value
+ * that is no address …) are collected and answered together as InvalidChangeBatch `[msg, msg]`.
  */
 import { isIPv4, isIPv6 } from './document.js';
 import { Route53Error } from './errors.js';
@@ -55,13 +57,18 @@ export function validateChangeBatch(
   }
   const normalized = changes.map((change) => {
     const record = normalizeRecord(change.ResourceRecordSet);
-    checkStructure(zone, change.Action, record, healthCheckExists);
+    checkStructure(change.Action, record, healthCheckExists);
     return { action: change.Action, record };
   });
 
   const working = new Map(zone.records);
   const problems: string[] = [];
   for (const { action, record } of normalized) {
+    const invalid = recordProblem(zone, record);
+    if (invalid) {
+      problems.push(invalid);
+      continue;
+    }
     const key = keyOf(record);
     const existing = working.get(key);
     const description = describeRecord(record);
@@ -144,8 +151,8 @@ function routingKind(record: ResourceRecordSet): RoutingKind {
   return 'simple';
 }
 
+/** Malformed changes: InvalidInput at once, as the service's request validation answers. */
 function checkStructure(
-  zone: ZoneRecords,
   action: string,
   record: ResourceRecordSet,
   healthCheckExists: (id: string) => boolean,
@@ -178,18 +185,6 @@ function checkStructure(
       `Invalid XML ; TTL must be a non-negative integer (got '${record.TTL}').`,
     );
   }
-  if (!isValidDnsName(record.Name) || !isInZone(record.Name, zone.name)) {
-    throw new Route53Error(
-      'InvalidChangeBatch',
-      `RRSet with DNS name ${escapeDnsName(record.Name)} is not permitted in zone ${escapeDnsName(zone.name)}`,
-    );
-  }
-  if (record.Type === 'CNAME' && record.Name === zone.name) {
-    throw new Route53Error(
-      'InvalidChangeBatch',
-      `RRSet of type CNAME with DNS name ${escapeDnsName(record.Name)} is not permitted at apex in zone ${escapeDnsName(zone.name)}`,
-    );
-  }
   const change = describeChange(action, record);
 
   // Exactly one way to answer: an alias, TTL + values, or a traffic policy instance.
@@ -203,20 +198,20 @@ function checkStructure(
   const answerCount = answers.filter(Boolean).length;
   if (answerCount === 0 && hasTtl !== hasValues) {
     throw new Route53Error(
-      'InvalidChangeBatch',
+      'InvalidInput',
       `Invalid request: Missing field '${hasTtl ? 'ResourceRecords' : 'TTL'}' in ${change}`,
     );
   }
   if (answerCount !== 1 || (record.AliasTarget !== undefined && (hasTtl || hasValues))) {
     throw new Route53Error(
-      'InvalidChangeBatch',
+      'InvalidInput',
       'Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], ' +
         `but found ${answerCount === 0 ? 'none' : 'more than one'} in ${change}`,
     );
   }
   if (record.TrafficPolicyInstanceId !== undefined && action !== 'DELETE') {
     throw new Route53Error(
-      'InvalidChangeBatch',
+      'InvalidInput',
       `Invalid request: TrafficPolicyInstanceId can only be given to DELETE a record; use CreateTrafficPolicyInstance in ${change}`,
     );
   }
@@ -226,44 +221,46 @@ function checkStructure(
   const routingCount = routingFields.filter((field) => record[field] !== undefined).length;
   if (record.SetIdentifier !== undefined && routingCount !== 1) {
     throw new Route53Error(
-      'InvalidChangeBatch',
+      'InvalidInput',
       'Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], ' +
         `but found ${routingCount === 0 ? 'none' : 'more than one'} in ${change}`,
     );
   }
   if (record.SetIdentifier === undefined && routingCount > 0) {
-    throw new Route53Error(
-      'InvalidChangeBatch',
-      `Invalid request: Missing field 'SetIdentifier' in ${change}`,
-    );
+    throw new Route53Error('InvalidInput', `Invalid request: Missing field 'SetIdentifier' in ${change}`);
   }
 
-  for (const { Value } of record.ResourceRecords ?? []) {
-    if (record.Type === 'A' && !isIPv4(Value)) {
-      throw new Route53Error(
-        'InvalidChangeBatch',
-        `Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${Value}''`,
-      );
-    }
-    if (record.Type === 'AAAA' && !isIPv6(Value)) {
-      throw new Route53Error(
-        'InvalidChangeBatch',
-        `Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${Value}''`,
-      );
-    }
-  }
-  if (record.Type === 'CNAME' && (record.ResourceRecords?.length ?? 0) > 1) {
-    throw new Route53Error(
-      'InvalidChangeBatch',
-      `Invalid Resource Record: 'FATAL problem: RRDATANotSingleField (A CNAME record set can have only one value) encountered with '${record.ResourceRecords?.[1]?.Value}''`,
-    );
-  }
   if (record.HealthCheckId !== undefined && !healthCheckExists(record.HealthCheckId)) {
     throw new Route53Error(
       'NoSuchHealthCheck',
       `A health check with id ${record.HealthCheckId} does not exist.`,
     );
   }
+}
+
+/**
+ * A well-formed change that cannot apply to this zone: collected into the batch's
+ * InvalidChangeBatch list with the conflicts.
+ */
+function recordProblem(zone: ZoneRecords, record: ResourceRecordSet): string | undefined {
+  if (!isValidDnsName(record.Name) || !isInZone(record.Name, zone.name)) {
+    return `RRSet with DNS name ${escapeDnsName(record.Name)} is not permitted in zone ${escapeDnsName(zone.name)}`;
+  }
+  if (record.Type === 'CNAME' && record.Name === zone.name) {
+    return `RRSet of type CNAME with DNS name ${escapeDnsName(record.Name)} is not permitted at apex in zone ${escapeDnsName(zone.name)}`;
+  }
+  for (const { Value } of record.ResourceRecords ?? []) {
+    if (record.Type === 'A' && !isIPv4(Value)) {
+      return `Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${Value}''`;
+    }
+    if (record.Type === 'AAAA' && !isIPv6(Value)) {
+      return `Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${Value}''`;
+    }
+  }
+  if (record.Type === 'CNAME' && (record.ResourceRecords?.length ?? 0) > 1) {
+    return `Invalid Resource Record: 'FATAL problem: RRDATANotSingleField (A CNAME record set can have only one value) encountered with '${record.ResourceRecords?.[1]?.Value}''`;
+  }
+  return undefined;
 }
 
 /** A CNAME next to other types, or routing policies mixed within one name and type. */
