@@ -205,11 +205,16 @@ describe('argocd.wait', () => {
     expect(run.result).toBeUndefined();
     expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103', category: 'step-failed' });
     const message = run.error!.message;
-    for (const name of ['admin-aws', 'Deployment admin-web', 'Deployment admin-api', 'Deployment worker']) {
+    for (const name of [
+      'admin-aws',
+      'Deployment admin/admin-web',
+      'Deployment admin/admin-api',
+      'Deployment admin/worker',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).toContain('scaled to 0');
-    expect(message).toContain('CronJob nightly-report: suspended');
+    expect(message).toContain('CronJob admin/nightly-report: suspended');
     expect(run.elapsedMs).toBeGreaterThanOrEqual(1900);
     expect(run.elapsedMs).toBeLessThan(5000);
     // The same list is emitted the instant the step times out (the engine may report its own error).
@@ -255,7 +260,7 @@ describe('argocd.wait', () => {
     // Progress went through intermediate states and ended with everything ready.
     const lines = progress(run);
     expect(lines.length).toBeGreaterThan(1);
-    expect(lines.at(-1)).toMatch(/3\/3 deployments ready; 1\/1 cronjobs active/);
+    expect(lines.at(-1)).toMatch(/4\/4 workloads as rendered$/);
     // Waiting never wrote anything: auto-sync did the sync.
     expect(emulator.control.log.mutating()).toEqual([]);
   });
@@ -302,11 +307,11 @@ describe('argocd.wait', () => {
       expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103' });
       // Argo CD is at the revision; only the workload keeps the wait going.
       expect(run.error!.message).not.toContain('not ' + scaled.slice(0, 7));
-      expect(run.error!.message).toContain('Deployment admin-web: 4/5 ready');
+      expect(run.error!.message).toContain('Deployment admin/admin-web: 4/5 ready, want 5');
       expect(run.error!.message).not.toContain('admin-api');
       expect(run.error!.hint).toMatch(/kubectl describe deployment/);
       expect(run.error!.details).toMatchObject({
-        pending: { 'admin-aws': ['Deployment admin-web: 4/5 ready'] },
+        pending: { 'admin-aws': ['Deployment admin/admin-web: 4/5 ready, want 5'] },
       });
     } finally {
       emulator.model.stallRollout('admin-aws', false);
@@ -322,7 +327,7 @@ describe('argocd.wait', () => {
       else expect(workload.suspend, workload.name).toBe(true);
     }
     expect(run.result!.outputs!.revision).toBe(restored);
-    expect(progress(run).at(-1)).toMatch(/3\/3 deployments at 0; 1\/1 cronjobs suspended/);
+    expect(progress(run).at(-1)).toMatch(/4\/4 workloads as rendered$/);
   });
 
   it('with auto-sync off, waits in vain without sync and completes with sync: true', async () => {
@@ -363,7 +368,7 @@ describe('argocd.wait', () => {
       { timeoutMs: 0, signal: controller.signal },
     );
     expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4104', category: 'aborted' });
-    expect(run.error!.message).toContain('Deployment admin-web');
+    expect(run.error!.message).toContain('Deployment admin/admin-web');
   });
 
   it('rejects a revision that is not a commit sha', async () => {

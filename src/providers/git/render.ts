@@ -115,6 +115,7 @@ export async function renderToggle(
   overlay: string,
   file: string,
   text: string,
+  files: readonly { path: string; content: string | null }[] = [],
 ): Promise<{ renderer: string; summary: RenderSummary } | undefined> {
   const renderer = await findRenderer();
   if (!renderer) return undefined;
@@ -124,6 +125,10 @@ export async function renderToggle(
     await cache.exportTree(revision, tree);
     const before = await renderer.render(join(tree, overlay));
     await writeFile(join(tree, file), text);
+    for (const extra of files) {
+      if (extra.content === null) await rm(join(tree, extra.path), { force: true });
+      else await writeFile(join(tree, extra.path), extra.content);
+    }
     const after = await renderer.render(join(tree, overlay));
     return { renderer: renderer.name, summary: summarizeRender(before, after) };
   } finally {
