@@ -278,11 +278,17 @@ class GitOps {
     }
   }
 
-  render(revision: string, overlay: Overlay, text: string, files: readonly RepoFile[] = []) {
-    const key = `${revision}\0${overlay.file}\0${createHash('sha256').update(text).update(JSON.stringify(files)).digest('hex')}`;
+  render(
+    revision: string,
+    overlay: Overlay,
+    text: string,
+    files: readonly RepoFile[] = [],
+    standby?: 'before' | 'after',
+  ) {
+    const key = `${revision}\0${overlay.file}\0${standby ?? ''}\0${createHash('sha256').update(text).update(JSON.stringify(files)).digest('hex')}`;
     let rendered = this.renders.get(key);
     if (!rendered) {
-      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text, files);
+      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text, files, standby);
       this.renders.set(key, rendered);
       rendered.catch(() => this.renders.delete(key));
       if (this.renders.size > 20) this.renders.delete(this.renders.keys().next().value as string);
@@ -425,7 +431,8 @@ export function createGitReader(options: AdapterOptions): GitReader {
       let render: RenderSummary | undefined;
       if (!result.converged) {
         try {
-          render = (await gitops.render(revision, overlay, result.text, files))?.summary;
+          const standby = scope === 'all' ? (target === 'standby' ? 'after' : 'before') : undefined;
+          render = (await gitops.render(revision, overlay, result.text, files, standby))?.summary;
         } catch (error) {
           warnings.push(
             `could not render ${overlay.dir} to show what starts and stops: ${gitMessage(error)}`,

@@ -56,6 +56,17 @@ function nameOf(object: KubeObject): string {
     : object.metadata.name;
 }
 
+const REPLICATED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rollout']);
+
+/** Workloads that run in a standby render (`Kind namespace/name`): always on by design. */
+export function alwaysOnIn(objects: readonly KubeObject[]): string[] {
+  return objects
+    .filter((o) =>
+      REPLICATED.has(o.kind) ? (spec(o).replicas ?? 1) !== 0 : o.kind === 'DaemonSet' || o.kind === 'Pod',
+    )
+    .map((o) => `${o.kind} ${nameOf(o)}`);
+}
+
 /** Deployments and CronJobs present on both sides whose dormancy changes. */
 export function summarizeRender(before: readonly KubeObject[], after: readonly KubeObject[]): RenderSummary {
   const summary: RenderSummary = {
@@ -116,6 +127,8 @@ export async function renderToggle(
   file: string,
   text: string,
   files: readonly { path: string; content: string | null }[] = [],
+  /** Which render is the standby one, to list what stays on there. */
+  standby?: 'before' | 'after',
 ): Promise<{ renderer: string; summary: RenderSummary } | undefined> {
   const renderer = await findRenderer();
   if (!renderer) return undefined;
@@ -130,7 +143,9 @@ export async function renderToggle(
       else await writeFile(join(tree, extra.path), extra.content);
     }
     const after = await renderer.render(join(tree, overlay));
-    return { renderer: renderer.name, summary: summarizeRender(before, after) };
+    const summary = summarizeRender(before, after);
+    if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
+    return { renderer: renderer.name, summary };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
