@@ -312,7 +312,11 @@ export class GitCache {
       );
       for (const extra of options.also ?? []) {
         if (extra.content === null) {
-          await this.run(['update-index', '--force-remove', '--', extra.path], withIndex);
+          // Mode 0 removes the path from the index; --force-remove needs a work tree.
+          await this.run(['update-index', '--index-info'], {
+            ...withIndex,
+            input: `0 ${'0'.repeat(40)}\t${extra.path}\n`,
+          });
           continue;
         }
         const extraBlob = (
