@@ -17,12 +17,14 @@ import { Redactor } from '../../src/engine/redact.js';
 import { sleep } from '../../src/engine/retry.js';
 import { createArgoCdReader, createArgoCdWriter } from '../../src/providers/argocd/adapter.js';
 import type { ArgoCdReader } from '../../src/providers/argocd/port.js';
+import { createGitReader } from '../../src/providers/git/adapter.js';
 import type { ReadPorts, WritePorts } from '../../src/providers/ports.js';
 import { type ArgoCdEmulator, demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
 import {
   createGitRemote,
   demoTreeDir,
   type GitRemote,
+  git,
   pushChange,
 } from '../../src/sandbox/gitops-demo/index.js';
 import { argocdWaitStep } from '../../src/steps/argocd/wait.js';
@@ -82,6 +84,7 @@ async function runStep(
     planOnly = false,
     dryRun = false,
     refreshes = [],
+    withGit = false,
   }: {
     timeoutMs: number;
     signal?: AbortSignal;
@@ -89,10 +92,19 @@ async function runStep(
     dryRun?: boolean;
     /** Receives the `refresh` option of every read of the apps. */
     refreshes?: (boolean | undefined)[];
+    /** Judge against the overlay rendered from the git remote (gitops config and the git reader). */
+    withGit?: boolean;
   },
 ): Promise<Run> {
+  const stepConfig = withGit
+    ? Config.parse({
+        argocd: config.argocd,
+        gitops: { repo: remote.remote, author: { name: 'Wait Test', email: 'wait@example.com' } },
+        stateDir: join(work, 'state'),
+      })
+    : config;
   const adapterOptions = {
-    config,
+    config: stepConfig,
     env: { WAIT_TEST_ARGOCD_TOKEN: TOKEN },
     redactor: new Redactor(),
     runId: 'r',
@@ -101,8 +113,11 @@ async function runStep(
   const stepSignal = signal ?? AbortSignal.timeout(timeoutMs);
   const ctx: ApplyContext = {
     run: { id: 'r', operator: 'test', dryRun, runbook: 'to-aws', host: 'h' },
-    config,
-    read: { argocd: spyOnRefresh(createArgoCdReader(adapterOptions), refreshes) } as ReadPorts,
+    config: stepConfig,
+    read: {
+      argocd: spyOnRefresh(createArgoCdReader(adapterOptions), refreshes),
+      ...(withGit ? { git: createGitReader(adapterOptions) } : {}),
+    } as ReadPorts,
     write: { argocd: createArgoCdWriter(adapterOptions) } as WritePorts,
     signal: stepSignal,
     afterChanges: false,
@@ -370,6 +385,49 @@ describe('argocd.wait', () => {
     expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4104', category: 'aborted' });
     expect(run.error!.message).toContain('Deployment admin/admin-web');
   });
+
+  it('judged against the render: a commit pushed on top of ours counts as ours, and an Argo CD outage is read through', async () => {
+    // In standby first (earlier tests may have left it active).
+    const standby = await setAwsStandby(true, 'Standby again').catch(async () =>
+      (await git(['--git-dir', remote.remote, 'rev-parse', 'main'])).stdout.trim(),
+    );
+    const back = await runStep(
+      { role: 'aws', expect: 'standby', revision: standby },
+      { timeoutMs: 20_000, withGit: true },
+    );
+    expect(back.error).toBeUndefined();
+
+    const ours = await setAwsStandby(false, 'Fail over to AWS (ours)');
+    // Someone else pushes during the incident: Argo CD syncs the branch head, not our commit.
+    const theirs = await pushChange({
+      remote: remote.remote,
+      message: 'Unrelated change by someone else',
+      change: (dir) => writeFile(join(dir, 'NOTES.md'), 'on call notes\n'),
+    });
+    // And Argo CD is down for a while (a restart): more failed reads than the wait used to allow.
+    emulator.control.knobs.outage = true;
+    const outage = setTimeout(() => {
+      emulator.control.knobs.outage = false;
+    }, 2500);
+    try {
+      const run = await runStep(
+        { role: 'aws', expect: 'running', revision: ours },
+        { timeoutMs: 30_000, withGit: true },
+      );
+      expect(run.error).toBeUndefined();
+      const failures = run.messages.filter((m) => m.code === 'FO_ARGOCD_W4102');
+      expect(failures.length).toBeGreaterThanOrEqual(5);
+      expect(failures[0]!.message).toMatch(/transient.*until the step times out/);
+      expect(run.messages.some((m) => m.code === 'FO_ARGOCD_I4108')).toBe(true);
+      expect(progress(run).at(-1)).toContain(`at ${theirs.slice(0, 7)}, which contains ${ours.slice(0, 7)}`);
+      for (const workload of emulator.model.workloads('admin-aws')) {
+        if (workload.kind === 'Deployment') expect(workload.readyReplicas, workload.name).toBeGreaterThan(0);
+      }
+    } finally {
+      clearTimeout(outage);
+      emulator.control.knobs.outage = false;
+    }
+  }, 90_000);
 
   it('rejects a revision that is not a commit sha', async () => {
     await expect(

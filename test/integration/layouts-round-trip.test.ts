@@ -185,12 +185,18 @@ describe.sequential('round trips on real GitOps layouts', async () => {
         else expect(w.readyReplicas ?? 0, `${w.name} at 0`).toBe(0);
       }
 
+      // Status says what stays on in standby, so nobody is surprised.
+      if (layout.alwaysOn.length) {
+        const status = await run(['status']);
+        expect(status.stdout).toContain(`always on in standby: ${layout.alwaysOn[0]}`);
+      }
       const after = await run(['drill', '--mode', 'rehearsal']);
       expect(after.code, after.stdout + after.stderr).toBe(0);
       const lintAfter = await run(['lint', 'standby', '--overlay', join(clone, 'overlays', 'aws')]);
       expect(lintAfter.code, lintAfter.stdout).toBe(0);
       await sandbox.close();
     },
-    300_000,
+    // A round trip takes about a minute and a half on a quiet machine; lint and two rehearsals add to it.
+    600_000,
   );
 });

@@ -38,7 +38,7 @@ import type {
   StandbyScope,
   StandbyState,
 } from './port.js';
-import { type RenderSummary, renderToggle } from './render.js';
+import { alwaysOnIn, type RenderSummary, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -419,6 +419,27 @@ export function createGitReader(options: AdapterOptions): GitReader {
         revision,
         entries: entries.map((e) => e.path),
       };
+      // What stays on in the standby render (as it is, or as the toggle would make it): a courtesy
+      // of the status, so a render that fails leaves it out.
+      if (role === 'aws') {
+        try {
+          if (state.state === 'standby') {
+            state.alwaysOn = alwaysOnIn(await gitops.renderAt(revision, role));
+          } else {
+            const result = await gitops.toggle(revision, overlay, 'standby', 'all');
+            const rendered = await gitops.render(
+              revision,
+              overlay,
+              result.text,
+              repoFiles(overlay, result),
+              'after',
+            );
+            if (rendered?.summary.alwaysOn) state.alwaysOn = rendered.summary.alwaysOn;
+          }
+        } catch {
+          // left out
+        }
+      }
       return state;
     },
 
