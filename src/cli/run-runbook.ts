@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { executeRun, type RunResult } from '../engine/engine.js';
-import type { Json } from '../engine/events.js';
+import { type Json, outcomeLabel } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
@@ -67,7 +67,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   const notifier = dryRun ? undefined : createNotifier(config, ctx.env, ctx.redactor);
   const pending: Promise<void>[] = [];
   const operator = operatorName(request.operator, ctx.env);
-  const notify = (kind: NotificationKind, detail?: string) => {
+  const notify = (kind: NotificationKind, detail?: string, warnings?: string[]) => {
     if (!notifier || notifier.channels.length === 0) return;
     pending.push(
       notifier
@@ -79,6 +79,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
           incident: request.incident,
           reason: request.reason,
           detail,
+          ...(warnings?.length ? { warnings } : {}),
         })
         .then((results) => {
           for (const r of results.filter((x) => !x.ok))
@@ -132,7 +133,11 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         reporter.emit(event);
         if (event.type === 'run.started') notify('started');
         if (event.type === 'run.finished' && event.outcome !== 'planned')
-          notify(event.outcome as NotificationKind, event.error?.message);
+          notify(
+            event.outcome as NotificationKind,
+            event.error?.message,
+            event.warnings?.map((w) => w.message),
+          );
       },
       confirm: async (req) => {
         reporter.pause();
@@ -159,8 +164,11 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     io.json({
       runId,
       runbook: loaded.runbook.name,
-      outcome: result.outcome,
+      // A warning leads: scripts that read only the first fields still see it.
+      ...(result.warnings.length ? { warning: result.warnings[0]!.message } : {}),
+      outcome: outcomeLabel(result.outcome, result.warnings),
       exitCode,
+      warnings: result.warnings,
       durationMs: result.durationMs,
       failedSteps: result.failedSteps,
       rolledBack: result.rolledBack,
@@ -192,11 +200,20 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     );
     return info;
   }
+  const warned = result.outcome === 'succeeded' && result.warnings.length > 0;
   const color =
-    result.outcome === 'succeeded' ? c.green : result.outcome === 'rolled-back' ? c.yellow : c.red;
+    result.outcome === 'succeeded' && !warned
+      ? c.green
+      : result.outcome === 'rolled-back' || warned
+        ? c.yellow
+        : c.red;
+  // What the run did not do comes first, before the outcome line: it is what the operator must act on.
+  for (const warning of warned ? result.warnings : []) io.out(c.yellow(`⚠ ${warning.message}`));
   io.out(
-    `${color(`${result.outcome === 'succeeded' ? '✓' : '✗'} ${loaded.runbook.name}: ${result.outcome}`)} in ${formatMs(result.durationMs)} ${c.dim(`(run ${runId})`)}`,
+    `${color(`${result.outcome === 'succeeded' ? (warned ? '⚠' : '✓') : '✗'} ${loaded.runbook.name}: ${outcomeLabel(result.outcome, result.warnings)}`)} in ${formatMs(result.durationMs)} ${c.dim(`(run ${runId})`)}`,
   );
+  for (const warning of warned ? result.warnings : [])
+    if (warning.hint) io.out(c.dim(`  ${warning.stepId}: ${warning.hint}`));
   if (result.rolledBack.length) io.out(c.yellow(`  rolled back: ${result.rolledBack.join(', ')}`));
   // What the run leaves behind, so the operator knows where things stand before deciding.
   if (result.outcome !== 'succeeded' && result.changed.length)

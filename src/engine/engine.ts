@@ -28,7 +28,7 @@ import { Duration, toMs } from '../util/duration.js';
 import { formatPath } from '../util/yaml-source.js';
 import { flattenIssues } from '../util/zod-issues.js';
 import { FailoverError, invalidInput, toFailoverError } from './errors.js';
-import type { EngineEvent, ErrorInfo, EventPayload, Json, RunOutcome } from './events.js';
+import type { EngineEvent, ErrorInfo, EventPayload, Json, RunOutcome, RunWarning } from './events.js';
 import type { ResumeState } from './journal.js';
 import type { PlannedStep, RunPlan, StepPlan } from './plan.js';
 import { planProblems } from './plan.js';
@@ -66,6 +66,8 @@ export interface RunResult {
   error?: FailoverError;
   failedSteps: string[];
   rolledBack: string[];
+  /** What the run did not do although it went on: a succeeded run with these is "succeeded with warnings". */
+  warnings: RunWarning[];
   /**
    * Whether this run (or the run it resumes) completed any step beyond taking the lock: when not,
    * a failed run has nothing to resume and is simply run again.
@@ -103,6 +105,7 @@ class Engine {
   private readonly outputs: Record<string, Record<string, Json>> = {};
   private readonly completed: Completed[] = [];
   private readonly failedSteps: string[] = [];
+  private readonly warnings: RunWarning[] = [];
   private readonly rolledBack: string[] = [];
   private write: WritePorts | undefined;
   private interrupted = false;
@@ -279,6 +282,7 @@ class Engine {
       kind: step.uses,
       mutating: kind.mutating,
       ...(group ? { group } : {}),
+      ...(this.resolveOnFailure(step) === 'continue' ? { onFailure: 'continue' as const } : {}),
     };
     try {
       const skipped = groupSkip ?? this.whenSkip(step.when, true);
@@ -384,7 +388,12 @@ class Engine {
       signal,
       afterChanges,
       phase,
-      emit: (message) => this.emit({ type: 'step.message', stepId, ...message }),
+      emit: (message) => {
+        // A runbook's own warning (a `note` at level warn, e.g. "fencing skipped") is part of the result.
+        if (phase === 'apply' && message.level === 'warn' && this.stepOf(stepId)?.uses === 'note')
+          this.warnings.push({ stepId, code: message.code, message: message.message });
+        this.emit({ type: 'step.message', stepId, ...message });
+      },
       sleep: (ms) => sleep(ms, signal),
     };
   }
@@ -418,6 +427,15 @@ class Engine {
       );
       if (failures.length === 0) continue;
       const decisive = failures.find((f) => this.onFailureOf(f.step, entry) !== 'continue');
+      for (const f of failures) {
+        if (this.onFailureOf(f.step, entry) !== 'continue') continue;
+        this.warnings.push({
+          stepId: f.step.id,
+          code: f.error.code,
+          message: f.error.message,
+          ...(f.error.hint ? { hint: f.error.hint } : {}),
+        });
+      }
       if (!decisive) continue;
       const mode = this.onFailureOf(decisive.step, entry);
       if (mode === 'rollback' && !this.interrupted) {
@@ -683,7 +701,14 @@ class Engine {
 
   private finish(plan: RunPlan, outcome: RunOutcome, error: FailoverError | undefined): RunResult {
     const durationMs = Date.now() - this.started;
-    this.emit({ type: 'run.finished', outcome, durationMs, ...(error ? { error: errorInfo(error) } : {}) });
+    const warnings = outcome === 'succeeded' ? this.warnings : [];
+    this.emit({
+      type: 'run.finished',
+      outcome,
+      durationMs,
+      ...(error ? { error: errorInfo(error) } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    });
     return {
       runId: this.o.run.id,
       outcome,
@@ -692,6 +717,7 @@ class Engine {
       error,
       failedSteps: this.failedSteps,
       rolledBack: this.rolledBack,
+      warnings,
       madeProgress:
         (this.o.resume?.completed.size ?? 0) > 0 || this.completed.some((c) => !c.kind.independent),
       changed: this.completed

@@ -17,6 +17,21 @@ export interface ErrorInfo {
   problems?: Problem[];
 }
 
+/** Something the run did not do although it went on (a `continue` step that failed, a warning note). */
+export interface RunWarning {
+  stepId: string;
+  code: string;
+  /** First line of every summary: e.g. "GKE CronJobs NOT fenced: a, b may run on both clouds". */
+  message: string;
+  /** What to do about it (the command to do by hand). */
+  hint?: string;
+}
+
+/** "succeeded with warnings" for a succeeded run that has warnings; the outcome itself otherwise. */
+export function outcomeLabel(outcome: string, warnings: readonly unknown[] | undefined): string {
+  return outcome === 'succeeded' && warnings && warnings.length > 0 ? 'succeeded with warnings' : outcome;
+}
+
 export type RunOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'aborted' | 'interrupted' | 'planned';
 
 interface Base {
@@ -60,7 +75,14 @@ export type EngineEvent = Base &
     | { type: 'step.rolled-back'; stepId: string; durationMs: number }
     | { type: 'step.rollback.failed'; stepId: string; error: ErrorInfo }
     | { type: 'run.interrupted'; signal: string; inFlight: string[]; resumeCommand: string }
-    | { type: 'run.finished'; outcome: RunOutcome; durationMs: number; error?: ErrorInfo }
+    | {
+        type: 'run.finished';
+        outcome: RunOutcome;
+        durationMs: number;
+        error?: ErrorInfo;
+        /** A succeeded run with warnings is "succeeded with warnings": part of the result, not a log line. */
+        warnings?: RunWarning[];
+      }
   );
 
 export type EngineEventType = EngineEvent['type'];

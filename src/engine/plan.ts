@@ -46,6 +46,8 @@ export interface PlannedStep {
   skipped?: string;
   plan?: StepPlan;
   error?: ErrorInfo;
+  /** `continue`: a failure of this step does not stop the run; it becomes a warning of the run. */
+  onFailure?: 'continue';
 }
 
 export interface RunPlan {
@@ -56,11 +58,21 @@ export interface RunPlan {
   finally: PlannedStep[];
 }
 
+/**
+ * Steps that could not be planned but whose failure does not stop the run (`onFailure: continue`):
+ * the real run would end "succeeded with warnings", so a rehearsal reports them the same way.
+ */
+export function planWarnings(plan: RunPlan): string[] {
+  return [...plan.steps, ...plan.finally]
+    .filter((step) => step.error && step.onFailure === 'continue')
+    .map((step) => `${step.id}: ${step.error!.message}`);
+}
+
 /** True when any step could not be planned or a check failed at plan time. */
 export function planProblems(plan: RunPlan): string[] {
   const out: string[] = [];
   for (const step of [...plan.steps, ...plan.finally]) {
-    if (step.error) {
+    if (step.error && step.onFailure !== 'continue') {
       const details = (step.error.problems ?? []).map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`);
       out.push(`${step.id}: ${step.error.message}${details.length ? ` (${details.join('; ')})` : ''}`);
     }

@@ -2,7 +2,7 @@
  * Reports are built from journal events, so a report can be written for any run, also later
  * (`failover report RUN_ID`), and tells exactly what the journal tells.
  */
-import type { EngineEvent, ErrorInfo, EventOf, Json, RunOutcome } from '../engine/events.js';
+import type { EngineEvent, ErrorInfo, EventOf, Json, RunOutcome, RunWarning } from '../engine/events.js';
 import type { CheckResult } from '../engine/plan.js';
 
 export interface StepRecord {
@@ -33,6 +33,8 @@ export interface RunReport {
   startedAt: string;
   finishedAt?: string;
   outcome: RunOutcome | 'running';
+  /** What a succeeded run did not do: it then reads "succeeded with warnings". */
+  warnings: RunWarning[];
   durationMs?: number;
   error?: ErrorInfo;
   steps: StepRecord[];
@@ -126,6 +128,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     startedAt: started.at,
     ...(finished ? { finishedAt: finished.at } : {}),
     outcome: finished?.outcome ?? 'running',
+    warnings: finished?.warnings ?? [],
     ...(durationMs !== undefined ? { durationMs } : {}),
     ...(finished?.error ? { error: finished.error } : {}),
     steps: [...steps.values()],

@@ -1,5 +1,6 @@
 /** Report formats: JSON (the model), JUnit XML (for CI and schedulers), Markdown (for people). */
 import { XMLBuilder } from 'fast-xml-parser';
+import { outcomeLabel } from '../engine/events.js';
 import { formatMs } from '../util/duration.js';
 import type { RunReport, StepRecord } from './model.js';
 
@@ -64,7 +65,8 @@ function renderJunit(doc: ReportDocument): string {
       '@_timestamp': run.startedAt,
       properties: {
         property: [
-          { '@_name': 'outcome', '@_value': run.outcome },
+          { '@_name': 'outcome', '@_value': outcomeLabel(run.outcome, run.warnings) },
+          ...run.warnings.map((w) => ({ '@_name': `warning.${w.stepId}`, '@_value': w.message })),
           { '@_name': 'operator', '@_value': run.operator },
           ...(run.incident ? [{ '@_name': 'incident', '@_value': run.incident }] : []),
           ...(run.reason ? [{ '@_name': 'reason', '@_value': run.reason }] : []),
@@ -104,7 +106,13 @@ function renderMarkdown(doc: ReportDocument): string {
   for (const note of doc.notes ?? []) out.push(`- ${note}`);
   if (doc.notes?.length) out.push('');
   for (const run of doc.runs) {
-    out.push(`## ${run.runbook}${run.dryRun ? ' (rehearsal, read-only)' : ''}: ${run.outcome}`, '');
+    out.push(
+      `## ${run.runbook}${run.dryRun ? ' (rehearsal, read-only)' : ''}: ${outcomeLabel(run.outcome, run.warnings)}`,
+      '',
+    );
+    // What the run did not do leads, with the reason and what to do by hand.
+    for (const warning of run.warnings)
+      out.push(`> ⚠️ **${warning.message}**${warning.hint ? ` (${warning.hint})` : ''}`, '');
     out.push(`- run: \`${run.runId}\`, operator: ${run.operator}, started ${run.startedAt}`);
     if (run.incident || run.reason)
       out.push(

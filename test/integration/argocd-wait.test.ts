@@ -17,12 +17,14 @@ import { Redactor } from '../../src/engine/redact.js';
 import { sleep } from '../../src/engine/retry.js';
 import { createArgoCdReader, createArgoCdWriter } from '../../src/providers/argocd/adapter.js';
 import type { ArgoCdReader } from '../../src/providers/argocd/port.js';
+import { createGitReader } from '../../src/providers/git/adapter.js';
 import type { ReadPorts, WritePorts } from '../../src/providers/ports.js';
 import { type ArgoCdEmulator, demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
 import {
   createGitRemote,
   demoTreeDir,
   type GitRemote,
+  git,
   pushChange,
 } from '../../src/sandbox/gitops-demo/index.js';
 import { argocdWaitStep } from '../../src/steps/argocd/wait.js';
@@ -82,6 +84,7 @@ async function runStep(
     planOnly = false,
     dryRun = false,
     refreshes = [],
+    withGit = false,
   }: {
     timeoutMs: number;
     signal?: AbortSignal;
@@ -89,10 +92,19 @@ async function runStep(
     dryRun?: boolean;
     /** Receives the `refresh` option of every read of the apps. */
     refreshes?: (boolean | undefined)[];
+    /** Judge against the overlay rendered from the git remote (gitops config and the git reader). */
+    withGit?: boolean;
   },
 ): Promise<Run> {
+  const stepConfig = withGit
+    ? Config.parse({
+        argocd: config.argocd,
+        gitops: { repo: remote.remote, author: { name: 'Wait Test', email: 'wait@example.com' } },
+        stateDir: join(work, 'state'),
+      })
+    : config;
   const adapterOptions = {
-    config,
+    config: stepConfig,
     env: { WAIT_TEST_ARGOCD_TOKEN: TOKEN },
     redactor: new Redactor(),
     runId: 'r',
@@ -101,8 +113,11 @@ async function runStep(
   const stepSignal = signal ?? AbortSignal.timeout(timeoutMs);
   const ctx: ApplyContext = {
     run: { id: 'r', operator: 'test', dryRun, runbook: 'to-aws', host: 'h' },
-    config,
-    read: { argocd: spyOnRefresh(createArgoCdReader(adapterOptions), refreshes) } as ReadPorts,
+    config: stepConfig,
+    read: {
+      argocd: spyOnRefresh(createArgoCdReader(adapterOptions), refreshes),
+      ...(withGit ? { git: createGitReader(adapterOptions) } : {}),
+    } as ReadPorts,
     write: { argocd: createArgoCdWriter(adapterOptions) } as WritePorts,
     signal: stepSignal,
     afterChanges: false,
@@ -205,11 +220,16 @@ describe('argocd.wait', () => {
     expect(run.result).toBeUndefined();
     expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103', category: 'step-failed' });
     const message = run.error!.message;
-    for (const name of ['admin-aws', 'Deployment admin-web', 'Deployment admin-api', 'Deployment worker']) {
+    for (const name of [
+      'admin-aws',
+      'Deployment admin/admin-web',
+      'Deployment admin/admin-api',
+      'Deployment admin/worker',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).toContain('scaled to 0');
-    expect(message).toContain('CronJob nightly-report: suspended');
+    expect(message).toContain('CronJob admin/nightly-report: suspended');
     expect(run.elapsedMs).toBeGreaterThanOrEqual(1900);
     expect(run.elapsedMs).toBeLessThan(5000);
     // The same list is emitted the instant the step times out (the engine may report its own error).
@@ -255,7 +275,7 @@ describe('argocd.wait', () => {
     // Progress went through intermediate states and ended with everything ready.
     const lines = progress(run);
     expect(lines.length).toBeGreaterThan(1);
-    expect(lines.at(-1)).toMatch(/3\/3 deployments ready; 1\/1 cronjobs active/);
+    expect(lines.at(-1)).toMatch(/4\/4 workloads as rendered$/);
     // Waiting never wrote anything: auto-sync did the sync.
     expect(emulator.control.log.mutating()).toEqual([]);
   });
@@ -302,11 +322,11 @@ describe('argocd.wait', () => {
       expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103' });
       // Argo CD is at the revision; only the workload keeps the wait going.
       expect(run.error!.message).not.toContain('not ' + scaled.slice(0, 7));
-      expect(run.error!.message).toContain('Deployment admin-web: 4/5 ready');
+      expect(run.error!.message).toContain('Deployment admin/admin-web: 4/5 ready, want 5');
       expect(run.error!.message).not.toContain('admin-api');
       expect(run.error!.hint).toMatch(/kubectl describe deployment/);
       expect(run.error!.details).toMatchObject({
-        pending: { 'admin-aws': ['Deployment admin-web: 4/5 ready'] },
+        pending: { 'admin-aws': ['Deployment admin/admin-web: 4/5 ready, want 5'] },
       });
     } finally {
       emulator.model.stallRollout('admin-aws', false);
@@ -322,7 +342,7 @@ describe('argocd.wait', () => {
       else expect(workload.suspend, workload.name).toBe(true);
     }
     expect(run.result!.outputs!.revision).toBe(restored);
-    expect(progress(run).at(-1)).toMatch(/3\/3 deployments at 0; 1\/1 cronjobs suspended/);
+    expect(progress(run).at(-1)).toMatch(/4\/4 workloads as rendered$/);
   });
 
   it('with auto-sync off, waits in vain without sync and completes with sync: true', async () => {
@@ -363,8 +383,51 @@ describe('argocd.wait', () => {
       { timeoutMs: 0, signal: controller.signal },
     );
     expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4104', category: 'aborted' });
-    expect(run.error!.message).toContain('Deployment admin-web');
+    expect(run.error!.message).toContain('Deployment admin/admin-web');
   });
+
+  it('judged against the render: a commit pushed on top of ours counts as ours, and an Argo CD outage is read through', async () => {
+    // In standby first (earlier tests may have left it active).
+    const standby = await setAwsStandby(true, 'Standby again').catch(async () =>
+      (await git(['--git-dir', remote.remote, 'rev-parse', 'main'])).stdout.trim(),
+    );
+    const back = await runStep(
+      { role: 'aws', expect: 'standby', revision: standby },
+      { timeoutMs: 20_000, withGit: true },
+    );
+    expect(back.error).toBeUndefined();
+
+    const ours = await setAwsStandby(false, 'Fail over to AWS (ours)');
+    // Someone else pushes during the incident: Argo CD syncs the branch head, not our commit.
+    const theirs = await pushChange({
+      remote: remote.remote,
+      message: 'Unrelated change by someone else',
+      change: (dir) => writeFile(join(dir, 'NOTES.md'), 'on call notes\n'),
+    });
+    // And Argo CD is down for a while (a restart): more failed reads than the wait used to allow.
+    emulator.control.knobs.outage = true;
+    const outage = setTimeout(() => {
+      emulator.control.knobs.outage = false;
+    }, 2500);
+    try {
+      const run = await runStep(
+        { role: 'aws', expect: 'running', revision: ours },
+        { timeoutMs: 30_000, withGit: true },
+      );
+      expect(run.error).toBeUndefined();
+      const failures = run.messages.filter((m) => m.code === 'FO_ARGOCD_W4102');
+      expect(failures.length).toBeGreaterThanOrEqual(5);
+      expect(failures[0]!.message).toMatch(/transient.*until the step times out/);
+      expect(run.messages.some((m) => m.code === 'FO_ARGOCD_I4108')).toBe(true);
+      expect(progress(run).at(-1)).toContain(`at ${theirs.slice(0, 7)}, which contains ${ours.slice(0, 7)}`);
+      for (const workload of emulator.model.workloads('admin-aws')) {
+        if (workload.kind === 'Deployment') expect(workload.readyReplicas, workload.name).toBeGreaterThan(0);
+      }
+    } finally {
+      clearTimeout(outage);
+      emulator.control.knobs.outage = false;
+    }
+  }, 90_000);
 
   it('rejects a revision that is not a commit sha', async () => {
     await expect(

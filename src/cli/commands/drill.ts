@@ -4,7 +4,7 @@
  */
 
 import { invalidInput } from '../../engine/errors.js';
-import { planProblems } from '../../engine/plan.js';
+import { planProblems, planWarnings } from '../../engine/plan.js';
 import { sleep } from '../../engine/retry.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
 import { shippedRunbook } from '../../util/package-root.js';
@@ -55,6 +55,7 @@ async function rehearsal(
   const journals: string[] = [];
   const lines: string[] = [];
   let failed = false;
+  const allWarnings: string[] = [];
   for (const [name, params] of [
     ['drill', {}],
     ['to-aws', failoverParams(options, 'to-aws')],
@@ -69,6 +70,9 @@ async function rehearsal(
     });
     journals.push(outcome.journalFile);
     const problems = planProblems(outcome.result.plan);
+    // What a real run would report as "succeeded with warnings" is reported the same way here.
+    const warnings = planWarnings(outcome.result.plan);
+    allWarnings.push(...warnings.map((w) => `${outcome.result.plan.runbook.name}: ${w}`));
     const checks = outcome.result.plan.steps.flatMap((s) => s.plan?.checks ?? []);
     failed ||= problems.length > 0 || outcome.exitCode !== EXIT.ok;
     lines.push(
@@ -79,16 +83,34 @@ async function rehearsal(
         const icon = check.ok ? c.green('✓') : check.severity === 'warning' ? c.yellow('!') : c.red('✗');
         lines.push(`    ${icon} ${step.id}: ${check.name}${check.detail ? c.dim(` — ${check.detail}`) : ''}`);
       }
-      if (step.error) lines.push(`    ${c.red('✗')} ${step.id}: ${step.error.message}`);
+      if (step.error)
+        lines.push(
+          step.onFailure === 'continue'
+            ? `    ${c.yellow('⚠')} ${step.id}: ${step.error.message} ${c.dim('(the run goes on: it would end "succeeded with warnings")')}`
+            : `    ${c.red('✗')} ${step.id}: ${step.error.message}`,
+        );
     }
   }
   const doc = reportDocument('failover drill: rehearsal', journals, [
-    failed ? 'A failover would NOT work today: see the failed checks.' : 'A failover would work today.',
+    ...allWarnings.map((w) => `WARNING: ${w}`),
+    failed
+      ? 'A failover would NOT work today: see the failed checks.'
+      : allWarnings.length
+        ? 'A failover would work today, with warnings.'
+        : 'A failover would work today.',
   ]);
-  if (io.options.output === 'json') io.json({ mode: 'rehearsal', ok: !failed, runs: doc.runs });
+  if (io.options.output === 'json')
+    io.json({ mode: 'rehearsal', ok: !failed, warnings: allWarnings, runs: doc.runs });
   else {
+    for (const warning of allWarnings) io.out(c.yellow(`⚠ ${warning}`));
     for (const line of lines) io.out(line);
-    io.out(failed ? c.red('\n✗ a failover would fail today') : c.green('\n✓ a failover would work today'));
+    io.out(
+      failed
+        ? c.red('\n✗ a failover would fail today')
+        : allWarnings.length
+          ? c.yellow('\n⚠ a failover would work today, with the warnings above')
+          : c.green('\n✓ a failover would work today'),
+    );
   }
   for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
   return failed ? EXIT.failed : EXIT.ok;

@@ -118,6 +118,9 @@ export function renderStatus(report: StatusReport, c: Colors): string {
         c.dim,
       ),
     );
+    for (const [, s] of overlays) {
+      if (s.ok && s.value.alwaysOn?.length) out.push(`always on in standby: ${s.value.alwaysOn.join(', ')}`);
+    }
   }
   const apps = Object.entries(report.apps) as [
     keyof typeof SIDE,

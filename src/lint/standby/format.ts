@@ -51,6 +51,11 @@ export function formatStandbyReport(report: StandbyLintReport, options: { color:
     }
     out.push('');
   }
+  if (report.alwaysOn.length > 0) {
+    out.push(c.bold('Always on in standby (deliberate):'));
+    for (const { object, reason } of report.alwaysOn) out.push(`  ${describeRef(object)}  ${c.dim(reason)}`);
+    out.push('');
+  }
   if (report.problems.length > 0) {
     out.push(c.bold('Could not check:'));
     for (const problem of report.problems) {
@@ -65,7 +70,11 @@ export function formatStandbyReport(report: StandbyLintReport, options: { color:
   const summary = !report.rendered
     ? c.red('Nothing could be checked')
     : errors + warnings === 0
-      ? c.green('Standby is dormant: every workload at 0 replicas or suspended')
+      ? c.green(
+          report.alwaysOn.length
+            ? `Standby is dormant apart from ${plural(report.alwaysOn.length, 'always-on workload')}`
+            : 'Standby is dormant: every workload at 0 replicas or suspended',
+        )
       : `${errors > 0 ? c.red(plural(errors, 'error')) : '0 errors'}, ${plural(warnings, 'warning')}`;
   out.push(
     `${summary} (${plural(report.objects, 'object')} rendered, ${report.wouldStart.length} would start)`,

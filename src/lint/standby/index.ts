@@ -16,6 +16,7 @@ import {
 } from '../../providers/git/kustomization.js';
 import type { KubeObject } from '../../providers/kustomize/index.js';
 import { isDirectory, kustomizationFileOf } from '../../providers/kustomize/index.js';
+import { classifyDeliberate } from './deliberate.js';
 import {
   checkReplaceOperations,
   kustomizationOperations,
@@ -124,6 +125,7 @@ export async function lintStandby(
     objects: 0,
     findings: [],
     wouldStart: [],
+    alwaysOn: [],
     problems: [],
   };
   if (!(await isDirectory(dir))) {
@@ -195,27 +197,30 @@ export async function lintStandby(
   const sources = await indexSources(await kustomizationClosure(dir));
   const objectFindings = checkStandbyRender(standby);
 
+  const operations: PatchOperation[] = [];
   if (entries.length > 0) {
     const overlay: Overlay = { dir, file, text, data: (await readKustomizationData(dir))?.data ?? {} };
+    for (const entry of entries) {
+      operations.push(
+        ...(entry.shape === 'component'
+          ? await kustomizationOperations(resolve(dir, entry.path))
+          : await standbyPatchOperations(overlay, entry.key, entry.index)),
+      );
+    }
     const active = await renderActive(overlay, matcher, renderer, display);
     if (active.finding) report.findings.push(active.finding);
     if (active.objects) {
       const activation = compareRenders(standby, active.objects);
       report.wouldStart = activation.wouldStart;
       objectFindings.push(...activation.findings);
-      const operations: PatchOperation[] = [];
-      for (const entry of entries) {
-        operations.push(
-          ...(entry.shape === 'component'
-            ? await kustomizationOperations(resolve(dir, entry.path))
-            : await standbyPatchOperations(overlay, entry.key, entry.index)),
-        );
-      }
       report.findings.push(...checkReplaceOperations(operations, active.objects, display));
     }
   }
 
-  for (const finding of objectFindings) {
+  // A workload the standby patches leave out on purpose runs in standby by design: always on.
+  const classified = classifyDeliberate(objectFindings, standby, operations, display);
+  report.alwaysOn = classified.alwaysOn;
+  for (const finding of classified.findings) {
     const position = finding.object ? sources.find(finding.object) : undefined;
     report.findings.push(
       position ? { ...finding, file: display(position.file), line: position.line } : finding,

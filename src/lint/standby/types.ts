@@ -31,7 +31,9 @@ export type StandbyRule =
   /** failover's own edit cannot remove the standby entries from the kustomization (the toggle would fail). */
   | 'toggle-failed'
   /** The overlay does not render once the standby entries are removed: the failover would break Argo CD. */
-  | 'active-render-failed';
+  | 'active-render-failed'
+  /** Runs in standby on purpose (a negative selector term of a standby patch, or the always-on annotation). */
+  | 'always-on';
 
 export interface ObjectRef {
   kind: string;
@@ -95,6 +97,8 @@ export interface StandbyLintReport {
   findings: StandbyFinding[];
   /** What the toggle would start (from the render without the standby entries). */
   wouldStart: StartingWorkload[];
+  /** Workloads that run in standby on purpose, with the reason. */
+  alwaysOn: { object: ObjectRef; reason: string }[];
   problems: StandbyProblem[];
 }
 

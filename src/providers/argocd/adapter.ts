@@ -74,15 +74,19 @@ const ManagedResources = z.object({
     .nullish(),
 });
 
-/** The parts of a Deployment / StatefulSet / CronJob manifest that matter here. */
+/** The parts of a workload manifest that matter here (Deployment, StatefulSet, DaemonSet, CronJob, Rollout…). */
 const Workload = z.object({
   metadata: z.object({ generation: z.number().optional() }).partial().optional(),
   spec: z.object({ replicas: z.number().optional(), suspend: z.boolean().optional() }).partial().nullish(),
   status: z
     .object({
-      observedGeneration: z.number().optional(),
+      // Argo Rollouts before 1.x reports a hash here, not a number: then it says nothing.
+      observedGeneration: z.union([z.number(), z.string()]).optional(),
       readyReplicas: z.number().optional(),
       updatedReplicas: z.number().optional(),
+      desiredNumberScheduled: z.number().optional(),
+      numberReady: z.number().optional(),
+      updatedNumberScheduled: z.number().optional(),
     })
     .partial()
     .nullish(),
@@ -93,7 +97,14 @@ const SyncAnswer = z.unknown();
 
 const GRPC_FAILED_PRECONDITION = 9;
 
-const WORKLOAD_KINDS: Record<string, string> = { Deployment: 'apps', StatefulSet: 'apps', CronJob: 'batch' };
+const WORKLOAD_KINDS: Record<string, string> = {
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  ReplicaSet: 'apps',
+  DaemonSet: 'apps',
+  CronJob: 'batch',
+  Rollout: 'argoproj.io',
+};
 
 // ── mapping ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -118,6 +129,14 @@ function workloadState(
     name: item.name,
     ...(item.namespace ? { namespace: item.namespace } : {}),
     ...(health ? { health } : {}),
+    ...(target
+      ? {
+          target: {
+            ...(target.spec?.replicas !== undefined ? { replicas: target.spec.replicas } : {}),
+            ...(item.kind === 'CronJob' ? { suspend: target.spec?.suspend === true } : {}),
+          },
+        }
+      : {}),
   };
   if (!live) {
     // In git, not in the cluster: nothing runs yet.
@@ -126,14 +145,27 @@ function workloadState(
   }
   if (item.kind === 'CronJob') return { ...base, suspended: live.spec?.suspend === true };
   const generation = live.metadata?.generation;
-  const observedGeneration = live.status?.observedGeneration;
+  const observedRaw = live.status?.observedGeneration;
+  const observedGeneration = typeof observedRaw === 'number' ? observedRaw : undefined;
+  const observed =
+    generation === undefined ||
+    (typeof observedRaw === 'string' ? true : (observedGeneration ?? 0) >= generation);
+  if (item.kind === 'DaemonSet') {
+    return {
+      ...base,
+      desired: live.status?.desiredNumberScheduled ?? 0,
+      ready: live.status?.numberReady ?? 0,
+      updated: live.status?.updatedNumberScheduled ?? 0,
+      observed,
+    };
+  }
   return {
     ...base,
     // The API server always sets spec.replicas (default 1); zero counters are omitted from status.
     desired: live.spec?.replicas ?? 1,
     ready: live.status?.readyReplicas ?? 0,
     updated: live.status?.updatedReplicas ?? 0,
-    observed: generation === undefined || (observedGeneration ?? 0) >= generation,
+    observed,
   };
 }
 

@@ -2,13 +2,18 @@
 import type { Role } from '../types.js';
 
 export interface WorkloadState {
-  kind: 'Deployment' | 'StatefulSet' | 'CronJob' | string;
+  /** Deployment, StatefulSet, ReplicaSet, DaemonSet, CronJob, or an Argo Rollouts Rollout. */
+  kind: string;
   name: string;
   namespace?: string;
-  /** Deployments: spec.replicas; CronJobs: undefined. */
+  /**
+   * Replicated kinds: the live spec.replicas; DaemonSets: status.desiredNumberScheduled;
+   * CronJobs: undefined.
+   */
   desired?: number;
+  /** status.readyReplicas (DaemonSets: status.numberReady). */
   ready?: number;
-  /** Deployments: status.updatedReplicas (pods on the current template). */
+  /** Pods on the current template: status.updatedReplicas (DaemonSets: updatedNumberScheduled). */
   updated?: number;
   /**
    * Deployments: the controller has seen the latest spec (status.observedGeneration ≥
@@ -21,6 +26,8 @@ export interface WorkloadState {
   missing?: boolean;
   /** Argo CD's own health word for the resource (Healthy even at 0 replicas: do not trust it alone). */
   health?: string;
+  /** What Argo CD would apply (its targetState): spec.replicas and spec.suspend as it rendered them. */
+  target?: { replicas?: number; suspend?: boolean };
 }
 
 export interface AppState {

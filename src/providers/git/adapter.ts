@@ -4,6 +4,8 @@
  * directory, fetched before every read and every change.
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { GitopsConfig, KustomizeConfig } from '../../config/schema.js';
@@ -13,6 +15,7 @@ import { defaultStateDir } from '../../engine/journal.js';
 import { ExecError } from '../../util/exec.js';
 import type { AdapterOptions } from '../index.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
+import { type KubeObject, render } from '../kustomize/index.js';
 import type { Role } from '../types.js';
 import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
@@ -35,7 +38,7 @@ import type {
   StandbyScope,
   StandbyState,
 } from './port.js';
-import { type RenderSummary, renderToggle } from './render.js';
+import { alwaysOnIn, type RenderSummary, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -253,6 +256,13 @@ class GitOps {
     for (const entry of result.toggled) {
       const path = posix.normalize(posix.join(overlay.dir || '.', entry.path));
       if (path.startsWith('../')) continue;
+      // Written by the same commit.
+      if (
+        result.files?.some(
+          (f) => f.content !== null && posix.normalize(f.path) === posix.normalize(entry.path),
+        )
+      )
+        continue;
       if ((await this.cache.typeOf(revision, path)) === undefined) {
         throw invalidInput(
           'FO_GIT_E3114',
@@ -266,14 +276,45 @@ class GitOps {
     }
   }
 
-  render(revision: string, overlay: Overlay, text: string) {
-    const key = `${revision}\0${overlay.file}\0${createHash('sha256').update(text).digest('hex')}`;
+  render(
+    revision: string,
+    overlay: Overlay,
+    text: string,
+    files: readonly RepoFile[] = [],
+    standby?: 'before' | 'after',
+  ) {
+    const key = `${revision}\0${overlay.file}\0${standby ?? ''}\0${createHash('sha256').update(text).update(JSON.stringify(files)).digest('hex')}`;
     let rendered = this.renders.get(key);
     if (!rendered) {
-      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text, this.kustomize);
+      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text, files, standby, this.kustomize);
       this.renders.set(key, rendered);
       rendered.catch(() => this.renders.delete(key));
       if (this.renders.size > 20) this.renders.delete(this.renders.keys().next().value as string);
+    }
+    return rendered;
+  }
+
+  private readonly overlayRenders = new Map<string, Promise<KubeObject[]>>();
+
+  /** The overlay rendered at a commit (cached: a commit's render never changes). */
+  renderAt(revision: string, role: Role): Promise<KubeObject[]> {
+    const key = `${revision}\0${role}`;
+    let rendered = this.overlayRenders.get(key);
+    if (!rendered) {
+      rendered = (async () => {
+        const work = await mkdtemp(join(tmpdir(), 'failover-overlay-'));
+        try {
+          const tree = join(work, 'tree');
+          await this.cache.exportTree(revision, tree);
+          return await render(join(tree, this.overlayDir(role)));
+        } finally {
+          await rm(work, { recursive: true, force: true });
+        }
+      })();
+      this.overlayRenders.set(key, rendered);
+      rendered.catch(() => this.overlayRenders.delete(key));
+      if (this.overlayRenders.size > 20)
+        this.overlayRenders.delete(this.overlayRenders.keys().next().value as string);
     }
     return rendered;
   }
@@ -298,6 +339,36 @@ function guessPatchKind(name: string, text: string | undefined): string | undefi
   if (/cron/i.test(name)) return 'CronJob';
   if (/replica|deploy/i.test(name)) return 'Deployment';
   return undefined;
+}
+
+/** A file written (content) or deleted (null) with the kustomization, relative to the repository root. */
+export interface RepoFile {
+  path: string;
+  content: string | null;
+}
+
+function repoFiles(overlay: Overlay, result: ToggleResult): RepoFile[] {
+  return (result.files ?? []).map((f) => ({ path: posix.join(overlay.dir, f.path), content: f.content }));
+}
+
+/** The kustomization diff, then one diff per generated file created or deleted. */
+async function planDiff(
+  gitops: GitOps,
+  revision: string,
+  overlay: Overlay,
+  text: string,
+  files: readonly RepoFile[],
+): Promise<string> {
+  const parts = [
+    createTwoFilesPatch(`a/${overlay.file}`, `b/${overlay.file}`, overlay.text, text, '', '', { context: 3 }),
+  ];
+  for (const file of files) {
+    const before = (await gitops.cache.readFile(revision, file.path)) ?? '';
+    const from = before === '' ? '/dev/null' : `a/${file.path}`;
+    const to = file.content === null ? '/dev/null' : `b/${file.path}`;
+    parts.push(createTwoFilesPatch(from, to, before, file.content ?? '', '', '', { context: 3 }));
+  }
+  return parts.join('');
 }
 
 const shared = new WeakMap<AdapterOptions, GitOps>();
@@ -346,6 +417,27 @@ export function createGitReader(options: AdapterOptions): GitReader {
         revision,
         entries: entries.map((e) => e.path),
       };
+      // What stays on in the standby render (as it is, or as the toggle would make it): a courtesy
+      // of the status, so a render that fails leaves it out.
+      if (role === 'aws') {
+        try {
+          if (state.state === 'standby') {
+            state.alwaysOn = alwaysOnIn(await gitops.renderAt(revision, role));
+          } else {
+            const result = await gitops.toggle(revision, overlay, 'standby', 'all');
+            const rendered = await gitops.render(
+              revision,
+              overlay,
+              result.text,
+              repoFiles(overlay, result),
+              'after',
+            );
+            if (rendered?.summary.alwaysOn) state.alwaysOn = rendered.summary.alwaysOn;
+          }
+        } catch {
+          // left out
+        }
+      }
       return state;
     },
 
@@ -354,10 +446,12 @@ export function createGitReader(options: AdapterOptions): GitReader {
       const overlay = await gitops.readOverlay(revision, role);
       const result = await gitops.toggle(revision, overlay, target, scope);
       const warnings = [...result.warnings];
+      const files = repoFiles(overlay, result);
       let render: RenderSummary | undefined;
       if (!result.converged) {
         try {
-          render = (await gitops.render(revision, overlay, result.text)).summary;
+          const standby = scope === 'all' ? (target === 'standby' ? 'after' : 'before') : undefined;
+          render = (await gitops.render(revision, overlay, result.text, files, standby)).summary;
         } catch (error) {
           // The render only illustrates the diff; without kustomize the plan says it skipped it.
           warnings.push(
@@ -372,11 +466,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
         scope,
         target,
         converged: result.converged,
-        diff: result.converged
-          ? ''
-          : createTwoFilesPatch(`a/${overlay.file}`, `b/${overlay.file}`, overlay.text, result.text, '', '', {
-              context: 3,
-            }),
+        diff: result.converged ? '' : await planDiff(gitops, revision, overlay, result.text, files),
         commitMessage: standbyCommitMessage(role, target, scope, meta),
         baseRevision: revision,
         ...(render ? { render } : {}),
@@ -391,6 +481,27 @@ export function createGitReader(options: AdapterOptions): GitReader {
 
     async readLock(signal) {
       return (await gitops.lock.read(signal))?.info;
+    },
+
+    async renderOverlay(role, revision, signal) {
+      let at = revision;
+      if (!at || !(await gitops.cache.hasObject(at))) {
+        const tip = await gitops.fetch(signal);
+        at ??= tip;
+      }
+      const resolved = (await gitops.cache.readRev(at)) ?? at;
+      return {
+        role,
+        path: gitops.overlayDir(role),
+        revision: resolved,
+        objects: await gitops.renderAt(resolved, role),
+      };
+    },
+
+    async contains(descendant, ancestor, signal) {
+      if (!(await gitops.cache.hasObject(descendant)) || !(await gitops.cache.hasObject(ancestor)))
+        await gitops.fetch(signal);
+      return gitops.cache.isAncestor(ancestor, descendant);
     },
   };
 }
@@ -441,6 +552,7 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
             content: result.text,
             message: plan.commitMessage,
             env: gitops.identityEnv(),
+            also: repoFiles(overlay, result),
           });
         } catch (error) {
           if (

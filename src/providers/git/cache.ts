@@ -164,6 +164,16 @@ export class GitCache {
     }
   }
 
+  /** `ancestor` is `descendant` or one of its ancestors (both must be in the cache). */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    try {
+      await this.run(['merge-base', '--is-ancestor', ancestor, descendant]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The commit a local ref points at, or undefined. */
   async readRev(ref: string): Promise<string | undefined> {
     try {
@@ -283,6 +293,8 @@ export class GitCache {
     content: string;
     message: string;
     env: NodeJS.ProcessEnv;
+    /** Other files the same commit writes (content) or deletes (null): a generated patch file. */
+    also?: readonly { path: string; content: string | null }[];
   }): Promise<string> {
     const mode = (
       await this.listDir(options.parent, dirname(options.path) === '.' ? '' : dirname(options.path))
@@ -298,6 +310,23 @@ export class GitCache {
         ['update-index', '--add', '--cacheinfo', `${mode ?? '100644'},${blob},${options.path}`],
         withIndex,
       );
+      for (const extra of options.also ?? []) {
+        if (extra.content === null) {
+          // Mode 0 removes the path from the index; --force-remove needs a work tree.
+          await this.run(['update-index', '--index-info'], {
+            ...withIndex,
+            input: `0 ${'0'.repeat(40)}\t${extra.path}\n`,
+          });
+          continue;
+        }
+        const extraBlob = (
+          await this.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: extra.content })
+        ).trim();
+        await this.run(
+          ['update-index', '--add', '--cacheinfo', `100644,${extraBlob},${extra.path}`],
+          withIndex,
+        );
+      }
       const tree = (await this.run(['write-tree'], withIndex)).trim();
       return (
         await this.run(['commit-tree', tree, '-p', options.parent, '-F', '-'], {

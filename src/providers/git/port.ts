@@ -1,5 +1,6 @@
 /** Port of the GitOps adapter: the standby toggle in the overlays, and the run lock. */
 import type { Json } from '../../engine/events.js';
+import type { KubeObject } from '../kustomize/index.js';
 import type { Role } from '../types.js';
 
 export type StandbyState = 'active' | 'standby';
@@ -17,6 +18,8 @@ export interface OverlayState {
   revision: string;
   /** Standby entries present now (patch paths, component paths). */
   entries: string[];
+  /** The AWS side: workloads that run in its standby render (`Kind namespace/name`), on purpose. */
+  alwaysOn?: string[];
 }
 
 export interface StandbyPlan {
@@ -35,6 +38,8 @@ export interface StandbyPlan {
     cronJobsResuming: string[];
     deploymentsStopping: string[];
     cronJobsSuspending: string[];
+    /** Workloads (`Kind namespace/name`) that keep running in the standby render: always on. */
+    alwaysOn?: string[];
   };
   data: Json;
   /** The state before the edit, as the scope sees it. */
@@ -76,6 +81,19 @@ export interface GitReader {
   ): Promise<StandbyPlan>;
   /** The current lock, if any (expired locks included, marked by expiresAt). */
   readLock(signal?: AbortSignal): Promise<LockInfo | undefined>;
+  /** The overlay rendered at `revision` (default: the branch tip), as Argo CD would render it. */
+  renderOverlay(role: Role, revision?: string, signal?: AbortSignal): Promise<RenderedOverlay>;
+  /** Whether `descendant` is `ancestor` or has it in its history (fetching the branch when needed). */
+  contains(descendant: string, ancestor: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+export interface RenderedOverlay {
+  role: Role;
+  /** The overlay directory in the repository. */
+  path: string;
+  /** The commit rendered. */
+  revision: string;
+  objects: KubeObject[];
 }
 
 export interface GitWriter {

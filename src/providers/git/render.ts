@@ -30,6 +30,17 @@ function nameOf(object: KubeObject): string {
     : object.metadata.name;
 }
 
+const REPLICATED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rollout']);
+
+/** Workloads that run in a standby render (`Kind namespace/name`): always on by design. */
+export function alwaysOnIn(objects: readonly KubeObject[]): string[] {
+  return objects
+    .filter((o) =>
+      REPLICATED.has(o.kind) ? (spec(o).replicas ?? 1) !== 0 : o.kind === 'DaemonSet' || o.kind === 'Pod',
+    )
+    .map((o) => `${o.kind} ${nameOf(o)}`);
+}
+
 /** Deployments and CronJobs present on both sides whose dormancy changes. */
 export function summarizeRender(before: readonly KubeObject[], after: readonly KubeObject[]): RenderSummary {
   const summary: RenderSummary = {
@@ -90,6 +101,9 @@ export async function renderToggle(
   overlay: string,
   file: string,
   text: string,
+  files: readonly { path: string; content: string | null }[] = [],
+  /** Which render is the standby one, to list what stays on there. */
+  standby?: 'before' | 'after',
   settings: KustomizeSettings = {},
 ): Promise<{ renderer: string; summary: RenderSummary }> {
   const tool = await locateKustomize(settings);
@@ -99,8 +113,14 @@ export async function renderToggle(
     await cache.exportTree(revision, tree);
     const before = await render(join(tree, overlay), { tool });
     await writeFile(join(tree, file), text);
+    for (const extra of files) {
+      if (extra.content === null) await rm(join(tree, extra.path), { force: true });
+      else await writeFile(join(tree, extra.path), extra.content);
+    }
     const after = await render(join(tree, overlay), { tool });
-    return { renderer: tool.name, summary: summarizeRender(before, after) };
+    const summary = summarizeRender(before, after);
+    if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
+    return { renderer: tool.name, summary };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -17,6 +17,8 @@ export interface Notification {
   reason?: string;
   /** One line: what happened (e.g. the error). */
   detail?: string;
+  /** A succeeded run's warnings (what it did not do): the first one leads the message. */
+  warnings?: string[];
 }
 
 export interface NotifyResult {
@@ -42,7 +44,20 @@ const ICON: Record<NotificationKind, string> = {
 
 function headline(n: Notification): string {
   const incident = n.incident ? ` (${n.incident})` : '';
-  return `failover ${n.runbook}${incident} ${n.kind} — run ${n.runId} by ${n.operator}`;
+  const warned = n.kind === 'succeeded' && n.warnings?.length;
+  const line = `failover ${n.runbook}${incident} ${warned ? 'succeeded with warnings' : n.kind} — run ${n.runId} by ${n.operator}`;
+  // The warning comes first: it is what the reader must act on.
+  return warned ? `${n.warnings![0]} — ${line}` : line;
+}
+
+function icon(n: Notification): string {
+  return n.kind === 'succeeded' && n.warnings?.length ? ':warning:' : ICON[n.kind];
+}
+
+function details(n: Notification): string[] {
+  return [n.reason && `reason: ${n.reason}`, ...(n.warnings ?? []).slice(1), n.detail].filter(
+    (x): x is string => Boolean(x),
+  );
 }
 
 async function post(
@@ -79,15 +94,15 @@ export function createNotifier(
           post(
             url,
             {
-              text: `${ICON[n.kind]} ${headline(n)}`,
+              text: `${icon(n)} ${headline(n)}`,
               blocks: [
-                { type: 'section', text: { type: 'mrkdwn', text: `${ICON[n.kind]} *${headline(n)}*` } },
+                { type: 'section', text: { type: 'mrkdwn', text: `${icon(n)} *${headline(n)}*` } },
                 {
                   type: 'context',
                   elements: [
                     {
                       type: 'mrkdwn',
-                      text: [n.reason && `reason: ${n.reason}`, n.detail].filter(Boolean).join(' · ') || ' ',
+                      text: details(n).join(' · ') || ' ',
                     },
                   ],
                 },
@@ -112,15 +127,17 @@ export function createNotifier(
             url,
             {
               title: headline(n),
-              text: [n.reason && `Reason: ${n.reason}`, n.detail].filter(Boolean).join('\n') || headline(n),
+              text: details(n).join('\n') || headline(n),
               alert_type:
-                n.kind === 'succeeded'
-                  ? 'success'
-                  : n.kind === 'started'
-                    ? 'info'
-                    : n.kind === 'rolled-back'
-                      ? 'warning'
-                      : 'error',
+                n.kind === 'succeeded' && n.warnings?.length
+                  ? 'warning'
+                  : n.kind === 'succeeded'
+                    ? 'success'
+                    : n.kind === 'started'
+                      ? 'info'
+                      : n.kind === 'rolled-back'
+                        ? 'warning'
+                        : 'error',
               source_type_name: 'failover',
               aggregation_key: `failover-${n.runId}`,
               tags: [

@@ -110,6 +110,83 @@ function replicaSetHealth(object: KubeObject): HealthStatus {
   };
 }
 
+/** gitops-engine pkg/health/health_statefulset.go (from kubectl's rollout status). */
+function statefulSetHealth(object: KubeObject): HealthStatus {
+  const status = (object.status ?? {}) as Map;
+  const observed = num(status.observedGeneration);
+  if (observed === 0 || num(object.metadata.generation) > observed) {
+    return { status: 'Progressing', message: 'Waiting for statefulset spec update to be observed...' };
+  }
+  const replicas = field(object, 'spec', 'replicas');
+  const ready = num(status.readyReplicas);
+  if (typeof replicas === 'number' && ready < replicas) {
+    return { status: 'Progressing', message: `Waiting for ${replicas - ready} pods to be ready...` };
+  }
+  const strategy = (field(object, 'spec', 'updateStrategy') ?? {}) as Map;
+  const partition = field(strategy, 'rollingUpdate', 'partition');
+  if (strategy.type === 'RollingUpdate' && isMap(strategy.rollingUpdate)) {
+    if (typeof replicas === 'number' && typeof partition === 'number') {
+      const want = replicas - partition;
+      if (num(status.updatedReplicas) < want) {
+        return {
+          status: 'Progressing',
+          message: `Waiting for partitioned roll out to finish: ${num(status.updatedReplicas)} out of ${want} new pods have been updated...`,
+        };
+      }
+    }
+    return {
+      status: 'Healthy',
+      message: `partitioned roll out complete: ${num(status.updatedReplicas)} new pods have been updated...`,
+    };
+  }
+  if (strategy.type === 'OnDelete') {
+    return { status: 'Healthy', message: `statefulset has ${ready} ready pods` };
+  }
+  if (status.updateRevision !== status.currentRevision) {
+    return {
+      status: 'Progressing',
+      message: `waiting for statefulset rolling update to complete ${num(status.updatedReplicas)} pods at revision ${String(status.updateRevision)}...`,
+    };
+  }
+  return {
+    status: 'Healthy',
+    message: `statefulset rolling update complete ${num(status.currentReplicas)} pods at revision ${String(status.currentRevision)}...`,
+  };
+}
+
+/** gitops-engine pkg/health/health_daemonset.go. */
+function daemonSetHealth(object: KubeObject): HealthStatus {
+  const status = (object.status ?? {}) as Map;
+  const name = object.metadata.name;
+  if (num(object.metadata.generation) > num(status.observedGeneration)) {
+    return {
+      status: 'Progressing',
+      message: 'Waiting for rollout to finish: observed daemon set generation less than desired generation',
+    };
+  }
+  const desired = num(status.desiredNumberScheduled);
+  const updated = num(status.updatedNumberScheduled);
+  if (field(object, 'spec', 'updateStrategy', 'type') === 'OnDelete') {
+    return {
+      status: 'Healthy',
+      message: `daemon set ${updated} out of ${desired} new pods have been updated`,
+    };
+  }
+  if (updated < desired) {
+    return {
+      status: 'Progressing',
+      message: `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...`,
+    };
+  }
+  if (num(status.numberAvailable) < desired) {
+    return {
+      status: 'Progressing',
+      message: `Waiting for daemon set "${name}" rollout to finish: ${num(status.numberAvailable)} of ${desired} updated pods are available...`,
+    };
+  }
+  return { status: 'Healthy' };
+}
+
 function podHealth(object: KubeObject): HealthStatus {
   const phase = field(object, 'status', 'phase');
   const ready = conditionsOf(object).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -186,6 +263,10 @@ export function resourceHealth(
       return deploymentHealth(object);
     case 'apps/ReplicaSet':
       return replicaSetHealth(object);
+    case 'apps/StatefulSet':
+      return statefulSetHealth(object);
+    case 'apps/DaemonSet':
+      return daemonSetHealth(object);
     case '/Pod':
       return podHealth(object);
     case '/Service':

@@ -24,7 +24,13 @@ export interface LiveSettings {
   progressDeadlineMs: number;
   /** Hostname the load balancer controller assigns to Ingresses and LoadBalancer Services. */
   loadBalancerHostname: (object: KubeObject) => string;
+  /** Nodes a DaemonSet schedules a pod on (default 3), each labelled kubernetes.io/os: linux. */
+  nodes?: number;
 }
+
+/** Kinds whose pods roll towards a target count over time. */
+const ROLLING = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+const NODE_LABELS: Record<string, string> = { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' };
 
 interface Rollout {
   fromReady: number;
@@ -112,7 +118,7 @@ export class LiveCluster {
       next.status = this.initialStatus(next);
       const entry: LiveEntry = { object: next, applied: clone(manifest), observedGeneration: 0 };
       this.entries.set(key, entry);
-      if (next.kind === 'Deployment') this.startRollout(entry, 0, false, now);
+      if (ROLLING.has(next.kind)) this.startRollout(entry, 0, false, now);
       return 'created';
     }
     const previous = existing.object;
@@ -130,7 +136,7 @@ export class LiveCluster {
     next.metadata.resourceVersion = nextResourceVersion();
     existing.object = next;
     existing.applied = clone(manifest);
-    if (next.kind === 'Deployment' && specChanged) {
+    if (ROLLING.has(next.kind) && specChanged) {
       const templateChanged = !deepEqual(spec(previous).template, spec(next).template);
       this.startRollout(existing, readyOf(previous), templateChanged, now);
     }
@@ -150,8 +156,8 @@ export class LiveCluster {
   settle(now: number): void {
     this.tick(now, false); // HPAs size their targets first
     for (const entry of this.entries.values()) {
-      if (entry.object.kind !== 'Deployment') continue;
-      const target = Number(spec(entry.object).replicas ?? 1);
+      if (!ROLLING.has(entry.object.kind)) continue;
+      const target = this.targetOf(entry.object);
       entry.rollout = {
         fromReady: target,
         target,
@@ -170,6 +176,76 @@ export class LiveCluster {
     }
     for (const entry of this.entries.values()) {
       if (entry.object.kind === 'Deployment') this.tickDeployment(entry, now, stalled);
+      if (entry.object.kind === 'StatefulSet' || entry.object.kind === 'DaemonSet')
+        this.tickPodSet(entry, now, stalled);
+    }
+  }
+
+  /** Pods a workload should run: spec.replicas, or for a DaemonSet one per node its selector matches. */
+  private targetOf(object: KubeObject): number {
+    if (object.kind !== 'DaemonSet') return Number(spec(object).replicas ?? 1);
+    const template = isMap(spec(object).template) ? (spec(object).template as Map) : {};
+    const podSpec = isMap(template.spec) ? (template.spec as Map) : {};
+    const selector = isMap(podSpec.nodeSelector) ? (podSpec.nodeSelector as Map) : {};
+    const matches = Object.entries(selector).every(([k, v]) => NODE_LABELS[k] === String(v));
+    return matches ? (this.settings.nodes ?? 3) : 0;
+  }
+
+  /**
+   * The StatefulSet and DaemonSet controllers: pods become ready (and updated) over the rollout
+   * time; the status fields are the ones the API server reports (zero counters omitted), and
+   * observedGeneration catches up one pass after a spec change.
+   */
+  private tickPodSet(entry: LiveEntry, now: number, stalled: boolean): void {
+    const object = entry.object;
+    const generation = Number(object.metadata.generation ?? 1);
+    const observedGeneration = entry.observedGeneration;
+    entry.observedGeneration = generation;
+    const target = this.targetOf(object);
+    const rollout = entry.rollout;
+    let ready = readyOf(object);
+    let updated = target;
+    if (rollout) {
+      const progress =
+        this.settings.rolloutMs <= 0 ? 1 : Math.min(1, (now - rollout.startedAt) / this.settings.rolloutMs);
+      ready = lerp(rollout.fromReady, target, progress);
+      updated = rollout.templateChanged ? lerp(0, target, progress) : target;
+      if (stalled && target > 0 && target > rollout.fromReady) ready = Math.min(ready, target - 1);
+      if (ready === target && updated === target) entry.rollout = undefined;
+    }
+    const previousStatus = (isMap(object.status) ? object.status : {}) as Map;
+    const observed = Math.max(observedGeneration, Number(previousStatus.observedGeneration ?? 0));
+    const revision = `${object.metadata.name}-${templateHash(object).slice(0, 10)}`;
+    const status: Map =
+      object.kind === 'DaemonSet'
+        ? {
+            observedGeneration: observed,
+            ...counters({
+              currentNumberScheduled: Math.max(ready, target),
+              desiredNumberScheduled: target,
+              numberReady: ready,
+              numberAvailable: ready,
+              updatedNumberScheduled: Math.min(updated, Math.max(ready, target)),
+              numberUnavailable: Math.max(0, target - ready),
+            }),
+            numberMisscheduled: 0,
+          }
+        : {
+            observedGeneration: observed,
+            ...counters({
+              replicas: Math.max(ready, target),
+              readyReplicas: ready,
+              availableReplicas: ready,
+              currentReplicas: entry.rollout?.templateChanged ? Math.max(0, target - updated) : ready,
+              updatedReplicas: updated,
+            }),
+            currentRevision: entry.rollout?.templateChanged ? `${revision}-previous` : revision,
+            updateRevision: revision,
+            collisionCount: 0,
+          };
+    if (!deepEqual(status, object.status)) {
+      object.status = status;
+      object.metadata.resourceVersion = nextResourceVersion();
     }
   }
 
@@ -196,6 +272,19 @@ export class LiveCluster {
         nextSpec.suspend ??= false;
         nextSpec.concurrencyPolicy ??= 'Allow';
         break;
+      case 'StatefulSet':
+        if (typeof nextSpec.replicas !== 'number') nextSpec.replicas = 1;
+        nextSpec.podManagementPolicy ??= 'OrderedReady';
+        nextSpec.revisionHistoryLimit ??= 10;
+        nextSpec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+        break;
+      case 'DaemonSet':
+        nextSpec.revisionHistoryLimit ??= 10;
+        nextSpec.updateStrategy ??= {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+        };
+        break;
       case 'Service':
         nextSpec.type ??= 'ClusterIP';
         nextSpec.clusterIP ??=
@@ -220,7 +309,7 @@ export class LiveCluster {
   }
 
   private startRollout(entry: LiveEntry, fromReady: number, templateChanged: boolean, now: number): void {
-    const target = Number(spec(entry.object).replicas ?? 1);
+    const target = this.targetOf(entry.object);
     entry.rollout = { fromReady, target, templateChanged, startedAt: now };
   }
 
@@ -392,7 +481,8 @@ function stripTimes(conditions: unknown): unknown {
 
 function readyOf(object: KubeObject): number {
   const status = isMap(object.status) ? object.status : {};
-  return typeof status.readyReplicas === 'number' ? status.readyReplicas : 0;
+  const ready = object.kind === 'DaemonSet' ? status.numberReady : status.readyReplicas;
+  return typeof ready === 'number' ? ready : 0;
 }
 
 function withoutServerFields(object: KubeObject): unknown {

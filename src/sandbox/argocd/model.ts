@@ -252,7 +252,7 @@ export class ArgoCdModel {
   workloads(name: string): WorkloadSummary[] {
     return this.app(name)
       .live.list()
-      .filter((e) => e.object.kind === 'Deployment' || e.object.kind === 'CronJob')
+      .filter((e) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'].includes(e.object.kind))
       .map(({ object }) => {
         const spec = (object.spec ?? {}) as Record<string, unknown>;
         const status = (object.status ?? {}) as Record<string, unknown>;
@@ -261,7 +261,12 @@ export class ArgoCdModel {
           name: object.metadata.name,
           namespace: object.metadata.namespace,
         };
-        if (object.kind === 'Deployment') {
+        if (object.kind === 'DaemonSet') {
+          summary.replicas = Number(status.desiredNumberScheduled ?? 0);
+          summary.readyReplicas = Number(status.numberReady ?? 0);
+          summary.availableReplicas = Number(status.numberAvailable ?? 0);
+          summary.updatedReplicas = Number(status.updatedNumberScheduled ?? 0);
+        } else if (object.kind === 'Deployment' || object.kind === 'StatefulSet') {
           summary.replicas = Number(spec.replicas ?? 1);
           summary.readyReplicas = Number(status.readyReplicas ?? 0);
           summary.availableReplicas = Number(status.availableReplicas ?? 0);
@@ -345,6 +350,8 @@ export class ArgoCdModel {
       if (images.length > 0) node.images = images;
       nodes.push(node);
       if (object.kind === 'Deployment') nodes.push(...this.podNodes(entry));
+      if (object.kind === 'StatefulSet' || object.kind === 'DaemonSet')
+        nodes.push(...this.ownedPodNodes(entry));
     }
     return { nodes, hosts: [] };
   }
@@ -712,6 +719,43 @@ export class ArgoCdModel {
       ...(destination.server && destination.name ? { server: destination.server } : {}),
       ...(destination.namespace ? { namespace: destination.namespace } : {}),
     };
+  }
+
+  /** Pods a StatefulSet (`name-0`, `name-1`…) or a DaemonSet (one per node) owns directly. */
+  private ownedPodNodes(entry: LiveEntry): Record<string, unknown>[] {
+    const owner = entry.object;
+    const namespace = owner.metadata.namespace ?? '';
+    const status = (owner.status ?? {}) as Record<string, unknown>;
+    const daemon = owner.kind === 'DaemonSet';
+    const total = Number((daemon ? status.currentNumberScheduled : status.replicas) ?? 0);
+    const ready = Number((daemon ? status.numberReady : status.readyReplicas) ?? 0);
+    const nodes: Record<string, unknown>[] = [];
+    for (let i = 0; i < total; i += 1) {
+      const isReady = i < ready;
+      nodes.push({
+        group: '',
+        version: 'v1',
+        kind: 'Pod',
+        namespace,
+        name: daemon
+          ? `${owner.metadata.name}-${(i + 10).toString(36).padStart(5, 'd')}`
+          : `${owner.metadata.name}-${i}`,
+        uid: `${String(owner.metadata.uid)}-pod-${i}`,
+        parentRefs: [
+          { group: 'apps', kind: owner.kind, namespace, name: owner.metadata.name, uid: owner.metadata.uid },
+        ],
+        info: [
+          { name: 'Status Reason', value: isReady ? 'Running' : 'ContainerCreating' },
+          { name: 'Containers', value: isReady ? '1/1' : '0/1' },
+        ],
+        health: isReady
+          ? { status: 'Healthy', message: 'running' }
+          : { status: 'Progressing', message: 'ContainerCreating' },
+        images: imagesOf(owner),
+        resourceVersion: owner.metadata.resourceVersion,
+      });
+    }
+    return nodes;
   }
 
   private podNodes(entry: LiveEntry): Record<string, unknown>[] {

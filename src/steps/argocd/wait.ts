@@ -17,13 +17,17 @@ import { formatMs } from '../../util/duration.js';
 import { type ApplyContext, defineStep, type PlanContext, type StepResult } from '../types.js';
 import {
   type AppVerdict,
+  alwaysOn,
   EXPECTATIONS,
   type Expectation,
   GOAL,
-  judgeApp,
+  type JudgeContext,
+  judgeSide,
   SHA,
+  sameRevision,
   shortRevision,
 } from './condition.js';
+import { type DesiredIndex, desiredWorkloads, dormantAsRendered } from './desired.js';
 
 const Input = z.strictObject({
   /** Which side's apps (argocd.awsApps / argocd.gcpApps). */
@@ -38,8 +42,94 @@ const Input = z.strictObject({
 });
 type Input = z.infer<typeof Input>;
 
-/** Consecutive failed reads (Argo CD restarting, a network blip) tolerated while waiting. */
-const MAX_READ_FAILURES = 5;
+/** Longest pause between reads after transient Argo CD errors; reads go on until the step's deadline. */
+const MAX_READ_BACKOFF_MS = 15_000;
+
+/**
+ * What the wait knows about git for one step run: the overlay rendered at each revision an app
+ * reports, and whether that revision contains the pushed one. Without a gitops config (or when the
+ * render fails) Argo CD's own target state says what each workload should be.
+ */
+class RenderedSide {
+  private readonly renders = new Map<string, Promise<DesiredIndex | undefined>>();
+  private readonly ancestry = new Map<string, Promise<boolean>>();
+  private warned = false;
+
+  constructor(
+    private readonly ctx: PlanContext,
+    private readonly role: 'aws' | 'gcp',
+  ) {}
+
+  private get git() {
+    return this.ctx.config.gitops ? this.ctx.read.git : undefined;
+  }
+
+  /** The render at `revision` (undefined: the branch tip). */
+  desired(revision: string | undefined): Promise<DesiredIndex | undefined> {
+    const git = this.git;
+    if (!git) return Promise.resolve(undefined);
+    const key = revision ?? '';
+    let rendered = this.renders.get(key);
+    if (!rendered) {
+      rendered = git
+        .renderOverlay(this.role, revision, this.ctx.signal)
+        .then((r) => desiredWorkloads(r.objects))
+        .catch((error: unknown) => {
+          if (this.ctx.signal.aborted) throw error;
+          this.renders.delete(key);
+          if (!this.warned) {
+            this.warned = true;
+            this.ctx.emit({
+              level: 'warn',
+              code: 'FO_ARGOCD_W4107',
+              message: `cannot render the ${this.role} overlay${revision ? ` at ${shortRevision(revision)}` : ''}, judging by Argo CD's target state instead: ${error instanceof Error ? error.message : String(error)}`,
+            });
+          }
+          return undefined;
+        });
+      this.renders.set(key, rendered);
+    }
+    return rendered;
+  }
+
+  /** `actual` is `wanted` or a descendant of it, from the local git cache. */
+  contains(actual: string, wanted: string): Promise<boolean> {
+    const git = this.git;
+    if (!git || !SHA.test(actual)) return Promise.resolve(false);
+    const key = `${actual}\0${wanted}`;
+    let known = this.ancestry.get(key);
+    if (!known) {
+      known = git.contains(actual, wanted, this.ctx.signal).catch(() => {
+        this.ancestry.delete(key);
+        return false;
+      });
+      this.ancestry.set(key, known);
+    }
+    return known;
+  }
+
+  /** The judge's context of each app: the render at its revision when that is (or contains) ours. */
+  async contexts(apps: readonly AppState[], revision: string | undefined): Promise<JudgeContext[]> {
+    return Promise.all(
+      apps.map(async (app): Promise<JudgeContext> => {
+        let contains = false;
+        if (revision && app.revision && !sameRevision(app.revision, revision))
+          contains = await this.contains(app.revision, revision);
+        const at = revision === undefined || contains ? app.revision : revision;
+        const desired = await this.desired(at);
+        return { ...(desired ? { desired } : {}), ...(contains ? { contains } : {}) };
+      }),
+    );
+  }
+}
+
+/** A render that contradicts the mode (a running wait on an all-dormant render): worth saying. */
+function renderMismatch(expect: Expectation, desired: DesiredIndex | undefined): string | undefined {
+  if (!desired || desired.workloads.length === 0) return undefined;
+  if (expect === 'running' && desired.workloads.every(dormantAsRendered))
+    return 'the render keeps every workload dormant: is the overlay really out of standby?';
+  return undefined;
+}
 
 /** The revision to wait for; `deferred` while it is a placeholder for an earlier step's output. */
 function wantedRevision(input: Input, afterChanges: boolean): { revision?: string; deferred: boolean } {
@@ -57,8 +147,7 @@ function appOutputs(apps: AppState[]): Json[] {
     for (const w of app.workloads) {
       if (w.kind === 'CronJob')
         workloads.push({ kind: w.kind, name: w.name, suspended: w.suspended ?? null });
-      else if (w.kind === 'Deployment')
-        workloads.push({ kind: w.kind, name: w.name, desired: w.desired ?? null, ready: w.ready ?? null });
+      else workloads.push({ kind: w.kind, name: w.name, desired: w.desired ?? null, ready: w.ready ?? null });
     }
     return {
       name: app.name,
@@ -106,11 +195,12 @@ function notReadyError(
   expect: Expectation,
   revision: string | undefined,
   elapsedMs: number,
+  lastReadError?: string,
 ): FailoverError {
   const pending = verdicts.filter((v) => !v.done);
   const list = verdicts.length
     ? pending.map((v) => `${v.app}: ${v.waitingFor.join('; ')}`).join(' | ')
-    : 'no answer from Argo CD yet';
+    : `no answer from Argo CD yet${lastReadError ? ` (last read failed: ${lastReadError})` : ''}`;
   const details = { pending: Object.fromEntries(pending.map((v) => [v.app, v.waitingFor])) };
   if (FailoverError.is(reason) && reason.category === 'aborted') {
     return new FailoverError('FO_ARGOCD_E4104', 'aborted', `interrupted while waiting for Argo CD: ${list}`, {
@@ -118,12 +208,15 @@ function notReadyError(
       details,
     });
   }
+  const notAtRevision = pending.some((v) => !v.atRevision);
   const notSynced = pending.some((v) => !v.synced);
-  const hint = notSynced
+  const hint = notAtRevision
     ? `Argo CD has not synced ${revision ? shortRevision(revision) : 'the apps'}: check that the commit is on the branch the apps track, that they auto-sync (or set sync: true in the step, argocd.sync in the config), and \`argocd app get <app>\``
-    : expect === 'running' || expect === 'cronjobs-running'
-      ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); raise the step timeout if rollouts are only slow'
-      : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
+    : notSynced
+      ? `the apps are at ${revision ? `${shortRevision(revision)} (or a later commit that contains it)` : 'their revision'} but not Synced: look at the sync status and the last operation (\`argocd app get <app>\`); with auto-sync off, set sync: true in the step`
+      : expect === 'running' || expect === 'cronjobs-running'
+        ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); raise the step timeout if rollouts are only slow'
+        : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
   return stepFailed(
     'FO_ARGOCD_E4103',
     `Argo CD apps not ${GOAL[expect]} after ${formatMs(elapsedMs)}: ${list}`,
@@ -164,7 +257,12 @@ export const argocdWaitStep = defineStep<Input>({
         checks: [{ name: 'Argo CD apps readable', ok: false, detail: message }],
       };
     }
-    const verdicts = apps.map((app) => judgeApp(app, input.expect, revision));
+    const side = new RenderedSide(ctx, input.role);
+    // Planned before earlier steps push: the render at the tip says little about the revision to
+    // come, so only a wait planned on today's state renders.
+    const contexts: JudgeContext[] =
+      ctx.afterChanges || deferred ? apps.map(() => ({})) : await side.contexts(apps, revision);
+    const verdicts = judgeSide(apps, input.expect, revision, contexts);
     const converged = !ctx.afterChanges && !deferred && verdicts.every((v) => v.done);
     const names = apps.map((a) => a.name);
     const changes: Change[] = [];
@@ -182,13 +280,11 @@ export const argocdWaitStep = defineStep<Input>({
           summary: `sync to ${to}, prune: false`,
         });
       }
-      const workloads = app.workloads
-        .filter((w) => w.kind === 'Deployment' || w.kind === 'CronJob')
-        .map((w) =>
-          w.kind === 'CronJob'
-            ? `CronJob ${w.name} ${w.missing ? 'missing' : w.suspended ? 'suspended' : 'active'}`
-            : `Deployment ${w.name} ${w.missing ? 'missing' : `${w.ready ?? 0}/${w.desired ?? 0} ready`}`,
-        );
+      const workloads = app.workloads.map((w) =>
+        w.kind === 'CronJob'
+          ? `CronJob ${w.name} ${w.missing ? 'missing' : w.suspended ? 'suspended' : 'active'}`
+          : `${w.kind} ${w.name} ${w.missing ? 'missing' : `${w.ready ?? 0}/${w.desired ?? 0} ready`}`,
+      );
       changes.push({
         action: 'none',
         resource: `argocd app ${app.name}`,
@@ -197,13 +293,17 @@ export const argocdWaitStep = defineStep<Input>({
     }
     const warnings: string[] = [];
     for (const app of apps) {
-      const unchecked = app.workloads.filter((w) => w.kind !== 'Deployment' && w.kind !== 'CronJob');
-      if (unchecked.length)
-        warnings.push(
-          `${app.name}: ${unchecked.map((w) => `${w.kind} ${w.name}`).join(', ')} not checked (only Deployments and CronJobs are)`,
-        );
-      if (!app.workloads.some((w) => w.kind === 'Deployment' || w.kind === 'CronJob'))
-        warnings.push(`${app.name} has no Deployment or CronJob: nothing to wait for but the sync`);
+      if (app.workloads.length === 0)
+        warnings.push(`${app.name} has no workload: nothing to wait for but the sync`);
+    }
+    const desired = contexts.find((c) => c.desired)?.desired;
+    const mismatch = renderMismatch(input.expect, desired);
+    if (mismatch) warnings.push(mismatch);
+    // Standby is not "everything at 0": name what stays on by design, so nobody is surprised.
+    if (input.expect === 'standby') {
+      const on = desired ? alwaysOn(desired) : [];
+      if (on.length)
+        changes.push({ action: 'none', resource: 'always on in standby', summary: on.join(', ') });
     }
     return {
       summary: converged
@@ -225,13 +325,22 @@ export const argocdWaitStep = defineStep<Input>({
     let verdicts: AppVerdict[] = [];
     const lastProgress = new Map<string, string>();
     const syncStarted = new Set<string>();
+    const side = new RenderedSide(ctx, input.role);
     let readFailures = 0;
+    let lastReadError: string | undefined;
 
     // The engine settles a timed-out step at once with its own error; say what is still missing
     // in the same instant, so the journal and terminal show it whichever error wins.
     let cutShortError: FailoverError | undefined;
     const cutShort = (reason: unknown): FailoverError => {
-      cutShortError ??= notReadyError(reason, verdicts, input.expect, revision, Date.now() - started);
+      cutShortError ??= notReadyError(
+        reason,
+        verdicts,
+        input.expect,
+        revision,
+        Date.now() - started,
+        lastReadError,
+      );
       return cutShortError;
     };
     const onAbort = () => {
@@ -247,23 +356,41 @@ export const argocdWaitStep = defineStep<Input>({
           // after the controller looked); once it has, Argo CD watches the live state by itself.
           const refresh = poll === 0 || verdicts.some((v) => !v.atRevision);
           apps = await ctx.read.argocd.apps(input.role, { refresh, signal: ctx.signal });
+          if (readFailures > 0) {
+            ctx.emit({
+              level: 'info',
+              code: 'FO_ARGOCD_I4108',
+              message: `Argo CD answers again after ${readFailures} failed read${readFailures === 1 ? '' : 's'}`,
+            });
+          }
           readFailures = 0;
+          lastReadError = undefined;
         } catch (error) {
           if (ctx.signal.aborted) throw cutShort(ctx.signal.reason);
+          // A restart or a blip of Argo CD is no reason to roll a failover back: transient errors
+          // are read again, with backoff, until the step's own deadline (ctx.signal) ends the wait.
+          if (!FailoverError.is(error) || !error.retryable) throw error;
           readFailures += 1;
-          if (!FailoverError.is(error) || !error.retryable || readFailures >= MAX_READ_FAILURES) throw error;
+          lastReadError = error.message;
+          const backoffMs = Math.min(MAX_READ_BACKOFF_MS, pollMs * 2 ** Math.min(readFailures - 1, 10));
           ctx.emit({
             level: 'warn',
             code: 'FO_ARGOCD_W4102',
-            message: `reading Argo CD failed (${readFailures}/${MAX_READ_FAILURES}), trying again: ${error.message}`,
+            message: `reading Argo CD failed (transient, ${readFailures} in a row), reading again in ${formatMs(backoffMs)} until the step times out: ${error.message}`,
+            data: { failures: readFailures, backoffMs },
           });
-          await ctx.sleep(pollMs).catch(() => {
+          await ctx.sleep(backoffMs).catch(() => {
             throw cutShort(ctx.signal.reason);
           });
           continue;
         }
 
-        verdicts = apps.map((app) => judgeApp(app, input.expect, revision));
+        const contexts = await side.contexts(apps, revision).catch((error: unknown) => {
+          throw ctx.signal.aborted ? cutShort(ctx.signal.reason) : error;
+        });
+        verdicts = judgeSide(apps, input.expect, revision, contexts);
+        const mismatch = renderMismatch(input.expect, contexts.find((c) => c.desired)?.desired);
+        if (mismatch && poll === 0) ctx.emit({ level: 'warn', code: 'FO_ARGOCD_W4109', message: mismatch });
         if (syncedAt === undefined && verdicts.every((v) => v.synced)) syncedAt = Date.now();
         for (const verdict of verdicts) {
           if (lastProgress.get(verdict.app) === verdict.progress) continue;

@@ -2,10 +2,12 @@
  * Read-only checks of the standby arrangement, for the nightly rehearsal: is everything where a
  * failover expects it to be today? Each fails with a message that says what drifted.
  */
+
 import { z } from 'zod';
 import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import type { Role } from '../../providers/types.js';
+import { judgeApp } from '../argocd/condition.js';
 import { defineStep } from '../types.js';
 
 const RoleInput = z.enum(['aws', 'gcp']);
@@ -75,20 +77,11 @@ export const argocdAppsCheck = defineStep({
       const apps = await ctx.read.argocd.apps(input.role, { signal: ctx.signal });
       const checks: CheckResult[] = apps.map((app) => {
         const deployments = app.workloads.filter((w) => w.kind === 'Deployment');
-        const cronJobs = app.workloads.filter((w) => w.kind === 'CronJob');
         const running = deployments.filter((d) => (d.desired ?? 0) > 0 && d.ready === d.desired);
-        const dormant = deployments.filter((d) => (d.desired ?? 0) === 0);
         const problems: string[] = [];
         if (app.syncStatus !== 'Synced') problems.push(`sync ${app.syncStatus}`);
-        if (input.expect === 'running' && running.length !== deployments.length)
-          problems.push(`${deployments.length - running.length} deployment(s) not running`);
-        if (input.expect === 'standby') {
-          if (dormant.length !== deployments.length)
-            problems.push(`${deployments.length - dormant.length} deployment(s) not at 0 replicas`);
-          const active = cronJobs.filter((c) => c.suspended !== true);
-          if (active.length)
-            problems.push(`cronjob(s) not suspended: ${active.map((c) => c.name).join(', ')}`);
-        }
+        // As Argo CD rendered them: a workload the standby keeps on by design is not a problem.
+        if (input.expect !== 'any') problems.push(...judgeApp(app, input.expect, undefined).resources);
         return {
           name: `Argo CD app ${app.name}`,
           ok: problems.length === 0,

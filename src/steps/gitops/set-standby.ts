@@ -6,6 +6,7 @@
  * Rollback commits the opposite state, saying it is a rollback.
  */
 import { z } from 'zod';
+import { type FailoverError, stepFailed, toFailoverError } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import type { Change, StepPlan } from '../../engine/plan.js';
 import { standbyAction, standbyCommitMessage } from '../../providers/git/message.js';
@@ -89,6 +90,12 @@ function toStepPlan(ctx: PlanContext, input: Input, plan: StandbyPlan): StepPlan
       resource: `workloads of ${file.replace(/\/[^/]+$/, '')}`,
       summary: describeRender(plan.render),
     });
+    if (plan.render.alwaysOn?.length)
+      changes.push({
+        action: 'none',
+        resource: 'always on in standby',
+        summary: plan.render.alwaysOn.join(', '),
+      });
   }
   const stepPlan: StepPlan = {
     summary: `${action}: commit to ${branch} on top of ${at}`,
@@ -118,6 +125,37 @@ async function commit(
   return result;
 }
 
+const SIDE = { aws: 'AWS', gcp: 'GKE' } as const;
+
+/**
+ * A fencing that cannot be done says what that means, in its first words: which CronJobs stay
+ * active beside the other cloud's, why, and how to fence them by hand.
+ */
+async function fencingError(ctx: PlanContext, input: Input, thrown: unknown): Promise<FailoverError> {
+  const error = toFailoverError(thrown);
+  if (input.scope !== 'cronjobs' || input.state !== 'standby' || ctx.signal.aborted) return error;
+  let names: string[] = [];
+  try {
+    const rendered = await ctx.read.git.renderOverlay(input.role, undefined, ctx.signal);
+    names = rendered.objects
+      .filter((o) => o.kind === 'CronJob' && (o.spec as { suspend?: unknown } | undefined)?.suspend !== true)
+      .map((o) => o.metadata.name);
+  } catch {
+    // The names are a courtesy; the failure is reported either way.
+  }
+  const overlay = input.role === 'aws' ? ctx.config.gitops?.awsOverlay : ctx.config.gitops?.gcpOverlay;
+  const side = SIDE[input.role];
+  return stepFailed(
+    'FO_GITOPS_E4110',
+    `${side} CronJobs NOT fenced: ${names.length ? names.join(', ') : 'its CronJobs'} may run on both clouds (${error.message})`,
+    {
+      hint: `fence them by hand: add a patch to ${overlay ?? `the ${input.role} overlay`}/kustomization.yaml that sets /spec/suspend to true for kind CronJob and push it${names.length ? `, or \`kubectl -n <namespace> patch cronjob ${names[0]} -p '{"spec":{"suspend":true}}'\` for each (Argo CD self-heal may undo that)` : ''}; \`failover to-gcp\` fails back`,
+      cause: error,
+      details: { cronJobs: names },
+    },
+  );
+}
+
 export const setStandbyStep = defineStep({
   kind: 'gitops.set-standby',
   description:
@@ -127,21 +165,26 @@ export const setStandbyStep = defineStep({
   input: Input,
 
   async plan(ctx, input) {
-    const plan = await ctx.read.git.planStandby(
-      input.role,
-      input.state,
-      input.scope,
-      metaOf(ctx),
-      ctx.signal,
-    );
+    let plan: StandbyPlan;
+    try {
+      plan = await ctx.read.git.planStandby(input.role, input.state, input.scope, metaOf(ctx), ctx.signal);
+    } catch (error) {
+      throw await fencingError(ctx, input, error);
+    }
     return toStepPlan(ctx, input, plan);
   },
 
   async apply(ctx, input, stepPlan) {
-    const plan =
-      standbyPlans.get(stepPlan) ??
-      (await ctx.read.git.planStandby(input.role, input.state, input.scope, metaOf(ctx), ctx.signal));
-    const result = await commit(ctx, plan, 'FO_GITOPS_I4101');
+    let plan: StandbyPlan;
+    let result: { commit: string; attempts: number; changed: boolean };
+    try {
+      plan =
+        standbyPlans.get(stepPlan) ??
+        (await ctx.read.git.planStandby(input.role, input.state, input.scope, metaOf(ctx), ctx.signal));
+      result = await commit(ctx, plan, 'FO_GITOPS_I4101');
+    } catch (error) {
+      throw await fencingError(ctx, input, error);
+    }
     const undo: z.infer<typeof Undo> = {
       role: input.role,
       scope: input.scope,

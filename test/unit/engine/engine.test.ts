@@ -5,6 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { outcomeLabel } from '../../../src/engine/events.js';
+import { planProblems, planWarnings, type RunPlan } from '../../../src/engine/plan.js';
 import { backoffDelay } from '../../../src/engine/retry.js';
 import { createRegistry } from '../../../src/steps/registry.js';
 import { defineStep, type StepKind } from '../../../src/steps/types.js';
@@ -245,6 +247,49 @@ finally:
     expect(world.values.get('c')).toBe('3');
     expect(result.failedSteps).toEqual(['f']);
     expect(result.outcome).toBe('succeeded');
+  });
+
+  it('continue makes the run "succeeded with warnings": the failure is a first-class warning of the result', async () => {
+    const { result, events } = await run(failing('continue'));
+    expect(result.warnings).toEqual([expect.objectContaining({ stepId: 'f', code: 'FO_TEST_E9003' })]);
+    expect(outcomeLabel(result.outcome, result.warnings)).toBe('succeeded with warnings');
+    const finished = ofType(events, 'run.finished')[0]!;
+    expect(finished.outcome).toBe('succeeded');
+    expect(finished.warnings?.map((w) => w.stepId)).toEqual(['f']);
+    // Without the failure, no warning: plain success.
+    const clean = await run(
+      failing('continue')
+        .replace('uses: test.fail', 'uses: test.set')
+        .replace('{ key: f }', '{ key: f, value: "2" }'),
+    );
+    expect(clean.result.warnings).toEqual([]);
+    expect(outcomeLabel(clean.result.outcome, clean.result.warnings)).toBe('succeeded');
+  });
+
+  it('a warning note of the runbook is a warning of the run; a plan error of a continue step is a warning of the plan', async () => {
+    const { result } = await run(`
+name: noted
+steps:
+  - { id: w, uses: note, with: { message: "GKE CronJobs were NOT suspended", level: warn } }
+  - { id: i, uses: note, with: { message: "just info" } }
+`);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ stepId: 'w', message: 'GKE CronJobs were NOT suspended' }),
+    ]);
+    const error = { code: 'FO_GIT_E3125', category: 'invalid-input' as const, message: 'cannot fence' };
+    const plan: RunPlan = {
+      runId: 'r',
+      runbook: { name: 'to-aws', file: 'to-aws.yaml' },
+      params: {},
+      steps: [
+        { id: 'fence', kind: 'gitops.set-standby', mutating: true, error, onFailure: 'continue' },
+        { id: 'x', kind: 'gitops.set-standby', mutating: true, error },
+      ],
+      finally: [],
+    };
+    // The rehearsal reports the fencing as the real run would: a warning, not a problem.
+    expect(planWarnings(plan)).toEqual(['fence: cannot fence']);
+    expect(planProblems(plan)).toEqual(['x: cannot fence']);
   });
 
   it('rollback undoes completed steps in reverse order, only those that changed something', async () => {
