@@ -34,6 +34,16 @@ function collectParam(value: string, previous: Record<string, string> = {}): Rec
 // biome-ignore lint/suspicious/noExplicitAny: the argument list differs per command.
 type Action = (globals: GlobalOptions, ...args: any[]) => Promise<ExitCode>;
 
+/** Whether argv asks for JSON output (read before commander has parsed it, for usage errors). */
+function jsonWanted(argv: readonly string[]): boolean {
+  return argv.some(
+    (arg, i) =>
+      arg === '--output=json' ||
+      arg === '-ojson' ||
+      ((arg === '--output' || arg === '-o') && argv[i + 1] === 'json'),
+  );
+}
+
 export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
   const program = new Command('failover')
     .description(
@@ -50,7 +60,15 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) })
+    .configureOutput({
+      // With --output json every line on stderr is a JSON record, usage errors included.
+      outputError: (text, write) =>
+        write(
+          jsonWanted(process.argv)
+            ? `${JSON.stringify({ level: 'error', code: 'FO_CLI_E2000', message: text.trim() })}\n`
+            : text,
+        ),
+    })
     .configureHelp({ showGlobalOptions: true });
 
   /** Declares the action; the implementation module is imported when the command runs. */
@@ -317,7 +335,12 @@ export async function main(argv: string[]): Promise<number> {
         error.code === 'commander.help'
       )
         return EXIT.ok;
-      if (error.code === 'failover.param') process.stderr.write(`error: ${error.message}\n`);
+      if (error.code === 'failover.param')
+        process.stderr.write(
+          jsonWanted(argv)
+            ? `${JSON.stringify({ level: 'error', code: 'FO_CLI_E2000', message: error.message })}\n`
+            : `error: ${error.message}\n`,
+        );
       return EXIT.usage;
     }
     const { reportError } = await import('./errors.js');

@@ -4,11 +4,17 @@
  * variables that hold them.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../util/duration.js';
+import { DURATION_PATTERN, durationProblem } from '../util/duration.js';
 
 const Url = z.string().url();
 /** A duration in the config: `30s`, `5m`, `1h`, `250ms` (checked when the config loads, not mid-run). */
-const DurationText = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 5m, 1h or 250ms');
+const DurationText = z
+  .string()
+  .regex(DURATION_PATTERN, 'a duration such as 30s, 5m, 1h or 250ms')
+  .superRefine((value, ctx) => {
+    const problem = DURATION_PATTERN.test(value) ? durationProblem(value) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const EnvVarName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
