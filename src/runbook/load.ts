@@ -397,7 +397,9 @@ export function coerceParam(param: Param, value: unknown): Json {
       const candidate = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
       const ok = Duration.safeParse(candidate);
       const bounds =
-        typeof candidate === 'string' || typeof candidate === 'number' ? durationProblem(candidate) : undefined;
+        typeof candidate === 'string' || typeof candidate === 'number'
+          ? durationProblem(candidate)
+          : undefined;
       if (bounds && DURATION_PATTERN.test(String(candidate))) fail(`a duration ${bounds.replace(/:/, ',')}`);
       out = ok.success ? (ok.data as Json) : fail('a duration such as 30s, 5m or 1h');
       if (typeof out === 'string' && !DURATION_PATTERN.test(out)) fail('a duration');
