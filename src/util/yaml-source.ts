@@ -41,6 +41,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   // The YAML parser recurses per level: refuse deep nesting before it runs out of stack (or memory).
   const deep = tooDeep(text);
   if (deep !== undefined) {
+    lineCounter.addNewLine(0);
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
     at(
       deep,
