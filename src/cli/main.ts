@@ -44,7 +44,11 @@ function jsonWanted(argv: readonly string[]): boolean {
   );
 }
 
-export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
+export function buildProgram(
+  setExitCode: (code: ExitCode) => void,
+  argv: readonly string[] = process.argv,
+): Command {
+  const json = jsonWanted(argv);
   const program = new Command('failover')
     .description(
       'Move production traffic between GKE and the standby cluster on AWS, safely, through runbooks.',
@@ -58,15 +62,13 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--dry-run', 'plan only: show every change, send no mutating request')
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(add --help for usage)')
+    .showHelpAfterError(json ? false : '(add --help for usage)')
     .exitOverride()
     .configureOutput({
       // With --output json every line on stderr is a JSON record, usage errors included.
       outputError: (text, write) =>
         write(
-          jsonWanted(process.argv)
-            ? `${JSON.stringify({ level: 'error', code: 'FO_CLI_E2000', message: text.trim() })}\n`
-            : text,
+          json ? `${JSON.stringify({ level: 'error', code: 'FO_CLI_E2000', message: text.trim() })}\n` : text,
         ),
     })
     .configureHelp({ showGlobalOptions: true });
@@ -323,7 +325,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode: ExitCode = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, argv);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -2,7 +2,17 @@
  * YAML parsing that keeps positions, so every problem in a runbook or config file can be reported
  * as file:line:column together with its field path.
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from 'yaml';
 import type { Problem } from '../engine/errors.js';
 
 export type PathSegment = string | number;
@@ -105,14 +115,28 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       else throw error;
     }
   }
+  // Keys of each mapping, indexed on first use: thousands of problems in a map of thousands of
+  // keys must not cost a search each.
+  const index = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let keys = index.get(map);
+    if (!keys) {
+      keys = new Map();
+      for (const item of map.items) {
+        const name = isScalar(item.key) ? String(item.key.value) : undefined;
+        if (name !== undefined && !keys.has(name)) keys.set(name, item);
+      }
+      index.set(map, keys);
+    }
+    return keys.get(key);
+  };
+
   function nodeAt(path: readonly PathSegment[]): Node | undefined {
     let node: unknown = doc.contents;
     let found: Node | undefined = doc.contents ?? undefined;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find(
-          (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-        );
+        const pair = pairOf(node, String(segment));
         if (!pair) break;
         // Point at the value if present, else at the key.
         node = pair.value ?? pair.key;
