@@ -189,6 +189,10 @@ export function buildProgram(
     .command('resume')
     .description('continue an interrupted or failed run; completed work is detected, not repeated')
     .argument('<run-id>', 'run id from `failover runs`')
+    .option(
+      '--forward',
+      'after a rollback that failed: go on with the run instead of stopping (without it, resume explains the choice and stops)',
+    )
     .action(lazy(() => import('./commands/resume.js')));
 
   program

@@ -16,7 +16,7 @@ import type { ReportTarget } from './reports.js';
 export const TEXT_LIMITS = { reason: 200, operator: 100, incident: 64 } as const;
 
 /** Bounds of `--timeout` (the Argo CD and workload wait) and of the drill's `--hold`. */
-export const TIMEOUT_BOUNDS = { minMs: 10_000, maxMs: 24 * 3_600_000 };
+export const TIMEOUT_BOUNDS = { minMs: 1000, maxMs: 24 * 3_600_000 };
 export const HOLD_BOUNDS = { minMs: 0, maxMs: 24 * 3_600_000 };
 
 /**
