@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import type { Redactor } from '../engine/redact.js';
 import type { ConfirmRequest } from '../steps/types.js';
+import { escapeForTerminal, stripColours } from '../util/terminal.js';
 
 /** How many times a typed confirmation may be mistyped before the run stops. */
 const CONFIRM_ATTEMPTS = 3;
@@ -55,7 +56,7 @@ export class Io {
 
   /** A result line on stdout. */
   out(text: string): void {
-    this.stdout.write(`${this.redactor.text(text)}\n`);
+    this.stdout.write(`${escapeForTerminal(this.redactor.text(text))}\n`);
   }
 
   /** A JSON result on stdout. */
@@ -63,9 +64,17 @@ export class Io {
     this.stdout.write(`${JSON.stringify(this.redactor.value(value), null, 2)}\n`);
   }
 
-  /** Progress and logs on stderr. */
-  err(text: string): void {
-    this.stderr.write(`${this.redactor.text(text)}\n`);
+  /**
+   * Progress and logs on stderr. With --output json, stderr carries only JSON records: the text
+   * becomes the message of one.
+   */
+  err(text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+    if (this.options.output === 'json') {
+      const message = stripColours(this.redactor.text(text));
+      if (message.trim() !== '') this.stderr.write(`${JSON.stringify({ level, message })}\n`);
+      return;
+    }
+    this.stderr.write(`${escapeForTerminal(this.redactor.text(text))}\n`);
   }
 
   /**
@@ -86,7 +95,11 @@ export class Io {
     return Boolean(this.options.yes) || this.interactive;
   }
 
-  async confirm(request: ConfirmRequest): Promise<boolean> {
+  /**
+   * Asks for the typed confirmation. Ctrl-C at the prompt, the end of input or `signal` (an
+   * interrupt) is a refusal, said in one line; the run then stops like after "no".
+   */
+  async confirm(request: ConfirmRequest, signal?: AbortSignal): Promise<boolean> {
     if (this.options.yes) {
       this.err(this.colors.dim(`${request.message} — confirmed by --yes`));
       return true;
@@ -94,17 +107,43 @@ export class Io {
     if (!this.interactive) return false;
     const expect = request.expect ?? 'yes';
     const rl = createInterface({ input: this.stdin, output: this.stderr });
+    const stopped = new AbortController();
+    const stop = () => stopped.abort();
+    // In raw mode Ctrl-C reaches readline, not the process: without a listener it would pause the
+    // input and leave the question pending for ever.
+    rl.on('SIGINT', stop);
+    rl.on('close', stop);
+    signal?.addEventListener('abort', stop, { once: true });
+    const ask = async (prompt: string): Promise<string | undefined> => {
+      if (stopped.signal.aborted) return undefined;
+      try {
+        return await rl.question(prompt, { signal: stopped.signal });
+      } catch {
+        // AbortError: Ctrl-C, end of input or an interrupt.
+        return undefined;
+      }
+    };
     try {
       let prompt = `${this.colors.bold(request.message)}\nType ${this.colors.cyan(expect)} to continue (or no to stop): `;
       // A typo at 3 a.m. deserves a second chance; an empty answer or "no" stops at once.
       for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt++) {
-        const answer = (await rl.question(prompt)).trim();
+        const raw = await ask(prompt);
+        if (raw === undefined) {
+          this.stderr.write('\n');
+          this.err(
+            this.colors.yellow('aborted at the confirmation (Ctrl-C): nothing is changed from here on'),
+          );
+          return false;
+        }
+        const answer = raw.trim();
         if (answer === expect) return true;
         if (answer === '' || /^(n|no)$/i.test(answer)) return false;
         prompt = `"${answer}" is not ${this.colors.cyan(expect)}. Type ${this.colors.cyan(expect)} to continue (or no to stop): `;
       }
       return false;
     } finally {
+      signal?.removeEventListener('abort', stop);
+      rl.off('close', stop);
       rl.close();
     }
   }

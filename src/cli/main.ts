@@ -34,7 +34,21 @@ function collectParam(value: string, previous: Record<string, string> = {}): Rec
 // biome-ignore lint/suspicious/noExplicitAny: the argument list differs per command.
 type Action = (globals: GlobalOptions, ...args: any[]) => Promise<ExitCode>;
 
-export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
+/** Whether argv asks for JSON output (read before commander has parsed it, for usage errors). */
+function jsonWanted(argv: readonly string[]): boolean {
+  return argv.some(
+    (arg, i) =>
+      arg === '--output=json' ||
+      arg === '-ojson' ||
+      ((arg === '--output' || arg === '-o') && argv[i + 1] === 'json'),
+  );
+}
+
+export function buildProgram(
+  setExitCode: (code: ExitCode) => void,
+  argv: readonly string[] = process.argv,
+): Command {
+  const json = jsonWanted(argv);
   const program = new Command('failover')
     .description(
       'Move production traffic between GKE and the standby cluster on AWS, safely, through runbooks.',
@@ -48,9 +62,15 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--dry-run', 'plan only: show every change, send no mutating request')
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(add --help for usage)')
+    .showHelpAfterError(json ? false : '(add --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) })
+    .configureOutput({
+      // With --output json every line on stderr is a JSON record, usage errors included.
+      outputError: (text, write) =>
+        write(
+          json ? `${JSON.stringify({ level: 'error', code: 'FO_CLI_E2000', message: text.trim() })}\n` : text,
+        ),
+    })
     .configureHelp({ showGlobalOptions: true });
 
   /** Declares the action; the implementation module is imported when the command runs. */
@@ -169,6 +189,10 @@ export function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .command('resume')
     .description('continue an interrupted or failed run; completed work is detected, not repeated')
     .argument('<run-id>', 'run id from `failover runs`')
+    .option(
+      '--forward',
+      'after a rollback that failed: go on with the run instead of stopping (without it, resume explains the choice and stops)',
+    )
     .action(lazy(() => import('./commands/resume.js')));
 
   program
@@ -305,7 +329,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode: ExitCode = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, argv);
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -317,7 +341,12 @@ export async function main(argv: string[]): Promise<number> {
         error.code === 'commander.help'
       )
         return EXIT.ok;
-      if (error.code === 'failover.param') process.stderr.write(`error: ${error.message}\n`);
+      if (error.code === 'failover.param')
+        process.stderr.write(
+          jsonWanted(argv)
+            ? `${JSON.stringify({ level: 'error', code: 'FO_CLI_E2000', message: error.message })}\n`
+            : `error: ${error.message}\n`,
+        );
       return EXIT.usage;
     }
     const { reportError } = await import('./errors.js');

@@ -4,6 +4,7 @@
  */
 import { type EngineEvent, EVENT_CODES } from '../engine/events.js';
 import type { Journal } from '../engine/journal.js';
+import { escapeStrings } from '../util/terminal.js';
 import type { Io } from './io.js';
 import { PLAIN_FORMATTERS } from './render/events.js';
 import { renderPlan } from './render/plan.js';
@@ -33,11 +34,13 @@ export function createReporter(
     emit(raw) {
       journal?.append(raw);
       // Everything below writes to the terminal: no secret reaches it, whatever the step said.
-      const event = io.redactor.value(raw);
+      const redacted = io.redactor.value(raw);
       if (io.options.output === 'json') {
-        io.stderr.write(`${JSON.stringify({ code: codeOf(event), ...event })}\n`);
+        io.stderr.write(`${JSON.stringify({ code: codeOf(redacted), ...redacted })}\n`);
         return;
       }
+      // Text from clouds, git and runbooks is shown, never obeyed, by the terminal.
+      const event = escapeStrings(redacted);
       if (event.type === 'run.planned') {
         planned = event;
         if (options.showPlan) io.err(renderPlan(event.plan, io.colors));

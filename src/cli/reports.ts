@@ -28,7 +28,23 @@ export function parseReportTargets(values: string[]): ReportTarget[] {
 }
 
 export function reportDocument(title: string, journalFiles: string[], notes: string[] = []): ReportDocument {
-  return { title, runs: journalFiles.map((file) => buildRunReport(readJournal(file))), notes };
+  const runs = journalFiles.map((file) => {
+    const events = readJournal(file);
+    try {
+      return buildRunReport(events);
+    } catch (error) {
+      // A hand-edited or half-written journal must give a message, not a stack trace.
+      throw invalidInput(
+        'FO_REPORT_E7004',
+        `cannot build a report from ${file}: ${(error as Error).message}`,
+        {
+          hint: 'the journal is damaged; `failover runs` lists the readable ones',
+          cause: error,
+        },
+      );
+    }
+  });
+  return { title, runs, notes };
 }
 
 export function writeReports(targets: ReportTarget[], doc: ReportDocument): string[] {

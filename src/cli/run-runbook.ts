@@ -4,7 +4,8 @@
  */
 import { hostname } from 'node:os';
 import { executeRun, type RunResult } from '../engine/engine.js';
-import { type Json, outcomeLabel } from '../engine/events.js';
+import { FailoverError } from '../engine/errors.js';
+import { type EngineEvent, type Json, outcomeLabel } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
@@ -15,6 +16,7 @@ import { formatMs } from '../util/duration.js';
 import { type CommandContext, operatorName } from './context.js';
 import { EXIT, type ExitCode, exitCodeForOutcome } from './exit-codes.js';
 import type { Io } from './io.js';
+import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from './options.js';
 import { renderPlan } from './render/plan.js';
 import { createReporter } from './reporter.js';
 
@@ -42,6 +44,18 @@ export interface RunOutcomeInfo {
 }
 
 export async function runRunbook(io: Io, ctx: CommandContext, request: RunRequest): Promise<RunOutcomeInfo> {
+  // Texts that go into commits and the journal, checked before anything is read.
+  throwIfProblems(
+    auditProblems({ reason: request.reason, incident: request.incident, operator: request.operator }),
+  );
+  const operator = operatorName(request.operator, ctx.env);
+  if (request.operator === undefined) {
+    const source = ctx.env.FAILOVER_OPERATOR
+      ? 'FAILOVER_OPERATOR'
+      : 'the operator name (git user.name or login)';
+    const problem = auditTextProblem(source, operator, TEXT_LIMITS.operator);
+    if (problem) throwIfProblems([{ ...problem, hint: `${problem.hint ?? ''}; or pass --operator NAME` }]);
+  }
   const registry = request.registry ?? createRegistry();
   const loaded: LoadedRunbook = loadRunbook(request.runbookFile, registry);
   const params = resolveParams(loaded, request.params);
@@ -66,7 +80,6 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
 
   const notifier = dryRun ? undefined : createNotifier(config, ctx.env, ctx.redactor);
   const pending: Promise<void>[] = [];
-  const operator = operatorName(request.operator, ctx.env);
   const notify = (kind: NotificationKind, detail?: string, warnings?: string[]) => {
     if (!notifier || notifier.channels.length === 0) return;
     pending.push(
@@ -88,15 +101,33 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     );
   };
 
+  const resumeCommand = `failover resume ${runId}${io.options.config ? ` --config ${io.options.config}` : ''}`;
   const interrupt = new AbortController();
+  // A journal that cannot be written stops the run before its next change; `finally` still runs.
+  journal.onWriteFailure = (error) => {
+    reporter.pause();
+    io.warn(
+      'FO_JOURNAL_E2309',
+      `the journal ${journal.file} cannot be written (${error.code ?? error.message}): stopping before the next change; the finally steps still run`,
+    );
+    interrupt.abort(
+      new FailoverError(
+        'FO_JOURNAL_E2309',
+        'step-failed',
+        `the journal could not be written (${error.code ?? error.message}); the run stopped before its next change`,
+        { hint: 'free space or fix the permissions of the state directory, then resume' },
+      ),
+    );
+  };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) {
+    if (signals === 2) {
       reporter.close();
-      io.err(io.colors.red(`second ${signal}: exiting now; the journal has the state: ${journal.file}`));
-      process.exit(EXIT.aborted);
+      void exitAfterSecondSignal(io, { signal, runId, journal, ports, resumeCommand });
+      return;
     }
+    if (signals > 2) process.exit(EXIT.aborted);
     reporter.pause();
     // With --output json, stderr carries only NDJSON events; run.interrupted tells the same there.
     if (io.options.output !== 'json')
@@ -109,7 +140,6 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const resumeCommand = `failover resume ${runId}${io.options.config ? ` --config ${io.options.config}` : ''}`;
 
   let result: RunResult;
   try {
@@ -143,7 +173,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         reporter.pause();
         // Io.confirm notes "confirmed by --yes" as text on stderr, which must stay NDJSON in JSON mode.
         if (io.options.yes && io.options.output === 'json') return true;
-        return io.confirm(req);
+        return io.confirm(req, interrupt.signal);
       },
       canConfirm: io.canConfirm,
       interrupt: interrupt.signal,
@@ -157,7 +187,10 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     process.off('SIGTERM', onSignal);
   }
 
-  const exitCode = exitCodeForOutcome(result.outcome, result.error?.category);
+  // A run stopped by its journal failed (exit 1), it was not aborted by the operator.
+  const exitCode = journal.writeError
+    ? EXIT.failed
+    : exitCodeForOutcome(result.outcome, result.error?.category);
   const info = { exitCode, result, journalFile: journal.file };
   if (request.quiet) return info;
   if (io.options.output === 'json') {
@@ -233,8 +266,61 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     io.out(c.dim(`  resume: ${resumeCommand}`));
   else if (result.outcome === 'failed' && !result.madeProgress)
     io.out(c.dim('  no step ran: fix the cause and run the command again'));
+  if (journal.writeError)
+    io.out(
+      c.red(
+        `  the journal is incomplete from the failed write on: \`failover resume\` re-plans from the real state, so it still converges`,
+      ),
+    );
   io.out(c.dim(`  journal: ${journal.file}`));
   return info;
+}
+
+/** How long the second Ctrl-C waits for the lock to be given back before exiting anyway. */
+const SECOND_SIGNAL_RELEASE_MS = 5000;
+
+/**
+ * The second Ctrl-C exits now, but first gives the run lock back (bounded: at most 5 s) and
+ * records in the journal how the run ended and where the lock stands.
+ */
+async function exitAfterSecondSignal(
+  io: Io,
+  run: { signal: NodeJS.Signals; runId: string; journal: Journal; ports: Ports; resumeCommand: string },
+): Promise<never> {
+  io.err(
+    io.colors.red(
+      `second ${run.signal}: exiting; giving the run lock back first (at most ${SECOND_SIGNAL_RELEASE_MS / 1000}s)`,
+    ),
+    'warn',
+  );
+  let lock: string;
+  try {
+    const git = run.ports.openWrite().git;
+    if (!git) lock = 'this runbook takes no lock';
+    else {
+      const released = await git.releaseLock(run.runId, AbortSignal.timeout(SECOND_SIGNAL_RELEASE_MS));
+      lock = released ? 'the run lock was released' : 'the run lock was not held by this run';
+    }
+  } catch (error) {
+    lock = `the run lock could NOT be released (${(error as Error).message}); \`${run.resumeCommand}\` takes it back, or another run may take it over with --break-lock`;
+  }
+  const message = `exited at a second ${run.signal}: ${lock}; the state is as the journal says`;
+  run.journal.append({
+    type: 'run.finished',
+    runId: run.runId,
+    at: new Date().toISOString(),
+    outcome: 'interrupted',
+    durationMs: 0,
+    error: {
+      code: 'FO_ENGINE_E1037',
+      category: 'aborted',
+      message,
+      hint: `run \`${run.resumeCommand}\` to continue where it stopped`,
+    },
+  } as EngineEvent);
+  io.err(io.colors.red(message), 'warn');
+  io.err(io.colors.dim(`resume: ${run.resumeCommand}`));
+  process.exit(EXIT.aborted);
 }
 
 /** Runbooks with only built-in steps (wait, approve, echo) run without a config file. */

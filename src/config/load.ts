@@ -2,10 +2,11 @@
  * Loads the config: `.env` (never overriding the real environment), the YAML file, environment
  * overrides, then schema validation. Every problem comes back with its field path and position.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { invalidInput, type Problem } from '../engine/errors.js';
+import { readInputFile } from '../util/input-file.js';
 import { parseYamlSource, problemsFromIssues } from '../util/yaml-source.js';
 import { flattenIssues } from '../util/zod-issues.js';
 import { Config } from './schema.js';
@@ -32,7 +33,7 @@ export interface LoadedConfig {
 /** Reads a `.env` file into the environment, without overriding what is set; empty values are ignored. */
 export function loadDotEnv(env: NodeJS.ProcessEnv, file = resolve('.env')): string[] {
   if (!existsSync(file)) return [];
-  const parsed = parseEnv(readFileSync(file, 'utf8'));
+  const parsed = parseEnv(readInputFile(file, { what: '.env file', code: 'FO_CONFIG_E2005' }));
   const applied: string[] = [];
   for (const [key, value] of Object.entries(parsed)) {
     if (env[key] === undefined && value) {
@@ -92,12 +93,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
   const path = resolve(file);
-  if (!existsSync(path)) {
-    throw invalidInput('FO_CONFIG_E2001', `config file not found: ${path}`, {
-      hint: `pass --config FILE or set FAILOVER_CONFIG; \`failover sandbox start --dir DIR\` writes a working one to DIR/${DEFAULT_CONFIG_FILE}`,
-    });
+  const missingHint = `pass --config FILE or set FAILOVER_CONFIG; \`failover sandbox start --dir DIR\` writes a working one to DIR/${DEFAULT_CONFIG_FILE}`;
+  if (!existsSync(path) && !isLink(path)) {
+    throw invalidInput('FO_CONFIG_E2001', `config file not found: ${path}`, { hint: missingHint });
   }
-  if (statSync(path).isDirectory()) {
+  if (isDirectory(path)) {
     const inside = join(path, DEFAULT_CONFIG_FILE);
     throw invalidInput('FO_CONFIG_E2003', `--config names a directory: ${path}`, {
       hint: existsSync(inside)
@@ -105,17 +105,25 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
         : `pass the config file itself (${DEFAULT_CONFIG_FILE}), not its directory`,
     });
   }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw invalidInput(
-      'FO_CONFIG_E2004',
-      `cannot read config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      { hint: 'check the file permissions' },
-    );
-  }
+  const text = readInputFile(path, { what: 'config', code: 'FO_CONFIG_E2004', missingHint });
   return parseConfig(text, path, env);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A dangling link or a link loop: there is something at the path, which the reader describes. */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function configProblems(file: string, problems: Problem[]) {

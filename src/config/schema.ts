@@ -4,11 +4,18 @@
  * variables that hold them.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../util/duration.js';
+import { DURATION_PATTERN, durationProblem } from '../util/duration.js';
+import { branchNameProblem, lockRefProblem } from './git-refs.js';
 
 const Url = z.string().url();
 /** A duration in the config: `30s`, `5m`, `1h`, `250ms` (checked when the config loads, not mid-run). */
-const DurationText = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 5m, 1h or 250ms');
+const DurationText = z
+  .string()
+  .regex(DURATION_PATTERN, 'a duration such as 30s, 5m, 1h or 250ms')
+  .superRefine((value, ctx) => {
+    const problem = DURATION_PATTERN.test(value) ? durationProblem(value) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const EnvVarName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
@@ -116,7 +123,13 @@ const notAnOption = (what: string) =>
 export const GitopsConfig = z.strictObject({
   /** A URL (https://, ssh://, file://), an scp-like address (git@host:org/repo.git) or a path. */
   repo: notAnOption('the repository'),
-  branch: notAnOption('the branch').default('main'),
+  branch: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = branchNameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `the branch ${problem}` });
+    })
+    .default('main'),
   awsOverlay: z.string().min(1).default('overlays/aws'),
   gcpOverlay: z.string().min(1).default('overlays/gke'),
   standby: StandbyEntries.default({
@@ -126,7 +139,10 @@ export const GitopsConfig = z.strictObject({
   /** Ref in the remote that holds the run lock. */
   lockRef: z
     .string()
-    .regex(/^refs\//)
+    .superRefine((value, ctx) => {
+      const problem = lockRefProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `the lock ref ${problem}` });
+    })
     .default('refs/failover/lock'),
   lockTtl: DurationText.default('30m'),
   /** Where the cache clone lives; default: under the state directory. */

@@ -24,7 +24,7 @@ import type {
   StepKind,
   StepRegistry,
 } from '../steps/types.js';
-import { Duration, toMs } from '../util/duration.js';
+import { Timeout, toMs } from '../util/duration.js';
 import { formatPath } from '../util/yaml-source.js';
 import { flattenIssues } from '../util/zod-issues.js';
 import { FailoverError, invalidInput, toFailoverError } from './errors.js';
@@ -362,11 +362,11 @@ class Engine {
     const value =
       typeof step.timeout === 'string' ? resolveValue(step.timeout, this.scope(planning)) : step.timeout;
     if (value instanceof Unknown) return kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-    const parsed = Duration.safeParse(value);
+    const parsed = Timeout.safeParse(value);
     if (!parsed.success) {
       throw invalidInput(
         'FO_ENGINE_E1036',
-        `step "${step.id}": timeout ${JSON.stringify(value)} is not a duration`,
+        `step "${step.id}": timeout ${JSON.stringify(value)} is not a duration from 10ms to 24d`,
         {
           hint: 'write a duration such as 30s, 5m or 1h, or a number of seconds',
         },
@@ -466,15 +466,21 @@ class Engine {
   }
 
   private async onInterrupt(plan: RunPlan, inFlight: string[]): Promise<RunResult> {
+    // The CLI also stops a run with an error as the reason (a journal that cannot be written).
+    const reason: unknown = this.o.interrupt.reason;
+    const cause = FailoverError.is(reason) ? reason : undefined;
     this.emit({
       type: 'run.interrupted',
-      signal: String(this.o.interrupt.reason ?? 'SIGINT'),
+      signal: cause ? cause.code : String(reason ?? 'SIGINT'),
       inFlight,
       resumeCommand: this.o.resumeCommand ?? `failover resume ${this.o.run.id}`,
     });
-    const error = new FailoverError('FO_ENGINE_E1033', 'aborted', 'the run was interrupted by the operator', {
-      hint: `run \`${this.o.resumeCommand ?? `failover resume ${this.o.run.id}`}\` to continue where it stopped`,
-    });
+    const hint = `run \`${this.o.resumeCommand ?? `failover resume ${this.o.run.id}`}\` to continue where it stopped`;
+    const error = cause
+      ? new FailoverError(cause.code, cause.category, cause.message, {
+          hint: `${cause.hint ? `${cause.hint}; ` : ''}${hint}`,
+        })
+      : new FailoverError('FO_ENGINE_E1033', 'aborted', 'the run was interrupted by the operator', { hint });
     return this.runFinally(plan, 'interrupted', error);
   }
 

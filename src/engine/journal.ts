@@ -3,9 +3,10 @@
  * (redacted) as it happens, synchronously, so a crash loses nothing that was done. `failover runs`
  * and `failover resume` read it back.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
+import { describeFsError, MAX_JOURNAL_BYTES, readInputFile } from '../util/input-file.js';
 import { invalidInput } from './errors.js';
 import type { EngineEvent, EventOf, Json, RunOutcome } from './events.js';
 import type { Redactor } from './redact.js';
@@ -27,25 +28,62 @@ export function newRunId(now = new Date()): string {
 
 export class Journal {
   readonly file: string;
+  /** The first write that failed, if any: the journal no longer has the whole story. */
+  writeError: NodeJS.ErrnoException | undefined;
+  /** Called once, at the first failed write: the run must stop changing things. */
+  onWriteFailure: ((error: NodeJS.ErrnoException) => void) | undefined;
+  private torn = false;
 
+  /**
+   * Creates the state directory and the journal file, or throws invalid input (exit 2) naming the
+   * directory and the fix: a run must not start when it cannot record what it does.
+   */
   constructor(
     readonly dir: string,
     readonly runId: string,
     private readonly redactor: Redactor,
   ) {
-    mkdirSync(join(dir, 'runs'), { recursive: true });
-    this.file = join(dir, 'runs', `${runId}.ndjson`);
+    const runs = join(dir, 'runs');
+    this.file = join(runs, `${runId}.ndjson`);
+    try {
+      mkdirSync(runs, { recursive: true });
+      // Opening for append creates the file and proves it can be written.
+      closeSync(openSync(this.file, 'a'));
+    } catch (error) {
+      throw invalidInput(
+        'FO_JOURNAL_E2305',
+        `the state directory ${dir} cannot be used: ${describeFsError(error)}`,
+        {
+          hint: 'set FAILOVER_STATE_DIR (or stateDir in the config) to a directory you can write, or fix the permissions of this one; nothing was changed',
+          cause: error,
+        },
+      );
+    }
     // A resumed run appends to the journal of its first run. If that one died mid-write, end the
     // torn line first, or the first new event would be glued to it and lost on reading.
-    if (existsSync(this.file)) {
-      const text = readFileSync(this.file, 'utf8');
-      if (text.length > 0 && !text.endsWith('\n')) appendFileSync(this.file, '\n');
-    }
+    const text = readJournalText(this.file);
+    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(this.file, '\n');
   }
 
+  /** Appends one event. A failed write is kept (and reported once), never thrown into the run. */
   append(event: EngineEvent): void {
-    appendFileSync(this.file, `${JSON.stringify(this.redactor.value(event))}\n`);
+    const line = `${JSON.stringify(this.redactor.value(event))}\n`;
+    try {
+      // After a failed write the last line may be torn: start a fresh line.
+      appendFileSync(this.file, this.torn ? `\n${line}` : line);
+      this.torn = false;
+    } catch (error) {
+      this.torn = true;
+      if (!this.writeError) {
+        this.writeError = error as NodeJS.ErrnoException;
+        this.onWriteFailure?.(this.writeError);
+      }
+    }
   }
+}
+
+function readJournalText(file: string): string {
+  return readInputFile(file, { what: 'journal', code: 'FO_JOURNAL_E2306', maxBytes: MAX_JOURNAL_BYTES });
 }
 
 export interface RunSummary {
@@ -64,16 +102,27 @@ export interface RunSummary {
   file: string;
 }
 
+/**
+ * The events of a journal. A torn last line (a crash mid-write) is skipped; a file that holds no
+ * event at all (empty, binary, not a journal) is invalid input naming the file.
+ */
 export function readJournal(file: string): EngineEvent[] {
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const lines = readJournalText(file).split('\n');
   const events: EngineEvent[] = [];
   for (const line of lines) {
     if (!line.trim()) continue;
     try {
-      events.push(JSON.parse(line) as EngineEvent);
+      const value = JSON.parse(line) as unknown;
+      if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string')
+        events.push(value as EngineEvent);
     } catch {
       // A torn last line after a crash: everything before it is intact.
     }
+  }
+  if (events.length === 0) {
+    throw invalidInput('FO_JOURNAL_E2307', `${file} is not a readable journal: it holds no event`, {
+      hint: 'the file is empty or damaged (a disk full, a copy gone wrong); other runs are not affected, and this one cannot be reported or resumed',
+    });
   }
   return events;
 }
@@ -99,15 +148,34 @@ export function summarize(file: string, events: EngineEvent[]): RunSummary | und
   };
 }
 
-export function listRuns(stateDir: string): RunSummary[] {
+export interface RunList {
+  runs: RunSummary[];
+  /** Journals that could not be read (empty, binary, damaged), by file. */
+  skipped: string[];
+}
+
+/** The runs of a state directory, oldest first, and the journals that could not be read. */
+export function listRunsWithSkipped(stateDir: string): RunList {
   const dir = join(stateDir, 'runs');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.ndjson'))
-    .map((name) => join(dir, name))
-    .map((file) => summarize(file, readJournal(file)))
-    .filter((s): s is RunSummary => s !== undefined)
-    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.runId.localeCompare(b.runId));
+  if (!existsSync(dir)) return { runs: [], skipped: [] };
+  const runs: RunSummary[] = [];
+  const skipped: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ndjson'))) {
+    const file = join(dir, name);
+    try {
+      const summary = summarize(file, readJournal(file));
+      if (summary) runs.push(summary);
+      else skipped.push(file);
+    } catch {
+      skipped.push(file);
+    }
+  }
+  runs.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.runId.localeCompare(b.runId));
+  return { runs, skipped };
+}
+
+export function listRuns(stateDir: string): RunSummary[] {
+  return listRunsWithSkipped(stateDir).runs;
 }
 
 export function journalFile(stateDir: string, runId: string): string {

@@ -2,6 +2,7 @@
  * Reports are built from journal events, so a report can be written for any run, also later
  * (`failover report RUN_ID`), and tells exactly what the journal tells.
  */
+import { invalidInput } from '../engine/errors.js';
 import type { EngineEvent, ErrorInfo, EventOf, Json, RunOutcome, RunWarning } from '../engine/events.js';
 import type { CheckResult } from '../engine/plan.js';
 
@@ -53,7 +54,10 @@ const PHASE_OF: Record<string, string> = {
 
 export function buildRunReport(events: EngineEvent[]): RunReport {
   const started = events.find((e): e is EventOf<'run.started'> => e.type === 'run.started');
-  if (!started) throw new Error('journal without a run.started event');
+  if (!started)
+    throw invalidInput('FO_REPORT_E7003', 'the journal has no start record: it is damaged or not a journal', {
+      hint: 'a report needs the journal of a run from `failover runs`',
+    });
   const finished = events.findLast((e): e is EventOf<'run.finished'> => e.type === 'run.finished');
   const plan = events.findLast((e): e is EventOf<'run.planned'> => e.type === 'run.planned')?.plan;
   const steps = new Map<string, StepRecord>();

@@ -3,12 +3,12 @@
  * `with:` against its kind, unique ids, expressions and what they reference). Every problem is
  * collected, not only the first, each with file:line:column and the field path.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { invalidInput, type Problem } from '../engine/errors.js';
 import type { Json } from '../engine/events.js';
 import type { StepRegistry } from '../steps/types.js';
-import { DURATION_PATTERN, Duration } from '../util/duration.js';
+import { DURATION_PATTERN, Duration, durationProblem } from '../util/duration.js';
+import { readInputFile } from '../util/input-file.js';
 import {
   formatPath,
   type PathSegment,
@@ -89,19 +89,11 @@ export function parseRunbook(text: string, file: string, registry: StepRegistry)
 
 export function loadRunbook(file: string, registry: StepRegistry): LoadedRunbook {
   const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw invalidInput(
-      'FO_RUNBOOK_E2101',
-      `cannot read runbook ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-      {
-        hint: 'check the path; the shipped runbooks are in the runbooks/ folder of the package',
-        cause: error,
-      },
-    );
-  }
+  const text = readInputFile(path, {
+    what: 'runbook',
+    code: 'FO_RUNBOOK_E2101',
+    missingHint: 'check the path; the shipped runbooks are in the runbooks/ folder of the package',
+  });
   return parseRunbook(text, path, registry);
 }
 
@@ -402,9 +394,13 @@ export function coerceParam(param: Param, value: unknown): Json {
               : fail('true or false');
       break;
     case 'duration': {
-      const ok = Duration.safeParse(
-        typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value,
-      );
+      const candidate = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+      const ok = Duration.safeParse(candidate);
+      const bounds =
+        typeof candidate === 'string' || typeof candidate === 'number'
+          ? durationProblem(candidate)
+          : undefined;
+      if (bounds && DURATION_PATTERN.test(String(candidate))) fail(`a duration ${bounds.replace(/:/, ',')}`);
       out = ok.success ? (ok.data as Json) : fail('a duration such as 30s, 5m or 1h');
       if (typeof out === 'string' && !DURATION_PATTERN.test(out)) fail('a duration');
       break;

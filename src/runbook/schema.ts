@@ -3,7 +3,7 @@
  * it (see write-json-schema.ts) so editors can autocomplete.
  */
 import { z } from 'zod';
-import { Duration } from '../util/duration.js';
+import { Duration, Timeout } from '../util/duration.js';
 
 export const STEP_ID = /^[a-z][a-z0-9-]*$/;
 
@@ -25,7 +25,7 @@ export const OnFailure = z.enum(['abort', 'rollback', 'continue']);
 
 /** A duration, or an expression that resolves to one (e.g. `${{ params.timeout }}`). */
 const DurationOrExpression = z.union([
-  Duration,
+  Timeout,
   z.string().regex(/^\$\{\{[\s\S]*\}\}$/, 'a duration or a ${{ }} expression'),
 ]);
 

@@ -118,7 +118,7 @@ describe.concurrent('validate', () => {
     const r = await failover(['validate', missing, HELLO], { env: cliEnv(tempDir()) });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain(`✗ ${missing}: 1 problem(s)`);
-    expect(r.stdout).toContain(`${missing}: cannot read runbook ${missing}: ENOENT`);
+    expect(r.stdout).toContain(`${missing}: cannot read runbook ${missing}: not found (ENOENT)`);
     expect(r.stdout).toMatch(/✓ .*hello\.yaml/);
   });
 

@@ -343,7 +343,7 @@ describe('commit messages', () => {
     );
   });
 
-  it('keeps a multi-line reason as the body and folds it into one trailer line; rollback says so', () => {
+  it('folds a multi-line reason into one line, as body and trailer, so it cannot forge trailers; rollback says so', () => {
     const message = standbyCommitMessage(
       'aws',
       'standby',
@@ -352,7 +352,7 @@ describe('commit messages', () => {
       { rollback: true },
     );
     expect(message).toBe(
-      'failover: rollback: put aws overlay in standby\n\nGKE is down.\nSee the status page.\n\nFailover-Run: r1\nFailover-Operator: alice\nFailover-Reason: GKE is down. See the status page.\n',
+      'failover: rollback: put aws overlay in standby\n\nGKE is down. See the status page.\n\nFailover-Run: r1\nFailover-Operator: alice\nFailover-Reason: GKE is down. See the status page.\n',
     );
   });
 });

@@ -16,6 +16,7 @@ import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
+import { stagesProblems, throwIfProblems } from '../options.js';
 import { renderStatus } from '../render/status.js';
 import { reportDocument } from '../reports.js';
 import { runRunbook } from '../run-runbook.js';
@@ -24,8 +25,13 @@ export default async function demo(
   globals: GlobalOptions,
   options: { dir?: string; stages?: string },
 ): Promise<ExitCode> {
-  const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'failover-demo-')));
   const bootstrapIo = new Io(globals, createContext(globals).redactor);
+  try {
+    if (options.stages !== undefined) throwIfProblems(stagesProblems('--stages', options.stages));
+  } catch (error) {
+    return reportError(bootstrapIo, error);
+  }
+  const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'failover-demo-')));
   const c = bootstrapIo.colors;
   const started = Date.now();
   const { startSandbox } = await import('../../sandbox/sandbox.js');

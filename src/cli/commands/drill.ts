@@ -6,15 +6,16 @@
 import { invalidInput } from '../../engine/errors.js';
 import { planProblems, planWarnings } from '../../engine/plan.js';
 import { sleep } from '../../engine/retry.js';
-import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { formatMs, toMs } from '../../util/duration.js';
 import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
-import { parseReportTargets, reportDocument, writeReports } from '../reports.js';
+import { durationFlagProblem, HOLD_BOUNDS } from '../options.js';
+import { type parseReportTargets, reportDocument, writeReports } from '../reports.js';
 import { runRunbook } from '../run-runbook.js';
-import { type FailoverOptions, failoverParams } from './failover.js';
+import { checkFailoverOptions, type FailoverOptions, failoverParams } from './failover.js';
 
 export interface DrillOptions extends FailoverOptions {
   mode: string;
@@ -25,17 +26,14 @@ export default async function drill(globals: GlobalOptions, options: DrillOption
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
-    const targets = parseReportTargets(options.report ?? []);
+    const targets = checkFailoverOptions(options);
     if (options.mode !== 'rehearsal' && options.mode !== 'game-day') {
       throw invalidInput('FO_DRILL_E8001', `unknown drill mode "${options.mode}"`, {
         hint: 'use --mode rehearsal (read-only) or --mode game-day (a real round trip)',
       });
     }
-    if (!Duration.safeParse(options.hold).success) {
-      throw invalidInput('FO_DRILL_E8002', `--hold ${options.hold} is not a duration`, {
-        hint: 'e.g. --hold 5m',
-      });
-    }
+    const hold = durationFlagProblem('--hold', options.hold, HOLD_BOUNDS);
+    if (hold) throw invalidInput('FO_DRILL_E8002', hold.message, { hint: hold.hint ?? 'e.g. --hold 5m' });
     ctx.config(true);
     return options.mode === 'rehearsal'
       ? await rehearsal(io, ctx, options, targets)

@@ -6,7 +6,16 @@ import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
-import { parseReportTargets, reportDocument, writeReports } from '../reports.js';
+import {
+  auditProblems,
+  durationFlagProblem,
+  paramProblems,
+  reportTargetProblems,
+  stagesProblems,
+  TIMEOUT_BOUNDS,
+  throwIfProblems,
+} from '../options.js';
+import { parseReportTargets, type ReportTarget, reportDocument, writeReports } from '../reports.js';
 import { runRunbook } from '../run-runbook.js';
 
 export interface FailoverOptions {
@@ -36,6 +45,27 @@ export function failoverParams(
   };
 }
 
+/**
+ * Every flag of to-aws, to-gcp and drill checked before any work, each problem naming its flag;
+ * returns the report targets.
+ */
+export function checkFailoverOptions(options: FailoverOptions): ReportTarget[] {
+  const targets = parseReportTargets(options.report ?? []);
+  const problems = [
+    ...auditProblems(options),
+    ...(options.stages !== undefined ? stagesProblems('--stages', options.stages) : []),
+    ...[
+      options.timeout === undefined
+        ? undefined
+        : durationFlagProblem('--timeout', options.timeout, TIMEOUT_BOUNDS),
+    ].filter((p) => p !== undefined),
+    ...paramProblems(options.param),
+    ...reportTargetProblems(targets),
+  ];
+  throwIfProblems(problems);
+  return targets;
+}
+
 async function runDirection(
   direction: 'to-aws' | 'to-gcp',
   globals: GlobalOptions,
@@ -44,7 +74,7 @@ async function runDirection(
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
-    const targets = parseReportTargets(options.report ?? []);
+    const targets = checkFailoverOptions(options);
     if (options.force) {
       io.err(
         io.colors.bgRed(io.colors.white(' --force ')) +

@@ -11,7 +11,11 @@ import { runRunbook } from '../run-runbook.js';
  * id. Steps converge, so what was done is detected and not repeated; outputs of completed steps
  * (commit SHAs, previous policy versions) come from the journal.
  */
-export default async function resume(globals: GlobalOptions, runId: string): Promise<ExitCode> {
+export default async function resume(
+  globals: GlobalOptions,
+  runId: string,
+  options: { forward?: boolean } = {},
+): Promise<ExitCode> {
   const ctx = createContext({ ...globals });
   const io = new Io(globals, ctx.redactor);
   try {
@@ -35,6 +39,25 @@ export default async function resume(globals: GlobalOptions, runId: string): Pro
       throw invalidInput('FO_JOURNAL_E2304', `run ${runId} was a dry-run; there is nothing to resume`, {
         hint: 'start a real run',
       });
+    // A run whose rollback failed is half way back: going forward must be a decision, not a default.
+    const rollbackFailed = [
+      ...new Set(events.flatMap((e) => (e.type === 'step.rollback.failed' ? [e.stepId] : []))),
+    ];
+    if (rollbackFailed.length && !options.forward) {
+      const back =
+        summary.runbook === 'to-aws'
+          ? 'failover to-gcp'
+          : summary.runbook === 'to-gcp'
+            ? 'failover to-aws'
+            : undefined;
+      throw invalidInput(
+        'FO_JOURNAL_E2310',
+        `the rollback of run ${runId} failed at ${rollbackFailed.join(', ')}: resuming would go forward with ${summary.runbook}`,
+        {
+          hint: `to go forward, run \`failover resume ${runId} --forward\`${back ? `; to go back instead, run \`${back}\`, which converges from the real state` : ''}; \`failover status\` shows where things stand`,
+        },
+      );
+    }
     const started = events.find((e) => e.type === 'run.started');
     const origin = started?.type === 'run.started' ? started : undefined;
     const resumeCtx = createContext(globals, ctx.env);

@@ -2,6 +2,7 @@ import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
+import { paramProblems, throwIfProblems } from '../options.js';
 import { runRunbook } from '../run-runbook.js';
 
 export interface RunOptions {
@@ -20,6 +21,7 @@ export default async function run(
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
+    throwIfProblems(paramProblems(options.param));
     const { exitCode } = await runRunbook(io, ctx, {
       runbookFile: file,
       params: options.param ?? {},

@@ -1,5 +1,5 @@
 import { invalidInput } from '../../engine/errors.js';
-import { listRuns } from '../../engine/journal.js';
+import { listRunsWithSkipped } from '../../engine/journal.js';
 import { formatMs } from '../../util/duration.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
@@ -18,7 +18,14 @@ export default async function runs(globals: GlobalOptions, options: { limit: str
         hint: 'for example --limit 50',
       });
     const config = ctx.config(false).config;
-    const shown = listRuns(ctx.stateDir(config)).slice(-limit);
+    const { runs: all, skipped } = listRunsWithSkipped(ctx.stateDir(config));
+    const shown = all.slice(-limit);
+    // Said once, on stderr: a damaged journal must not vanish from the list without a word.
+    if (skipped.length)
+      io.warn(
+        'FO_JOURNAL_W2308',
+        `skipped ${skipped.length} journal(s) that cannot be read (empty or damaged): ${skipped.join(', ')}`,
+      );
     if (globals.output === 'json') {
       io.json(shown);
       return EXIT.ok;

@@ -66,7 +66,11 @@ class GitOps {
     readonly kustomize: KustomizeConfig = {},
   ) {
     const parent = config.cacheDir ?? join(stateDir, 'git-cache');
-    this.cache = new GitCache(createGitRunner(env), config.repo, cacheDirFor(parent, config.repo));
+    this.cache = new GitCache(
+      createGitRunner(env, config.repo),
+      config.repo,
+      cacheDirFor(parent, config.repo),
+    );
     this.lock = new RunLock(this.cache, config.lockRef);
     this.matcher = { patchPaths: config.standby.patchPaths, components: config.standby.components };
   }

@@ -3,8 +3,11 @@
  * never a shell. The user's git setup applies (credential helpers, SSH agent, URL rewrites, their
  * identity); only prompting is switched off, so a missing credential fails instead of hanging.
  */
+
+import { join } from 'node:path';
 import { type FailoverError, stepFailed } from '../../engine/errors.js';
 import { ExecError, exec } from '../../util/exec.js';
+import { packageRoot } from '../../util/package-root.js';
 
 export interface GitRunOptions {
   /** The cache repository (`--git-dir`). */
@@ -36,17 +39,64 @@ export function gitEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env;
 }
 
-export function createGitRunner(baseEnv: NodeJS.ProcessEnv): GitRunner {
+/**
+ * The user name and password written into an http(s) URL, and the URL without them. Git gets
+ * them through GIT_ASKPASS and the environment, never on its command line.
+ */
+export interface UrlCredentials {
+  /** The URL as configured (the key of the cache; never passed to git). */
+  url: string;
+  /** The URL without user info: what git sees in argv. */
+  bare: string;
+  username: string;
+  password: string;
+}
+
+export function urlCredentials(url: string): UrlCredentials | undefined {
+  if (!/^https?:\/\//i.test(url)) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (!parsed.username && !parsed.password) return undefined;
+  const username = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { url, bare: parsed.toString(), username, password };
+}
+
+/** The program git asks for credentials: bin/git-askpass of the package. */
+export function askPassProgram(): string {
+  return join(packageRoot(), 'bin', 'git-askpass');
+}
+
+export function createGitRunner(baseEnv: NodeJS.ProcessEnv, remote?: string): GitRunner {
   const env = gitEnvironment(baseEnv);
+  const credentials = remote ? urlCredentials(remote) : undefined;
+  const credentialEnv: NodeJS.ProcessEnv = credentials
+    ? {
+        GIT_ASKPASS: askPassProgram(),
+        FAILOVER_GIT_USERNAME: credentials.username,
+        FAILOVER_GIT_PASSWORD: credentials.password,
+      }
+    : {};
+  // Without the user's credential helpers: they would answer for another account, or store
+  // the password from the URL on disk.
+  const credentialConfig = credentials ? ['-c', 'credential.helper='] : [];
   return {
     async run(args, options = {}) {
       options.signal?.throwIfAborted();
       const prefix = [
+        ...credentialConfig,
         ...(options.gitDir ? [`--git-dir=${options.gitDir}`] : []),
         ...(options.workTree ? [`--work-tree=${options.workTree}`] : []),
       ];
-      const { stdout } = await exec('git', [...prefix, ...args], {
-        env: { ...env, ...options.env },
+      const argv = credentials ? args.map((arg) => (arg === credentials.url ? credentials.bare : arg)) : args;
+      const { stdout } = await exec('git', [...prefix, ...argv], {
+        env: { ...env, ...options.env, ...credentialEnv },
         timeoutMs: options.timeoutMs ?? LOCAL_TIMEOUT_MS,
         ...(options.input !== undefined ? { input: options.input } : {}),
         ...(options.signal ? { signal: options.signal } : {}),

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { FailoverError, stepFailed } from '../../engine/errors.js';
 import { type GitCache, MissingRemoteRef } from './cache.js';
 import { displayUrl } from './cli.js';
+import { auditLine } from './message.js';
 import type { LockInfo } from './port.js';
 
 const LOCK_FILE = 'lock.json';
@@ -198,12 +199,12 @@ export class RunLock {
     return this.cache.commitDetached({
       file: LOCK_FILE,
       content: json,
-      message: `failover lock: ${lock.purpose || 'run'} by ${lock.operator} (run ${lock.runId})${note}\n\n${json}`,
+      message: `failover lock: ${auditLine(lock.purpose || 'run')} by ${auditLine(lock.operator)} (run ${auditLine(lock.runId)})${note}\n\n${json}`,
       // The lock commit names the operator; it needs no identity from the user's git config.
       env: {
-        GIT_AUTHOR_NAME: lock.operator || 'failover',
+        GIT_AUTHOR_NAME: auditLine(lock.operator) || 'failover',
         GIT_AUTHOR_EMAIL: 'failover@localhost',
-        GIT_COMMITTER_NAME: lock.operator || 'failover',
+        GIT_COMMITTER_NAME: auditLine(lock.operator) || 'failover',
         GIT_COMMITTER_EMAIL: 'failover@localhost',
       },
     });
@@ -226,7 +227,7 @@ export class RunLock {
       'FO_LOCK_E4003',
       `the GitOps remote ${displayUrl(this.cache.url)} refused the lock ref ${this.ref}: ${[detail, ...remote].join(' / ')}`,
       {
-        hint: `allow pushing ${this.ref} to the repository, or set gitops.lockRef to a ref it accepts (for example refs/heads/failover-lock)`,
+        hint: `allow pushing ${this.ref} to the repository (a push rule or ref protection may block refs outside refs/heads); the lock needs a ref of its own, never a branch or a tag`,
       },
     );
   }

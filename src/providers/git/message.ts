@@ -8,10 +8,24 @@ export function standbyAction(role: Role, target: StandbyState, scope: StandbySc
   return target === 'active' ? `activate ${role} overlay` : `put ${role} overlay in standby`;
 }
 
-/** Trailer values are single lines. */
-function oneLine(value: string): string {
-  return value.replace(/\s+/g, ' ').trim();
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** Longest text kept in a subject, body line or trailer value. */
+const MAX_VALUE = 200;
+
+/**
+ * A value as one line of printable text: control characters (newlines, ESC…) become spaces, so no
+ * value can end the subject, start a new paragraph or a forged trailer (`Signed-off-by:`), or
+ * carry terminal escapes into `git log`.
+ */
+export function auditLine(value: string): string {
+  const printable = value.replace(CONTROL, ' ');
+  const line = printable.replace(/\s+/g, ' ').trim();
+  return [...line].length > MAX_VALUE ? `${[...line].slice(0, MAX_VALUE - 1).join('')}…` : line;
 }
+
+const oneLine = auditLine;
 
 /**
  * `failover: activate aws overlay (INC-42)`, the reason as body, then the trailers
@@ -26,12 +40,12 @@ export function standbyCommitMessage(
 ): string {
   const incident = meta.incident ? oneLine(meta.incident) : '';
   const subject = `failover: ${options.rollback ? 'rollback: ' : ''}${standbyAction(role, target, scope)}${incident ? ` (${incident})` : ''}`;
-  const reason = meta.reason?.trim() ?? '';
+  const reason = meta.reason ? oneLine(meta.reason) : '';
   const trailers = [
     `Failover-Run: ${oneLine(meta.runId)}`,
     `Failover-Operator: ${oneLine(meta.operator)}`,
     ...(incident ? [`Failover-Incident: ${incident}`] : []),
-    ...(reason ? [`Failover-Reason: ${oneLine(reason)}`] : []),
+    ...(reason ? [`Failover-Reason: ${reason}`] : []),
   ];
   return [subject, ...(reason ? [reason] : []), trailers.join('\n')].join('\n\n') + '\n';
 }

@@ -216,7 +216,7 @@ describe('valid runbooks', () => {
   it('an unreadable file is an input error that names the path', () => {
     const missing = join(FIXTURES, 'no-such-runbook.yaml');
     expect(() => loadRunbook(missing, registry)).toThrow(
-      /cannot read runbook .*no-such-runbook\.yaml: ENOENT/,
+      /cannot read runbook .*no-such-runbook\.yaml: not found \(ENOENT\)/,
     );
   });
 });

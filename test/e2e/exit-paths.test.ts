@@ -1,0 +1,130 @@
+/**
+ * How a run ends when the operator or the machine stops it: Ctrl-C at the typed confirmation
+ * (on a real pseudo-terminal), a second Ctrl-C while a step runs. Each must leave the lock
+ * released and say so, judged from the git remote and the journal, not only the output.
+ */
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../src/engine/events.js';
+import {
+  commitsSinceSeed,
+  journal,
+  lockHeld,
+  mutatingRequests,
+  runIdIn,
+  startCli,
+  stopWorlds,
+  type World,
+  waitUntil,
+  withWorld,
+} from './failover-helpers.js';
+import { assertBuilt, BIN, type CliResult, removeTempDirs } from './helpers.js';
+
+beforeAll(() => assertBuilt());
+afterAll(async () => {
+  await stopWorlds();
+  removeTempDirs();
+});
+
+/**
+ * Runs the CLI on a pseudo-terminal (Python's pty module, no shell), waits until the output
+ * matches `prompt`, then types `keys`; returns everything the terminal showed and the exit code.
+ */
+function answerOnPty(world: World, args: string[], prompt: RegExp, keys: string): Promise<CliResult> {
+  const script = `
+import os, pty, re, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b''
+typed = False
+deadline = time.time() + 60
+while time.time() < deadline:
+    ready, _, _ = select.select([fd], [], [], 0.2)
+    if ready:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if not typed and re.search(os.environ['PROMPT'].encode(), out):
+        time.sleep(0.3)
+        os.write(fd, os.environ['KEYS'].encode())
+        typed = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  const env: NodeJS.ProcessEnv = { ...world.env, PROMPT: prompt.source, KEYS: keys, TERM: 'dumb' };
+  delete env.CI;
+  return new Promise((resolve) => {
+    execFile(
+      'python3',
+      ['-c', script, process.execPath, BIN, ...args],
+      { cwd: world.dir, env, timeout: 90_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+const last = (events: EngineEvent[]) => events.at(-1);
+
+describe('exit paths', () => {
+  it('Ctrl-C at the typed confirmation: exit 3, one line, lock released, nothing changed', async () => {
+    await withWorld(async (world) => {
+      const r = await answerOnPty(
+        world,
+        ['to-aws', '--incident', 'INC-PTY'],
+        /Type .*to-aws.* to continue|to continue \(or no to stop\)/,
+        '\u0003',
+      );
+      const screen = r.stdout;
+      expect(r.code, screen).toBe(3);
+      expect(screen).not.toMatch(/AbortError|this is a bug|\n\s+at /);
+      expect(screen.match(/aborted at the confirmation \(Ctrl-C\)/g)).toHaveLength(1);
+      expect(await lockHeld(world)).toBe(false);
+      expect(await commitsSinceSeed(world)).toEqual([]);
+      expect(mutatingRequests(world)).toEqual([]);
+      const events = journal(world, runIdIn(screen));
+      expect(events.some((e) => e.type === 'step.succeeded' && e.stepId === 'unlock')).toBe(true);
+    });
+  }, 150_000);
+
+  it('a second Ctrl-C exits at once but gives the lock back and records how the run ended', async () => {
+    await withWorld(
+      async (world) => {
+        const running = startCli(world, ['to-aws', '--yes', '--incident', 'INC-TWICE']);
+        // Past the lock, inside the Argo CD wait (slow rollouts keep it there).
+        await running.waitForStderr(/aws-running|argocd\.wait|activate-aws/, 60_000);
+        await waitUntil('the lock is held', () => lockHeld(world), 20_000);
+        running.child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        running.child.kill('SIGINT');
+        const r = await running.exited;
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toMatch(/second SIGINT: exiting; giving the run lock back first/);
+        expect(r.stderr).toMatch(/the run lock was released/);
+        expect(r.stderr).toMatch(/resume: failover resume \d{8}T\d{6}Z-[a-z0-9]{4}/);
+        expect(await lockHeld(world)).toBe(false);
+        const events = journal(world, runIdIn(r.stderr));
+        const end = last(events);
+        expect(end?.type).toBe('run.finished');
+        if (end?.type === 'run.finished') {
+          expect(end.outcome).toBe('interrupted');
+          expect(end.error?.message).toMatch(/the run lock was released/);
+        }
+      },
+      { propagationMs: 300, rolloutMs: 20_000, reconcileMs: 200, latencyMs: 0 },
+    );
+  }, 150_000);
+});
