@@ -313,8 +313,9 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
         expect(state.commitsSinceSeed).toEqual([
           `failover: suspend gcp cronjobs (${incident})`,
           `failover: activate aws overlay (${incident})`,
-          `failover: resume gcp cronjobs (${incident})`,
+          // AWS back in standby (and seen so) before GKE's CronJobs run again.
           `failover: put aws overlay in standby (${incident})`,
+          `failover: resume gcp cronjobs (${incident})`,
         ]);
       }),
     ));

@@ -265,20 +265,31 @@ export async function endState(world: World): Promise<EndState> {
   };
 }
 
+/** The gcp overlay with GKE's CronJobs fenced: the commented-out toggle entry listed. */
+export function fencedGcpOverlay(world: World): string {
+  const fenced = world.seed.gcpOverlay.replace(
+    '  # - path: cronjob-suspend.yml\n  #   target:\n  #     kind: CronJob',
+    '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob',
+  );
+  if (fenced === world.seed.gcpOverlay) throw new Error('the seed gcp overlay has no fencing toggle');
+  return fenced;
+}
+
 /**
- * Where an uninterrupted `to-aws` (GKE down, so no fencing commit) leaves the world: every AWS
- * workload up, all traffic on AWS, the aws overlay without its standby entries, one commit, no lock.
+ * Where an uninterrupted `to-aws` leaves the world (`incident`: the one its commits name): every
+ * AWS workload up, all traffic on AWS, the aws overlay without its standby entries, GKE's CronJobs
+ * fenced in git (even with GKE down: the fence is a commit), two commits, no lock.
  */
-/** The state after a successful to-aws (`incident`: the one its commit message names). */
 export function failedOverState(world: World, incident?: string): EndState {
+  const suffix = incident ? ` (${incident})` : '';
   return {
     weights: { gke: 0, aws: 255 },
     awsDeployments: { 'admin-api': '2/2', 'admin-web': '3/3', worker: '2/2' },
     awsCronJobsSuspended: { 'nightly-report': false },
     // The tool removes the `patches:` block and nothing else: comments and layout stay.
     awsOverlay: world.seed.awsOverlay.slice(0, world.seed.awsOverlay.indexOf('patches:')),
-    gcpOverlay: world.seed.gcpOverlay,
-    commitsSinceSeed: [`failover: activate aws overlay${incident ? ` (${incident})` : ''}`],
+    gcpOverlay: fencedGcpOverlay(world),
+    commitsSinceSeed: [`failover: suspend gcp cronjobs${suffix}`, `failover: activate aws overlay${suffix}`],
     instanceState: 'Applied',
     lockHeld: false,
   };
