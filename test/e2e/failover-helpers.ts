@@ -3,7 +3,16 @@
  * process with short timings, the built CLI is spawned as an operator runs it, and outcomes are
  * read back from the emulators and the git remote, not only from what the tool prints.
  */
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { type RunSummary, readJournal, summarize } from '../../src/engine/journal.js';
@@ -12,7 +21,7 @@ import { createGitRunner } from '../../src/providers/git/cli.js';
 import { RunLock } from '../../src/providers/git/lock.js';
 import type { WorkloadSummary } from '../../src/sandbox/argocd/model.js';
 import type { RequestLogEntry } from '../../src/sandbox/common/request-log.js';
-import { git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
+import { git, isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { type Sandbox, type SandboxTimings, startSandbox } from '../../src/sandbox/sandbox.js';
 import { type CliResult, failover, type RunningCli, startFailover, tempDir } from './helpers.js';
 
@@ -89,6 +98,27 @@ export async function holdLockAsOtherOperator(
     },
     { breakStale: false },
   );
+}
+
+/**
+ * Pushes, as a colleague would, a GKE node pool selector into the worker of the base the AWS
+ * overlay takes: AWS's nodes never carry that label, so the failover's pods would stay Pending.
+ */
+export async function pushWorkerOnGkeNodePool(world: World): Promise<string> {
+  return pushChange({
+    remote: world.sandbox.info.git.remote,
+    message: 'worker: run on the batch node pool',
+    change: (dir) => {
+      const file = join(dir, 'base', 'worker.yml');
+      const text = readFileSync(file, 'utf8');
+      const edited = text.replace(
+        '    spec:\n      containers:\n        - name: worker\n',
+        '    spec:\n      nodeSelector:\n        cloud.google.com/gke-nodepool: batch\n      containers:\n        - name: worker\n',
+      );
+      if (edited === text) throw new Error('base/worker.yml changed: cannot add the node selector');
+      writeFileSync(file, edited);
+    },
+  });
 }
 
 /** Closes every sandbox still running (afterAll). */

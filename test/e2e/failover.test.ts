@@ -366,7 +366,7 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
   const order = [
     ['lock'],
     ['before'],
-    ['aws-cluster', 'aws-endpoints-before', 'gke-cluster'],
+    ['aws-cluster', 'aws-endpoints-before', 'aws-portable', 'gke-cluster'],
     ['confirm'],
     // The warning that GKE has not seen the fence yet follows the fence in the same moment.
     ['fence-gke', 'fencing-pending'],
@@ -377,7 +377,7 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
     ['verify'],
   ];
   const boundaries = order.map((after, i) => ({
-    name: after.length === 3 ? 'the health checks' : after.join(' and '),
+    name: after.length === 4 ? 'the health checks' : after.join(' and '),
     i,
   }));
   // Each case is a sandbox and two CLI runs: two at a time on a small machine.

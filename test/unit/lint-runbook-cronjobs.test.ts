@@ -152,7 +152,7 @@ describe('cronjobs-on-both', () => {
     const text = readFileSync(shippedRunbook('to-gcp'), 'utf8');
     const lines = text.split('\n');
     const start = lines.findIndex((l) => l.startsWith("  # GKE's CronJobs were fenced"));
-    const end = lines.findIndex((l) => l === 'finally:');
+    const end = lines.indexOf('finally:');
     const unfence = lines.slice(start, end);
     const rest = [...lines.slice(0, start), ...lines.slice(end)];
     const shift = rest.indexOf('  - id: shift');

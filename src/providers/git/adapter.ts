@@ -35,7 +35,7 @@ import type {
   StandbyScope,
   StandbyState,
 } from './port.js';
-import { type RenderSummary, renderToggle } from './render.js';
+import { type RenderSummary, renderEdited, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -386,6 +386,14 @@ export function createGitReader(options: AdapterOptions): GitReader {
         warnings,
       };
       return plan;
+    },
+
+    async renderActive(role, signal) {
+      const revision = await gitops.fetch(signal);
+      const overlay = await gitops.readOverlay(revision, role);
+      const result = await gitops.toggle(revision, overlay, 'active', 'all');
+      const objects = await renderEdited(gitops.cache, revision, overlay.dir, overlay.file, result.text);
+      return { revision, dir: overlay.dir, objects };
     },
 
     async readLock(signal) {

@@ -1,5 +1,6 @@
 /** Port of the GitOps adapter: the standby toggle in the overlays, and the run lock. */
 import type { Json } from '../../engine/events.js';
+import type { KubeObject } from '../kustomize/index.js';
 import type { Role } from '../types.js';
 
 export type StandbyState = 'active' | 'standby';
@@ -76,6 +77,11 @@ export interface GitReader {
   ): Promise<StandbyPlan>;
   /** The current lock, if any (expired locks included, marked by expiresAt). */
   readLock(signal?: AbortSignal): Promise<LockInfo | undefined>;
+  /** The overlay rendered as it would be once active (its standby entries removed). */
+  renderActive?(
+    role: Role,
+    signal?: AbortSignal,
+  ): Promise<{ revision: string; dir: string; objects: KubeObject[] }>;
 }
 
 export interface GitWriter {
