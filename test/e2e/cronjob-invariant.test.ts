@@ -76,18 +76,18 @@ const runningOnBoth = (r: Rendered) =>
 
 async function roundTrip(world: World, gkeDownDuringFailover: boolean): Promise<Rendered[]> {
   world.sandbox.outage('gke', gkeDownDuringFailover);
-  const out = await cli(world, ['to-aws', '--yes', '--incident', 'INC-7']);
+  const out = await cli(world, ['to-aws', '--yes', '--incident', 'INC-7'], { timeoutMs: 120_000 });
   expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
   expect(weights(world)).toEqual({ gke: 0, aws: 255 });
   world.sandbox.outage('gke', false);
-  const back = await cli(world, ['to-gcp', '--yes', '--incident', 'INC-7']);
+  const back = await cli(world, ['to-gcp', '--yes', '--incident', 'INC-7'], { timeoutMs: 120_000 });
   expect(back.code, `${back.stdout}\n${back.stderr}`).toBe(0);
   expect(weights(world)).toEqual({ gke: 255, aws: 0 });
   return renderEveryCommit(world);
 }
 
 describe.concurrent('no CronJob runs on both clouds at any commit of a round trip', {
-  timeout: 150_000,
+  timeout: 300_000,
 }, () => {
   it.each([
     { gke: 'healthy', down: false },

@@ -25,14 +25,14 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('to-aws and an AWS overlay that AWS cannot serve once active', { timeout: 150_000 }, () => {
+describe('to-aws and an AWS overlay that AWS cannot serve once active', { timeout: 300_000 }, () => {
   it('refuses before any change, naming the object and the field; --force goes on', () =>
     withWorld(async (world) => {
       world.sandbox.outage('gke', true);
       const drifted = await pushWorkerOnGkeNodePool(world);
       world.sandbox.clearRequests();
 
-      const refused = await cli(world, ['to-aws', '--yes', '--incident', 'INC-11']);
+      const refused = await cli(world, ['to-aws', '--yes', '--incident', 'INC-11'], { timeoutMs: 120_000 });
       expect(refused.code, `${refused.stdout}\n${refused.stderr}`).toBe(1);
       expect(refused.stdout).toMatch(
         /check failed: Deployment admin\/worker servable on AWS \(spec\.template\.spec\.nodeSelector\["cloud\.google\.com\/gke-nodepool"\]: node selector cloud\.google\.com\/gke-nodepool=batch: /,
@@ -48,7 +48,9 @@ describe('to-aws and an AWS overlay that AWS cannot serve once active', { timeou
       expect(await lockHeld(world)).toBe(false);
       expect(weights(world)).toEqual({ gke: 255, aws: 0 });
 
-      const forced = await cli(world, ['to-aws', '--yes', '--force', '--incident', 'INC-11']);
+      const forced = await cli(world, ['to-aws', '--yes', '--force', '--incident', 'INC-11'], {
+        timeoutMs: 120_000,
+      });
       expect(forced.code, `${forced.stdout}\n${forced.stderr}`).toBe(0);
       expect(weights(world)).toEqual({ gke: 0, aws: 255 });
       expect((await commitsSinceSeed(world)).slice(-2)).toEqual([
