@@ -249,6 +249,20 @@ export function buildProgram(
     )
     .action(namedAction(() => import('./commands/lint.js'), 'standby'));
   lint
+    .command('portability')
+    .description(
+      'report objects and fields the target cloud cannot serve or ignores (GKE-only CRDs and annotations, node selectors, storage classes, external metrics of the other cloud)',
+    )
+    .option('--overlay <dir>', 'an overlay directory (with --cloud; default: both overlays of the config)')
+    .addOption(new Option('--cloud <cloud>', 'the cloud the overlay is deployed on').choices(['aws', 'gcp']))
+    .option('--repo <dir>', 'local checkout of the GitOps repository (default: the current directory)')
+    .option('--fix', 'print the patches that make the overlay portable (to add to its kustomization)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 portable (warnings allowed), 1 something would not run or sync on the target, 2 nothing could be rendered.',
+    )
+    .action(namedAction(() => import('./commands/lint.js'), 'portability'));
+  lint
     .command('runbook')
     .description(
       'check runbooks: schema, then rollback gaps, traffic moved before AWS runs, GCP dependencies of to-aws, unreachable steps, unused parameters',

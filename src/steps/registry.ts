@@ -9,6 +9,7 @@ import { waitStep } from './builtin/wait.js';
 import { anthosAwsClusterCheck } from './check/anthos.js';
 import { eksClusterCheck, gkeClusterCheck } from './check/cluster.js';
 import { httpCheck } from './check/http.js';
+import { portabilityCheck } from './check/portability.js';
 import { argocdAppsCheck, lockCheck, overlayCheck, route53PolicyCheck } from './check/state.js';
 import { setStandbyStep } from './gitops/set-standby.js';
 import { lockAcquireStep } from './lock/acquire.js';
@@ -31,6 +32,7 @@ const KINDS: StepKind<never>[] = [
   setWeightsStep,
   route53HealthCheck,
   overlayCheck,
+  portabilityCheck,
   argocdAppsCheck,
   route53PolicyCheck,
   lockCheck,

@@ -3,7 +3,16 @@
  * process with short timings, the built CLI is spawned as an operator runs it, and outcomes are
  * read back from the emulators and the git remote, not only from what the tool prints.
  */
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { type RunSummary, readJournal, summarize } from '../../src/engine/journal.js';
@@ -12,7 +21,7 @@ import { createGitRunner } from '../../src/providers/git/cli.js';
 import { RunLock } from '../../src/providers/git/lock.js';
 import type { WorkloadSummary } from '../../src/sandbox/argocd/model.js';
 import type { RequestLogEntry } from '../../src/sandbox/common/request-log.js';
-import { git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
+import { git, isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { type Sandbox, type SandboxTimings, startSandbox } from '../../src/sandbox/sandbox.js';
 import { type CliResult, failover, type RunningCli, startFailover, tempDir } from './helpers.js';
 
@@ -89,6 +98,27 @@ export async function holdLockAsOtherOperator(
     },
     { breakStale: false },
   );
+}
+
+/**
+ * Pushes, as a colleague would, a GKE node pool selector into the worker of the base the AWS
+ * overlay takes: AWS's nodes never carry that label, so the failover's pods would stay Pending.
+ */
+export async function pushWorkerOnGkeNodePool(world: World): Promise<string> {
+  return pushChange({
+    remote: world.sandbox.info.git.remote,
+    message: 'worker: run on the batch node pool',
+    change: (dir) => {
+      const file = join(dir, 'base', 'worker.yml');
+      const text = readFileSync(file, 'utf8');
+      const edited = text.replace(
+        '    spec:\n      containers:\n        - name: worker\n',
+        '    spec:\n      nodeSelector:\n        cloud.google.com/gke-nodepool: batch\n      containers:\n        - name: worker\n',
+      );
+      if (edited === text) throw new Error('base/worker.yml changed: cannot add the node selector');
+      writeFileSync(file, edited);
+    },
+  });
 }
 
 /** Closes every sandbox still running (afterAll). */
@@ -265,20 +295,31 @@ export async function endState(world: World): Promise<EndState> {
   };
 }
 
+/** The gcp overlay with GKE's CronJobs fenced: the commented-out toggle entry listed. */
+export function fencedGcpOverlay(world: World): string {
+  const fenced = world.seed.gcpOverlay.replace(
+    '  # - path: cronjob-suspend.yml\n  #   target:\n  #     kind: CronJob',
+    '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob',
+  );
+  if (fenced === world.seed.gcpOverlay) throw new Error('the seed gcp overlay has no fencing toggle');
+  return fenced;
+}
+
 /**
- * Where an uninterrupted `to-aws` (GKE down, so no fencing commit) leaves the world: every AWS
- * workload up, all traffic on AWS, the aws overlay without its standby entries, one commit, no lock.
+ * Where an uninterrupted `to-aws` leaves the world (`incident`: the one its commits name): every
+ * AWS workload up, all traffic on AWS, the aws overlay without its standby entries, GKE's CronJobs
+ * fenced in git (even with GKE down: the fence is a commit), two commits, no lock.
  */
-/** The state after a successful to-aws (`incident`: the one its commit message names). */
 export function failedOverState(world: World, incident?: string): EndState {
+  const suffix = incident ? ` (${incident})` : '';
   return {
     weights: { gke: 0, aws: 255 },
     awsDeployments: { 'admin-api': '2/2', 'admin-web': '3/3', worker: '2/2' },
     awsCronJobsSuspended: { 'nightly-report': false },
     // The tool removes the `patches:` block and nothing else: comments and layout stay.
     awsOverlay: world.seed.awsOverlay.slice(0, world.seed.awsOverlay.indexOf('patches:')),
-    gcpOverlay: world.seed.gcpOverlay,
-    commitsSinceSeed: [`failover: activate aws overlay${incident ? ` (${incident})` : ''}`],
+    gcpOverlay: fencedGcpOverlay(world),
+    commitsSinceSeed: [`failover: suspend gcp cronjobs${suffix}`, `failover: activate aws overlay${suffix}`],
     instanceState: 'Applied',
     lockHeld: false,
   };

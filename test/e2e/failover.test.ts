@@ -15,6 +15,7 @@ import {
   endState,
   FAST_TIMINGS,
   failedOverState,
+  GCP_OVERLAY,
   journal,
   killAfterSucceeded,
   LOCK_REF,
@@ -105,10 +106,7 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
     expect(r.stdout).toMatch(/✓ to-aws: succeeded/);
 
     const state = await endState(world);
-    expect(state).toEqual({
-      ...failedOverState(world),
-      commitsSinceSeed: ['failover: activate aws overlay (INC-42)'],
-    });
+    expect(state).toEqual(failedOverState(world, 'INC-42'));
     expect(standbyEntriesIn(state.awsOverlay)).toEqual([]);
     // The commit says who, why and which run.
     const body = (await git(['--git-dir', world.sandbox.info.git.remote, 'log', '-1', '--format=%B', 'main']))
@@ -120,13 +118,15 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
 
     const events = journal(world, runId);
     expect(finished(events)).toMatchObject({ outcome: 'succeeded' });
-    // GKE was unreachable: the fencing commit was skipped, and the journal says why.
-    expect(events).toContainEqual(expect.objectContaining({ type: 'step.skipped', stepId: 'fence-gke' }));
-    // ... and the operator is warned that GKE's CronJobs will run again when GKE comes back.
-    expect(events).toContainEqual(
-      expect.objectContaining({ type: 'step.message', stepId: 'fencing-skipped', level: 'warn' }),
+    // GKE was unreachable: the fence is a git commit all the same, before AWS's CronJobs resume...
+    expect(succeededSteps(events).indexOf('fence-gke')).toBeLessThan(
+      succeededSteps(events).indexOf('activate-aws'),
     );
-    expect(r.stderr).toMatch(/GKE CronJobs were NOT suspended \(GKE unreachable\)/);
+    // ... and the operator is warned that GKE itself has not seen it yet.
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'step.message', stepId: 'fencing-pending', level: 'warn' }),
+    );
+    expect(r.stderr).toMatch(/GKE is unreachable: its CronJobs are suspended in git/);
     expect(await listedOutcome(world, runId)).toBe('succeeded');
   });
 
@@ -176,7 +176,12 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
       awsCronJobsSuspended: { 'nightly-report': true },
       awsOverlay: world.seed.awsOverlay,
       gcpOverlay: world.seed.gcpOverlay,
-      commitsSinceSeed: ['failover: activate aws overlay (INC-42)', 'failover: put aws overlay in standby'],
+      commitsSinceSeed: [
+        'failover: suspend gcp cronjobs (INC-42)',
+        'failover: activate aws overlay (INC-42)',
+        'failover: put aws overlay in standby',
+        'failover: resume gcp cronjobs',
+      ],
       instanceState: 'Applied',
       lockHeld: false,
     });
@@ -224,9 +229,13 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
       expect(r.stdout).toMatch(/Deployment admin-api: 1\/2 ready/);
 
       expect(await remoteFile(world, AWS_OVERLAY)).toBe(world.seed.awsOverlay);
+      expect(await remoteFile(world, GCP_OVERLAY)).toBe(world.seed.gcpOverlay);
+      // Undone in reverse order: AWS's CronJobs suspended again before GKE's fence is lifted.
       expect(await commitsSinceSeed(world)).toEqual([
+        'failover: suspend gcp cronjobs',
         'failover: activate aws overlay',
         'failover: rollback: put aws overlay in standby',
+        'failover: rollback: resume gcp cronjobs',
       ]);
       expect(weights(world)).toEqual({ gke: 255, aws: 0 });
       expect(mutatingRequests(world).filter((req) => req.service === 'route53')).toEqual([]);
@@ -254,10 +263,13 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
       expect(r.code, r.stdout).toBe(1);
       const runId = runIdIn(r.stdout);
       expect(r.stdout).toContain(`resume: failover resume ${runId}`);
-      expect(r.stdout).toContain('changed and still in place: activate-aws');
+      expect(r.stdout).toContain('changed and still in place: fence-gke, activate-aws');
 
       expect(standbyEntriesIn(await remoteFile(world, AWS_OVERLAY))).toEqual([]);
-      expect(await commitsSinceSeed(world)).toEqual(['failover: activate aws overlay']);
+      expect(await commitsSinceSeed(world)).toEqual([
+        'failover: suspend gcp cronjobs',
+        'failover: activate aws overlay',
+      ]);
       expect(weights(world)).toEqual({ gke: 255, aws: 0 });
       expect(await lockHeld(world)).toBe(false);
 
@@ -348,16 +360,16 @@ describe('two runs at once', SLOW, () => {
 });
 
 describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover resume`', () => {
-  // The top-level steps of to-aws with GKE down (fencing is skipped), in order; the health checks
-  // run in parallel. A case kills the run right after one of them succeeded, while the next one
+  // The top-level steps of to-aws with GKE down, in order; the health checks run in parallel. A case kills the run right after one of them succeeded, while the next one
   // starts. The boundary after `unlock` cannot be hit: its step.succeeded and run.finished are
   // written in the same tick.
   const order = [
     ['lock'],
     ['before'],
-    ['aws-cluster', 'aws-endpoints-before', 'gke-cluster'],
-    // Both instant: killed after the confirmation, the warning is written in the same moment.
-    ['confirm', 'fencing-skipped'],
+    ['aws-cluster', 'aws-endpoints-before', 'aws-portable', 'gke-cluster'],
+    ['confirm'],
+    // The warning that GKE has not seen the fence yet follows the fence in the same moment.
+    ['fence-gke', 'fencing-pending'],
     ['activate-aws'],
     ['aws-running'],
     ['aws-endpoints'],
@@ -365,7 +377,7 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
     ['verify'],
   ];
   const boundaries = order.map((after, i) => ({
-    name: after.length === 3 ? 'the health checks' : after.join(' and '),
+    name: after.length === 4 ? 'the health checks' : after.join(' and '),
     i,
   }));
   // Each case is a sandbox and two CLI runs: two at a time on a small machine.

@@ -132,3 +132,48 @@ export async function config(globals: GlobalOptions): Promise<ExitCode> {
     return reportError(io, error);
   }
 }
+
+/** `failover lint portability [--overlay DIR --cloud aws|gcp | --repo DIR] [--fix]`: what the target cloud cannot serve. */
+export async function portability(
+  globals: GlobalOptions,
+  options: { overlay?: string; cloud?: 'aws' | 'gcp'; repo?: string; fix?: boolean },
+): Promise<ExitCode> {
+  const ctx = createContext(globals);
+  const io = new Io(globals, ctx.redactor);
+  try {
+    if (options.overlay && !options.cloud) {
+      io.err(
+        `${io.colors.red('error')} --overlay needs --cloud aws|gcp: the cloud the overlay is deployed on`,
+      );
+      return EXIT.usage;
+    }
+    const p = await import('../../lint/portability/index.js');
+    let targets: { overlay: string; target: 'aws' | 'gcp' }[];
+    if (options.overlay && options.cloud) {
+      targets = [{ overlay: resolve(options.overlay), target: options.cloud }];
+    } else {
+      const gitops = ctx.config(false).config.gitops;
+      const repo = options.repo ?? '.';
+      const of = (cloud: 'aws' | 'gcp') =>
+        resolve(
+          repo,
+          cloud === 'aws'
+            ? (gitops?.awsOverlay ?? GitopsConfig.shape.awsOverlay.parse(undefined))
+            : (gitops?.gcpOverlay ?? GitopsConfig.shape.gcpOverlay.parse(undefined)),
+        );
+      const clouds = options.cloud ? [options.cloud] : (['aws', 'gcp'] as const);
+      targets = clouds.map((cloud) => ({ overlay: of(cloud), target: cloud }));
+    }
+    const report = await p.lintPortability(targets);
+    const fix = options.fix ? await p.portabilityFixText(report, targets) : undefined;
+    if (globals.output === 'json') io.json(fix === undefined ? report : { ...report, fix });
+    else if (fix !== undefined) {
+      // The patches go to stdout (to redirect or append); the report, to stderr.
+      io.out(fix);
+      io.err(p.formatPortabilityReport(report, { color: io.colors.isColorSupported }));
+    } else io.out(p.formatPortabilityReport(report, { color: io.colors.isColorSupported }));
+    return p.portabilityExitCode(report) as ExitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}

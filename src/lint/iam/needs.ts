@@ -281,6 +281,7 @@ export const STEP_NEEDS: Readonly<Record<string, (ctx: NeedContext) => Need[]>> 
   'lock.release': nothing,
   'check.lock': nothing,
   'check.overlay': nothing,
+  'check.portability': nothing,
   'check.argocd-apps': nothing,
   'argocd.wait': nothing,
   'check.http': nothing,

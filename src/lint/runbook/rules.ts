@@ -18,18 +18,19 @@ import { coerceParam, type FlatStep, flattenSteps, type LoadedRunbook } from '..
 import { isGroup, type ParallelGroup, type Runbook, type Step } from '../../runbook/schema.js';
 import type { StepRegistry } from '../../steps/types.js';
 import { formatPath, type PathSegment } from '../../util/yaml-source.js';
+import { cronJobFindings } from './cronjobs.js';
 import type { LintFinding, LintRule, Severity } from './types.js';
 
 /** Kinds whose change a `finally` step undoes, so a rollback need not: the lock. */
 const RELEASED_IN_FINALLY: Record<string, string> = { 'lock.acquire': 'lock.release' };
 
-interface Located extends FlatStep {
+export interface Located extends FlatStep {
   /** The parallel group the step belongs to (its `when` and `onFailure` apply too). */
   groupEntry?: ParallelGroup;
   inFinally: boolean;
 }
 
-function stepsOf(runbook: Runbook): Located[] {
+export function stepsOf(runbook: Runbook): Located[] {
   return flattenSteps(runbook).map((flat) => {
     const entry = flat.path[0] === 'steps' ? runbook.steps[flat.path[1] as number] : undefined;
     return {
@@ -62,7 +63,7 @@ export function scopeWith(params: Record<string, unknown>, config?: Record<strin
 }
 
 /** Parameters whose value can never change: those whose `enum` allows one value only. */
-function constantScope(runbook: Runbook): Scope {
+export function constantScope(runbook: Runbook): Scope {
   return scopeWith(
     Object.fromEntries(
       Object.entries(runbook.params).map(([name, param]) => {
@@ -78,7 +79,7 @@ function constantScope(runbook: Runbook): Scope {
 }
 
 /** Parameters at their defaults: what happens when the operator passes nothing. */
-function defaultScope(runbook: Runbook): Scope {
+export function defaultScope(runbook: Runbook): Scope {
   return scopeWith(
     Object.fromEntries(
       Object.entries(runbook.params).map(([name, param]) => {
@@ -118,14 +119,14 @@ function mayRollBack(step: Located): boolean {
 }
 
 /** `continue` (literal, on the step or its group): a failure does not stop the run. */
-function neverStops(step: Located): boolean {
+export function neverStops(step: Located): boolean {
   return (
     step.step.onFailure === 'continue' ||
     (step.step.onFailure === 'abort' && step.groupEntry?.onFailure === 'continue')
   );
 }
 
-function withField(step: Step, field: string, scope: Scope): unknown {
+export function withField(step: Step, field: string, scope: Scope): unknown {
   return valueIn(step.with[field], scope);
 }
 
@@ -309,6 +310,10 @@ export function lintRunbookRules(loaded: LoadedRunbook, registry: StepRegistry):
         'record it without requiring it (`required: false`), or let the run go on (`onFailure: continue`)',
       );
     }
+  }
+
+  for (const finding of cronJobFindings(steps, constants, defaults)) {
+    at('cronjobs-on-both', finding.severity, finding.path, finding.message, finding.fix);
   }
 
   // Parameters nobody uses.

@@ -14,6 +14,8 @@ export type LintRule =
   | 'shift-before-wait'
   /** A to-aws runbook needs a Google Cloud API to succeed before traffic moves. */
   | 'gcp-dependency'
+  /** A step resumes one overlay's CronJobs while the other overlay's may still run. */
+  | 'cronjobs-on-both'
   /** A step whose `when` is always false. */
   | 'unreachable'
   /** A declared parameter no expression uses. */

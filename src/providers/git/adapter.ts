@@ -38,7 +38,7 @@ import type {
   StandbyScope,
   StandbyState,
 } from './port.js';
-import { alwaysOnIn, type RenderSummary, renderToggle } from './render.js';
+import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -290,7 +290,16 @@ class GitOps {
     const key = `${revision}\0${overlay.file}\0${standby ?? ''}\0${createHash('sha256').update(text).update(JSON.stringify(files)).digest('hex')}`;
     let rendered = this.renders.get(key);
     if (!rendered) {
-      rendered = renderToggle(this.cache, revision, overlay.dir, overlay.file, text, files, standby, this.kustomize);
+      rendered = renderToggle(
+        this.cache,
+        revision,
+        overlay.dir,
+        overlay.file,
+        text,
+        files,
+        standby,
+        this.kustomize,
+      );
       this.renders.set(key, rendered);
       rendered.catch(() => this.renders.delete(key));
       if (this.renders.size > 20) this.renders.delete(this.renders.keys().next().value as string);
@@ -481,6 +490,14 @@ export function createGitReader(options: AdapterOptions): GitReader {
         warnings,
       };
       return plan;
+    },
+
+    async renderActive(role, signal) {
+      const revision = await gitops.fetch(signal);
+      const overlay = await gitops.readOverlay(revision, role);
+      const result = await gitops.toggle(revision, overlay, 'active', 'all');
+      const objects = await renderEdited(gitops.cache, revision, overlay.dir, overlay.file, result.text);
+      return { revision, dir: overlay.dir, objects };
     },
 
     async readLock(signal) {

@@ -81,6 +81,11 @@ export interface GitReader {
   ): Promise<StandbyPlan>;
   /** The current lock, if any (expired locks included, marked by expiresAt). */
   readLock(signal?: AbortSignal): Promise<LockInfo | undefined>;
+  /** The overlay rendered as it would be once active (its standby entries removed). */
+  renderActive?(
+    role: Role,
+    signal?: AbortSignal,
+  ): Promise<{ revision: string; dir: string; objects: KubeObject[] }>;
   /** The overlay rendered at `revision` (default: the branch tip), as Argo CD would render it. */
   renderOverlay(role: Role, revision?: string, signal?: AbortSignal): Promise<RenderedOverlay>;
   /** Whether `descendant` is `ancestor` or has it in its history (fetching the branch when needed). */

@@ -125,3 +125,26 @@ export async function renderToggle(
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * The overlay at `revision` with `file` := `text`, rendered with the project's kustomize renderer:
+ * what Argo CD would apply after that edit (the portability check renders AWS as it is once
+ * active). Throws when rendering fails.
+ */
+export async function renderEdited(
+  cache: GitCache,
+  revision: string,
+  overlay: string,
+  file: string,
+  text: string,
+): Promise<KubeObject[]> {
+  const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
+  try {
+    const tree = join(work, 'tree');
+    await cache.exportTree(revision, tree);
+    await writeFile(join(tree, file), text);
+    return await render(join(tree, overlay));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
