@@ -33,7 +33,7 @@ afterAll(async () => {
 // Every test here is a sandbox and one or two CLI processes: a few at a time on a small machine.
 const slot = limiter(2);
 /** Waiting for a slot counts against a test's time. */
-const TIMEOUT = 150_000;
+const TIMEOUT = 240_000;
 
 interface JunitCase {
   '@_name': string;
@@ -274,16 +274,11 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
     slot(() =>
       withWorld(async (world) => {
         const report = join(world.dir, 'game-day.md');
-        const r = await cli(world, [
-          'drill',
-          '--mode',
-          'game-day',
-          '--hold',
-          '1s',
-          '--yes',
-          '--report',
-          `md:${report}`,
-        ]);
+        const r = await cli(
+          world,
+          ['drill', '--mode', 'game-day', '--hold', '1s', '--yes', '--report', `md:${report}`],
+          { timeoutMs: 180_000 },
+        );
         expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
         expect(r.stdout).toMatch(/✓ to-aws: succeeded/);
         expect(r.stdout).toMatch(/✓ to-gcp: succeeded/);
@@ -336,7 +331,7 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
       const dir = tempDir('failover-e2e-demo-');
       const r = await failover(['demo', '--dir', dir], {
         env: { ...cliEnv(dir), NO_COLOR: '1' },
-        timeoutMs: 90_000,
+        timeoutMs: 180_000,
       });
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/✓ demo finished in \S+: \d+ mutating requests reached the emulators/);
@@ -344,7 +339,9 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
       expect(report).toBe(join(dir, 'report.md'));
       expect(existsSync(report!)).toBe(true);
       const md = readFileSync(report!, 'utf8');
-      expect(md).toMatch(/^## to-aws: succeeded$/m);
+      // The demo's GKE is down: its CronJobs are fenced in git only, which the run says first.
+      expect(md).toMatch(/^## to-aws: succeeded with warnings$/m);
+      expect(md).toMatch(/^> ⚠️ \*\*GKE is unreachable: its CronJobs are suspended in git/m);
       expect(md).toMatch(/^## to-gcp: succeeded$/m);
     }));
 });
