@@ -5,7 +5,7 @@
  */
 import { client, v1 } from '@datadog/datadog-api-client';
 import type { MetricsConfig } from '../../config/schema.js';
-import { invalidInput, stepFailed } from '../../engine/errors.js';
+import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import type {
   Downtime,
   DowntimeRequest,
@@ -50,6 +50,8 @@ function configuration(options: DatadogOptions, signal: AbortSignal): client.Con
 
 /** Datadog's answer, without the request (it carries the keys). */
 function failure(what: string, error: unknown): Error {
+  // Ours already (a missing key): it says what to fix.
+  if (FailoverError.is(error)) return error;
   if (error instanceof client.ApiException) {
     const body = error.body as { errors?: unknown } | undefined;
     const reason = Array.isArray(body?.errors) ? body.errors.map(String).join('; ') : '';
