@@ -40,12 +40,17 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
         loaded = loadConfig(file, env);
       }
       // Secrets the config points at are masked everywhere.
-      const { argocd, notifications, gitops, probes } = loaded.config;
+      const { argocd, notifications, gitops, probes, metrics } = loaded.config;
       redactor.addFromEnv(
         env,
-        [argocd?.tokenEnv, notifications.slack?.webhookUrlEnv, notifications.datadog?.apiKeyEnv].filter(
-          (n): n is string => Boolean(n),
-        ),
+        [
+          argocd?.tokenEnv,
+          notifications.slack?.webhookUrlEnv,
+          notifications.datadog?.apiKeyEnv,
+          metrics?.datadog.apiKeyEnv,
+          metrics?.datadog.appKeyEnv,
+          metrics?.prometheus?.bearerTokenEnv,
+        ].filter((n): n is string => Boolean(n)),
       );
       // Credentials written into URLs (a token in the GitOps remote, basic auth on a probe).
       redactor.addUrlCredentials(gitops?.repo);

@@ -319,13 +319,22 @@ export function buildProgram(
     .description(
       'inject a fault into an emulator: throttle, server-error, prior-request-not-complete, policy-instance-failed',
     )
-    .argument('[service]', 'route53, eks, gke, argocd, apps')
+    .argument('[service]', 'route53, eks, gke, argocd, apps, datadog, prometheus')
     .argument('[kind]', 'fault kind')
     .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
     .option('--operation <name>', 'only this operation, e.g. UpdateTrafficPolicyInstance')
     .option('--count <n>', 'only the next n requests')
     .option('--clear', 'remove every injected fault')
     .action(namedAction(() => import('./commands/sandbox.js'), 'fault'));
+  sandbox
+    .command('errors')
+    .description(
+      "override a side's error rate in the sandbox's Datadog and Prometheus (auto: follow its state)",
+    )
+    .argument('<side>', 'gcp or aws')
+    .argument('<percent>', 'a percentage from 0 to 100, or auto')
+    .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
+    .action(namedAction(() => import('./commands/sandbox.js'), 'errors'));
   sandbox
     .command('requests')
     .description('list the requests the emulators answered')

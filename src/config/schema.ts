@@ -215,6 +215,59 @@ export const NotificationsConfig = z.strictObject({
     .optional(),
 });
 
+/** A range a metric must stay in; either bound may be left open. */
+export const ThresholdRange = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'give min, max or both' });
+
+/** What the metric gates and drills read and mute for one side. */
+const MetricSide = z.strictObject({
+  /** The error-rate gate: a query whose value (percent) must stay in thresholdRange. */
+  errorRate: z
+    .strictObject({
+      query: z.string().min(1),
+      thresholdRange: ThresholdRange.default({ max: 1 }),
+    })
+    .optional(),
+  /** Datadog monitors (by tag) that must all be OK. */
+  monitors: z.strictObject({ tags: z.array(z.string().min(1)).min(1) }).optional(),
+  /** Datadog downtime scheduled while a game day takes this side down. */
+  downtime: z
+    .strictObject({
+      scope: z.array(z.string().min(1)).min(1),
+      monitorTags: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+});
+
+/** Metric gates (Datadog or Prometheus). Secrets: the config names the variables that hold them. */
+export const MetricsConfig = z.strictObject({
+  provider: z.enum(['datadog', 'prometheus']).default('datadog'),
+  datadog: z
+    .strictObject({
+      /** Datadog site (datadoghq.com, datadoghq.eu, us5.datadoghq.com…); siteEnv overrides it. */
+      site: z.string().min(1).default('datadoghq.com'),
+      siteEnv: EnvVarName.default('DD_SITE'),
+      apiKeyEnv: EnvVarName.default('DD_API_KEY'),
+      appKeyEnv: EnvVarName.default('DD_APP_KEY'),
+      /** Full URL override (emulators, proxies). */
+      endpoint: Url.optional(),
+    })
+    .default({ site: 'datadoghq.com', siteEnv: 'DD_SITE', apiKeyEnv: 'DD_API_KEY', appKeyEnv: 'DD_APP_KEY' }),
+  prometheus: z
+    .strictObject({
+      endpoint: Url,
+      bearerTokenEnv: EnvVarName.optional(),
+    })
+    .optional(),
+  /** Time between evaluations of a gate, and the window a Datadog query reads. */
+  interval: DurationText.default('10s'),
+  /** Failed evaluations in a row that fail a gate. */
+  failureThreshold: z.number().int().min(1).default(1),
+  aws: MetricSide.default({}),
+  gcp: MetricSide.default({}),
+});
+
 export const Config = z.strictObject({
   $schema: z.string().optional(),
   aws: AwsConfig.default({ region: 'us-east-1' }),
@@ -227,6 +280,8 @@ export const Config = z.strictObject({
   argocd: ArgocdConfig.optional(),
   probes: ProbesConfig.default({ aws: [], gcp: [], public: [] }),
   notifications: NotificationsConfig.default({}),
+  /** Metric gates; without this section the shipped runbooks skip them. */
+  metrics: MetricsConfig.optional(),
   /** Where journals live; FAILOVER_STATE_DIR overrides. */
   stateDir: z.string().optional(),
 });
@@ -237,3 +292,4 @@ export type GitopsConfig = z.infer<typeof GitopsConfig>;
 export type ArgocdConfig = z.infer<typeof ArgocdConfig>;
 export type KustomizeConfig = z.infer<typeof KustomizeConfig>;
 export type Probe = z.infer<typeof Probe>;
+export type MetricsConfig = z.infer<typeof MetricsConfig>;

@@ -11,6 +11,7 @@ import { createEksReader } from './eks/adapter.js';
 import { createGitReader, createGitWriter } from './git/adapter.js';
 import { createGkeReader } from './gke/adapter.js';
 import { createHttpProber } from './http/adapter.js';
+import { createMetricsReader, createMetricsWriter } from './metrics/index.js';
 import type { Ports, ReadPorts, WritePorts } from './ports.js';
 import { createRoute53Reader, createRoute53Writer } from './route53/adapter.js';
 
@@ -53,6 +54,7 @@ export function createPorts(
     http: () => createHttpProber(),
     git: () => createGitReader(options),
     argocd: () => createArgoCdReader(options),
+    metrics: () => ({ reader: (provider) => createMetricsReader(options.config, options.env, provider) }),
     ...overrides.read,
   } as Factories);
   return {
@@ -62,6 +64,7 @@ export function createPorts(
         route53: () => createRoute53Writer(options),
         git: () => createGitWriter(options),
         argocd: () => createArgoCdWriter(options),
+        metrics: () => createMetricsWriter(options.config, options.env),
         ...overrides.write,
       } as WriteFactories),
   };

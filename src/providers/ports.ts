@@ -10,6 +10,7 @@ import type { EksReader } from './eks/port.js';
 import type { GitReader, GitWriter } from './git/port.js';
 import type { GkeReader } from './gke/port.js';
 import type { HttpProber } from './http/port.js';
+import type { MetricsReader, MetricsWriter } from './metrics/port.js';
 import type { Route53Reader, Route53Writer } from './route53/port.js';
 
 /** Read-only access to every external system. */
@@ -22,6 +23,8 @@ export interface ReadPorts {
   http: HttpProber;
   git: GitReader;
   argocd: ArgoCdReader;
+  /** Metric gates: the config's provider, or the one a step names. */
+  metrics: { reader(provider?: 'datadog' | 'prometheus'): MetricsReader };
 }
 
 /** Mutating access. Only reachable through ApplyContext.write. */
@@ -29,6 +32,8 @@ export interface WritePorts {
   route53: Route53Writer;
   git: GitWriter;
   argocd: ArgoCdWriter;
+  /** Datadog downtimes. */
+  metrics: MetricsWriter;
 }
 
 export interface Ports {

@@ -12,9 +12,11 @@ import { type ArgoCdEmulator, startArgoCdEmulator } from './argocd/index.js';
 import { type EmulatorControl, type FaultKind, SERVICES, type ServiceName } from './common/control.js';
 import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
 import type { RequestLogEntry } from './common/request-log.js';
+import { type DatadogEmulator, seedWriteupDatadog, startDatadogEmulator } from './datadog/index.js';
 import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.js';
 import { createGitRemote, SANDBOX_AUTHOR } from './gitops-demo/index.js';
 import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.js';
+import { type PrometheusEmulator, startPrometheusEmulator } from './prometheus/index.js';
 import { type Route53Emulator, seedWriteupScenario, startRoute53Emulator } from './route53/index.js';
 
 export type Side = 'gke' | 'aws';
@@ -69,6 +71,8 @@ export interface SandboxInfo {
   git: { remote: string; branch: string; awsOverlay: string; gcpOverlay: string; head: string };
   argocd: { endpoint: string; apps: { aws: string[]; gcp: string[] } };
   apps: { gcp: string; aws: string; public: string };
+  datadog: { endpoint: string };
+  prometheus: { endpoint: string };
 }
 
 export interface Sandbox {
@@ -78,6 +82,10 @@ export interface Sandbox {
   gke: GkeEmulator;
   argocd: ArgoCdEmulator;
   apps: AppEndpoints;
+  datadog: DatadogEmulator;
+  prometheus: PrometheusEmulator;
+  /** Overrides a side's error rate (percent) in the metric emulators; undefined: follow the state. */
+  setErrorRate(side: Side, percent: number | undefined): void;
   /** The Argo CD token the sandbox config's tokenEnv points at (also written to DIR/.env). */
   argocdToken: string;
   /** Environment the tool needs to talk to the sandbox (credentials; what DIR/.env holds). */
@@ -156,7 +164,41 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     started.push(apps);
 
-    const emulators: Record<ServiceName, { control: EmulatorControl }> = { route53, eks, gke, argocd, apps };
+    // What the metric emulators answer: a side that is down or has no ready workload fails every
+    // request; a healthy one about 0.1 %. `failover sandbox errors` overrides a side.
+    const errorOverride: Partial<Record<Side, number>> = {};
+    const errorRate = (side: Side): number => {
+      const forced = errorOverride[side];
+      if (forced !== undefined) return forced;
+      const serving = !down[side] && workloadsReady(side === 'gke' ? 'admin-gke' : 'admin-aws');
+      return serving ? 0.1 + 0.02 * Math.sin(Date.now() / 7000) : 100;
+    };
+    const metricSide = (side: 'gcp' | 'aws') => errorRate(side === 'gcp' ? 'gke' : 'aws');
+    const datadog = await startDatadogEmulator({
+      errorRates: metricSide,
+      knobs: { latencyMs: timings.latencyMs },
+    });
+    started.push(datadog);
+    seedWriteupDatadog(datadog.model);
+    const prometheus = await startPrometheusEmulator({
+      errorRates: metricSide,
+      knobs: { latencyMs: timings.latencyMs },
+    });
+    started.push(prometheus);
+    const setErrorRate = (side: Side, percent: number | undefined) => {
+      if (percent === undefined) delete errorOverride[side];
+      else errorOverride[side] = percent;
+    };
+
+    const emulators: Record<ServiceName, { control: EmulatorControl }> = {
+      route53,
+      eks,
+      gke,
+      argocd,
+      apps,
+      datadog,
+      prometheus,
+    };
     const outage = (side: Side, on: boolean) => {
       down[side] = on;
       (side === 'gke' ? gke : eks).control.knobs.outage = on;
@@ -190,6 +232,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           ...(typeof body.count === 'number' ? { count: body.count } : {}),
         });
         return reply(200, { faults: emulators[service].control.listFaults() });
+      }
+      if (req.method === 'POST' && url.pathname === '/errors') {
+        const side = body.side === 'gcp' ? 'gke' : (body.side as Side);
+        if (side !== 'gke' && side !== 'aws') return reply(400, { error: 'side must be gcp or aws' });
+        const percent = body.percent;
+        if (percent !== 'auto' && !(typeof percent === 'number' && percent >= 0 && percent <= 100))
+          return reply(400, { error: 'percent must be a number from 0 to 100, or auto' });
+        setErrorRate(side, percent === 'auto' ? undefined : percent);
+        return reply(200, { errors: { gcp: errorOverride.gke ?? 'auto', aws: errorOverride.aws ?? 'auto' } });
       }
       if (req.method === 'POST' && url.pathname === '/clear') {
         for (const e of Object.values(emulators)) e.control.clearFaults();
@@ -227,11 +278,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       git: { remote: git.remote, branch: git.branch, awsOverlay, gcpOverlay, head: git.head },
       argocd: { endpoint: argocd.url, apps: { aws: ['admin-aws'], gcp: ['admin-gke'] } },
       apps: apps.urls,
+      datadog: { endpoint: datadog.url },
+      prometheus: { endpoint: prometheus.url },
     };
     const env = {
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       FAILOVER_SANDBOX_ARGOCD_TOKEN: argocdToken,
+      FAILOVER_SANDBOX_DD_API_KEY: datadog.keys.apiKey,
+      FAILOVER_SANDBOX_DD_APP_KEY: datadog.keys.appKey,
     };
     writeFileSync(configFile, sandboxConfigYaml(info, options.route53Mode ?? 'traffic-flow', r53.recordSet));
     writeFileSync(
@@ -250,6 +305,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       gke,
       argocd,
       apps,
+      datadog,
+      prometheus,
+      setErrorRate,
       argocdToken,
       env,
       outage,
@@ -345,7 +403,32 @@ function sandboxConfigYaml(
         },
       ],
     },
+    metrics: sandboxMetricsConfig(info),
     stateDir: 'state',
   };
   return `# Written by \`failover sandbox start\`: points failover at the emulators of this sandbox.\n# Credentials are in .env next to this file.\n${stringify(config)}`;
+}
+
+/** The Datadog gate of the sandbox config: each side's 5xx rate in percent, at most 1 %. */
+function sandboxMetricsConfig(info: SandboxInfo): object {
+  const errorRate = (cloud: string) =>
+    `sum:trace.http.request.errors{service:admin,cloud:${cloud}}.as_rate() / sum:trace.http.request.hits{service:admin,cloud:${cloud}}.as_rate() * 100`;
+  const side = (cloud: 'gcp' | 'aws') => ({
+    errorRate: { query: errorRate(cloud), thresholdRange: { max: 1 } },
+    monitors: { tags: ['service:admin', `cloud:${cloud}`] },
+    downtime: { scope: [`cloud:${cloud}`], monitorTags: ['service:admin'] },
+  });
+  return {
+    provider: 'datadog',
+    datadog: {
+      endpoint: info.datadog.endpoint,
+      apiKeyEnv: 'FAILOVER_SANDBOX_DD_API_KEY',
+      appKeyEnv: 'FAILOVER_SANDBOX_DD_APP_KEY',
+    },
+    prometheus: { endpoint: info.prometheus.endpoint },
+    interval: '500ms',
+    failureThreshold: 2,
+    aws: side('aws'),
+    gcp: side('gcp'),
+  };
 }

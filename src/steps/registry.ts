@@ -9,6 +9,7 @@ import { waitStep } from './builtin/wait.js';
 import { anthosAwsClusterCheck } from './check/anthos.js';
 import { eksClusterCheck, gkeClusterCheck } from './check/cluster.js';
 import { httpCheck } from './check/http.js';
+import { metricCheck } from './check/metric.js';
 import { portabilityCheck } from './check/portability.js';
 import { argocdAppsCheck, lockCheck, overlayCheck, route53PolicyCheck } from './check/state.js';
 import { setStandbyStep } from './gitops/set-standby.js';
@@ -40,6 +41,7 @@ const KINDS: StepKind<never>[] = [
   setStandbyStep,
   lockAcquireStep,
   lockReleaseStep,
+  metricCheck,
 ] as StepKind<never>[];
 
 export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {

@@ -323,6 +323,16 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
           `failover: put aws overlay in standby (${incident})`,
           `failover: resume gcp cronjobs (${incident})`,
         ]);
+        // GKE's monitors were muted for the drill (the sandbox config scopes it) and unmuted at its end.
+        expect(
+          world.sandbox.datadog.model.downtimes.map((d) => ({
+            scope: d.scope,
+            cancelled: d.canceled !== null,
+          })),
+        ).toEqual([{ scope: ['cloud:gcp'], cancelled: true }]);
+        expect(md).toMatch(
+          /^- Datadog downtime \d+ \(scope cloud:gcp; monitors service:admin\): cancelled$/m,
+        );
       }),
     ));
 

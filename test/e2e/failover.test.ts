@@ -373,8 +373,10 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
     ['activate-aws'],
     ['aws-running'],
     ['aws-endpoints'],
+    ['aws-metrics'],
     ['shift'],
     ['verify'],
+    ['aws-metrics-after'],
   ];
   const boundaries = order.map((after, i) => ({
     name: after.length === 4 ? 'the health checks' : after.join(' and '),

@@ -84,7 +84,11 @@ describe('credentials in the GitOps URL', () => {
   it('git authenticates with the password from the URL, which is in no argv of any child process', async () => {
     const url = base.replace('http://', `http://${USER}:${encodeURIComponent(SECRET)}@`);
     calls.length = 0;
-    const cache = new GitCache(createGitRunner(isolatedGitEnv(), url), url, cacheDirFor(join(work, 'cache'), url));
+    const cache = new GitCache(
+      createGitRunner(isolatedGitEnv(), url),
+      url,
+      cacheDirFor(join(work, 'cache'), url),
+    );
     const head = await cache.remoteRef('refs/heads/main');
     expect(head).toMatch(/^[0-9a-f]{40}$/);
     // The server saw the right credentials (after asking for them).
@@ -104,7 +108,11 @@ describe('credentials in the GitOps URL', () => {
 
   it('a wrong password fails without a prompt and without the secret in the message', async () => {
     const url = base.replace('http://', `http://${USER}:wrong-${encodeURIComponent(SECRET)}@`);
-    const cache = new GitCache(createGitRunner(isolatedGitEnv(), url), url, cacheDirFor(join(work, 'cache2'), url));
+    const cache = new GitCache(
+      createGitRunner(isolatedGitEnv(), url),
+      url,
+      cacheDirFor(join(work, 'cache2'), url),
+    );
     const error = await cache.remoteRef('refs/heads/main').then(
       () => undefined,
       (thrown: unknown) => thrown as Error,

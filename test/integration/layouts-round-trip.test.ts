@@ -12,9 +12,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { findOnPath } from '../../src/util/exec.js';
 import { isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
+import { findOnPath } from '../../src/util/exec.js';
 import { FAST_TIMINGS } from '../e2e/failover-helpers.js';
 import { assertBuilt, failover, removeTempDirs, tempDir } from '../e2e/helpers.js';
 

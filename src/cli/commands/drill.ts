@@ -6,7 +6,8 @@
 import { invalidInput } from '../../engine/errors.js';
 import { planProblems, planWarnings } from '../../engine/plan.js';
 import { sleep } from '../../engine/retry.js';
-import { formatMs, toMs } from '../../util/duration.js';
+import type { DrillDowntime } from '../../providers/metrics/drill-downtime.js';
+import { Duration, formatMs, toMs } from '../../util/duration.js';
 import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
@@ -126,6 +127,59 @@ async function gameDay(
   const journals: string[] = [];
   const notes = [`incident ${incident}`, `hold on AWS: ${options.hold}`];
   io.err(c.bold(`game day: to-aws, hold ${options.hold}, to-gcp`));
+  // GKE's monitors would page for a drill: mute them (when the config says how) until the end.
+  const downtime = await scheduleGameDayDowntime(io, ctx, incident, notes);
+  let exitCode: ExitCode;
+  try {
+    exitCode = await gameDayRuns(io, ctx, options, { incident, reason, journals, notes });
+  } finally {
+    if (downtime) {
+      try {
+        await downtime.cancel();
+        notes.push(`${downtime.label}: cancelled`);
+        io.err(c.dim(`${downtime.label} cancelled`));
+      } catch (error) {
+        notes.push(`${downtime.label}: NOT cancelled (${(error as Error).message}); cancel it in Datadog`);
+        io.err(
+          c.yellow(`could not cancel ${downtime.label}: ${(error as Error).message}; cancel it in Datadog`),
+        );
+      }
+    }
+  }
+  const doc = reportDocument('failover drill: game day', journals, notes);
+  if (io.options.output === 'json') io.json({ mode: 'game-day', ok: exitCode === EXIT.ok, runs: doc.runs });
+  for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
+  return exitCode;
+}
+
+async function scheduleGameDayDowntime(
+  io: Io,
+  ctx: ReturnType<typeof createContext>,
+  incident: string,
+  notes: string[],
+): Promise<DrillDowntime | undefined> {
+  const { config } = ctx.config(true);
+  if (!config.metrics?.gcp.downtime) return undefined;
+  const { scheduleDrillDowntime } = await import('../../providers/metrics/drill-downtime.js');
+  const downtime = await scheduleDrillDowntime(config, ctx.env, 'gcp', {
+    message: `failover game day ${incident}: GKE taken down on purpose`,
+    maxMs: 6 * 3600_000,
+  });
+  if (downtime) {
+    notes.push(`${downtime.label} scheduled for GKE while the drill runs`);
+    io.err(io.colors.dim(`${downtime.label} scheduled`));
+  }
+  return downtime;
+}
+
+async function gameDayRuns(
+  io: Io,
+  ctx: ReturnType<typeof createContext>,
+  options: DrillOptions,
+  run: { incident: string; reason: string; journals: string[]; notes: string[] },
+): Promise<ExitCode> {
+  const c = io.colors;
+  const { incident, reason, journals, notes } = run;
   const there = await runRunbook(io, ctx, {
     runbookFile: shippedRunbook('to-aws'),
     params: failoverParams(options, 'to-aws'),
@@ -162,8 +216,5 @@ async function gameDay(
   } else {
     notes.push('to-aws did not succeed: no failback was attempted');
   }
-  const doc = reportDocument('failover drill: game day', journals, notes);
-  if (io.options.output === 'json') io.json({ mode: 'game-day', ok: exitCode === EXIT.ok, runs: doc.runs });
-  for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
   return exitCode;
 }

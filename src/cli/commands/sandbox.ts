@@ -58,6 +58,7 @@ export async function start(globals: GlobalOptions, options: StartOptions): Prom
         `  git      ${info.git.remote}  (branch ${info.git.branch}, aws overlay ${info.git.awsOverlay})`,
       );
       io.out(`  apps     gke ${info.apps.gcp}  aws ${info.apps.aws}  public ${info.apps.public}`);
+      io.out(`  metrics  datadog ${info.datadog.endpoint}  prometheus ${info.prometheus.endpoint}`);
       io.out('');
       io.out(`  config   ${info.config}`);
       io.out(`  try:     failover status --config ${info.config}`);
@@ -132,6 +133,39 @@ export async function outage(
     const result = await control(options.dir, 'POST', '/outage', { side, on: state === 'on' });
     if (globals.output === 'json') io.json(result);
     else io.out(`${side} outage ${state === 'on' ? io.colors.red('on') : io.colors.green('off')}`);
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+export async function errors(
+  globals: GlobalOptions,
+  side: string,
+  percent: string,
+  options: { dir: string },
+): Promise<ExitCode> {
+  const io = new Io(globals, new Redactor());
+  try {
+    if (side !== 'gcp' && side !== 'gke' && side !== 'aws')
+      throw invalidInput('FO_SANDBOX_E6011', `unknown side "${side}"`, { hint: 'use gcp or aws' });
+    const value = percent === 'auto' ? 'auto' : Number(percent.replace(/%$/, ''));
+    if (value !== 'auto' && !(percent.trim() !== '' && Number.isFinite(value) && value >= 0 && value <= 100))
+      throw invalidInput(
+        'FO_SANDBOX_E6012',
+        `error rate must be a percentage from 0 to 100, or auto (got "${percent}")`,
+        {
+          hint: 'e.g. `failover sandbox errors aws 30`, then `failover sandbox errors aws auto`',
+        },
+      );
+    const result = await control(options.dir, 'POST', '/errors', { side, percent: value });
+    if (globals.output === 'json') io.json(result);
+    else
+      io.out(
+        value === 'auto'
+          ? `${side} error rate follows the sandbox's state again`
+          : `${side} error rate set to ${value} %`,
+      );
     return EXIT.ok;
   } catch (error) {
     return reportError(io, error);

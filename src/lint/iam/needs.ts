@@ -285,6 +285,8 @@ export const STEP_NEEDS: Readonly<Record<string, (ctx: NeedContext) => Need[]>> 
   'check.argocd-apps': nothing,
   'argocd.wait': nothing,
   'check.http': nothing,
+  // Datadog or Prometheus, with their own keys: no cloud permission.
+  'check.metric': nothing,
   approve: nothing,
   echo: nothing,
   note: nothing,

@@ -17,7 +17,7 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The emulated services, as the control API and `failover sandbox fault` name them. */
-export const SERVICES = ['route53', 'eks', 'gke', 'argocd', 'apps'] as const;
+export const SERVICES = ['route53', 'eks', 'gke', 'argocd', 'apps', 'datadog', 'prometheus'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface FaultRule {

@@ -20,6 +20,7 @@ import {
 } from '../../providers/route53/weights.js';
 import type { Role } from '../../providers/types.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { stageMetricGate } from '../check/metric-stage.js';
 import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
 
 const Side = z.enum(['gcp', 'aws']);
@@ -31,6 +32,8 @@ const Gate = z.strictObject({
   probes: z.enum(['aws', 'gcp', 'public']).optional(),
   /** Require the target side's Route 53 health check (route53.healthChecks.<side>); default: when configured. */
   healthChecks: z.boolean().optional(),
+  /** Also run the target side's metric gate (config metrics.<side>); default: when configured. */
+  metrics: z.boolean().optional(),
 });
 
 const Input = z
@@ -184,6 +187,7 @@ async function gate(ctx: ApplyContext, input: Input, stage: Stage): Promise<stri
       if (!state.healthy) problems.push(`health check ${state.id} (${state.role}): ${state.summary}`);
     }
   }
+  problems.push(...(await stageMetricGate(ctx, target, options.metrics)));
   if (probes.length === 0 && healthChecked === 0 && problems.length === 0) {
     ctx.emit({
       level: 'warn',

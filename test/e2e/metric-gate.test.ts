@@ -1,0 +1,133 @@
+/**
+ * The metric gate end to end: the sandbox's Datadog emulator follows the AWS side, `sandbox
+ * errors` forces its error rate, and to-aws must stop before any weight moves (read back through
+ * the AWS SDK from the Route 53 emulator, not from the tool's output). A game day that fails still
+ * cancels the downtime it scheduled. The Datadog keys never reach output or journal.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetTrafficPolicyCommand,
+  GetTrafficPolicyInstanceCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, limiter, runsDir, stopWorlds, type World, withWorld } from './failover-helpers.js';
+import { assertBuilt, removeTempDirs } from './helpers.js';
+
+beforeAll(() => assertBuilt());
+afterAll(async () => {
+  await stopWorlds();
+  removeTempDirs();
+});
+
+const slot = limiter(2);
+/** Several CLI runs each, on a small shared machine. */
+const TIMEOUT = 300_000;
+
+/** The weights Route 53 serves, as any AWS client reads them: instance → policy version → document. */
+async function route53Weights(world: World): Promise<Record<string, number>> {
+  const route53 = new Route53Client({
+    region: 'us-east-1',
+    endpoint: world.sandbox.info.route53.endpoint,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
+  const id = world.sandbox.info.route53.trafficPolicyInstanceIds[0]!;
+  const { TrafficPolicyInstance: instance } = await route53.send(
+    new GetTrafficPolicyInstanceCommand({ Id: id }),
+  );
+  const { TrafficPolicy: policy } = await route53.send(
+    new GetTrafficPolicyCommand({ Id: instance!.TrafficPolicyId!, Version: instance!.TrafficPolicyVersion! }),
+  );
+  const document = JSON.parse(policy!.Document!) as {
+    Rules: Record<string, { RuleType: string; Items?: { EndpointReference: string; Weight: string }[] }>;
+  };
+  const split = Object.values(document.Rules).find((r) => r.RuleType === 'weighted');
+  return Object.fromEntries((split?.Items ?? []).map((i) => [i.EndpointReference, Number(i.Weight)]));
+}
+
+function journalsText(world: World): string {
+  const dir = runsDir(world);
+  return readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+}
+
+describe.concurrent('metric gate (sandbox Datadog)', { timeout: TIMEOUT }, () => {
+  it('with AWS at 30 % errors to-aws stops before the weights move and names the query and value; with auto it succeeds', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const before = await route53Weights(world);
+        expect(before).toEqual({ gke: 255, aws: 0 });
+
+        const set = await cli(world, ['sandbox', 'errors', 'aws', '30', '--dir', world.dir]);
+        expect(set.code, set.stderr).toBe(0);
+        const stopped = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
+        expect(stopped.code, `${stopped.stdout}\n${stopped.stderr}`).toBe(1);
+        const said = `${stopped.stdout}\n${stopped.stderr}`;
+        // Which query, and the value it read.
+        expect(said, said).toContain(
+          'sum:trace.http.request.errors{service:admin,cloud:aws}.as_rate() / sum:trace.http.request.hits{service:admin,cloud:aws}.as_rate() * 100',
+        );
+        expect(said, said).toContain('value 30 outside <= 1');
+        expect(said).toContain('admin 5xx rate on AWS (Alert)');
+        expect(await route53Weights(world)).toEqual(before);
+        // Judged by the Datadog emulator, twice (failureThreshold 2), and no weight update was sent.
+        const ops = world.sandbox.requests();
+        expect(ops.filter((r) => r.service === 'datadog' && r.operation === 'QueryMetrics').length).toBe(2);
+        expect(ops.some((r) => r.operation === 'UpdateTrafficPolicyInstance')).toBe(false);
+
+        const auto = await cli(world, ['sandbox', 'errors', 'aws', 'auto', '--dir', world.dir]);
+        expect(auto.code, auto.stderr).toBe(0);
+        const moved = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
+        expect(moved.code, `${moved.stdout}\n${moved.stderr}`).toBe(0);
+        const movedSaid = `${moved.stdout}\n${moved.stderr}`;
+        expect(movedSaid).toMatch(/✓ aws-metrics \d/);
+        expect(movedSaid).toMatch(/✓ aws-metrics-after \d/);
+        expect(await route53Weights(world)).toEqual({ gke: 0, aws: 255 });
+
+        // The keys the sandbox config names are secrets: never printed, never journaled.
+        const keys = [world.sandbox.datadog.keys.apiKey, world.sandbox.datadog.keys.appKey];
+        const everything = `${said}\n${movedSaid}\n${journalsText(world)}`;
+        for (const key of keys) expect(everything).not.toContain(key);
+        expect(journalsText(world)).toContain('check.metric');
+      }),
+    ));
+
+  it('a game day whose to-aws fails the gate still cancels the downtime it scheduled, and the report says so', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        await cli(world, ['sandbox', 'errors', 'aws', '30', '--dir', world.dir]);
+        const report = join(world.dir, 'game-day.md');
+        const r = await cli(
+          world,
+          ['drill', '--mode', 'game-day', '--hold', '0s', '--yes', '--report', `md:${report}`],
+          { timeoutMs: 240_000 },
+        );
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+        const downtimes = world.sandbox.datadog.model.downtimes;
+        expect(downtimes).toHaveLength(1);
+        expect(downtimes[0]).toMatchObject({ scope: ['cloud:gcp'], monitorTags: ['service:admin'] });
+        expect(downtimes[0]?.canceled, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
+        const md = readFileSync(report, 'utf8');
+        const id = downtimes[0]?.id;
+        expect(md).toContain(
+          `- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin) scheduled for GKE`,
+        );
+        expect(md).toContain(`- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin): cancelled`);
+        expect(await route53Weights(world)).toEqual({ gke: 255, aws: 0 });
+      }),
+    ));
+
+  it('`sandbox errors` refuses a bad side or percentage with exit 2', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const side = await cli(world, ['sandbox', 'errors', 'azure', '5', '--dir', world.dir]);
+        expect(side.code).toBe(2);
+        expect(side.stderr).toContain('unknown side "azure"');
+        const pct = await cli(world, ['sandbox', 'errors', 'aws', '130', '--dir', world.dir]);
+        expect(pct.code).toBe(2);
+        expect(pct.stderr).toContain('from 0 to 100');
+      }),
+    ));
+});
