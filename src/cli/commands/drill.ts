@@ -7,7 +7,7 @@ import { invalidInput } from '../../engine/errors.js';
 import { planProblems, planWarnings } from '../../engine/plan.js';
 import { sleep } from '../../engine/retry.js';
 import type { DrillDowntime } from '../../providers/metrics/drill-downtime.js';
-import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { formatMs, toMs } from '../../util/duration.js';
 import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
