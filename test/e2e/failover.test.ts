@@ -103,7 +103,8 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
     const r = await cli(world, ['to-aws', '--yes', '--incident', 'INC-42', '--reason', 'GKE outage (e2e)']);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const runId = runIdIn(r.stdout);
-    expect(r.stdout).toMatch(/✓ to-aws: succeeded/);
+    // GKE is down: its CronJobs are fenced in git only, and the run says so first.
+    expect(r.stdout).toMatch(/⚠ to-aws: succeeded with warnings/);
 
     const state = await endState(world);
     expect(state).toEqual(failedOverState(world, 'INC-42'));
@@ -156,7 +157,7 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
     for (const entry of STANDBY_ENTRIES) expect(r.stdout).toMatch(new RegExp(`\\+  - path: ${entry}`));
     expect(r.stdout).toContain('+ git commit on main: failover: put aws overlay in standby');
     expect(r.stdout).toMatch(
-      /wait until aws Argo CD apps admin-aws are Synced .*every Deployment at 0 replicas/,
+      /wait until aws Argo CD apps admin-aws are Synced .*as the standby render says \(0 ready where it wants 0/,
     );
 
     expect(world.sandbox.requests().length).toBeGreaterThan(5);
@@ -222,11 +223,12 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
     withWorld(async (world) => {
       world.sandbox.outage('gke', true);
       world.sandbox.argocd.model.stallRollout('admin-aws');
-      const r = await cli(world, ['to-aws', '--yes', '--timeout', '3s']);
+      // Long enough for the first read and render even on a busy machine.
+      const r = await cli(world, ['to-aws', '--yes', '--timeout', '8s']);
       expect(r.code, r.stdout).toBe(1);
       expect(r.stdout).toMatch(/✗ to-aws: rolled-back/);
       expect(r.stdout).toMatch(/rolled back: activate-aws/);
-      expect(r.stdout).toMatch(/Deployment admin-api: 1\/2 ready/);
+      expect(r.stdout).toMatch(/Deployment admin\/admin-api: 1\/2 ready, want 2/);
 
       expect(await remoteFile(world, AWS_OVERLAY)).toBe(world.seed.awsOverlay);
       expect(await remoteFile(world, GCP_OVERLAY)).toBe(world.seed.gcpOverlay);

@@ -158,8 +158,10 @@ describe('cronjobs-on-both', () => {
     const shift = rest.indexOf('  - id: shift');
     const reordered = [...rest.slice(0, shift), ...unfence, ...rest.slice(shift)].join('\n');
     const report = lint(reordered, 'to-gcp.yaml');
-    const unfenceLine = reordered.split('\n').indexOf('  - id: unfence-gke') + 1;
-    expect(cronjobFindings(report)).toEqual([`error ${unfenceLine + 4} steps[4].with`]);
+    const reorderedLines = reordered.split('\n');
+    const unfenceLine = reorderedLines.indexOf('  - id: unfence-gke') + 1;
+    const index = reorderedLines.slice(0, unfenceLine - 1).filter((l) => l.startsWith('  - id: ')).length;
+    expect(cronjobFindings(report)).toEqual([`error ${unfenceLine + 4} steps[${index}].with`]);
   });
 
   it('the shipped to-aws with its fence made conditional again is a warning', () => {
