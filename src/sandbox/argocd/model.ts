@@ -731,29 +731,17 @@ export class ArgoCdModel {
     const ready = Number((daemon ? status.numberReady : status.readyReplicas) ?? 0);
     const nodes: Record<string, unknown>[] = [];
     for (let i = 0; i < total; i += 1) {
-      const isReady = i < ready;
-      nodes.push({
-        group: '',
-        version: 'v1',
-        kind: 'Pod',
+      const name = daemon
+        ? `${owner.metadata.name}-${(i + 10).toString(36).padStart(5, 'd')}`
+        : `${owner.metadata.name}-${i}`;
+      const parent = {
+        group: 'apps',
+        kind: owner.kind,
         namespace,
-        name: daemon
-          ? `${owner.metadata.name}-${(i + 10).toString(36).padStart(5, 'd')}`
-          : `${owner.metadata.name}-${i}`,
-        uid: `${String(owner.metadata.uid)}-pod-${i}`,
-        parentRefs: [
-          { group: 'apps', kind: owner.kind, namespace, name: owner.metadata.name, uid: owner.metadata.uid },
-        ],
-        info: [
-          { name: 'Status Reason', value: isReady ? 'Running' : 'ContainerCreating' },
-          { name: 'Containers', value: isReady ? '1/1' : '0/1' },
-        ],
-        health: isReady
-          ? { status: 'Healthy', message: 'running' }
-          : { status: 'Progressing', message: 'ContainerCreating' },
-        images: imagesOf(owner),
-        resourceVersion: owner.metadata.resourceVersion,
-      });
+        name: owner.metadata.name,
+        uid: owner.metadata.uid,
+      };
+      nodes.push(podNode(owner, name, `${String(owner.metadata.uid)}-pod-${i}`, parent, i < ready));
     }
     return nodes;
   }
@@ -796,26 +784,10 @@ export class ArgoCdModel {
         resourceVersion: deployment.metadata.resourceVersion,
       },
     ];
+    const parent = { group: 'apps', kind: 'ReplicaSet', namespace, name: rsName, uid: rsUid };
     for (let i = 0; i < total; i += 1) {
-      const isReady = i < ready;
-      nodes.push({
-        group: '',
-        version: 'v1',
-        kind: 'Pod',
-        namespace,
-        name: `${rsName}-${i.toString(36).padStart(5, 'x')}`,
-        uid: `${rsUid}-pod-${i}`,
-        parentRefs: [{ group: 'apps', kind: 'ReplicaSet', namespace, name: rsName, uid: rsUid }],
-        info: [
-          { name: 'Status Reason', value: isReady ? 'Running' : 'ContainerCreating' },
-          { name: 'Containers', value: isReady ? '1/1' : '0/1' },
-        ],
-        health: isReady
-          ? { status: 'Healthy', message: 'running' }
-          : { status: 'Progressing', message: 'ContainerCreating' },
-        images: imagesOf(deployment),
-        resourceVersion: deployment.metadata.resourceVersion,
-      });
+      const name = `${rsName}-${i.toString(36).padStart(5, 'x')}`;
+      nodes.push(podNode(deployment, name, `${rsUid}-pod-${i}`, parent, i < ready));
     }
     return nodes;
   }
@@ -902,4 +874,32 @@ function imagesOf(object: KubeObject): string[] {
   };
   walk(object.spec);
   return images;
+}
+
+/** A resource-tree node for a pod of `owner`: running when ready, else still being created. */
+function podNode(
+  owner: KubeObject,
+  name: string,
+  uid: string,
+  parent: Record<string, unknown>,
+  ready: boolean,
+): Record<string, unknown> {
+  return {
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    namespace: owner.metadata.namespace ?? '',
+    name,
+    uid,
+    parentRefs: [parent],
+    info: [
+      { name: 'Status Reason', value: ready ? 'Running' : 'ContainerCreating' },
+      { name: 'Containers', value: ready ? '1/1' : '0/1' },
+    ],
+    health: ready
+      ? { status: 'Healthy', message: 'running' }
+      : { status: 'Progressing', message: 'ContainerCreating' },
+    images: imagesOf(owner),
+    resourceVersion: owner.metadata.resourceVersion,
+  };
 }
