@@ -1,26 +1,22 @@
 /**
  * Builds the ports over the real clients from the config, each adapter on first use (a runbook
- * that never touches Route 53 never builds its client). Imported only by commands that talk to the
- * outside world, so `--help` never loads a cloud SDK.
+ * that never touches Route 53 never builds its client). The adapters over a cloud SDK (GKE and
+ * Anthos gRPC clients, the AWS SDKs, Datadog) are imported on the first call of one of their
+ * methods: a run or a `status` that does not need one never loads it.
  */
-import type { Config } from '../config/schema.js';
-import type { Redactor } from '../engine/redact.js';
-import { createAnthosAwsReader } from './anthos-aws/adapter.js';
 import { createArgoCdReader, createArgoCdWriter } from './argocd/adapter.js';
-import { createEksReader } from './eks/adapter.js';
+import { deferred } from './deferred.js';
+import type { EksReader } from './eks/port.js';
 import { createGitReader, createGitWriter } from './git/adapter.js';
-import { createGkeReader } from './gke/adapter.js';
+import type { GkeReader } from './gke/port.js';
 import { createHttpProber } from './http/adapter.js';
 import { createMetricsReader, createMetricsWriter } from './metrics/index.js';
+import type { AdapterOptions } from './options.js';
 import type { Ports, ReadPorts, WritePorts } from './ports.js';
-import { createRoute53Reader, createRoute53Writer } from './route53/adapter.js';
+import type { Route53Reader, Route53Writer } from './route53/port.js';
+import { shareClusterReads } from './shared-reads.js';
 
-export interface AdapterOptions {
-  config: Config;
-  env: NodeJS.ProcessEnv;
-  redactor: Redactor;
-  runId: string;
-}
+export type { AdapterOptions } from './options.js';
 
 type Factories = { [K in keyof ReadPorts]: () => ReadPorts[K] };
 type WriteFactories = { [K in keyof WritePorts]: () => WritePorts[K] };
@@ -41,16 +37,40 @@ function lazyObject<T extends object>(factories: { [K in keyof T]: () => T[K] })
   return target;
 }
 
+const CLUSTER_METHODS = { describeCluster: true } as const;
+
 // Each adapter plugs in here: one line in `read` and, if it writes, one in `write`.
 export function createPorts(
   options: AdapterOptions,
   overrides: { read?: Partial<Factories>; write?: Partial<WriteFactories> } = {},
 ): Ports {
   const read = lazyObject<ReadPorts>({
-    route53: () => createRoute53Reader(options),
-    eks: () => createEksReader(options),
-    gke: () => createGkeReader(options),
-    anthosAws: () => createAnthosAwsReader(options),
+    route53: () =>
+      deferred<Route53Reader>(
+        async () => (await import('./route53/adapter.js')).createRoute53Reader(options),
+        { describeWeights: true, planWeights: true, healthChecks: true },
+      ),
+    eks: () =>
+      shareClusterReads(
+        deferred<EksReader>(
+          async () => (await import('./eks/adapter.js')).createEksReader(options),
+          CLUSTER_METHODS,
+        ),
+      ),
+    gke: () =>
+      shareClusterReads(
+        deferred<GkeReader>(
+          async () => (await import('./gke/adapter.js')).createGkeReader(options),
+          CLUSTER_METHODS,
+        ),
+      ),
+    anthosAws: () =>
+      shareClusterReads(
+        deferred<GkeReader>(
+          async () => (await import('./anthos-aws/adapter.js')).createAnthosAwsReader(options),
+          CLUSTER_METHODS,
+        ),
+      ),
     http: () => createHttpProber(),
     git: () => createGitReader(options),
     argocd: () => createArgoCdReader(options),
@@ -61,7 +81,11 @@ export function createPorts(
     read,
     openWrite: () =>
       lazyObject<WritePorts>({
-        route53: () => createRoute53Writer(options),
+        route53: () =>
+          deferred<Route53Writer>(
+            async () => (await import('./route53/adapter.js')).createRoute53Writer(options),
+            { applyWeights: true, restoreWeights: true },
+          ),
         git: () => createGitWriter(options),
         argocd: () => createArgoCdWriter(options),
         metrics: () => createMetricsWriter(options.config, options.env),

@@ -438,3 +438,18 @@ export function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 /** The run id in a CLI's output (`(run 20261126T…-abcd)`). */
 export { runIdIn } from './helpers.js';
+
+// ── shared by the failover test files ─────────────────────────────────────────────────────────
+
+/** Each CLI run takes seconds here, several when the machine is busy. */
+export const SLOW = { timeout: 90_000 };
+
+export const types = (events: EngineEvent[]) => events.map((e) => e.type);
+export const finished = (events: EngineEvent[]) => events.findLast((e) => e.type === 'run.finished');
+export const succeededSteps = (events: EngineEvent[]) =>
+  events.flatMap((e) => (e.type === 'step.succeeded' ? [e.stepId] : []));
+
+/** The outcome `failover runs` lists for a run. */
+export async function listedOutcome(world: World, runId: string): Promise<string | undefined> {
+  return (await listedRuns(world)).find((r) => r.runId === runId)?.outcome;
+}

@@ -2,40 +2,33 @@
  * The failover itself, end to end: `failover to-aws` / `to-gcp` / `resume` spawned as an operator
  * runs them, against the sandbox's emulators running in this process with short timings. Every
  * outcome is checked where it happens (Route 53 weights, Argo CD workloads, the git remote's
- * overlay and lock ref, the journal), not only in what the tool prints.
+ * overlay and lock ref, the journal), not only in what the tool prints. Failures
+ * and interrupted runs have files of their own (failover-failures, failover-resume).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/engine/events.js';
 import { git } from '../../src/sandbox/gitops-demo/index.js';
 import {
   AWS_OVERLAY,
-  awsWorkloads,
   cli,
-  commitsSinceSeed,
   endState,
   FAST_TIMINGS,
   failedOverState,
-  GCP_OVERLAY,
+  finished,
   journal,
-  killAfterSucceeded,
-  LOCK_REF,
-  limiter,
+  listedOutcome,
   listedRuns,
   lockHeld,
   mutatingRequests,
-  remoteFile,
   remoteHead,
   remoteRefs,
   runIdIn,
+  SLOW,
   STANDBY_ENTRIES,
   standbyEntriesIn,
-  startCli,
   startWorld,
   stopWorlds,
-  summaryOf,
+  succeededSteps,
   type World,
-  waitUntil,
-  weights,
   withWorld,
 } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs } from './helpers.js';
@@ -45,19 +38,6 @@ afterAll(async () => {
   await stopWorlds();
   removeTempDirs();
 });
-
-/** Each CLI run takes seconds here, several when the machine is busy. */
-const SLOW = { timeout: 90_000 };
-
-const types = (events: EngineEvent[]) => events.map((e) => e.type);
-const finished = (events: EngineEvent[]) => events.findLast((e) => e.type === 'run.finished');
-const succeededSteps = (events: EngineEvent[]) =>
-  events.flatMap((e) => (e.type === 'step.succeeded' ? [e.stepId] : []));
-
-/** The outcome `failover runs` lists for a run. */
-async function listedOutcome(world: World, runId: string): Promise<string | undefined> {
-  return (await listedRuns(world)).find((r) => r.runId === runId)?.outcome;
-}
 
 describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLOW, () => {
   let world: World;
@@ -197,145 +177,6 @@ describe('round trip: dry-run, to-aws during a GKE outage, dry-run, to-gcp', SLO
   });
 });
 
-describe.concurrent('a failure at each phase ends in a consistent, reported state', SLOW, () => {
-  it('EKS unreachable: to-aws fails at the health check, before any change (exit 1)', () =>
-    withWorld(async (world) => {
-      world.sandbox.outage('gke', true);
-      world.sandbox.eks.control.knobs.outage = true;
-      const r = await cli(world, ['to-aws', '--yes']);
-      expect(r.code, r.stdout).toBe(1);
-      expect(r.stdout).toMatch(/check failed: EKS cluster reachable \(EKS: ServiceUnavailableException/);
-
-      expect(mutatingRequests(world)).toEqual([]);
-      expect(await remoteHead(world)).toBe(world.seed.head);
-      expect(await lockHeld(world)).toBe(false);
-      expect(weights(world)).toEqual({ gke: 255, aws: 0 });
-
-      const runId = runIdIn(r.stdout);
-      const events = journal(world, runId);
-      expect(events).toContainEqual(expect.objectContaining({ type: 'step.failed', stepId: 'aws-cluster' }));
-      expect(events.some((e) => e.type === 'step.started' && e.stepId === 'activate-aws')).toBe(false);
-      expect(finished(events)).toMatchObject({ outcome: 'failed' });
-      expect(await listedOutcome(world, runId)).toBe('failed');
-    }));
-
-  it('Argo CD rollout stalls: the overlay is rolled back to standby by a commit, weights untouched', () =>
-    withWorld(async (world) => {
-      world.sandbox.outage('gke', true);
-      world.sandbox.argocd.model.stallRollout('admin-aws');
-      // Long enough for the first read and render even on a busy machine.
-      const r = await cli(world, ['to-aws', '--yes', '--timeout', '8s']);
-      expect(r.code, r.stdout).toBe(1);
-      expect(r.stdout).toMatch(/✗ to-aws: rolled-back/);
-      expect(r.stdout).toMatch(/rolled back: activate-aws/);
-      expect(r.stdout).toMatch(/Deployment admin\/admin-api: 1\/2 ready, want 2/);
-
-      expect(await remoteFile(world, AWS_OVERLAY)).toBe(world.seed.awsOverlay);
-      expect(await remoteFile(world, GCP_OVERLAY)).toBe(world.seed.gcpOverlay);
-      // Undone in reverse order: AWS's CronJobs suspended again before GKE's fence is lifted.
-      expect(await commitsSinceSeed(world)).toEqual([
-        'failover: suspend gcp cronjobs',
-        'failover: activate aws overlay',
-        'failover: rollback: put aws overlay in standby',
-        'failover: rollback: resume gcp cronjobs',
-      ]);
-      expect(weights(world)).toEqual({ gke: 255, aws: 0 });
-      expect(mutatingRequests(world).filter((req) => req.service === 'route53')).toEqual([]);
-      expect(await lockHeld(world)).toBe(false);
-      // Argo CD follows the restored overlay: AWS goes back to 0 replicas.
-      await waitUntil('AWS back at 0 replicas', () =>
-        awsWorkloads(world).every((w) => w.kind !== 'Deployment' || w.replicas === 0),
-      );
-
-      const runId = runIdIn(r.stdout);
-      const events = journal(world, runId);
-      expect(events).toContainEqual(expect.objectContaining({ type: 'step.failed', stepId: 'aws-running' }));
-      expect(events).toContainEqual(
-        expect.objectContaining({ type: 'step.rolled-back', stepId: 'activate-aws' }),
-      );
-      expect(finished(events)).toMatchObject({ outcome: 'rolled-back' });
-      expect(await listedOutcome(world, runId)).toBe('rolled-back');
-    }));
-
-  it('Argo CD rollout stalls with --no-rollback: AWS stays active for investigation', () =>
-    withWorld(async (world) => {
-      world.sandbox.outage('gke', true);
-      world.sandbox.argocd.model.stallRollout('admin-aws');
-      const r = await cli(world, ['to-aws', '--yes', '--timeout', '3s', '--no-rollback']);
-      expect(r.code, r.stdout).toBe(1);
-      const runId = runIdIn(r.stdout);
-      expect(r.stdout).toContain(`resume: failover resume ${runId}`);
-      expect(r.stdout).toContain('changed and still in place: fence-gke, activate-aws');
-
-      expect(standbyEntriesIn(await remoteFile(world, AWS_OVERLAY))).toEqual([]);
-      expect(await commitsSinceSeed(world)).toEqual([
-        'failover: suspend gcp cronjobs',
-        'failover: activate aws overlay',
-      ]);
-      expect(weights(world)).toEqual({ gke: 255, aws: 0 });
-      expect(await lockHeld(world)).toBe(false);
-
-      const events = journal(world, runId);
-      expect(types(events)).not.toContain('step.rolled-back');
-      expect(finished(events)).toMatchObject({ outcome: 'failed' });
-      expect(await listedOutcome(world, runId)).toBe('failed');
-    }));
-
-  it('Route 53 fails to apply the new version: exit 1, the old version still serves', () =>
-    withWorld(async (world) => {
-      world.sandbox.outage('gke', true);
-      world.sandbox.fault('route53', 'policy-instance-failed', { count: 1 });
-      const r = await cli(world, ['to-aws', '--yes']);
-      expect(r.code, r.stdout).toBe(1);
-      expect(r.stdout).toMatch(/an internal error occurred while creating the resource record sets/);
-
-      expect(weights(world)).toEqual({ gke: 255, aws: 0 });
-      const instance = world.sandbox.route53.model.getTrafficPolicyInstance(
-        world.sandbox.info.route53.trafficPolicyInstanceIds[0]!,
-      );
-      expect(instance.State).toBe('Applied');
-      // Traffic never moved, so AWS is not put back in standby: it is up and ready for another try.
-      expect(standbyEntriesIn(await remoteFile(world, AWS_OVERLAY))).toEqual([]);
-      expect(await lockHeld(world)).toBe(false);
-
-      const runId = runIdIn(r.stdout);
-      const events = journal(world, runId);
-      const failure = events.find((e) => e.type === 'step.failed' && e.stepId === 'shift');
-      expect(failure).toMatchObject({
-        error: { message: expect.stringMatching(/failed to apply version 2/) },
-      });
-      expect(finished(events)).toMatchObject({ outcome: 'failed' });
-      expect(await listedOutcome(world, runId)).toBe('failed');
-    }));
-
-  it('staged 10,50,100 with AWS failing at the 50% gate: weights back at the 10% stage', () =>
-    withWorld(async (world) => {
-      world.sandbox.outage('gke', true);
-      // The moment stage 2 (50%) is sent to Route 53, the AWS side stops answering.
-      const applied = () =>
-        world.sandbox
-          .requests()
-          .filter((req) => req.operation === 'UpdateTrafficPolicyInstance' && req.status < 300).length;
-      const watcher = waitUntil('the 50% stage', () => applied() >= 2, 60_000, 5).then(() =>
-        world.sandbox.outage('aws', true),
-      );
-      const r = await cli(world, ['to-aws', '--yes', '--stages', '10,50,100']);
-      await watcher;
-      expect(r.code, r.stdout).toBe(1);
-      expect(r.stdout).toMatch(/stage 50% failed \(health gate: probe aws ingress/);
-
-      // 10% of 255, rounded: the weights of the last stage whose gate passed.
-      expect(weights(world)).toEqual({ gke: 229, aws: 26 });
-      expect(await lockHeld(world)).toBe(false);
-
-      const runId = runIdIn(r.stdout);
-      const events = journal(world, runId);
-      expect(events).toContainEqual(expect.objectContaining({ type: 'step.failed', stepId: 'shift' }));
-      expect(finished(events)).toMatchObject({ outcome: 'failed' });
-      expect(await listedOutcome(world, runId)).toBe('failed');
-    }));
-});
-
 describe('two runs at once', SLOW, () => {
   it('exactly one takes the lock; the other exits 4 and says who holds it since when', () =>
     // Slower rollouts keep the winner's lock held for seconds, so a slow start of the other
@@ -359,76 +200,4 @@ describe('two runs at once', SLOW, () => {
       },
       { ...FAST_TIMINGS, rolloutMs: 3000 },
     ));
-});
-
-describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover resume`', () => {
-  // The top-level steps of to-aws with GKE down, in order; the health checks run in parallel. A case kills the run right after one of them succeeded, while the next one
-  // starts. The boundary after `unlock` cannot be hit: its step.succeeded and run.finished are
-  // written in the same tick.
-  const order = [
-    ['lock'],
-    ['before'],
-    ['aws-cluster', 'aws-endpoints-before', 'aws-portable', 'gke-cluster'],
-    ['confirm'],
-    // The warning that GKE has not seen the fence yet follows the fence in the same moment.
-    ['fence-gke', 'fencing-pending'],
-    ['activate-aws'],
-    ['aws-running'],
-    ['aws-endpoints'],
-    ['aws-metrics'],
-    ['shift'],
-    ['verify'],
-    ['aws-metrics-after'],
-  ];
-  const boundaries = order.map((after, i) => ({
-    name: after.length === 4 ? 'the health checks' : after.join(' and '),
-    i,
-  }));
-  // Each case is a sandbox and two CLI runs: two at a time on a small machine.
-  const slot = limiter(2);
-
-  it.each(boundaries)(
-    'killed right after $name: resume reaches the end state of an uninterrupted run',
-    ({ i }) =>
-      slot(() =>
-        withWorld(async (world) => {
-          world.sandbox.outage('gke', true);
-          const running = startCli(world, ['to-aws', '--yes', '--incident', 'INC-9']);
-          const after = order[i]!;
-          const { runId, atKill } = await killAfterSucceeded(world, running, after);
-          const killed = await running.exited;
-          expect(killed.signal).toBe('SIGKILL');
-          const done = succeededSteps(atKill);
-          expect(done).toEqual(expect.arrayContaining(after));
-          // Killed at that boundary: the next step may be under way (or done, if it is instant),
-          // none after it.
-          const tooFar = order.slice(i + 2).flat();
-          expect(done.filter((id) => tooFar.includes(id))).toEqual([]);
-          expect(types(atKill)).not.toContain('run.finished');
-          // The dead run still holds its lock, under its own run id; its journal has no end.
-          const lock = JSON.parse(
-            (await git(['--git-dir', world.sandbox.info.git.remote, 'show', `${LOCK_REF}:lock.json`])).stdout,
-          ) as { runId: string };
-          expect(lock.runId).toBe(runId);
-          expect(summaryOf(world, runId)?.outcome).toBe('running');
-
-          // The resumed run asks for its confirmation again (the world may have moved): --yes answers it.
-          const resumed = await cli(world, ['resume', runId, '--yes']);
-          expect(resumed.code, `killed after ${done.join(', ')}\n${resumed.stdout}\n${resumed.stderr}`).toBe(
-            0,
-          );
-          // The resumed part works for the same incident: its commit names it too.
-          expect(await endState(world)).toEqual(failedOverState(world, 'INC-9'));
-
-          const events = journal(world, runId);
-          const starts = events.flatMap((e) => (e.type === 'run.started' ? [e.resumedFrom] : []));
-          expect(starts).toEqual([undefined, runId]);
-          const incidents = events.flatMap((e) => (e.type === 'run.started' ? [e.incident] : []));
-          expect(incidents).toEqual(['INC-9', 'INC-9']);
-          expect(finished(events)).toMatchObject({ outcome: 'succeeded' });
-          expect(summaryOf(world, runId)?.outcome).toBe('succeeded');
-        }),
-      ),
-    150_000,
-  );
 });

@@ -169,12 +169,19 @@ describe('Anthos-on-AWS adapter', () => {
     expect(failure.hint).toContain('not the AWS region');
   });
 
-  it('without an anthosAws section the adapter says what to add (EKS stays the default)', () => {
+  it('without an anthosAws section the adapter says what to add (EKS stays the default)', async () => {
     const noAnthos: Partial<Config> = { anthosAws: undefined };
     expect(() => createAnthosAwsReader(options(noAnthos))).toThrow(/no `anthosAws` section/);
-    // Optional in the ports too: building them does not touch it; only reading it does.
+    // Optional in the ports too: building them does not touch it (nor load its SDK); only a read
+    // does, and it fails with the same error, each time it is tried.
     const ports = createPorts(options(noAnthos));
-    expect(() => ports.read.anthosAws).toThrow(expect.objectContaining({ code: 'FO_ANTHOS_E3251' }));
+    const reader = ports.read.anthosAws;
+    for (let i = 0; i < 2; i++) {
+      await expect(reader.describeCluster()).rejects.toMatchObject({
+        code: 'FO_ANTHOS_E3251',
+        message: expect.stringMatching(/no `anthosAws` section/),
+      });
+    }
     expect(Config.parse({}).anthosAws).toBeUndefined();
   });
 

@@ -13,7 +13,7 @@ import { FailoverError, invalidInput } from '../../engine/errors.js';
 import { abortable } from '../gke/adapter.js';
 import { localGoogleClientOptions } from '../google/client-options.js';
 import { googleError } from '../google/errors.js';
-import type { AdapterOptions } from '../index.js';
+import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { AnthosAwsReader } from './port.js';
 

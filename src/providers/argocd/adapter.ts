@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ArgocdConfig } from '../../config/schema.js';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
-import type { AdapterOptions } from '../index.js';
+import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
 import { ArgoCdClient, type CallContext } from './client.js';
 import type { AppState, ArgoCdReader, ArgoCdWriter, SyncOutcome, WorkloadState } from './port.js';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError } from '../aws.js';
-import type { AdapterOptions } from '../index.js';
+import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { EksReader } from './port.js';
 

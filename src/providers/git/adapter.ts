@@ -13,9 +13,9 @@ import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js'
 import type { Json } from '../../engine/events.js';
 import { defaultStateDir } from '../../engine/journal.js';
 import { ExecError } from '../../util/exec.js';
-import type { AdapterOptions } from '../index.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
 import { type KubeObject, render } from '../kustomize/index.js';
+import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
 import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';

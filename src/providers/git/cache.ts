@@ -51,8 +51,19 @@ export interface TreeEntry {
   name: string;
 }
 
+/** A full object id: what it names never changes, so reads at it can be remembered. */
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const MEMO_LIMIT = 1000;
+
 export class GitCache {
   private initialised: Promise<void> | undefined;
+  /** Reads at a full object id, by operation and path: a run reads the same overlay many times. */
+  private readonly memo = new Map<string, Promise<unknown>>();
+  /** Fetches waiting for their turn, by refspec: a second caller joins instead of queueing another. */
+  private readonly queuedFetches = new Map<
+    string,
+    { signal: AbortSignal | undefined; done: Promise<void> }
+  >();
 
   constructor(
     private readonly git: GitRunner,
@@ -62,6 +73,21 @@ export class GitCache {
 
   private run(args: readonly string[], options: Parameters<GitRunner['run']>[1] = {}) {
     return this.git.run(args, { gitDir: this.dir, ...options });
+  }
+
+  /**
+   * `read()` once per (operation, rev, path) when `rev` is a full object id; a failure is not
+   * remembered. Other revs (a ref name, `sha:path`) are read every time.
+   */
+  private memoized<T>(key: string, rev: string, read: () => Promise<T>): Promise<T> {
+    if (!OBJECT_ID.test(rev)) return read();
+    const known = this.memo.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const reading = read();
+    this.memo.set(key, reading);
+    reading.catch(() => this.memo.delete(key));
+    if (this.memo.size > MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value as string);
+    return reading;
   }
 
   /** Creates the bare cache repository once (in a temporary directory renamed into place). */
@@ -102,7 +128,13 @@ export class GitCache {
   /** Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it. */
   async fetchRefspec(refspec: string, signal: AbortSignal | undefined, describe: () => { missing: string }) {
     await this.ensure();
-    await serialized(this.dir, async () => {
+    // A fetch of the same refspec that has not started yet will see the remote as it is now or
+    // later: join it (same signal only, so one caller's abort never fails another).
+    const queued = this.queuedFetches.get(refspec);
+    if (queued && queued.signal === signal) return queued.done;
+    const entry = { signal, done: Promise.resolve() };
+    entry.done = serialized(this.dir, async () => {
+      if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
       for (let attempt = 1; ; attempt++) {
         try {
           await this.run(
@@ -133,6 +165,14 @@ export class GitCache {
         }
       }
     });
+    this.queuedFetches.set(refspec, entry);
+    // The queue entry goes when the fetch starts; this only covers a task that never ran.
+    entry.done
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
+      });
+    return entry.done;
   }
 
   /** `git ls-remote` for one exact ref name: its commit, or undefined when it does not exist. */
@@ -207,28 +247,34 @@ export class GitCache {
   }
 
   /** The type of `path` at `rev` (`tree`, `blob`), or undefined when it does not exist there. */
-  async typeOf(rev: string, path: string): Promise<string | undefined> {
-    try {
-      return (await this.run(['cat-file', '-t', `${rev}:${path}`])).trim();
-    } catch (error) {
-      if (error instanceof ExecError && error.exitCode === 128) return undefined;
-      throw error;
-    }
+  typeOf(rev: string, path: string): Promise<string | undefined> {
+    return this.memoized(`type\0${rev}\0${path}`, rev, async () => {
+      try {
+        return (await this.run(['cat-file', '-t', `${rev}:${path}`])).trim();
+      } catch (error) {
+        if (error instanceof ExecError && error.exitCode === 128) return undefined;
+        throw error;
+      }
+    });
   }
 
   /** A file's content at `rev` (exactly as committed), or undefined when it does not exist there. */
-  async readFile(rev: string, path: string): Promise<string | undefined> {
-    try {
-      return await this.run(['cat-file', 'blob', `${rev}:${path}`]);
-    } catch (error) {
-      if (error instanceof ExecError && error.exitCode === 128) return undefined;
-      throw error;
-    }
+  readFile(rev: string, path: string): Promise<string | undefined> {
+    return this.memoized(`blob\0${rev}\0${path}`, rev, async () => {
+      try {
+        return await this.run(['cat-file', 'blob', `${rev}:${path}`]);
+      } catch (error) {
+        if (error instanceof ExecError && error.exitCode === 128) return undefined;
+        throw error;
+      }
+    });
   }
 
   /** The entries of directory `path` at `rev` (`''` for the root). */
   async listDir(rev: string, path: string): Promise<TreeEntry[]> {
-    const out = await this.run(['ls-tree', '-z', path === '' ? rev : `${rev}:${path}`]);
+    const out = await this.memoized(`tree\0${rev}\0${path}`, rev, () =>
+      this.run(['ls-tree', '-z', path === '' ? rev : `${rev}:${path}`]),
+    );
     return out
       .split('\0')
       .filter(Boolean)
@@ -241,7 +287,9 @@ export class GitCache {
 
   /** Every directory of the tree at `rev` (for finding a standby component). Bounded. */
   async listDirs(rev: string, limit = 5000): Promise<string[]> {
-    const out = await this.run(['ls-tree', '-r', '-d', '-z', '--name-only', rev]);
+    const out = await this.memoized(`dirs\0${rev}`, rev, () =>
+      this.run(['ls-tree', '-r', '-d', '-z', '--name-only', rev]),
+    );
     return out.split('\0').filter(Boolean).slice(0, limit);
   }
 
@@ -249,7 +297,15 @@ export class GitCache {
    * The file at each commit that changed it (first-parent history), newest first, at most `max`,
    * read in one `git cat-file --batch`. Stops at a commit where the file does not exist.
    */
-  async fileHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
+  fileHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
+    const key = `history\0${tip}\0${path}\0${max}`;
+    // A copy for each caller: the remembered list stays as read.
+    return this.memoized(key, tip, () => this.readHistory(tip, path, max)).then((h) =>
+      h.map((v) => ({ ...v })),
+    );
+  }
+
+  private async readHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
     const out = await this.run([
       'log',
       '--first-parent',

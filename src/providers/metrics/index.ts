@@ -1,7 +1,10 @@
-/** Builds the metrics reader and writer the config asks for. */
+/**
+ * Builds the metrics reader and writer the config asks for. The Datadog client (thousands of
+ * modules) is imported on the first Datadog call only.
+ */
 import type { Config } from '../../config/schema.js';
 import { invalidInput } from '../../engine/errors.js';
-import { createDatadogReader, createDatadogWriter } from './datadog.js';
+import { deferred } from '../deferred.js';
 import type { MetricsReader, MetricsWriter } from './port.js';
 import { createPrometheusReader } from './prometheus.js';
 
@@ -17,12 +20,18 @@ export function createMetricsReader(
   provider?: 'datadog' | 'prometheus',
 ): MetricsReader {
   const metrics = config.metrics ?? noMetrics();
-  return (provider ?? metrics.provider) === 'prometheus'
-    ? createPrometheusReader(metrics.prometheus, env)
-    : createDatadogReader({ config: metrics.datadog, env });
+  if ((provider ?? metrics.provider) === 'prometheus') return createPrometheusReader(metrics.prometheus, env);
+  const calls = deferred<Omit<MetricsReader, 'provider'>>(
+    async () => (await import('./datadog.js')).createDatadogReader({ config: metrics.datadog, env }),
+    { query: true, monitors: true },
+  );
+  return { provider: 'datadog', query: calls.query, monitors: calls.monitors };
 }
 
 export function createMetricsWriter(config: Config, env: NodeJS.ProcessEnv): MetricsWriter {
   const metrics = config.metrics ?? noMetrics();
-  return createDatadogWriter({ config: metrics.datadog, env });
+  return deferred<MetricsWriter>(
+    async () => (await import('./datadog.js')).createDatadogWriter({ config: metrics.datadog, env }),
+    { scheduleDowntime: true, cancelDowntime: true },
+  );
 }

@@ -8,7 +8,7 @@ import { GetHealthCheckStatusCommand, type Route53Client } from '@aws-sdk/client
 import { invalidInput } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { awsError } from '../aws.js';
-import type { AdapterOptions } from '../index.js';
+import type { AdapterOptions } from '../options.js';
 import type { HealthCheckState, Route53Reader, Route53Writer } from './port.js';
 import { RecordSets } from './record-sets.js';
 import { type Route53Session, readOnly, route53Session } from './session.js';

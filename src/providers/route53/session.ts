@@ -6,7 +6,7 @@ import { GetTrafficPolicyCommand, Route53Client } from '@aws-sdk/client-route-53
 import type { Config, Route53Config } from '../../config/schema.js';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError } from '../aws.js';
-import type { AdapterOptions } from '../index.js';
+import type { AdapterOptions } from '../options.js';
 import { ClientTokenBucket, limitRequestRate } from './rate-limit.js';
 
 export interface PolicyVersion {
