@@ -204,10 +204,12 @@ export class ArgoCdModel {
 
   /** Loads every app (and, with startConverged, deploys it) and starts the controller loops. */
   async start(): Promise<void> {
-    for (const app of this.apps.values()) {
-      await this.reconcile(app, { hard: false, autoSync: !this.options.startConverged });
-      if (this.options.startConverged && app.compared) this.deployConverged(app, app.compared);
-    }
+    await Promise.all(
+      [...this.apps.values()].map(async (app) => {
+        await this.reconcile(app, { hard: false, autoSync: !this.options.startConverged });
+        if (this.options.startConverged && app.compared) this.deployConverged(app, app.compared);
+      }),
+    );
     const tickMs = Math.min(250, Math.max(10, Math.floor(this.options.rolloutMs / 10)));
     this.timers.push(setInterval(() => this.tick(), tickMs));
     if (this.options.reconcileIntervalMs > 0) {
