@@ -217,7 +217,7 @@ export class InstanceReader {
           throw FailoverError.is(error) ? error : awsError(error, 'Route 53', 'traffic policy instances');
         });
       }
-      const current = await this.readMany(pending, target, options.signal);
+      const current = await this.readMany(pending, ids.length > SINGLE_READS_MAX, target, options.signal);
       for (const instance of current) if (isSettled(instance.state)) settled.set(instance.id, instance);
       pending = pending.filter((id) => !settled.has(id));
       if (pending.length === 0) return settled;
@@ -247,13 +247,14 @@ export class InstanceReader {
     }
   }
 
-  /** The current state of these instances, read in bulk. */
+  /** The current state of these instances: from the list (`bulk`), or one read each. */
   private async readMany(
     ids: string[],
+    bulk: boolean,
     target: InstanceTarget | undefined,
     signal?: AbortSignal,
   ): Promise<Instance[]> {
-    if (ids.length <= SINGLE_READS_MAX) return Promise.all(ids.map((id) => this.get(id, signal)));
+    if (!bulk) return Promise.all(ids.map((id) => this.get(id, signal)));
     const listed = await this.list(target ? { kind: 'policy', ...target } : { kind: 'account' }, signal);
     const byId = new Map(listed.map((i) => [i.id, i]));
     const missing = ids.filter((id) => !byId.has(id));
