@@ -4,6 +4,7 @@
  * a suspended CronJob Healthy), so workloads are described by spec.replicas, status.readyReplicas
  * and spec.suspend, never by Argo CD's health word alone.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import type { ArgocdConfig } from '../../config/schema.js';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
@@ -316,6 +317,7 @@ export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
     async apps(role, { refresh = false, signal } = {}) {
       // One list call per poll; a refresh (which blocks until the app reconciled) is per app.
       const { names, listed } = await listSide(connection, role, signal);
+      if (signal) setMaxListeners(READ_CONCURRENCY * 2 + 20, signal);
       return mapLimited(names, READ_CONCURRENCY, async (name) => {
         const context: CallContext = { signal, app: name };
         // ?refresh=normal blocks until the controller reconciled: the answer already reflects git.

@@ -5,6 +5,7 @@
  * until Route 53 reports it Applied. Going back needs no new version: the instance is pointed at
  * the previous one.
  */
+import { setMaxListeners } from 'node:events';
 import {
   CreateTrafficPolicyVersionCommand,
   UpdateTrafficPolicyInstanceCommand,
@@ -435,6 +436,8 @@ export class TrafficFlow {
         ? `${label(moves[0]!.instance)}: updating to version ${moves[0]!.to.version} of policy ${moves[0]!.to.policyId}`
         : `updating ${moves.length} traffic policy instances to ${targets.length === 1 ? `version ${moves[0]!.to.version} of policy ${moves[0]!.to.policyId}` : `${targets.length} policy versions`}`,
     );
+    // Every concurrent request listens on the one run signal.
+    if (options.signal) setMaxListeners(moves.length + 20, options.signal);
     const sent = await Promise.allSettled(
       moves.map(async ({ instance, to }) => {
         try {
