@@ -171,5 +171,5 @@ describe(`fleet: ${INSTANCES} traffic policy instances, ${APPS} Argo CD apps per
       expect(shiftS).toBeLessThan(bound * 1.25 + 2);
     }
     console.log(`fleet round trip\n  ${figures.join('\n  ')}`);
-  }, 240_000);
+  }, 1_300_000);
 });
