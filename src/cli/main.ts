@@ -306,6 +306,12 @@ export function buildProgram(
     .option('--aws-overlay <path>', 'AWS overlay path in the repo (default overlays/aws)')
     .option('--gcp-overlay <path>', 'GKE overlay path in the repo (default overlays/gke)')
     .option('--record-sets', 'configure Route 53 weighted record sets instead of Traffic Flow')
+    .option('--instances <n>', 'traffic policy instances sharing the policy, one per hostname (default 1)')
+    .option('--apps <m>', 'Argo CD applications per side (default 1)')
+    .option(
+      '--route53-throttling <spec>',
+      "Route 53 emulator throttling: 'documented' (default: Route 53's token buckets), 'off', or the account bucket as RATE/BURST (e.g. 20/100)",
+    )
     .action(namedAction(() => import('./commands/sandbox.js'), 'start'));
   sandbox
     .command('outage')

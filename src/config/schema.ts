@@ -66,13 +66,23 @@ export const Route53Config = z.strictObject({
     })
     .optional(),
   healthChecks: z.record(z.string(), z.string()).default({}),
-  /** Client-side token bucket for Route 53 calls (requests per second and burst). */
+  /**
+   * Client-side token buckets for every Route 53 call of a run: the account's (requests per second
+   * and burst; by default below Route 53's 10/s and 50 so other automation keeps headroom) and,
+   * per operation, tighter ones (defaults: the Developer Guide's, e.g. GetHealthCheckStatus 1/s).
+   */
   rateLimit: z
     .strictObject({
-      perSecond: z.number().positive().default(5),
+      perSecond: z.number().positive().default(8),
       burst: z.number().int().positive().default(10),
+      operations: z
+        .record(
+          z.string().regex(/^[A-Z][A-Za-z]+$/, 'a Route 53 operation name, e.g. UpdateTrafficPolicyInstance'),
+          z.strictObject({ perSecond: z.number().positive(), burst: z.number().int().positive() }),
+        )
+        .optional(),
     })
-    .default({ perSecond: 5, burst: 10 }),
+    .default({ perSecond: 8, burst: 10 }),
 });
 
 export const AwsConfig = z.strictObject({

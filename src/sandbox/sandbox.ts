@@ -17,7 +17,12 @@ import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.
 import { createGitRemote, SANDBOX_AUTHOR } from './gitops-demo/index.js';
 import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.js';
 import { type PrometheusEmulator, startPrometheusEmulator } from './prometheus/index.js';
-import { type Route53Emulator, seedWriteupScenario, startRoute53Emulator } from './route53/index.js';
+import {
+  type Route53Emulator,
+  seedWriteupScenario,
+  startRoute53Emulator,
+  type ThrottlingSettings,
+} from './route53/index.js';
 
 export type Side = 'gke' | 'aws';
 export { SERVICES, type ServiceName } from './common/control.js';
@@ -30,6 +35,8 @@ export interface SandboxTimings {
   rolloutMs: number;
   /** Argo CD: how often apps are reconciled without a refresh. */
   reconcileMs: number;
+  /** Argo CD: how long a sync operation stays Running after applying. Default 300. */
+  syncMs?: number;
   /** Latency added to every emulator answer. */
   latencyMs: number;
 }
@@ -38,6 +45,7 @@ export const DEFAULT_TIMINGS: SandboxTimings = {
   propagationMs: 1500,
   rolloutMs: 3000,
   reconcileMs: 1000,
+  syncMs: 300,
   latencyMs: 5,
 };
 
@@ -51,6 +59,12 @@ export interface SandboxOptions {
   timings?: Partial<SandboxTimings>;
   /** Route 53 mode the config uses. */
   route53Mode?: 'traffic-flow' | 'record-sets';
+  /** Traffic policy instances sharing the policy (one per hostname). Default 1. */
+  instances?: number;
+  /** Argo CD applications per side, all tracking the side's overlay, one namespace each. Default 1. */
+  apps?: number;
+  /** The Route 53 emulator's token buckets; `false` switches throttling off. Default: as documented. */
+  route53Throttling?: ThrottlingSettings | false;
 }
 
 /** sandbox.json: every endpoint and id, for scripts and tests. */
@@ -64,7 +78,11 @@ export interface SandboxInfo {
     hostedZoneId: string;
     trafficPolicyId: string;
     trafficPolicyInstanceIds: string[];
+    /** The same instances with their DNS names. */
+    trafficPolicyInstances: { id: string; name: string }[];
     healthCheckIds: Record<Side, string>;
+    /** The emulator's account bucket (false: throttling off). */
+    throttling: { burst: number; perSecond: number } | false;
   };
   eks: { endpoint: string; cluster: string };
   gke: { endpoint: string; project: string; location: string; cluster: string };
@@ -73,6 +91,15 @@ export interface SandboxInfo {
   apps: { gcp: string; aws: string; public: string };
   datadog: { endpoint: string };
   prometheus: { endpoint: string };
+  /** The emulators' configured delays, in seconds: their sum is a failover's critical path. */
+  delays: { argocdSyncS: number; rolloutS: number; route53PropagationS: number };
+}
+
+/** Names of the apps of a side: `admin-aws`, then `admin-aws-2` … (one namespace each). */
+export function fleetAppNames(side: 'aws' | 'gke', count: number): string[] {
+  return Array.from({ length: Math.max(1, count) }, (_, i) =>
+    i === 0 ? `admin-${side}` : `admin-${side}-${i + 1}`,
+  );
 }
 
 export interface Sandbox {
@@ -110,37 +137,48 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const started: { close(): Promise<void> }[] = [];
   try {
-    const route53 = await startRoute53Emulator({ knobs });
+    const route53 = await startRoute53Emulator({
+      knobs,
+      ...(options.route53Throttling !== undefined ? { throttling: options.route53Throttling } : {}),
+    });
     started.push(route53);
-    const r53 = seedWriteupScenario(route53.model);
+    const r53 = seedWriteupScenario(route53.model, { instances: options.instances ?? 1 });
     const eks = await startEksEmulator({ knobs: { latencyMs: timings.latencyMs } });
     started.push(eks);
     const eksSeed = seedWriteupEks(eks.model);
     const gke = await startGkeEmulator({ knobs: { latencyMs: timings.latencyMs } });
     started.push(gke);
     const gkeSeed = seedWriteupGke(gke.model);
-    const git = await createGitRemote({ dir, ...(options.repoFrom ? { from: options.repoFrom } : {}) });
+    const appNames = {
+      aws: fleetAppNames('aws', options.apps ?? 1),
+      gke: fleetAppNames('gke', options.apps ?? 1),
+    };
+    const git = await createGitRemote({
+      dir,
+      ...(options.repoFrom ? { from: options.repoFrom } : {}),
+      // A fleet's Application manifests live in git too (app of apps), so the tree shows them.
+      ...((options.apps ?? 1) > 1
+        ? { extraFiles: fleetApplicationFiles(appNames, awsOverlay, gcpOverlay) }
+        : {}),
+    });
     const argocdToken = `sandbox-${randomBytes(12).toString('hex')}`;
+    const appSpec = (name: string, index: number, side: 'aws' | 'gke') => ({
+      name,
+      labels: { cloud: side === 'aws' ? 'aws' : 'gcp' },
+      repoURL: git.remote,
+      targetRevision: git.branch,
+      path: side === 'aws' ? awsOverlay : gcpOverlay,
+      autoSync: true,
+      // The first app keeps the demo's default destination; the others get a namespace each.
+      ...(index > 0 ? { destination: { namespace: `admin-${index + 1}` } } : {}),
+    });
     const argocd = await startArgoCdEmulator({
       token: argocdToken,
       apps: [
-        {
-          name: 'admin-aws',
-          labels: { cloud: 'aws' },
-          repoURL: git.remote,
-          targetRevision: git.branch,
-          path: awsOverlay,
-          autoSync: true,
-        },
-        {
-          name: 'admin-gke',
-          labels: { cloud: 'gcp' },
-          repoURL: git.remote,
-          targetRevision: git.branch,
-          path: gcpOverlay,
-          autoSync: true,
-        },
+        ...appNames.aws.map((name, i) => appSpec(name, i, 'aws')),
+        ...appNames.gke.map((name, i) => appSpec(name, i, 'gke')),
       ],
+      syncDurationMs: timings.syncMs ?? 300,
       rolloutMs: timings.rolloutMs,
       reconcileIntervalMs: timings.reconcileMs,
       knobs: { latencyMs: timings.latencyMs },
@@ -271,15 +309,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         hostedZoneId: r53.hostedZoneId,
         trafficPolicyId: r53.trafficPolicyId,
         trafficPolicyInstanceIds: r53.trafficPolicyInstanceIds,
+        trafficPolicyInstances: r53.trafficPolicyInstanceIds.map((id) => ({
+          id,
+          name: route53.model.getTrafficPolicyInstance(id).Name,
+        })),
         healthCheckIds: r53.healthCheckIds,
+        throttling: route53.rateLimit.current(),
       },
       eks: { endpoint: eks.url, cluster: eksSeed.cluster },
       gke: { endpoint: gke.endpoint, ...gkeSeed },
       git: { remote: git.remote, branch: git.branch, awsOverlay, gcpOverlay, head: git.head },
-      argocd: { endpoint: argocd.url, apps: { aws: ['admin-aws'], gcp: ['admin-gke'] } },
+      argocd: { endpoint: argocd.url, apps: { aws: appNames.aws, gcp: appNames.gke } },
       apps: apps.urls,
       datadog: { endpoint: datadog.url },
       prometheus: { endpoint: prometheus.url },
+      delays: {
+        argocdSyncS: (timings.syncMs ?? 300) / 1000,
+        rolloutS: timings.rolloutMs / 1000,
+        route53PropagationS: timings.propagationMs / 1000,
+      },
     };
     const env = {
       AWS_ACCESS_KEY_ID: 'sandbox',
@@ -328,6 +376,37 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await Promise.allSettled(started.reverse().map((s) => s.close()));
     throw error;
   }
+}
+
+/** `argocd/applications-<side>.yaml`: the fleet's Application manifests, one document each. */
+function fleetApplicationFiles(
+  names: { aws: string[]; gke: string[] },
+  awsOverlay: string,
+  gcpOverlay: string,
+): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const side of ['aws', 'gke'] as const) {
+    const documents = names[side].map((name, index) =>
+      stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name, namespace: 'argocd', labels: { cloud: side === 'aws' ? 'aws' : 'gcp' } },
+        spec: {
+          project: 'default',
+          source: {
+            repoURL: 'sandbox-gitops',
+            targetRevision: 'main',
+            path: side === 'aws' ? awsOverlay : gcpOverlay,
+          },
+          destination: { namespace: index === 0 ? 'admin' : `admin-${index + 1}` },
+          syncPolicy: { automated: {} },
+        },
+      }),
+    );
+    files[`argocd/applications-${side}.yaml`] =
+      `# The ${side} side's ${names[side].length} applications (written by \`failover sandbox start --apps\`).\n${documents.join('---\n')}`;
+  }
+  return files;
 }
 
 function sandboxConfigYaml(

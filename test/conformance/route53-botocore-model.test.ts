@@ -14,6 +14,7 @@ import {
   GetTrafficPolicyInstanceCommand,
   ListResourceRecordSetsCommand,
   ListTrafficPolicyInstancesByHostedZoneCommand,
+  ListTrafficPolicyInstancesByPolicyCommand,
   ListTrafficPolicyInstancesCommand,
   Route53Client,
   UpdateTrafficPolicyInstanceCommand,
@@ -63,6 +64,11 @@ const successes: Record<string, () => AnyCommand> = {
   ListTrafficPolicyInstances: () => new ListTrafficPolicyInstancesCommand({}),
   ListTrafficPolicyInstancesByHostedZone: () =>
     new ListTrafficPolicyInstancesByHostedZoneCommand({ HostedZoneId: seed.hostedZoneId }),
+  ListTrafficPolicyInstancesByPolicy: () =>
+    new ListTrafficPolicyInstancesByPolicyCommand({
+      TrafficPolicyId: seed.trafficPolicyId,
+      TrafficPolicyVersion: 1,
+    }),
   CreateTrafficPolicyVersion: () =>
     new CreateTrafficPolicyVersionCommand({ Id: seed.trafficPolicyId, Document: documentOf(seed) }),
   UpdateTrafficPolicyInstance: () =>
@@ -126,6 +132,19 @@ const failures: Record<string, Array<{ what: string; code: string; send: () => P
       what: 'unknown zone',
       code: 'NoSuchHostedZone',
       send: () => sdk.send(new ListTrafficPolicyInstancesByHostedZoneCommand({ HostedZoneId: BOGUS_ID })),
+    },
+  ],
+  ListTrafficPolicyInstancesByPolicy: [
+    {
+      what: 'unknown policy',
+      code: 'NoSuchTrafficPolicy',
+      send: () =>
+        sdk.send(
+          new ListTrafficPolicyInstancesByPolicyCommand({
+            TrafficPolicyId: BOGUS_UUID,
+            TrafficPolicyVersion: 1,
+          }),
+        ),
     },
   ],
   CreateTrafficPolicyVersion: [
@@ -362,7 +381,11 @@ describe.skipIf(!service)(
 
     beforeAll(async () => {
       emu = await startRoute53Emulator({ rateLimit: false });
-      seed = seedWriteupScenario(emu.model, { zoneName: 'conformance.example.org.', policyName: 'conf-a' });
+      seed = seedWriteupScenario(emu.model, {
+        zoneName: 'conformance.example.org.',
+        policyName: 'conf-a',
+        instances: 3,
+      });
       other = seedWriteupScenario(emu.model, { zoneName: 'second.example.org.', policyName: 'conf-b' });
       // A second instance in the first zone, so the per-zone list has two pages too.
       emu.model.createTrafficPolicyInstance({
@@ -463,6 +486,15 @@ describe.skipIf(!service)(
         key: (r: Record<string, unknown>) => String(r.Id),
         command: (input: Record<string, unknown>): AnyCommand =>
           new ListTrafficPolicyInstancesByHostedZoneCommand(input as never),
+      },
+      {
+        op: 'ListTrafficPolicyInstancesByPolicy',
+        limit: 'MaxItems',
+        first: () => ({ TrafficPolicyId: seed.trafficPolicyId, TrafficPolicyVersion: 1 }),
+        items: 'TrafficPolicyInstances',
+        key: (r: Record<string, unknown>) => String(r.Id),
+        command: (input: Record<string, unknown>): AnyCommand =>
+          new ListTrafficPolicyInstancesByPolicyCommand(input as never),
       },
     ];
 

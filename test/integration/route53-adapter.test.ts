@@ -276,7 +276,7 @@ describe('Traffic Flow: changing weights', () => {
     expect(mutating()).toEqual([]);
   });
 
-  it('a Failed instance stops the change with its Message, and the next instance is not touched', async () => {
+  it('a Failed instance fails the change with its Message; the others, updated at the same time, still apply', async () => {
     const seed = scenario();
     const second = emu.model.createTrafficPolicyInstance({
       HostedZoneId: seed.hostedZoneId,
@@ -299,20 +299,27 @@ describe('Traffic Flow: changing weights', () => {
     expect(error).toMatchObject({ code: 'FO_ROUTE53_E3413', category: 'step-failed' });
     expect(error.message).toContain('injected fault policy-instance-failed');
     expect(error.hint).toContain('update-traffic-policy-instance');
-    expect(mutating()).toEqual(['CreateTrafficPolicyVersion', 'UpdateTrafficPolicyInstance']);
+    // Both updates go out together; the error comes once both have settled.
+    expect(mutating()).toEqual([
+      'CreateTrafficPolicyVersion',
+      'UpdateTrafficPolicyInstance',
+      'UpdateTrafficPolicyInstance',
+    ]);
     expect(emu.model.getTrafficPolicyInstance(second.Id)).toMatchObject({
       State: 'Applied',
-      TrafficPolicyVersion: 1,
+      TrafficPolicyVersion: 2,
     });
     // The next plan refuses to start from a Failed instance and says how to fix it.
     const next = await failure(createRoute53Reader(options).planWeights({ gcp: 0, aws: 255 }));
     expect(next).toMatchObject({ code: 'FO_ROUTE53_E3409' });
     // The plan's restore point brings it back.
     await createRoute53Writer(options).restoreWeights(plan.restore, { comment: 'back' });
-    expect(emu.model.getTrafficPolicyInstance(seed.trafficPolicyInstanceIds[0] as string)).toMatchObject({
-      State: 'Applied',
-      TrafficPolicyVersion: 1,
-    });
+    for (const id of [seed.trafficPolicyInstanceIds[0] as string, second.Id]) {
+      expect(emu.model.getTrafficPolicyInstance(id)).toMatchObject({
+        State: 'Applied',
+        TrafficPolicyVersion: 1,
+      });
+    }
   });
 
   it('ConcurrentModification on version creation: re-reads and tries once more', async () => {

@@ -17,6 +17,41 @@ export interface StartOptions {
   awsOverlay?: string;
   gcpOverlay?: string;
   recordSets?: boolean;
+  instances?: string;
+  apps?: string;
+  route53Throttling?: string;
+}
+
+function count(value: string | undefined, flag: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw invalidInput(
+      'FO_SANDBOX_E6003',
+      `${flag} must be a whole number from 1 to ${max} (got "${value}")`,
+      {
+        hint: `e.g. ${flag} 50`,
+      },
+    );
+  }
+  return n;
+}
+
+/** `documented` | `off` | `RATE/BURST` (the account bucket; the per-operation ones stay as documented). */
+export function parseThrottling(
+  value: string | undefined,
+): false | { account: { perSecond: number; burst: number } } | undefined {
+  if (value === undefined || value === 'documented' || value === 'on') return undefined;
+  if (value === 'off') return false;
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1) {
+    throw invalidInput(
+      'FO_SANDBOX_E6004',
+      `--route53-throttling must be documented, off or RATE/BURST (got "${value}")`,
+      { hint: 'e.g. --route53-throttling 20/100 (20 requests per second, bursts of 100)' },
+    );
+  }
+  return { account: { perSecond: Number(match[1]), burst: Number(match[2]) } };
 }
 
 export async function start(globals: GlobalOptions, options: StartOptions): Promise<ExitCode> {
@@ -33,8 +68,14 @@ export async function start(globals: GlobalOptions, options: StartOptions): Prom
         hint: 'pass the root of a GitOps tree',
       });
     }
+    const instances = count(options.instances, '--instances', 1000);
+    const apps = count(options.apps, '--apps', 1000);
+    const throttling = parseThrottling(options.route53Throttling);
     const { startSandbox } = await import('../../sandbox/sandbox.js');
     const sandbox = await startSandbox({
+      ...(instances ? { instances } : {}),
+      ...(apps ? { apps } : {}),
+      ...(throttling !== undefined ? { route53Throttling: throttling } : {}),
       dir,
       ...(options.repoFrom ? { repoFrom: resolve(options.repoFrom) } : {}),
       ...(options.awsOverlay ? { awsOverlay: options.awsOverlay } : {}),
@@ -46,19 +87,25 @@ export async function start(globals: GlobalOptions, options: StartOptions): Prom
     if (globals.output === 'json') io.json(info);
     else {
       io.out(`${c.green('sandbox running')} in ${info.dir}`);
+      const ids = info.route53.trafficPolicyInstanceIds;
+      const throttle = info.route53.throttling;
       io.out(
-        `  route53  ${info.route53.endpoint}  (traffic policy instance ${info.route53.trafficPolicyInstanceIds.join(', ')})`,
+        `  route53  ${info.route53.endpoint}  (traffic policy instance${ids.length > 1 ? `s: ${ids.length}, e.g.` : ''} ${ids.slice(0, 3).join(', ')}; throttling ${throttle ? `${throttle.perSecond}/s, burst ${throttle.burst}` : 'off'})`,
       );
       io.out(`  eks      ${info.eks.endpoint}  (cluster ${info.eks.cluster})`);
       io.out(`  gke      ${info.gke.endpoint}  (gRPC, cluster ${info.gke.cluster})`);
+      const apps = [...info.argocd.apps.aws, ...info.argocd.apps.gcp];
       io.out(
-        `  argocd   ${info.argocd.endpoint}  (apps ${[...info.argocd.apps.aws, ...info.argocd.apps.gcp].join(', ')})`,
+        `  argocd   ${info.argocd.endpoint}  (apps ${apps.length > 6 ? `${apps.length}: ${apps.slice(0, 2).join(', ')}, …` : apps.join(', ')})`,
       );
       io.out(
         `  git      ${info.git.remote}  (branch ${info.git.branch}, aws overlay ${info.git.awsOverlay})`,
       );
       io.out(`  apps     gke ${info.apps.gcp}  aws ${info.apps.aws}  public ${info.apps.public}`);
       io.out(`  metrics  datadog ${info.datadog.endpoint}  prometheus ${info.prometheus.endpoint}`);
+      io.out(
+        `  delays   argocd sync ${info.delays.argocdSyncS}s, rollout ${info.delays.rolloutS}s, route53 propagation ${info.delays.route53PropagationS}s`,
+      );
       io.out('');
       io.out(`  config   ${info.config}`);
       io.out(`  try:     failover status --config ${info.config}`);

@@ -4,6 +4,7 @@
  * a suspended CronJob Healthy), so workloads are described by spec.replicas, status.readyReplicas
  * and spec.suspend, never by Argo CD's health word alone.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import type { ArgocdConfig } from '../../config/schema.js';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
@@ -43,6 +44,7 @@ const Application = z.object({
             kind: z.string(),
             name: z.string(),
             namespace: z.string().optional(),
+            status: z.string().optional(),
             health: HealthWord,
           }),
         )
@@ -54,9 +56,7 @@ const Application = z.object({
 });
 type Application = z.infer<typeof Application>;
 
-const ApplicationList = z.object({
-  items: z.array(z.object({ metadata: z.object({ name: z.string() }) })).nullish(),
-});
+const ApplicationList = z.object({ items: z.array(Application).nullish() });
 
 const ManagedResources = z.object({
   items: z
@@ -238,11 +238,12 @@ function connect({ config, env, redactor }: AdapterOptions): Connection {
 
 const appPath = (name: string) => `/api/v1/applications/${encodeURIComponent(name)}`;
 
-async function appNames(
+/** The apps of a side: the names from the config, or those the selector matches (one list call). */
+async function listSide(
   connection: Connection,
   role: Role,
   signal: AbortSignal | undefined,
-): Promise<string[]> {
+): Promise<{ names: string[]; listed: Map<string, Application> }> {
   const selector = role === 'aws' ? connection.config.awsApps : connection.config.gcpApps;
   if (!selector) {
     throw invalidInput(
@@ -253,43 +254,88 @@ async function appNames(
       },
     );
   }
-  if (Array.isArray(selector)) return selector;
-  if ('names' in selector) return selector.names;
-  const list = await connection.client.get(
-    `/api/v1/applications?selector=${encodeURIComponent(selector.selector)}`,
-    ApplicationList,
-    { signal },
-  );
-  const names = (list.items ?? []).map((item) => item.metadata.name);
-  if (names.length === 0) {
+  const named = Array.isArray(selector) ? selector : 'names' in selector ? selector.names : undefined;
+  // Argo CD's list filters by one name at most, so named apps come from the unfiltered list (it
+  // holds only what the token may see; a name missing from it is then read on its own).
+  const query = named ? '' : `?selector=${encodeURIComponent((selector as { selector: string }).selector)}`;
+  const list = await connection.client.get(`/api/v1/applications${query}`, ApplicationList, { signal });
+  const listed = new Map((list.items ?? []).map((item) => [item.metadata.name, item]));
+  if (named) return { names: named, listed };
+  if (listed.size === 0) {
     throw invalidInput(
       'FO_ARGOCD_E3510',
-      `no Argo CD application on ${connection.client.server} matches the selector "${selector.selector}" (argocd.${role}Apps)`,
+      `no Argo CD application on ${connection.client.server} matches the selector "${(selector as { selector: string }).selector}" (argocd.${role}Apps)`,
       { hint: 'check the labels with `argocd app list -l <selector>`, or list the names in the config' },
     );
   }
-  return names;
+  return { names: [...listed.keys()], listed };
+}
+
+/** Per-app reads at once, at most this many (a fleet has hundreds of apps). */
+const READ_CONCURRENCY = 8;
+
+async function mapLimited<T, R>(items: T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * What Argo CD says about an app and its resources, without live counts. While it stays the same
+ * and says everything is Synced and Healthy, the workloads read last time still hold (a Healthy
+ * Deployment is fully rolled out), so their resource list need not be read again.
+ */
+function stableSignature(app: Application): string | undefined {
+  const status = app.status ?? {};
+  const resources = status.resources ?? [];
+  const settled =
+    status.sync?.status === 'Synced' &&
+    status.health?.status === 'Healthy' &&
+    (app.operation === undefined || app.operation === null) &&
+    status.operationState?.phase !== 'Running' &&
+    resources.every((r) => r.status !== 'OutOfSync' && (r.health?.status ?? 'Healthy') === 'Healthy');
+  if (!settled) return undefined;
+  return JSON.stringify([
+    status.sync?.revision ?? status.sync?.revisions,
+    resources.map((r) => `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`),
+  ]);
 }
 
 export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
   const connection = connect(options);
   const { client } = connection;
+  /** The workloads last read per app, with the stable signature they were read under. */
+  const known = new Map<string, { signature: string; managed: z.infer<typeof ManagedResources> }>();
   return {
     async apps(role, { refresh = false, signal } = {}) {
-      const names = await appNames(connection, role, signal);
-      return Promise.all(
-        names.map(async (name) => {
-          const context: CallContext = { signal, app: name };
-          // ?refresh=normal blocks until the controller reconciled: the answer already reflects git.
-          const app = await client.get(
-            `${appPath(name)}${refresh ? '?refresh=normal' : ''}`,
-            Application,
-            context,
-          );
-          const managed = await client.get(`${appPath(name)}/managed-resources`, ManagedResources, context);
-          return appState(app, managed);
-        }),
-      );
+      // One list call per poll; a refresh (which blocks until the app reconciled) is per app.
+      const { names, listed } = await listSide(connection, role, signal);
+      if (signal) setMaxListeners(READ_CONCURRENCY * 2 + 20, signal);
+      return mapLimited(names, READ_CONCURRENCY, async (name) => {
+        const context: CallContext = { signal, app: name };
+        // ?refresh=normal blocks until the controller reconciled: the answer already reflects git.
+        const app =
+          refresh || !listed.has(name)
+            ? await client.get(`${appPath(name)}${refresh ? '?refresh=normal' : ''}`, Application, context)
+            : (listed.get(name) as Application);
+        const signature = stableSignature(app);
+        const cached = known.get(name);
+        let managed: z.infer<typeof ManagedResources>;
+        if (signature !== undefined && cached?.signature === signature) managed = cached.managed;
+        else {
+          managed = await client.get(`${appPath(name)}/managed-resources`, ManagedResources, context);
+          if (signature !== undefined) known.set(name, { signature, managed });
+          else known.delete(name);
+        }
+        return appState(app, managed);
+      });
     },
   };
 }

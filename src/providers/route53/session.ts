@@ -7,7 +7,7 @@ import type { Config, Route53Config } from '../../config/schema.js';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError } from '../aws.js';
 import type { AdapterOptions } from '../options.js';
-import { ClientTokenBucket, limitRequestRate } from './rate-limit.js';
+import { accountLimiter, limitRequestRate, type Route53Limiter } from './rate-limit.js';
 
 export interface PolicyVersion {
   id: string;
@@ -24,6 +24,8 @@ export class Route53Session {
     readonly config: Config,
     readonly route53: Route53Config,
     readonly runId: string,
+    /** The account's limiter every call goes through (its stats count requests and throttles). */
+    readonly limiter: Route53Limiter,
   ) {}
 
   /** Policy versions never change, so each one is fetched once. */
@@ -86,8 +88,15 @@ export function route53Session(options: AdapterOptions, client?: Route53Client):
     });
   }
   const sdk = client ?? new Route53Client(awsClientSettings(config, route53.endpoint, env));
-  limitRequestRate(sdk, new ClientTokenBucket(route53.rateLimit));
-  const session = new Route53Session(sdk, config, route53, options.runId);
+  // One limiter per account: every client of the process that reaches the same account shares it.
+  const account = [
+    route53.endpoint ?? env.AWS_ENDPOINT_URL_ROUTE_53 ?? env.AWS_ENDPOINT_URL ?? 'route53.amazonaws.com',
+    config.aws.profile ?? env.AWS_PROFILE ?? '',
+    env.AWS_ACCESS_KEY_ID ?? '',
+  ].join('|');
+  const limiter = accountLimiter(account, route53.rateLimit);
+  limitRequestRate(sdk, limiter);
+  const session = new Route53Session(sdk, config, route53, options.runId, limiter);
   if (!client) sessions.set(options, session);
   return session;
 }

@@ -5,39 +5,25 @@
  * until Route 53 reports it Applied. Going back needs no new version: the instance is pointed at
  * the previous one.
  */
+import { setMaxListeners } from 'node:events';
 import {
   CreateTrafficPolicyVersionCommand,
-  GetTrafficPolicyInstanceCommand,
-  ListTrafficPolicyInstancesByHostedZoneCommand,
-  ListTrafficPolicyInstancesCommand,
-  type TrafficPolicyInstance as SdkInstance,
   UpdateTrafficPolicyInstanceCommand,
 } from '@aws-sdk/client-route-53';
 import type { Route53Config } from '../../config/schema.js';
-import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
+import { invalidInput, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
-import { sleep } from '../../engine/retry.js';
 import { awsError } from '../aws.js';
 import { validateTrafficPolicyDocument } from './document.js';
+import { type Instance, InstanceReader, isSettled, label } from './instances.js';
 import { documentDiff, locateWeights, type WeightedRuleLocation, withWeights } from './policy-document.js';
 import type { AppliedWeights, WeightChange, Weights, WeightsPlan, WeightTarget } from './port.js';
-import { type Route53Session, readOnly } from './session.js';
+import type { Route53Session } from './session.js';
 import { formatWeights, sameWeights } from './weights.js';
 
 type TrafficFlowConfig = NonNullable<Route53Config['trafficFlow']>;
 
-export interface Instance {
-  id: string;
-  hostedZoneId: string;
-  name: string;
-  ttl: number;
-  /** Applied | Creating | Updating | Deleting | Failed, or a state Route 53 may add later. */
-  state: string;
-  message: string;
-  policyId: string;
-  version: number;
-  type: string;
-}
+export { type Instance, isSettled } from './instances.js';
 
 interface InstanceWeights {
   instance: Instance;
@@ -78,42 +64,6 @@ export interface ProgressOptions {
   onProgress?(message: string): void;
 }
 
-/** Upper bound on waiting for one instance to apply a version, whatever the step timeout. */
-const APPLY_WAIT_LIMIT_MS = 20 * 60_000;
-const LIST_PAGE_LIMIT = 200;
-
-function toInstance(raw: SdkInstance | undefined, resource: string): Instance {
-  if (!raw?.Id || !raw.TrafficPolicyId || raw.TrafficPolicyVersion === undefined) {
-    throw stepFailed(
-      'FO_ROUTE53_E3405',
-      `${resource}: Route 53 returned an incomplete traffic policy instance`,
-    );
-  }
-  return {
-    id: raw.Id,
-    hostedZoneId: (raw.HostedZoneId ?? '').replace(/^\/hostedzone\//, ''),
-    name: raw.Name ?? '',
-    ttl: raw.TTL ?? 0,
-    state: raw.State ?? 'Unknown',
-    message: raw.Message ?? '',
-    policyId: raw.TrafficPolicyId,
-    version: raw.TrafficPolicyVersion,
-    type: raw.TrafficPolicyType ?? '',
-  };
-}
-
-/**
- * Only Applied and Failed are final. Everything else (Creating, Updating, Deleting, and any state
- * Route 53 adds later) means a change is still propagating, so it is waited out, never taken as done.
- */
-export function isSettled(state: string): boolean {
-  return state === 'Applied' || state === 'Failed';
-}
-
-function label(instance: Pick<Instance, 'id' | 'name'>): string {
-  return `traffic policy instance ${instance.id}${instance.name ? ` (${instance.name})` : ''}`;
-}
-
 /** An instance and its weighted rule as a weight target (what `status` shows and a plan changes). */
 function targetOf(instance: Instance, location: WeightedRuleLocation): WeightTarget {
   return {
@@ -146,6 +96,7 @@ function updateCommandHint(pointer: InstancePointer): string {
 
 export class TrafficFlow {
   private readonly tf: TrafficFlowConfig;
+  private readonly reader: InstanceReader;
 
   constructor(private readonly session: Route53Session) {
     const tf = session.route53.trafficFlow;
@@ -159,26 +110,13 @@ export class TrafficFlow {
       );
     }
     this.tf = tf;
+    this.reader = new InstanceReader(session, tf.pollInterval);
   }
 
   // ── read side ──────────────────────────────────────────────────────────────────────────────
 
-  async getInstance(id: string, signal?: AbortSignal): Promise<Instance> {
-    const resource = `traffic policy instance ${id}`;
-    try {
-      const out = await this.session.client.send(readOnly(new GetTrafficPolicyInstanceCommand({ Id: id })), {
-        abortSignal: signal,
-      });
-      return toInstance(out.TrafficPolicyInstance, resource);
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchTrafficPolicyInstance') {
-        throw invalidInput('FO_ROUTE53_E3406', `${resource} not found`, {
-          hint: 'check route53.trafficFlow.instances in the config (`aws route53 list-traffic-policy-instances` lists them), or give the DNS name instead of the id',
-          cause: error,
-        });
-      }
-      throw awsError(error, 'Route 53', resource);
-    }
+  getInstance(id: string, signal?: AbortSignal): Promise<Instance> {
+    return this.reader.get(id, signal);
   }
 
   /** Every instance named in the config, by id or by DNS name (paging through the list). */
@@ -186,19 +124,20 @@ export class TrafficFlow {
     const found = new Map<string, Instance>();
     let listed: Instance[] | undefined;
     const byZone = new Map<string, Instance[]>();
+    const ids = this.tf.instances.flatMap((ref) =>
+      typeof ref === 'string' ? [ref] : 'id' in ref ? [ref.id] : [],
+    );
+    for (const instance of await this.reader.byIds(ids, signal)) found.set(instance.id, instance);
     for (const ref of this.tf.instances) {
-      if (typeof ref === 'string' || 'id' in ref) {
-        const instance = await this.getInstance(typeof ref === 'string' ? ref : ref.id, signal);
-        found.set(instance.id, instance);
-        continue;
-      }
+      if (typeof ref === 'string' || 'id' in ref) continue;
       let candidates: Instance[];
       if (ref.hostedZoneId) {
         const zone = ref.hostedZoneId.replace(/^\/hostedzone\//, '');
-        if (!byZone.has(zone)) byZone.set(zone, await this.listInstances(signal, zone));
+        if (!byZone.has(zone))
+          byZone.set(zone, await this.reader.list({ kind: 'zone', hostedZoneId: zone }, signal));
         candidates = byZone.get(zone) ?? [];
       } else {
-        listed ??= await this.listInstances(signal);
+        listed ??= await this.reader.list({ kind: 'account' }, signal);
         candidates = listed;
       }
       const wanted = normalizeName(ref.name);
@@ -224,57 +163,6 @@ export class TrafficFlow {
       for (const instance of matches) found.set(instance.id, instance);
     }
     return [...found.values()];
-  }
-
-  private async listInstances(signal?: AbortSignal, hostedZoneId?: string): Promise<Instance[]> {
-    const resource = hostedZoneId
-      ? `traffic policy instances of hosted zone ${hostedZoneId}`
-      : 'traffic policy instances';
-    const out: Instance[] = [];
-    let marker: { zone?: string; name?: string; type?: string } = {};
-    try {
-      for (let page = 0; page < LIST_PAGE_LIMIT; page++) {
-        const response = hostedZoneId
-          ? await this.session.client.send(
-              readOnly(
-                new ListTrafficPolicyInstancesByHostedZoneCommand({
-                  HostedZoneId: hostedZoneId,
-                  TrafficPolicyInstanceNameMarker: marker.name,
-                  TrafficPolicyInstanceTypeMarker: marker.type as never,
-                }),
-              ),
-              { abortSignal: signal },
-            )
-          : await this.session.client.send(
-              readOnly(
-                new ListTrafficPolicyInstancesCommand({
-                  HostedZoneIdMarker: marker.zone,
-                  TrafficPolicyInstanceNameMarker: marker.name,
-                  TrafficPolicyInstanceTypeMarker: marker.type as never,
-                }),
-              ),
-              { abortSignal: signal },
-            );
-        for (const raw of response.TrafficPolicyInstances ?? []) out.push(toInstance(raw, resource));
-        if (!response.IsTruncated) return out;
-        // Only the account-wide list pages across zones (and so has a zone marker).
-        const zoneMarker = (response as { HostedZoneIdMarker?: string }).HostedZoneIdMarker;
-        marker = {
-          ...(zoneMarker ? { zone: zoneMarker } : {}),
-          ...(response.TrafficPolicyInstanceNameMarker
-            ? { name: response.TrafficPolicyInstanceNameMarker }
-            : {}),
-          ...(response.TrafficPolicyInstanceTypeMarker
-            ? { type: response.TrafficPolicyInstanceTypeMarker }
-            : {}),
-        };
-      }
-    } catch (error) {
-      throw awsError(error, 'Route 53', resource);
-    }
-    throw stepFailed('FO_ROUTE53_E3408', `${resource}: more than ${LIST_PAGE_LIMIT} pages`, {
-      hint: 'give the instance ids (or hostedZoneId) in route53.trafficFlow.instances',
-    });
   }
 
   private async weightsOf(instance: Instance, signal?: AbortSignal): Promise<InstanceWeights> {
@@ -384,17 +272,19 @@ export class TrafficFlow {
     const data = plan.data as unknown as TrafficFlowPlanData;
     const summary: Record<string, Json> = {};
     for (const group of data.groups) {
-      const current = await Promise.all(group.instances.map((id) => this.readyInstance(id, group, options)));
+      const current = await this.readyInstances(group, options);
       const version = await this.createVersion(group, current, data.to, options);
       options.onProgress?.(
         `created version ${version} of traffic policy ${group.policyId} (${formatWeights(data.to)})`,
       );
-      for (const instance of current) {
-        await this.pointInstance(
+      await this.pointInstances(
+        current.map((instance) => ({
           instance,
-          { id: instance.id, name: instance.name, policyId: group.policyId, version, ttl: instance.ttl },
-          options,
-        );
+          to: { id: instance.id, name: instance.name, policyId: group.policyId, version, ttl: instance.ttl },
+        })),
+        options,
+      );
+      for (const instance of current) {
         summary[instance.id] = { policyId: group.policyId, version, previousVersion: instance.version };
       }
     }
@@ -403,43 +293,63 @@ export class TrafficFlow {
 
   async restore(undo: Json, options: ProgressOptions): Promise<void> {
     const pointers = (undo as unknown as TrafficFlowRestore).instances ?? [];
-    for (const pointer of pointers) {
-      let instance = await this.getInstance(pointer.id, options.signal);
-      if (!isSettled(instance.state)) instance = await this.waitSettled(instance, options);
-      const already =
-        instance.state === 'Applied' &&
-        instance.policyId === pointer.policyId &&
-        instance.version === pointer.version &&
-        instance.ttl === pointer.ttl;
-      if (already) continue;
-      await this.pointInstance(instance, pointer, options);
-    }
+    if (pointers.length === 0) return;
+    const settled = await this.settledInstances(
+      pointers.map((p) => p.id),
+      options,
+    );
+    const moves = pointers
+      .map((pointer) => ({ instance: settled.get(pointer.id) as Instance, to: pointer }))
+      .filter(
+        ({ instance, to }) =>
+          !(
+            instance.state === 'Applied' &&
+            instance.policyId === to.policyId &&
+            instance.version === to.version &&
+            instance.ttl === to.ttl
+          ),
+      );
+    await this.pointInstances(moves, options);
   }
 
-  /** Re-reads an instance before changing it: still where the plan saw it, and not busy. */
-  private async readyInstance(id: string, group: VersionGroup, options: ProgressOptions): Promise<Instance> {
-    let instance = await this.getInstance(id, options.signal);
-    if (!isSettled(instance.state)) instance = await this.waitSettled(instance, options);
-    if (instance.policyId !== group.policyId || instance.version !== group.fromVersion) {
-      throw stepFailed(
-        'FO_ROUTE53_E3411',
-        `${label(instance)} changed since the plan: it now uses version ${instance.version} of policy ${instance.policyId}, the plan was made from version ${group.fromVersion} of ${group.policyId}`,
-        {
-          hint: 'someone else changed it; check who, then run again (the new plan starts from the current version)',
-          retryable: false,
-        },
-      );
+  /** Reads instances in bulk and waits out any change still propagating on them (one joint wait). */
+  private async settledInstances(ids: string[], options: ProgressOptions): Promise<Map<string, Instance>> {
+    const read = await this.reader.byIds(ids, options.signal);
+    const byId = new Map(read.map((i) => [i.id, i]));
+    const busy = read.filter((i) => !isSettled(i.state)).map((i) => i.id);
+    if (busy.length > 0) {
+      for (const [id, instance] of await this.reader.waitAll(busy, undefined, options))
+        byId.set(id, instance);
     }
-    if (instance.state === 'Failed') {
-      throw stepFailed(
-        'FO_ROUTE53_E3409',
-        `${label(instance)} is Failed: ${instance.message || 'no message'}`,
-        {
-          hint: 'point the instance at a good version first, then run again',
-        },
-      );
-    }
-    return instance;
+    return byId;
+  }
+
+  /** Re-reads the group's instances before changing them: still where the plan saw them, and not busy. */
+  private async readyInstances(group: VersionGroup, options: ProgressOptions): Promise<Instance[]> {
+    const settled = await this.settledInstances(group.instances, options);
+    return group.instances.map((id) => {
+      const instance = settled.get(id) as Instance;
+      if (instance.policyId !== group.policyId || instance.version !== group.fromVersion) {
+        throw stepFailed(
+          'FO_ROUTE53_E3411',
+          `${label(instance)} changed since the plan: it now uses version ${instance.version} of policy ${instance.policyId}, the plan was made from version ${group.fromVersion} of ${group.policyId}`,
+          {
+            hint: 'someone else changed it; check who, then run again (the new plan starts from the current version)',
+            retryable: false,
+          },
+        );
+      }
+      if (instance.state === 'Failed') {
+        throw stepFailed(
+          'FO_ROUTE53_E3409',
+          `${label(instance)} is Failed: ${instance.message || 'no message'}`,
+          {
+            hint: 'point the instance at a good version first, then run again',
+          },
+        );
+      }
+      return instance;
+    });
   }
 
   /**
@@ -472,7 +382,10 @@ export class TrafficFlow {
         const name = (error as { name?: string }).name;
         if (name === 'ConcurrentModification' && attempt === 1) {
           options.onProgress?.(`${resource} was being modified concurrently; re-reading and trying again`);
-          const fresh = await Promise.all(instances.map((i) => this.getInstance(i.id, options.signal)));
+          const fresh = await this.reader.byIds(
+            instances.map((i) => i.id),
+            options.signal,
+          );
           const moved = fresh.find((i) => i.policyId !== group.policyId || i.version !== group.fromVersion);
           if (moved) {
             throw stepFailed(
@@ -507,28 +420,66 @@ export class TrafficFlow {
     }
   }
 
-  /** Points one instance at a version (same TTL) and waits until Route 53 applied it. */
-  private async pointInstance(
-    instance: Instance,
-    to: InstancePointer,
+  /**
+   * Points every instance at its version (same TTL), all requests issued at once and paced by the
+   * account's limiter, then waits for all of them together. A request that fails does not stop the
+   * others; the first failure is thrown once every update that was accepted has settled.
+   */
+  private async pointInstances(
+    moves: { instance: Instance; to: InstancePointer }[],
     options: ProgressOptions,
   ): Promise<void> {
+    if (moves.length === 0) return;
+    const targets = [...new Set(moves.map((m) => `${m.to.policyId}/${m.to.version}`))];
+    options.onProgress?.(
+      moves.length === 1
+        ? `${label(moves[0]!.instance)}: updating to version ${moves[0]!.to.version} of policy ${moves[0]!.to.policyId}`
+        : `updating ${moves.length} traffic policy instances to ${targets.length === 1 ? `version ${moves[0]!.to.version} of policy ${moves[0]!.to.policyId}` : `${targets.length} policy versions`}`,
+    );
+    // Every concurrent request listens on the one run signal.
+    if (options.signal) setMaxListeners(moves.length + 20, options.signal);
+    const sent = await Promise.allSettled(
+      moves.map(async ({ instance, to }) => {
+        try {
+          await this.session.client.send(
+            new UpdateTrafficPolicyInstanceCommand({
+              Id: instance.id,
+              TTL: to.ttl,
+              TrafficPolicyId: to.policyId,
+              TrafficPolicyVersion: to.version,
+            }),
+            { abortSignal: options.signal },
+          );
+        } catch (error) {
+          throw awsError(error, 'Route 53', label(instance));
+        }
+      }),
+    );
+    const accepted = moves.filter((_, index) => sent[index]?.status === 'fulfilled');
+    const shared =
+      targets.length === 1 ? { policyId: moves[0]!.to.policyId, version: moves[0]!.to.version } : undefined;
+    const settled =
+      accepted.length > 0
+        ? await this.reader.waitAll(
+            accepted.map((m) => m.instance.id),
+            shared,
+            options,
+          )
+        : new Map<string, Instance>();
+    const rejected = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    for (const { instance, to } of accepted)
+      this.checkApplied(instance, to, settled.get(instance.id) as Instance);
+    options.onProgress?.(
+      accepted.length === 1
+        ? `${label(accepted[0]!.instance)}: Applied version ${accepted[0]!.to.version}`
+        : `${accepted.length} traffic policy instances Applied`,
+    );
+  }
+
+  /** An instance that settled Failed, or on another version than the one it was pointed at, fails the change. */
+  private checkApplied(instance: Instance, to: InstancePointer, settled: Instance): void {
     const resource = label(instance);
-    try {
-      await this.session.client.send(
-        new UpdateTrafficPolicyInstanceCommand({
-          Id: instance.id,
-          TTL: to.ttl,
-          TrafficPolicyId: to.policyId,
-          TrafficPolicyVersion: to.version,
-        }),
-        { abortSignal: options.signal },
-      );
-    } catch (error) {
-      throw awsError(error, 'Route 53', resource);
-    }
-    options.onProgress?.(`${resource}: updating to version ${to.version} of policy ${to.policyId}`);
-    const settled = await this.waitSettled(await this.getInstance(instance.id, options.signal), options, to);
     if (settled.state === 'Failed') {
       const previous: InstancePointer = {
         id: instance.id,
@@ -559,46 +510,6 @@ export class TrafficFlow {
         `${resource} was moved to version ${settled.version} of policy ${settled.policyId} while waiting for version ${to.version}`,
         { hint: 'another change is in progress: check who, then run again' },
       );
-    }
-    options.onProgress?.(`${resource}: Applied version ${to.version}`);
-  }
-
-  /**
-   * Polls GetTrafficPolicyInstance every pollInterval seconds until the instance is Applied or
-   * Failed (an instance deleted meanwhile ends the wait with its not-found error).
-   */
-  private async waitSettled(
-    instance: Instance,
-    options: ProgressOptions,
-    target?: InstancePointer,
-  ): Promise<Instance> {
-    const started = Date.now();
-    const intervalMs = this.tf.pollInterval * 1000;
-    let lastReport = 0;
-    let current = instance;
-    for (;;) {
-      if (isSettled(current.state)) return current;
-      const elapsed = Date.now() - started;
-      if (elapsed > APPLY_WAIT_LIMIT_MS) {
-        throw stepFailed(
-          'FO_ROUTE53_E3414',
-          `${label(instance)} is still ${current.state} after ${Math.round(elapsed / 60_000)} minutes`,
-          {
-            hint: 'check the instance in the Route 53 console; run again once it is Applied',
-            retryable: true,
-          },
-        );
-      }
-      if (elapsed - lastReport >= 10_000 || lastReport === 0) {
-        lastReport = Math.max(elapsed, 1);
-        options.onProgress?.(
-          `${label(instance)}: waiting for Route 53 to apply ${target ? `version ${target.version}` : 'the pending change'} (${current.state}, ${Math.round(elapsed / 1000)}s)`,
-        );
-      }
-      await sleep(intervalMs, options.signal).catch((error: unknown) => {
-        throw FailoverError.is(error) ? error : awsError(error, 'Route 53', label(instance));
-      });
-      current = await this.getInstance(instance.id, options.signal);
     }
   }
 }

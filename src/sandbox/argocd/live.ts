@@ -90,6 +90,14 @@ export class LiveCluster {
     return this.entries.get(key);
   }
 
+  /** Something changes with time alone: a rollout under way, or an autoscaler. */
+  inMotion(): boolean {
+    for (const entry of this.entries.values()) {
+      if (entry.rollout || entry.object.kind === 'HorizontalPodAutoscaler') return true;
+    }
+    return false;
+  }
+
   find(kind: string, name: string, namespace?: string): LiveEntry | undefined {
     return this.list().find(
       (e) =>

@@ -118,6 +118,8 @@ interface AppRecord {
   /** The revision the last automated sync went to (Argo CD auto-syncs each revision once). */
   lastAutoSyncRevision?: string;
   stalled: boolean;
+  /** When a sync last applied to the live state (the next controller passes still change it). */
+  changedAt: number;
   health?: { status: HealthStatusCode; since: string };
   lock: Promise<unknown>;
   reconciling: boolean;
@@ -149,6 +151,10 @@ export interface WorkloadSummary {
 }
 
 const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+/** Apps with nothing in motion are ticked on every QUIET_TICK_EVERY-th tick only … */
+const QUIET_TICK_EVERY = 20;
+/** … once this long has passed since their last apply (observedGeneration catches up a pass later). */
+const QUIET_AFTER_MS = 2000;
 
 function nowIso(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -178,6 +184,7 @@ export class ArgoCdModel {
   private readonly sleepers = new Set<AbortController>();
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
+  private ticks = 0;
 
   constructor(private readonly options: ModelOptions) {
     this.repo = new RepoService(options.cacheDir, options.kustomize);
@@ -196,6 +203,7 @@ export class ArgoCdModel {
         }),
         history: [],
         stalled: false,
+        changedAt: 0,
         lock: Promise.resolve(),
         reconciling: false,
       });
@@ -204,10 +212,12 @@ export class ArgoCdModel {
 
   /** Loads every app (and, with startConverged, deploys it) and starts the controller loops. */
   async start(): Promise<void> {
-    for (const app of this.apps.values()) {
-      await this.reconcile(app, { hard: false, autoSync: !this.options.startConverged });
-      if (this.options.startConverged && app.compared) this.deployConverged(app, app.compared);
-    }
+    await Promise.all(
+      [...this.apps.values()].map(async (app) => {
+        await this.reconcile(app, { hard: false, autoSync: !this.options.startConverged });
+        if (this.options.startConverged && app.compared) this.deployConverged(app, app.compared);
+      }),
+    );
     const tickMs = Math.min(250, Math.max(10, Math.floor(this.options.rolloutMs / 10)));
     this.timers.push(setInterval(() => this.tick(), tickMs));
     if (this.options.reconcileIntervalMs > 0) {
@@ -416,8 +426,15 @@ export class ArgoCdModel {
 
   private tick(): void {
     const now = Date.now();
-    for (const app of this.apps.values()) app.live.tick(now, app.stalled);
-    for (const app of this.apps.values()) this.updateHealthTransition(app);
+    this.ticks += 1;
+    const sweep = this.ticks % QUIET_TICK_EVERY === 0;
+    for (const app of this.apps.values()) {
+      // A fleet has hundreds of apps: one with nothing rolling out and no recent apply is looked
+      // at only on every QUIET_TICK_EVERY-th tick (its state does not change between them).
+      if (!sweep && !app.live.inMotion() && now - app.changedAt > QUIET_AFTER_MS) continue;
+      app.live.tick(now, app.stalled);
+      this.updateHealthTransition(app);
+    }
   }
 
   private reconcileAllInBackground(): void {
@@ -598,7 +615,10 @@ export class ArgoCdModel {
         });
       }
     }
-    if (!dryRun) app.live.tick(now, app.stalled);
+    if (!dryRun) {
+      app.changedAt = now;
+      app.live.tick(now, app.stalled);
+    }
     return results;
   }
 
@@ -607,6 +627,7 @@ export class ArgoCdModel {
     const now = Date.now();
     for (const object of compared.desired) app.live.apply(object, now);
     app.live.settle(now);
+    app.changedAt = now;
     const at = nowIso();
     const operation = {
       sync: { revision: compared.revision, prune: false, dryRun: false, syncStrategy: { hook: {} } },

@@ -44,6 +44,8 @@ function buildFailure(tool: KustomizeTool, dir: string, error: unknown): string 
 export class RepoService {
   private readonly exports = new Map<string, Promise<string>>();
   private readonly renders = new Map<string, Promise<KubeObject[]>>();
+  /** Resolves in flight: a reconcile sweep over many apps of one repo asks git once. */
+  private readonly resolving = new Map<string, Promise<string>>();
 
   constructor(
     private readonly cacheDir: string,
@@ -52,7 +54,17 @@ export class RepoService {
   ) {}
 
   /** The commit sha a branch, tag, `HEAD` or sha stands for in the repository. */
-  async resolve(repoURL: string, revision: string): Promise<string> {
+  resolve(repoURL: string, revision: string): Promise<string> {
+    const key = `${repoURL}\n${revision}`;
+    let pending = this.resolving.get(key);
+    if (!pending) {
+      pending = this.resolveUncached(repoURL, revision).finally(() => this.resolving.delete(key));
+      this.resolving.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async resolveUncached(repoURL: string, revision: string): Promise<string> {
     const gitDir = localRepoPath(repoURL);
     const candidates =
       revision === 'HEAD' || /^[0-9a-f]{7,40}$/i.test(revision)

@@ -4,7 +4,7 @@
  * The Argo CD emulator tracks it; the failover tool clones, commits and pushes to it like to any remote.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ export interface CreateGitRemoteOptions {
   branch?: string;
   author?: GitAuthor;
   message?: string;
+  /** Files to add to the seeded tree (path relative to the root → content). */
+  extraFiles?: Record<string, string>;
 }
 
 export interface GitRemote {
@@ -66,6 +68,10 @@ export async function createGitRemote(options: CreateGitRemoteOptions): Promise<
       recursive: true,
       filter: (path) => !path.split(/[\\/]/).includes('.git'),
     });
+    for (const [path, content] of Object.entries(options.extraFiles ?? {})) {
+      await mkdir(dirname(join(work, path)), { recursive: true });
+      await writeFile(join(work, path), content);
+    }
     await git(['init', '--quiet', `--initial-branch=${branch}`], { cwd: work });
     await git(['add', '--all'], { cwd: work });
     await git(

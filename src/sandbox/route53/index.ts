@@ -5,8 +5,9 @@
 import { EmulatorControl, type Knobs } from '../common/control.js';
 import { startHttpServer } from '../common/http-server.js';
 import { Route53Model } from './model.js';
-import { DEFAULT_RATE_LIMIT, type RateLimitSettings, TokenBucket } from './rate-limit.js';
+import type { RateLimitSettings } from './rate-limit.js';
 import { createRoute53Handler } from './server.js';
+import { Route53Throttling, type ThrottlingSettings } from './throttling.js';
 
 export {
   healthCheckReferences,
@@ -31,15 +32,25 @@ export {
   type WriteupSeedOptions,
   writeupPolicyDocument,
 } from './seed.js';
-export { createRoute53Handler, isMutatingOperation } from './server.js';
+export { changeCount, createRoute53Handler, isMutatingOperation } from './server.js';
+export {
+  DEFAULT_CHANGE_LIMIT,
+  DEFAULT_OPERATION_LIMIT,
+  DOCUMENTED_OPERATION_LIMITS,
+  Route53Throttling,
+  type ThrottledBy,
+  type ThrottlingSettings,
+} from './throttling.js';
 export type * from './types.js';
 
 export interface Route53EmulatorOptions {
   /** Default: an ephemeral port on 127.0.0.1. */
   port?: number;
   knobs?: Partial<Knobs>;
-  /** The per-account token bucket; `false` turns throttling off. Default burst 50, 10/s. */
+  /** The account's token bucket; `false` turns all throttling off. Default burst 50, 10/s. */
   rateLimit?: RateLimitSettings | false;
+  /** Every bucket (account, per operation, change throughput); wins over `rateLimit`. Default: as documented. */
+  throttling?: ThrottlingSettings | false;
 }
 
 export interface Route53Emulator {
@@ -47,15 +58,21 @@ export interface Route53Emulator {
   url: string;
   control: EmulatorControl;
   model: Route53Model;
-  /** Tune or switch off throttling at run time: `rateLimit.configure({ burst: 2, perSecond: 1 })`. */
-  rateLimit: TokenBucket;
+  /**
+   * Tune or switch off throttling at run time: `rateLimit.configure({ burst: 2, perSecond: 1 })`
+   * (the account bucket), `rateLimit.configureAll({ operations: {...} })`, `configure(false)`.
+   */
+  rateLimit: Route53Throttling;
   close(): Promise<void>;
 }
 
 export async function startRoute53Emulator(options: Route53EmulatorOptions = {}): Promise<Route53Emulator> {
   const control = new EmulatorControl('route53', options.knobs);
   const model = new Route53Model({ control });
-  const rateLimit = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const rateLimit = new Route53Throttling(
+    options.throttling ??
+      (options.rateLimit === false ? false : options.rateLimit ? { account: options.rateLimit } : {}),
+  );
   const server = await startHttpServer(createRoute53Handler(model, control, rateLimit), options.port ?? 0);
   return { url: server.url, control, model, rateLimit, close: () => server.close() };
 }

@@ -42,13 +42,31 @@ export class TokenBucket {
 
   /** Takes a token; false means the request is over the rate. */
   tryTake(): boolean {
+    if (!this.canTake(1)) return false;
+    this.take(1);
+    return true;
+  }
+
+  /** Whether `count` tokens are there now (after the refill since the last look). */
+  canTake(count: number): boolean {
     if (this.settings === false) return true;
+    this.refill();
+    // A request larger than the bucket can never pass whole; it passes on a full bucket.
+    return this.tokens >= Math.min(count, this.settings.burst);
+  }
+
+  /** Takes `count` tokens (call after canTake). */
+  take(count: number): void {
+    if (this.settings === false) return;
+    this.refill();
+    this.tokens = Math.max(0, this.tokens - count);
+  }
+
+  private refill(): void {
+    if (this.settings === false) return;
     const now = this.now();
     const elapsedSeconds = Math.max(0, now - this.refilledAt) / 1000;
     this.tokens = Math.min(this.settings.burst, this.tokens + elapsedSeconds * this.settings.perSecond);
     this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 }

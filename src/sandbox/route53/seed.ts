@@ -29,6 +29,11 @@ export interface WriteupSeedOptions {
   weights?: { gke: number; aws: number };
   /** Finish propagation so the instance is Applied and changes INSYNC at once. Default true. */
   settle?: boolean;
+  /**
+   * Traffic policy instances sharing the policy (a fleet: one per hostname). The first is
+   * `instanceName`, the others `<first label>-<n>.<zone>`. Default 1.
+   */
+  instances?: number;
 }
 
 export interface WriteupSeed {
@@ -134,13 +139,18 @@ export function seedWriteupScenario(model: Route53Model, options: WriteupSeedOpt
     }),
     Comment: 'GKE active, AWS warm standby',
   });
-  const instance = model.createTrafficPolicyInstance({
-    HostedZoneId: hostedZoneId,
-    Name: instanceName,
-    TTL: ttl,
-    TrafficPolicyId: policy.Id,
-    TrafficPolicyVersion: policy.Version,
-  });
+  const [host, ...rest] = instanceName.split('.');
+  const instanceIds: string[] = [];
+  for (let n = 1; n <= Math.max(1, options.instances ?? 1); n++) {
+    const instance = model.createTrafficPolicyInstance({
+      HostedZoneId: hostedZoneId,
+      Name: n === 1 ? instanceName : [`${host}-${n}`, ...rest].join('.'),
+      TTL: ttl,
+      TrafficPolicyId: policy.Id,
+      TrafficPolicyVersion: policy.Version,
+    });
+    instanceIds.push(instance.Id);
+  }
 
   model.changeResourceRecordSets(hostedZoneId, {
     Comment: 'failover sandbox: weighted record sets',
@@ -181,7 +191,7 @@ export function seedWriteupScenario(model: Route53Model, options: WriteupSeedOpt
     hostedZoneId,
     zoneName: zoneSuffix,
     trafficPolicyId: policy.Id,
-    trafficPolicyInstanceIds: [instance.Id],
+    trafficPolicyInstanceIds: instanceIds,
     healthCheckIds: { gke: gke.Id, aws: aws.Id },
     recordSet: { name: recordName, type: 'A', setIdentifiers: { gcp: 'gke', aws: 'aws' } },
   };

@@ -9,7 +9,7 @@ import type { EmulatorControl } from '../common/control.js';
 import { readBody } from '../common/http-server.js';
 import { Route53Error } from './errors.js';
 import type { Route53Model } from './model.js';
-import type { TokenBucket } from './rate-limit.js';
+import type { Route53Throttling } from './throttling.js';
 import {
   buildDocument,
   buildError,
@@ -62,7 +62,25 @@ export function isMutatingOperation(operation: string): boolean {
   return /^(Create|Change|Update|Delete)/.test(operation);
 }
 
-export function createRoute53Handler(model: Route53Model, control: EmulatorControl, rateLimit: TokenBucket) {
+/**
+ * Record changes a request makes, for the change-throughput bucket: each Change of a batch (an
+ * UPSERT counts twice), one per traffic policy instance created, updated or deleted.
+ */
+export function changeCount(operation: string, body: string): number {
+  if (operation === 'ChangeResourceRecordSets') {
+    let count = 0;
+    for (const match of body.matchAll(/<Action>\s*([A-Z]+)\s*<\/Action>/g))
+      count += match[1] === 'UPSERT' ? 2 : 1;
+    return count;
+  }
+  return /^(Create|Update|Delete)TrafficPolicyInstance$/.test(operation) ? 1 : 0;
+}
+
+export function createRoute53Handler(
+  model: Route53Model,
+  control: EmulatorControl,
+  throttling: Route53Throttling,
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -84,7 +102,9 @@ export function createRoute53Handler(model: Route53Model, control: EmulatorContr
           `The Route 53 emulator does not model ${method} ${url.pathname}`,
         );
       }
-      if (!rateLimit.tryTake()) throw new Route53Error('Throttling', 'Rate exceeded');
+      if (throttling.admit(operation, changeCount(operation, body)) !== undefined) {
+        throw new Route53Error('Throttling', 'Rate exceeded');
+      }
       const fault = control.takeFault(operation, ['throttle', 'server-error']);
       if (fault === 'throttle') throw new Route53Error('Throttling', 'Rate exceeded');
       if (fault === 'server-error') {

@@ -52,7 +52,7 @@ describe('a valid config', () => {
     expect(config.aws.region).toBe('eu-west-1');
     expect(config.route53?.mode).toBe('traffic-flow');
     expect(config.route53?.trafficFlow?.pollInterval).toBe(2);
-    expect(config.route53?.rateLimit).toEqual({ perSecond: 5, burst: 10 });
+    expect(config.route53?.rateLimit).toEqual({ perSecond: 8, burst: 10 });
     expect(config.gitops?.branch).toBe('main');
     expect(config.gitops?.repo).toBe('/etc/gitops');
     expect(config.argocd?.tokenEnv).toBe('ARGOCD_AUTH_TOKEN');
