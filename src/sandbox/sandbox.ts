@@ -86,6 +86,13 @@ export interface Sandbox {
   prometheus: PrometheusEmulator;
   /** Overrides a side's error rate (percent) in the metric emulators; undefined: follow the state. */
   setErrorRate(side: Side, percent: number | undefined): void;
+  /**
+   * A side's secret store: `failing` makes every ExternalSecret of its cluster fail to sync
+   * (SecretSyncedError), `keys` only those reading these remote keys; `ok` (no argument) heals it.
+   */
+  setSecretStore(side: Side, state?: { failing?: boolean; keys?: string[] }): void;
+  /** Installs or removes a CRD on a side's cluster ("group/version/Kind", e.g. external-secrets.io/v1beta1/ExternalSecret). */
+  serveKind(side: Side, groupVersionKind: string, served: boolean): void;
   /** The Argo CD token the sandbox config's tokenEnv points at (also written to DIR/.env). */
   argocdToken: string;
   /** Environment the tool needs to talk to the sandbox (credentials; what DIR/.env holds). */
@@ -131,6 +138,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           targetRevision: git.branch,
           path: awsOverlay,
           autoSync: true,
+          destination: { name: 'aws-standby', server: 'https://aws-standby.cluster.invalid' },
         },
         {
           name: 'admin-gke',
@@ -139,6 +147,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           targetRevision: git.branch,
           path: gcpOverlay,
           autoSync: true,
+          destination: { name: 'gke-primary', server: 'https://gke-primary.cluster.invalid' },
         },
       ],
       rolloutMs: timings.rolloutMs,
@@ -185,6 +194,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       knobs: { latencyMs: timings.latencyMs },
     });
     started.push(prometheus);
+    const clusterOf = (side: Side) =>
+      argocd.model.clusterProfile(side === 'gke' ? 'gke-primary' : 'aws-standby');
+    const setSecretStore = (side: Side, state: { failing?: boolean; keys?: string[] } = {}) => {
+      const store = clusterOf(side).secretStore;
+      store.failing = state.failing === true;
+      store.failingKeys = new Set(state.keys ?? []);
+    };
+    const serveKind = (side: Side, gvk: string, served: boolean) => {
+      if (served) clusterOf(side).resources.add(gvk);
+      else clusterOf(side).resources.delete(gvk);
+    };
     const setErrorRate = (side: Side, percent: number | undefined) => {
       if (percent === undefined) delete errorOverride[side];
       else errorOverride[side] = percent;
@@ -241,6 +261,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           return reply(400, { error: 'percent must be a number from 0 to 100, or auto' });
         setErrorRate(side, percent === 'auto' ? undefined : percent);
         return reply(200, { errors: { gcp: errorOverride.gke ?? 'auto', aws: errorOverride.aws ?? 'auto' } });
+      }
+      if (req.method === 'POST' && url.pathname === '/secret-store') {
+        const side = body.side === 'gcp' ? 'gke' : (body.side as Side);
+        if (side !== 'gke' && side !== 'aws') return reply(400, { error: 'side must be gcp or aws' });
+        const keys = Array.isArray(body.keys) ? body.keys.map(String) : [];
+        setSecretStore(side, { failing: body.failing === true && keys.length === 0, keys });
+        const store = clusterOf(side).secretStore;
+        return reply(200, { failing: store.failing, keys: [...store.failingKeys] });
       }
       if (req.method === 'POST' && url.pathname === '/clear') {
         for (const e of Object.values(emulators)) e.control.clearFaults();
@@ -308,6 +336,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       datadog,
       prometheus,
       setErrorRate,
+      setSecretStore,
+      serveKind,
       argocdToken,
       env,
       outage,
