@@ -155,6 +155,8 @@ export interface WorkloadSummary {
   availableReplicas?: number;
   updatedReplicas?: number;
   suspend?: boolean;
+  /** Why new pods cannot start: the scheduler's reason (Unschedulable) or the kubelet's. */
+  blocked?: { reason: string; message: string };
 }
 
 const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
@@ -266,7 +268,8 @@ export class ArgoCdModel {
     return this.app(name)
       .live.list()
       .filter((e) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'].includes(e.object.kind))
-      .map(({ object }) => {
+      .map((entry) => {
+        const { object } = entry;
         const spec = (object.spec ?? {}) as Record<string, unknown>;
         const status = (object.status ?? {}) as Record<string, unknown>;
         const summary: WorkloadSummary = {
@@ -284,7 +287,9 @@ export class ArgoCdModel {
           summary.readyReplicas = Number(status.readyReplicas ?? 0);
           summary.availableReplicas = Number(status.availableReplicas ?? 0);
           summary.updatedReplicas = Number(status.updatedReplicas ?? 0);
-        } else {
+        }
+        if (entry.blocked) summary.blocked = { reason: entry.blocked.reason, message: entry.blocked.message };
+        if (object.kind === 'CronJob') {
           summary.suspend = spec.suspend === true;
         }
         return summary;
@@ -634,14 +639,34 @@ export class ArgoCdModel {
   /** The state at startup: applied, fully rolled out, and recorded as an automated sync. */
   private deployConverged(app: AppRecord, compared: { revision: string; desired: KubeObject[] }): void {
     const now = Date.now();
-    for (const object of compared.desired) app.live.apply(object, now);
-    app.live.settle(now);
     const at = nowIso();
     const operation = {
       sync: { revision: compared.revision, prune: false, dryRun: false, syncStrategy: { hook: {} } },
       initiatedBy: { automated: true },
       retry: {},
     };
+    // A render the destination cannot serve never synced: the app starts with that failed sync.
+    const invalid = invalidTasks(app.cluster, compared.desired);
+    if (invalid.length > 0) {
+      app.operationState = {
+        operation,
+        phase: 'Failed',
+        message: INVALID_TASKS_MESSAGE,
+        startedAt: at,
+        finishedAt: at,
+        syncResult: {
+          resources: invalid.map((t) => ({ ...t })),
+          revision: compared.revision,
+          source: this.source(app),
+        },
+      };
+      app.lastAutoSyncRevision = compared.revision;
+      this.updateHealthTransition(app);
+      return;
+    }
+    registerCrds(app.cluster, compared.desired);
+    for (const object of compared.desired) app.live.apply(object, now);
+    app.live.settle(now);
     app.operationState = {
       operation,
       phase: 'Succeeded',
