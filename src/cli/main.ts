@@ -342,6 +342,14 @@ export function buildProgram(
     .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
     .action(namedAction(() => import('./commands/sandbox.js'), 'errors'));
   sandbox
+    .command('secret-store')
+    .description("make a side's ExternalSecrets fail to sync (SecretSyncedError), or heal them")
+    .argument('<side>', 'gcp or aws')
+    .argument('<state>', 'failing or ok')
+    .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
+    .option('--key <remoteKey...>', 'only ExternalSecrets reading these remote keys fail')
+    .action(namedAction(() => import('./commands/sandbox-secrets.js'), 'secretStore'));
+  sandbox
     .command('requests')
     .description('list the requests the emulators answered')
     .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')

@@ -113,6 +113,13 @@ export interface Sandbox {
   prometheus: PrometheusEmulator;
   /** Overrides a side's error rate (percent) in the metric emulators; undefined: follow the state. */
   setErrorRate(side: Side, percent: number | undefined): void;
+  /**
+   * A side's secret store: `failing` makes every ExternalSecret of its cluster fail to sync
+   * (SecretSyncedError), `keys` only those reading these remote keys; `ok` (no argument) heals it.
+   */
+  setSecretStore(side: Side, state?: { failing?: boolean; keys?: string[] }): void;
+  /** Installs or removes a CRD on a side's cluster ("group/version/Kind", e.g. external-secrets.io/v1beta1/ExternalSecret). */
+  serveKind(side: Side, groupVersionKind: string, served: boolean): void;
   /** The Argo CD token the sandbox config's tokenEnv points at (also written to DIR/.env). */
   argocdToken: string;
   /** Environment the tool needs to talk to the sandbox (credentials; what DIR/.env holds). */
@@ -169,8 +176,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       targetRevision: git.branch,
       path: side === 'aws' ? awsOverlay : gcpOverlay,
       autoSync: true,
-      // The first app keeps the demo's default destination; the others get a namespace each.
-      ...(index > 0 ? { destination: { namespace: `admin-${index + 1}` } } : {}),
+      // Each side's cluster serves its own kinds; the first app keeps the demo's default
+      // namespace, the others get a namespace each.
+      destination: {
+        ...(side === 'aws'
+          ? { name: 'aws-standby', server: 'https://aws-standby.cluster.invalid' }
+          : { name: 'gke-primary', server: 'https://gke-primary.cluster.invalid' }),
+        ...(index > 0 ? { namespace: `admin-${index + 1}` } : {}),
+      },
     });
     const argocd = await startArgoCdEmulator({
       token: argocdToken,
@@ -223,6 +236,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       knobs: { latencyMs: timings.latencyMs },
     });
     started.push(prometheus);
+    const clusterOf = (side: Side) =>
+      argocd.model.clusterProfile(side === 'gke' ? 'gke-primary' : 'aws-standby');
+    const setSecretStore = (side: Side, state: { failing?: boolean; keys?: string[] } = {}) => {
+      const store = clusterOf(side).secretStore;
+      store.failing = state.failing === true;
+      store.failingKeys = new Set(state.keys ?? []);
+    };
+    const serveKind = (side: Side, gvk: string, served: boolean) => {
+      if (served) clusterOf(side).resources.add(gvk);
+      else clusterOf(side).resources.delete(gvk);
+    };
     const setErrorRate = (side: Side, percent: number | undefined) => {
       if (percent === undefined) delete errorOverride[side];
       else errorOverride[side] = percent;
@@ -279,6 +303,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           return reply(400, { error: 'percent must be a number from 0 to 100, or auto' });
         setErrorRate(side, percent === 'auto' ? undefined : percent);
         return reply(200, { errors: { gcp: errorOverride.gke ?? 'auto', aws: errorOverride.aws ?? 'auto' } });
+      }
+      if (req.method === 'POST' && url.pathname === '/secret-store') {
+        const side = body.side === 'gcp' ? 'gke' : (body.side as Side);
+        if (side !== 'gke' && side !== 'aws') return reply(400, { error: 'side must be gcp or aws' });
+        const keys = Array.isArray(body.keys) ? body.keys.map(String) : [];
+        setSecretStore(side, { failing: body.failing === true && keys.length === 0, keys });
+        const store = clusterOf(side).secretStore;
+        return reply(200, { failing: store.failing, keys: [...store.failingKeys] });
       }
       if (req.method === 'POST' && url.pathname === '/clear') {
         for (const e of Object.values(emulators)) e.control.clearFaults();
@@ -356,6 +388,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       datadog,
       prometheus,
       setErrorRate,
+      setSecretStore,
+      serveKind,
       argocdToken,
       env,
       outage,

@@ -50,9 +50,12 @@ export interface World {
 
 const worlds: Sandbox[] = [];
 
-export async function startWorld(timings: SandboxTimings = FAST_TIMINGS): Promise<World> {
+export async function startWorld(
+  timings: SandboxTimings = FAST_TIMINGS,
+  options: { repoFrom?: string } = {},
+): Promise<World> {
   const dir = tempDir('failover-e2e-world-');
-  const sandbox = await startSandbox({ dir, timings });
+  const sandbox = await startSandbox({ dir, timings, ...options });
   worlds.push(sandbox);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

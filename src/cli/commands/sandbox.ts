@@ -136,7 +136,7 @@ function readInfo(dir: string): { control: { endpoint: string } } {
   return JSON.parse(readFileSync(file, 'utf8')) as { control: { endpoint: string } };
 }
 
-async function control(
+export async function control(
   dir: string,
   method: 'GET' | 'POST',
   path: string,

@@ -11,6 +11,8 @@ import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js'
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
 import { ArgoCdClient, type CallContext } from './client.js';
+import { readClusterApis } from './clusters.js';
+import { externalSecretState, OperationSync, SyncResult, secretRefsOf, syncFailure } from './details.js';
 import type { AppState, ArgoCdReader, ArgoCdWriter, SyncOutcome, WorkloadState } from './port.js';
 
 // ── what the API returns, read leniently: only the fields used, all optional ───────────────────
@@ -35,7 +37,14 @@ const Application = z.object({
         })
         .nullish(),
       health: HealthWord,
-      operationState: z.object({ phase: z.string().optional(), message: z.string().optional() }).nullish(),
+      operationState: z
+        .object({
+          phase: z.string().optional(),
+          message: z.string().optional(),
+          syncResult: SyncResult.nullish(),
+          operation: OperationSync,
+        })
+        .nullish(),
       reconciledAt: z.string().nullish(),
       resources: z
         .array(
@@ -169,6 +178,20 @@ function workloadState(
   };
 }
 
+function withSecrets(item: { kind: string; targetState?: string }): { secrets?: string[] } {
+  const secrets = secretRefsOf(item.targetState, item.kind);
+  return secrets.length ? { secrets } : {};
+}
+
+function externalSecretsOf(managed: z.infer<typeof ManagedResources>): {
+  externalSecrets?: ReturnType<typeof externalSecretState>[];
+} {
+  const items = (managed.items ?? []).filter(
+    (i) => i.kind === 'ExternalSecret' && (i.group === undefined || i.group === 'external-secrets.io'),
+  );
+  return items.length ? { externalSecrets: items.map(externalSecretState) } : {};
+}
+
 function appState(app: Application, managed: z.infer<typeof ManagedResources>): AppState {
   const status = app.status ?? {};
   const phase = status.operationState?.phase;
@@ -177,6 +200,7 @@ function appState(app: Application, managed: z.infer<typeof ManagedResources>): 
   );
   const automated = app.spec?.syncPolicy?.automated;
   const revision = status.sync?.revision || status.sync?.revisions?.[0];
+  const failure = syncFailure(status.operationState);
   return {
     name: app.metadata.name,
     syncStatus: status.sync?.status ?? 'Unknown',
@@ -195,7 +219,12 @@ function appState(app: Application, managed: z.infer<typeof ManagedResources>): 
         const group = WORKLOAD_KINDS[item.kind];
         return group !== undefined && (item.group === undefined || item.group === group);
       })
-      .map((item) => workloadState(item, healthOf.get(`${item.kind}/${item.namespace ?? ''}/${item.name}`))),
+      .map((item) => ({
+        ...workloadState(item, healthOf.get(`${item.kind}/${item.namespace ?? ''}/${item.name}`)),
+        ...withSecrets(item),
+      })),
+    ...externalSecretsOf(managed),
+    ...(failure ? { syncFailure: failure } : {}),
   };
 }
 
@@ -336,6 +365,9 @@ export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
         }
         return appState(app, managed);
       });
+    },
+    async clusterApis(role, { signal } = {}) {
+      return readClusterApis(client, await appNames(connection, role, signal), signal);
     },
   };
 }

@@ -28,6 +28,33 @@ export interface WorkloadState {
   health?: string;
   /** What Argo CD would apply (its targetState): spec.replicas and spec.suspend as it rendered them. */
   target?: { replicas?: number; suspend?: boolean };
+  /** Secrets the pod template needs to start (volumes, env, envFrom; not the optional ones). */
+  secrets?: string[];
+}
+
+/** An ExternalSecret of the app (external-secrets.io), as its controller reports it. */
+export interface ExternalSecretState {
+  name: string;
+  namespace?: string;
+  /** The Secret it writes (spec.target.name, else its own name). */
+  secret: string;
+  /** In git, not in the cluster. */
+  missing?: boolean;
+  /** The Ready condition: true, false, or undefined while the controller has not reported. */
+  ready?: boolean;
+  /** The condition's reason (SecretSynced, SecretSyncedError…) and message. */
+  reason?: string;
+  message?: string;
+  /** The target Secret exists (synced now or once before). */
+  secretExists: boolean;
+}
+
+/** The last sync operation failed: its revision and each resource Argo CD could not sync, with why. */
+export interface SyncFailure {
+  phase: string;
+  message: string;
+  revision?: string;
+  resources: { kind: string; name: string; namespace?: string; message: string }[];
 }
 
 export interface AppState {
@@ -45,11 +72,28 @@ export interface AppState {
   autoSync?: boolean;
   reconciledAt?: string;
   workloads: WorkloadState[];
+  /** The app's ExternalSecrets (none when it has none). */
+  externalSecrets?: ExternalSecretState[];
+  /** Set when the last operation Failed or Errored. */
+  syncFailure?: SyncFailure;
+}
+
+/** The API resources an app's destination cluster serves, as Argo CD reports them. */
+export interface ClusterApis {
+  app: string;
+  /** The destination cluster's name (else its server). */
+  cluster: string;
+  /** info.apiVersions: each "group/version" and "group/version/Kind"; empty until Argo CD's cache has synced. */
+  apiVersions: string[];
+  /** info.connectionState.status: Successful, Failed, Unknown. */
+  connection?: string;
 }
 
 export interface ArgoCdReader {
   /** The apps of a side (names or label selector from config), with their workloads. `refresh` asks Argo CD to reconcile first. */
   apps(role: Role, options?: { refresh?: boolean; signal?: AbortSignal }): Promise<AppState[]>;
+  /** What the destination cluster of each app of a side serves (for the portability live check). */
+  clusterApis?(role: Role, options?: { signal?: AbortSignal }): Promise<ClusterApis[]>;
 }
 
 /** `started`: a sync operation began; `in-progress`: another operation was already running (wait for it). */

@@ -8,6 +8,7 @@
  * Degraded < Unknown.
  */
 import { isMap, type KubeObject } from '../../providers/kustomize/types.js';
+import { externalSecretHealth } from './health-external-secret.js';
 
 export type HealthStatusCode = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
 
@@ -280,6 +281,8 @@ export function resourceHealth(
       return hpaHealth(object);
     case 'batch/CronJob':
       return cronJobHealth(object, cronJobs);
+    case 'external-secrets.io/ExternalSecret':
+      return externalSecretHealth(object);
     default:
       return undefined;
   }

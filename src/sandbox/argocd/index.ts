@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { type KustomizeSettings, locateKustomize } from '../../providers/kustomize/index.js';
 import { EmulatorControl, type Knobs } from '../common/control.js';
 import { startHttpServer } from '../common/http-server.js';
+import { type ClusterProfile, defaultClusters } from './clusters.js';
 import type { CronJobHealthModel } from './health.js';
 import { type AppSpec, ArgoCdModel } from './model.js';
 import { type ArgoCdAccess, createArgoCdHandler } from './server.js';
 
+export type { ClusterProfile, NodeSpec, SecretStoreState } from './clusters.js';
+export { apiVersionsOf, defaultClusters, eksCluster, gkeCluster, inCluster } from './clusters.js';
 export type { CronJobHealthModel, HealthStatus, HealthStatusCode } from './health.js';
 export { resourceHealth } from './health.js';
 export type { AppSpec, SyncRequest, WorkloadSummary } from './model.js';
@@ -46,6 +49,11 @@ export interface ArgoCdEmulatorOptions {
    * 403 "permission denied" exactly like a name that does not exist. Changeable with `hideApp`.
    */
   hiddenApps?: string[];
+  /**
+   * Destination clusters: what each serves, its nodes, its secret store. Default: `in-cluster`
+   * (serves every kind the emulator knows), `gke-primary` and `aws-standby` (see clusters.ts).
+   */
+  clusters?: ClusterProfile[];
   port?: number;
   knobs?: Partial<Knobs>;
 }
@@ -76,6 +84,7 @@ export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promi
     cronJobHealth: options.cronJobHealth ?? 'argocd-3.2',
     startConverged: options.startConverged ?? true,
     cacheDir,
+    clusters: options.clusters ?? defaultClusters(),
   });
   try {
     await model.start();

@@ -14,6 +14,8 @@ import {
   type KubeObject,
   splitApiVersion,
 } from '../../providers/kustomize/types.js';
+import type { NodeSpec, SecretStoreState } from './clusters.js';
+import { externalSecretStatus, type PodBlocker, podBlocker, podSpecOf } from './pod-blockers.js';
 
 type Map = Record<string, unknown>;
 
@@ -26,6 +28,11 @@ export interface LiveSettings {
   loadBalancerHostname: (object: KubeObject) => string;
   /** Nodes a DaemonSet schedules a pod on (default 3), each labelled kubernetes.io/os: linux. */
   nodes?: number;
+  /**
+   * The destination cluster's nodes and secret store: pods whose node selector no node matches,
+   * or that need a Secret an ExternalSecret has never synced, do not start (pod-blockers.ts).
+   */
+  cluster?: { nodes: NodeSpec[]; secretStore: SecretStoreState };
 }
 
 /** Kinds whose pods roll towards a target count over time. */
@@ -46,6 +53,8 @@ export interface LiveEntry {
   rollout?: Rollout;
   /** Generation the controller has seen; catches up on the next tick. */
   observedGeneration: number;
+  /** Why the workload's new pods cannot start (the scheduler's or the kubelet's reason). */
+  blocked?: PodBlocker;
 }
 
 export type ApplyResult = 'created' | 'configured' | 'unchanged';
@@ -181,6 +190,20 @@ export class LiveCluster {
   tick(now: number, stalled: boolean): void {
     for (const entry of this.entries.values()) {
       if (entry.object.kind === 'HorizontalPodAutoscaler') this.tickHpa(entry, now);
+      if (entry.object.kind === 'ExternalSecret' && this.settings.cluster)
+        this.tickExternalSecret(entry, now);
+    }
+    const cluster = this.settings.cluster;
+    const externalSecrets = cluster
+      ? this.list()
+          .filter((e) => e.object.kind === 'ExternalSecret')
+          .map((e) => e.object)
+      : [];
+    for (const entry of this.entries.values()) {
+      if (!cluster || !ROLLING.has(entry.object.kind)) continue;
+      const wasBlocked = entry.blocked !== undefined;
+      entry.blocked = podBlocker(entry.object, cluster.nodes, externalSecrets);
+      if (wasBlocked && !entry.blocked && entry.rollout) entry.rollout.startedAt = now;
     }
     for (const entry of this.entries.values()) {
       if (entry.object.kind === 'Deployment') this.tickDeployment(entry, now, stalled);
@@ -192,6 +215,12 @@ export class LiveCluster {
   /** Pods a workload should run: spec.replicas, or for a DaemonSet one per node its selector matches. */
   private targetOf(object: KubeObject): number {
     if (object.kind !== 'DaemonSet') return Number(spec(object).replicas ?? 1);
+    const nodes = this.settings.cluster?.nodes;
+    if (nodes) {
+      const podSpec = podSpecOf(object) ?? {};
+      return nodes.filter((n) => podBlocker({ ...object, kind: 'Pod', spec: podSpec }, [n], []) === undefined)
+        .length;
+    }
     const template = isMap(spec(object).template) ? (spec(object).template as Map) : {};
     const podSpec = isMap(template.spec) ? (template.spec as Map) : {};
     const selector = isMap(podSpec.nodeSelector) ? (podSpec.nodeSelector as Map) : {};
@@ -219,6 +248,8 @@ export class LiveCluster {
       ready = lerp(rollout.fromReady, target, progress);
       updated = rollout.templateChanged ? lerp(0, target, progress) : target;
       if (stalled && target > 0 && target > rollout.fromReady) ready = Math.min(ready, target - 1);
+      // New pods cannot start (see tick: the rollout starts over once the cause is gone).
+      if (entry.blocked && ready > rollout.fromReady) ready = rollout.fromReady;
       if (ready === target && updated === target) entry.rollout = undefined;
     }
     const previousStatus = (isMap(object.status) ? object.status : {}) as Map;
@@ -343,6 +374,9 @@ export class LiveCluster {
         if (target > rollout.fromReady) ready = Math.min(ready, target - 1);
         if (rollout.templateChanged) updated = Math.min(updated, target - 1);
       }
+      // New pods stay Pending (or cannot create their containers) and the rollout heads for its
+      // progress deadline; it starts over once the cause is gone (see tick).
+      if (entry.blocked && ready > rollout.fromReady) ready = rollout.fromReady;
       total = rollout.templateChanged && updated < target ? target + 1 : Math.max(target, ready);
       const done = ready === target && updated === target;
       if (done) entry.rollout = undefined;
@@ -387,6 +421,22 @@ export class LiveCluster {
       ],
     };
     if (!deepEqual(status, object.status)) {
+      object.status = status;
+      object.metadata.resourceVersion = nextResourceVersion();
+    }
+  }
+
+  /** The External Secrets controller: Ready as the secret store allows. */
+  private tickExternalSecret(entry: LiveEntry, now: number): void {
+    const store = this.settings.cluster?.secretStore;
+    if (!store) return;
+    const object = entry.object;
+    const status = externalSecretStatus(object, store, now);
+    const previous = isMap(object.status) ? object.status : {};
+    // A Secret synced once stays when later syncs fail (ESO keeps it): remember that it exists.
+    if (!status.syncedResourceVersion && previous.syncedResourceVersion)
+      status.syncedResourceVersion = previous.syncedResourceVersion;
+    if (!deepEqual(stripRefresh(status), stripRefresh(previous))) {
       object.status = status;
       object.metadata.resourceVersion = nextResourceVersion();
     }
@@ -479,6 +529,11 @@ export class LiveCluster {
       hpa.metadata.resourceVersion = nextResourceVersion();
     }
   }
+}
+
+function stripRefresh(status: Record<string, unknown>): unknown {
+  const { refreshTime: _r, ...rest } = status;
+  return rest;
 }
 
 function stripTimes(conditions: unknown): unknown {

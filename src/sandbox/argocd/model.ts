@@ -16,6 +16,7 @@ import {
   type KubeObject,
   splitApiVersion,
 } from '../../providers/kustomize/types.js';
+import type { ClusterProfile } from './clusters.js';
 import {
   type CronJobHealthModel,
   type HealthStatus,
@@ -23,8 +24,10 @@ import {
   isWorse,
   resourceHealth,
 } from './health.js';
-import { LiveCluster, type LiveEntry, objectKey, templateHash } from './live.js';
+import { LiveCluster, type LiveEntry, objectKey } from './live.js';
 import { ComparisonError, RepoService } from './repo.js';
+import { clusterJson, INVALID_TASKS_MESSAGE, invalidTasks, registerCrds } from './served-kinds.js';
+import { imagesOf, resourceTree } from './tree.js';
 
 export interface AppSpec {
   name: string;
@@ -58,6 +61,8 @@ export interface ModelOptions {
   /** Start with every app synced and rolled out at its branch head (a cluster that has been running). */
   startConverged: boolean;
   cacheDir: string;
+  /** Destination clusters (what each serves, its nodes, its secret store); see clusters.ts. */
+  clusters: ClusterProfile[];
 }
 
 /** An error the API answers with: HTTP status plus the gRPC code grpc-gateway puts in the body. */
@@ -111,6 +116,10 @@ interface AppRecord {
   live: LiveCluster;
   compared?: { revision: string; desired: KubeObject[] };
   comparisonError?: { message: string; at: string };
+  /** Auto-sync skipped because the last attempt at this revision failed (Argo CD's SyncError condition). */
+  syncError?: { message: string; at: string };
+  /** The destination cluster. */
+  cluster: ClusterProfile;
   reconciledAt?: string;
   operation?: RunningOperation;
   operationState?: OperationState;
@@ -148,6 +157,8 @@ export interface WorkloadSummary {
   availableReplicas?: number;
   updatedReplicas?: number;
   suspend?: boolean;
+  /** Why new pods cannot start: the scheduler's reason (Unschedulable) or the kubelet's. */
+  blocked?: { reason: string; message: string };
 }
 
 const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
@@ -185,13 +196,16 @@ export class ArgoCdModel {
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
   private ticks = 0;
+  private readonly startedAt = nowIso();
 
   constructor(private readonly options: ModelOptions) {
     this.repo = new RepoService(options.cacheDir, options.kustomize);
     for (const spec of options.apps) {
       if (this.apps.has(spec.name)) throw new Error(`duplicate application ${spec.name}`);
+      const cluster = this.destinationCluster(spec);
       this.apps.set(spec.name, {
         spec: { ...spec },
+        cluster,
         automated: spec.autoSync === true,
         createdAt: nowIso(),
         uid: crypto.randomUUID(),
@@ -200,6 +214,7 @@ export class ArgoCdModel {
           progressDeadlineMs: options.progressDeadlineMs,
           loadBalancerHostname: (object) =>
             `k8s-${object.metadata.namespace ?? 'default'}-${object.metadata.name}.${spec.name}.lb.sandbox.invalid`,
+          cluster,
         }),
         history: [],
         stalled: false,
@@ -263,7 +278,8 @@ export class ArgoCdModel {
     return this.app(name)
       .live.list()
       .filter((e) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'].includes(e.object.kind))
-      .map(({ object }) => {
+      .map((entry) => {
+        const { object } = entry;
         const spec = (object.spec ?? {}) as Record<string, unknown>;
         const status = (object.status ?? {}) as Record<string, unknown>;
         const summary: WorkloadSummary = {
@@ -281,11 +297,31 @@ export class ArgoCdModel {
           summary.readyReplicas = Number(status.readyReplicas ?? 0);
           summary.availableReplicas = Number(status.availableReplicas ?? 0);
           summary.updatedReplicas = Number(status.updatedReplicas ?? 0);
-        } else {
+        }
+        if (entry.blocked) summary.blocked = { reason: entry.blocked.reason, message: entry.blocked.message };
+        if (object.kind === 'CronJob') {
           summary.suspend = spec.suspend === true;
         }
         return summary;
       });
+  }
+
+  /**
+   * A destination cluster by name or server, to change what it serves (`resources`), its nodes or
+   * its secret store (`secretStore.failing`, `secretStore.failingKeys`) while the emulator runs.
+   */
+  clusterProfile(nameOrServer: string): ClusterProfile {
+    const found = this.options.clusters.find((c) => c.name === nameOrServer || c.server === nameOrServer);
+    if (!found) throw new Error(`no destination cluster ${nameOrServer}`);
+    return found;
+  }
+
+  /** argocd-server's Cluster for `GET /api/v1/clusters/{id.value}` (id.type server or name). */
+  cluster(value: string, type: 'server' | 'name'): Record<string, unknown> | undefined {
+    const profile = this.options.clusters.find((c) => (type === 'name' ? c.name : c.server) === value);
+    if (!profile) return undefined;
+    const count = [...this.apps.values()].filter((a) => a.cluster === profile).length;
+    return clusterJson(profile, count, this.startedAt);
   }
 
   appNames(): string[] {
@@ -339,31 +375,7 @@ export class ArgoCdModel {
 
   resourceTree(name: string): Record<string, unknown> {
     const app = this.app(name);
-    const nodes: Record<string, unknown>[] = [];
-    for (const entry of app.live.list()) {
-      const object = entry.object;
-      const { group, version } = splitApiVersion(object.apiVersion);
-      const health = resourceHealth(object, this.options.cronJobHealth);
-      const node: Record<string, unknown> = {
-        group,
-        version,
-        kind: object.kind,
-        namespace: object.metadata.namespace ?? '',
-        name: object.metadata.name,
-        uid: object.metadata.uid,
-        resourceVersion: object.metadata.resourceVersion,
-        createdAt: object.metadata.creationTimestamp,
-        info: [],
-      };
-      if (health) node.health = health;
-      const images = imagesOf(object);
-      if (images.length > 0) node.images = images;
-      nodes.push(node);
-      if (object.kind === 'Deployment') nodes.push(...this.podNodes(entry));
-      if (object.kind === 'StatefulSet' || object.kind === 'DaemonSet')
-        nodes.push(...this.ownedPodNodes(entry));
-    }
-    return { nodes, hosts: [] };
+    return resourceTree(app.live.list(), (object) => resourceHealth(object, this.options.cronJobHealth));
   }
 
   managedResources(name: string): Record<string, unknown> {
@@ -480,8 +492,20 @@ export class ArgoCdModel {
     if (outOfSync.length === 0) return;
     // "Skipping sync attempt: need to prune extra resources only but automated prune is disabled"
     if (!app.spec.prune && outOfSync.every((v) => v.requiresPruning)) return;
-    // Each revision is auto-synced once; drift at that revision only re-syncs with selfHeal.
-    if (app.lastAutoSyncRevision === app.compared.revision && !app.spec.selfHeal) return;
+    // Each revision is auto-synced once; drift at that revision only re-syncs with selfHeal. A
+    // failed attempt is never retried at the same revision (controller/appcontroller.go autoSync).
+    if (app.lastAutoSyncRevision === app.compared.revision) {
+      const phase = app.operationState?.phase;
+      if (phase === 'Failed' || phase === 'Error') {
+        app.syncError ??= {
+          message: `Failed last sync attempt to [${app.compared.revision}]: ${app.operationState?.message ?? ''}`,
+          at: nowIso(),
+        };
+        return;
+      }
+      if (!app.spec.selfHeal) return;
+    }
+    app.syncError = undefined;
     app.lastAutoSyncRevision = app.compared.revision;
     this.startOperation(app, {
       revision: app.compared.revision,
@@ -540,6 +564,16 @@ export class ArgoCdModel {
             ),
           )
         : desired;
+      // Validation before anything is applied: a kind the destination does not serve fails the
+      // whole operation, with Argo CD's message per resource.
+      const invalid = invalidTasks(app.cluster, selected);
+      if (invalid.length > 0) {
+        state.syncResult = { resources: invalid.map((t) => ({ ...t })), revision, source: this.source(app) };
+        finish('Failed', INVALID_TASKS_MESSAGE);
+        if (!this.closed) await this.reconcile(app, { hard: false, autoSync: false });
+        return;
+      }
+      if (!request.dryRun) registerCrds(app.cluster, selected);
       const results = this.applyAll(app, selected, desired, request.prune === true, request.dryRun === true);
       state.message = 'one or more tasks are running';
       state.syncResult = { resources: results, revision, source: this.source(app) };
@@ -625,15 +659,35 @@ export class ArgoCdModel {
   /** The state at startup: applied, fully rolled out, and recorded as an automated sync. */
   private deployConverged(app: AppRecord, compared: { revision: string; desired: KubeObject[] }): void {
     const now = Date.now();
-    for (const object of compared.desired) app.live.apply(object, now);
-    app.live.settle(now);
-    app.changedAt = now;
     const at = nowIso();
     const operation = {
       sync: { revision: compared.revision, prune: false, dryRun: false, syncStrategy: { hook: {} } },
       initiatedBy: { automated: true },
       retry: {},
     };
+    // A render the destination cannot serve never synced: the app starts with that failed sync.
+    const invalid = invalidTasks(app.cluster, compared.desired);
+    if (invalid.length > 0) {
+      app.operationState = {
+        operation,
+        phase: 'Failed',
+        message: INVALID_TASKS_MESSAGE,
+        startedAt: at,
+        finishedAt: at,
+        syncResult: {
+          resources: invalid.map((t) => ({ ...t })),
+          revision: compared.revision,
+          source: this.source(app),
+        },
+      };
+      app.lastAutoSyncRevision = compared.revision;
+      this.updateHealthTransition(app);
+      return;
+    }
+    registerCrds(app.cluster, compared.desired);
+    for (const object of compared.desired) app.live.apply(object, now);
+    app.live.settle(now);
+    app.changedAt = now;
     app.operationState = {
       operation,
       phase: 'Succeeded',
@@ -727,6 +781,19 @@ export class ArgoCdModel {
     if (app.health?.status !== status) app.health = { status, since: nowIso() };
   }
 
+  /** The cluster an app's destination names (by name, else server; none: in-cluster). */
+  private destinationCluster(spec: AppSpec): ClusterProfile {
+    const { name, server } = spec.destination ?? {};
+    const clusters = this.options.clusters;
+    const found = name
+      ? clusters.find((c) => c.name === name)
+      : clusters.find((c) => c.server === (server ?? 'https://kubernetes.default.svc'));
+    if (found) return found;
+    const fallback = clusters.find((c) => c.server === 'https://kubernetes.default.svc') ?? clusters[0];
+    if (!fallback) throw new Error(`application ${spec.name}: no destination cluster`);
+    return fallback;
+  }
+
   private source(app: AppRecord): Record<string, unknown> {
     return { repoURL: app.spec.repoURL, path: app.spec.path, targetRevision: app.spec.targetRevision };
   }
@@ -740,77 +807,6 @@ export class ArgoCdModel {
       ...(destination.server && destination.name ? { server: destination.server } : {}),
       ...(destination.namespace ? { namespace: destination.namespace } : {}),
     };
-  }
-
-  /** Pods a StatefulSet (`name-0`, `name-1`…) or a DaemonSet (one per node) owns directly. */
-  private ownedPodNodes(entry: LiveEntry): Record<string, unknown>[] {
-    const owner = entry.object;
-    const namespace = owner.metadata.namespace ?? '';
-    const status = (owner.status ?? {}) as Record<string, unknown>;
-    const daemon = owner.kind === 'DaemonSet';
-    const total = Number((daemon ? status.currentNumberScheduled : status.replicas) ?? 0);
-    const ready = Number((daemon ? status.numberReady : status.readyReplicas) ?? 0);
-    const nodes: Record<string, unknown>[] = [];
-    for (let i = 0; i < total; i += 1) {
-      const name = daemon
-        ? `${owner.metadata.name}-${(i + 10).toString(36).padStart(5, 'd')}`
-        : `${owner.metadata.name}-${i}`;
-      const parent = {
-        group: 'apps',
-        kind: owner.kind,
-        namespace,
-        name: owner.metadata.name,
-        uid: owner.metadata.uid,
-      };
-      nodes.push(podNode(owner, name, `${String(owner.metadata.uid)}-pod-${i}`, parent, i < ready));
-    }
-    return nodes;
-  }
-
-  private podNodes(entry: LiveEntry): Record<string, unknown>[] {
-    const deployment = entry.object;
-    const namespace = deployment.metadata.namespace ?? '';
-    const status = (deployment.status ?? {}) as Record<string, unknown>;
-    const desired = Number((deployment.spec as Record<string, unknown> | undefined)?.replicas ?? 1);
-    const total = Number(status.replicas ?? 0);
-    const ready = Number(status.readyReplicas ?? 0);
-    const rsName = `${deployment.metadata.name}-${templateHash(deployment)}`;
-    const rsUid = `${String(deployment.metadata.uid)}-rs`;
-    const revision = String(deployment.metadata.generation ?? 1);
-    const nodes: Record<string, unknown>[] = [
-      {
-        group: 'apps',
-        version: 'v1',
-        kind: 'ReplicaSet',
-        namespace,
-        name: rsName,
-        uid: rsUid,
-        parentRefs: [
-          {
-            group: 'apps',
-            kind: 'Deployment',
-            namespace,
-            name: deployment.metadata.name,
-            uid: deployment.metadata.uid,
-          },
-        ],
-        info: [{ name: 'Revision', value: `Rev:${revision}` }],
-        health:
-          ready >= desired
-            ? { status: 'Healthy' }
-            : {
-                status: 'Progressing',
-                message: `Waiting for rollout to finish: ${ready} out of ${desired} new replicas are available...`,
-              },
-        resourceVersion: deployment.metadata.resourceVersion,
-      },
-    ];
-    const parent = { group: 'apps', kind: 'ReplicaSet', namespace, name: rsName, uid: rsUid };
-    for (let i = 0; i < total; i += 1) {
-      const name = `${rsName}-${i.toString(36).padStart(5, 'x')}`;
-      nodes.push(podNode(deployment, name, `${rsUid}-pod-${i}`, parent, i < ready));
-    }
-    return nodes;
   }
 
   private toApplication(app: AppRecord): Record<string, unknown> {
@@ -846,15 +842,22 @@ export class ArgoCdModel {
       controllerNamespace: 'argocd',
     };
     if (app.operationState) status.operationState = app.operationState;
+    const conditions: Record<string, unknown>[] = [];
     if (app.comparisonError) {
-      status.conditions = [
-        {
-          type: 'ComparisonError',
-          message: app.comparisonError.message,
-          lastTransitionTime: app.comparisonError.at,
-        },
-      ];
+      conditions.push({
+        type: 'ComparisonError',
+        message: app.comparisonError.message,
+        lastTransitionTime: app.comparisonError.at,
+      });
     }
+    if (app.syncError) {
+      conditions.push({
+        type: 'SyncError',
+        message: app.syncError.message,
+        lastTransitionTime: app.syncError.at,
+      });
+    }
+    if (conditions.length > 0) status.conditions = conditions;
     const application: Record<string, unknown> = {
       metadata: {
         name: spec.name,
@@ -879,48 +882,4 @@ export class ArgoCdModel {
 function withoutStatus(object: KubeObject): KubeObject {
   const { status: _status, ...rest } = object;
   return rest as KubeObject;
-}
-
-function imagesOf(object: KubeObject): string[] {
-  const images: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (isMap(node)) {
-      for (const [key, value] of Object.entries(node)) {
-        if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
-          for (const c of value) if (isMap(c) && typeof c.image === 'string') images.push(c.image);
-        } else walk(value);
-      }
-    }
-  };
-  walk(object.spec);
-  return images;
-}
-
-/** A resource-tree node for a pod of `owner`: running when ready, else still being created. */
-function podNode(
-  owner: KubeObject,
-  name: string,
-  uid: string,
-  parent: Record<string, unknown>,
-  ready: boolean,
-): Record<string, unknown> {
-  return {
-    group: '',
-    version: 'v1',
-    kind: 'Pod',
-    namespace: owner.metadata.namespace ?? '',
-    name,
-    uid,
-    parentRefs: [parent],
-    info: [
-      { name: 'Status Reason', value: ready ? 'Running' : 'ContainerCreating' },
-      { name: 'Containers', value: ready ? '1/1' : '0/1' },
-    ],
-    health: ready
-      ? { status: 'Healthy', message: 'running' }
-      : { status: 'Progressing', message: 'ContainerCreating' },
-    images: imagesOf(owner),
-    resourceVersion: owner.metadata.resourceVersion,
-  };
 }

@@ -81,6 +81,23 @@ function projectsOf(url: URL, body: string): string[] {
   }
 }
 
+/**
+ * server/cluster/cluster.go Get: a cluster that does not exist answers like one the token may not
+ * get (getClusterWith403IfNotExist), with the wrapping argocd-server adds to the message.
+ */
+function getCluster(model: ArgoCdModel, value: string, type: string): Record<string, unknown> {
+  const byName = type === 'name' || type === 'name_escaped';
+  const cluster = model.cluster(value, byName ? 'name' : 'server');
+  if (!cluster) {
+    throw new ArgoApiError(
+      403,
+      7,
+      'error verifying access to update cluster: failed to get cluster with permissions check: permission denied',
+    );
+  }
+  return cluster;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -209,6 +226,15 @@ export function createArgoCdHandler(
       authenticated: true,
       app: true,
       handle: ([name]) => model.resourceTree(name!),
+    },
+    {
+      // ClusterService.Get: `id.type` url/server (default) or name/name_escaped, as the UI asks.
+      method: 'GET',
+      pattern: /^\/api\/v1\/clusters\/([^/]+)$/,
+      operation: 'GetCluster',
+      mutating: false,
+      authenticated: true,
+      handle: ([value], url) => getCluster(model, value ?? '', url.searchParams.get('id.type') ?? ''),
     },
     {
       method: 'GET',

@@ -13,6 +13,7 @@ import {
   REPLICATED_KINDS,
   WORKLOAD_KINDS,
 } from './desired.js';
+import { externalSecretProblem, secretWait, syncFailureAt } from './secrets.js';
 
 export const EXPECTATIONS = ['running', 'standby', 'cronjobs-suspended', 'cronjobs-running'] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
@@ -40,6 +41,11 @@ export interface AppVerdict {
   resources: string[];
   /** One line describing the app now, for progress messages. */
   progress: string;
+  /**
+   * The sync of the wanted revision failed and Argo CD will not retry it by itself: why, in one
+   * line naming each resource and Argo CD's message (a CRD missing on the destination…).
+   */
+  syncFailed?: string;
 }
 
 export const SHA = /^[0-9a-f]{7,64}$/i;
@@ -201,10 +207,28 @@ export function judgeApp(
       continue;
     }
     const problem = mismatch ? mismatch(w) : workloadProblem(desired, w);
-    if (problem) resources.push(`${describeWorkload(w)}: ${problem}`);
+    // Not ready because a Secret it needs was never written: name the ExternalSecret and why.
+    const secret = problem && expect === 'running' ? secretWait(w, app.externalSecrets) : undefined;
+    if (problem) resources.push(`${describeWorkload(w)}: ${problem}${secret ? `, ${secret.text}` : ''}`);
     else fine += 1;
   }
+  // ExternalSecrets count as part of "really running": each must be Ready (those a workload line
+  // already names are not named twice).
+  if (expect === 'running') {
+    for (const es of app.externalSecrets ?? []) {
+      const problem = externalSecretProblem(es);
+      if (!problem) continue;
+      const line = `ExternalSecret ${es.namespace ? `${es.namespace}/` : ''}${es.name}: ${problem}`;
+      if (
+        !resources.some((r) =>
+          r.includes(`ExternalSecret ${es.namespace ? `${es.namespace}/` : ''}${es.name}:`),
+        )
+      )
+        resources.push(line);
+    }
+  }
   waitingFor.push(...resources);
+  const syncFailed = syncFailureAt(app, revision, context.contains === true);
 
   const via = context.contains && !sameRevision(app.revision, revision ?? '') ? ', which contains ' : '';
   const state = atRevision
@@ -224,6 +248,7 @@ export function judgeApp(
     waitingFor,
     resources,
     progress: `${app.name}: ${state}, Argo CD health ${app.health}${counts}`,
+    ...(syncFailed ? { syncFailed } : {}),
   };
 }
 

@@ -407,6 +407,22 @@ export const argocdWaitStep = defineStep<Input>({
           return { outputs: outputs(apps, revision, (syncedAt ?? now) - started, now - started) };
         }
 
+        // A failed sync of the wanted revision is final (auto-sync does not retry it; with sync on,
+        // once our own attempt failed too): waiting longer only delays the rollback.
+        const failed = verdicts.filter(
+          (v) => v.syncFailed !== undefined && (!sync || syncStarted.has(v.app)),
+        );
+        if (failed.length > 0) {
+          throw stepFailed(
+            'FO_ARGOCD_E4110',
+            `Argo CD could not sync the ${input.role} apps: ${failed.map((v) => v.syncFailed).join(' | ')}`,
+            {
+              hint: 'a kind the destination cluster does not serve needs its CRD installed there, or the object dropped in the overlay (`failover lint portability`); see `argocd app get <app>`',
+              details: { failed: Object.fromEntries(failed.map((v) => [v.app, v.syncFailed ?? ''])) },
+            },
+          );
+        }
+
         if (sync) {
           for (const [i, app] of apps.entries()) {
             const verdict = verdicts[i]!;

@@ -5,12 +5,65 @@
  * would. Errors fail the check; what the cluster merely ignores is a warning.
  */
 import { z } from 'zod';
+import { FailoverError } from '../../engine/errors.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import { checkObjects } from '../../lint/portability/index.js';
+import { type LiveFinding, type ServedApis, unservedObjects } from '../../lint/portability/live.js';
+import type { KubeObject } from '../../providers/kustomize/index.js';
 import type { Role } from '../../providers/types.js';
-import { defineStep } from '../types.js';
+import { defineStep, type PlanContext } from '../types.js';
 
 const SIDE: Record<Role, string> = { aws: 'AWS', gcp: 'GKE' };
+
+interface LiveCheck {
+  findings: LiveFinding[];
+  /** Why the live check said nothing (no Argo CD in the config, unreadable, cache not synced). */
+  skipped?: string;
+  clusters: ServedApis[];
+}
+
+/**
+ * The rendered kinds against what each destination cluster of the side's apps really serves, as
+ * Argo CD reports it. Argo CD unreachable or not configured: the check from git alone stands.
+ */
+async function liveCheck(ctx: PlanContext, role: Role, objects: readonly KubeObject[]): Promise<LiveCheck> {
+  if (!ctx.config.argocd) return { findings: [], clusters: [], skipped: 'no argocd section in the config' };
+  const reader = ctx.read.argocd;
+  if (!reader.clusterApis)
+    return { findings: [], clusters: [], skipped: 'this Argo CD reader cannot list API resources' };
+  let answers: Awaited<ReturnType<NonNullable<typeof reader.clusterApis>>>;
+  try {
+    answers = await reader.clusterApis(role, { signal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal.aborted || (FailoverError.is(error) && error.category === 'invalid-input')) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      findings: [],
+      clusters: [],
+      skipped: `cannot read what the clusters serve from Argo CD: ${message}`,
+    };
+  }
+  const byCluster = new Map<string, ServedApis>();
+  for (const answer of answers) {
+    const known = byCluster.get(answer.cluster);
+    if (known) known.apps.push(answer.app);
+    else
+      byCluster.set(answer.cluster, {
+        cluster: answer.cluster,
+        apps: [answer.app],
+        apiVersions: new Set(answer.apiVersions),
+      });
+  }
+  const clusters = [...byCluster.values()];
+  const unsynced = clusters.filter((c) => c.apiVersions.size === 0).map((c) => c.cluster);
+  return {
+    findings: unservedObjects(objects, clusters),
+    clusters,
+    ...(unsynced.length
+      ? { skipped: `Argo CD has not cached the API resources of ${unsynced.join(', ')} yet` }
+      : {}),
+  };
+}
 
 export const portabilityCheck = defineStep({
   kind: 'check.portability',
@@ -23,7 +76,7 @@ export const portabilityCheck = defineStep({
     required: z.boolean().default(true),
   }),
   async plan(ctx, input): Promise<StepPlan> {
-    const severity = input.required ? 'error' : 'warning';
+    const severity: 'error' | 'warning' = input.required ? 'error' : 'warning';
     const side = SIDE[input.role];
     const renderActive = ctx.read.git.renderActive;
     if (!renderActive) {
@@ -52,37 +105,59 @@ export const portabilityCheck = defineStep({
     const findings = checkObjects(rendered.objects, input.role, rendered.dir);
     const errors = findings.filter((f) => f.severity === 'error');
     const ignored = findings.filter((f) => f.severity === 'warning');
-    const name = (f: (typeof findings)[number]) =>
+    const name = (f: { object: { kind: string; name: string; namespace?: string } }) =>
       `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`;
-    const checks: CheckResult[] = errors.length
-      ? errors.map((f) => ({
-          name: `${name(f)} servable on ${side}`,
-          ok: false,
-          severity,
-          detail: `${f.field}: ${f.message} (fix: ${f.fix.description}; \`failover lint portability --fix\`)`,
-        }))
-      : [
-          {
-            name: `${side} overlay portable`,
-            ok: true,
-            detail: `${rendered.objects.length} objects of ${rendered.dir} once active, none ${side} cannot serve`,
-          },
-        ];
+    const live = await liveCheck(ctx, input.role, rendered.objects);
+    // An object the catalogue already names is not named twice; the cluster's answer confirms it.
+    const named = new Set(errors.map(name));
+    const unserved = live.findings.filter((f) => !named.has(name(f)));
+    const checks: CheckResult[] =
+      errors.length || unserved.length
+        ? [
+            ...errors.map(
+              (f): CheckResult => ({
+                name: `${name(f)} servable on ${side}`,
+                ok: false,
+                severity,
+                detail: `${f.field}: ${f.message} (fix: ${f.fix.description}; \`failover lint portability --fix\`)`,
+              }),
+            ),
+            ...unserved.map(
+              (f): CheckResult => ({
+                name: `${name(f)} servable on ${side}`,
+                ok: false,
+                severity,
+                detail: `cluster ${f.cluster} does not serve ${f.object.apiVersion} ${f.object.kind} (Argo CD's API resources of the cluster); the sync would fail: ${f.message} (fix: install the CRD on ${f.cluster}, or drop the object in the overlay)`,
+              }),
+            ),
+          ]
+        : [
+            {
+              name: `${side} overlay portable`,
+              ok: true,
+              detail: `${rendered.objects.length} objects of ${rendered.dir} once active, none ${side} cannot serve${
+                live.clusters.some((c) => c.apiVersions.size > 0)
+                  ? `; every kind served by ${live.clusters.map((c) => c.cluster).join(', ')} (Argo CD)`
+                  : ''
+              }`,
+            },
+          ];
+    const problems = errors.length + unserved.length;
+    const warnings = [
+      ...ignored.map((f) => `${name(f)}: ${f.field} is ignored on ${side} (${f.fix.description})`),
+      ...(live.skipped && ctx.config.argocd
+        ? [`live check of the served kinds skipped: ${live.skipped}`]
+        : []),
+    ];
     return {
       summary: `${side} overlay ${rendered.dir} at ${rendered.revision.slice(0, 8)} once active: ${
-        errors.length ? `${errors.length} object(s) ${side} cannot serve` : 'portable'
+        problems ? `${problems} object(s) ${side} cannot serve` : 'portable'
       }${ignored.length ? `, ${ignored.length} field(s) ${side} ignores` : ''}`,
       changes: [],
       converged: false,
       checks,
-      ...(ignored.length
-        ? {
-            warnings: ignored.map(
-              (f) => `${name(f)}: ${f.field} is ignored on ${side} (${f.fix.description})`,
-            ),
-          }
-        : {}),
-      outputs: { errors: errors.length, warnings: ignored.length },
+      ...(warnings.length ? { warnings } : {}),
+      outputs: { errors: problems, warnings: ignored.length, unserved: unserved.length },
     };
   },
 });
