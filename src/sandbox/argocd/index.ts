@@ -10,7 +10,7 @@ import { type KustomizeSettings, locateKustomize } from '../../providers/kustomi
 import { EmulatorControl, type Knobs } from '../common/control.js';
 import { startHttpServer } from '../common/http-server.js';
 import type { CronJobHealthModel } from './health.js';
-import { type AppSpec, ArgoCdModel } from './model.js';
+import { type AppSpec, ArgoCdModel, type ModelOptions } from './model.js';
 import { type ArgoCdAccess, createArgoCdHandler } from './server.js';
 
 export type { CronJobHealthModel, HealthStatus, HealthStatusCode } from './health.js';
@@ -48,6 +48,8 @@ export interface ArgoCdEmulatorOptions {
   hiddenApps?: string[];
   port?: number;
   knobs?: Partial<Knobs>;
+  /** Injected pod faults for rollouts that start (the sandbox wires `fault apps …` here). */
+  rolloutFault?: ModelOptions['rolloutFault'];
 }
 
 export interface ArgoCdEmulator {
@@ -76,6 +78,7 @@ export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promi
     cronJobHealth: options.cronJobHealth ?? 'argocd-3.2',
     startConverged: options.startConverged ?? true,
     cacheDir,
+    ...(options.rolloutFault ? { rolloutFault: options.rolloutFault } : {}),
   });
   try {
     await model.start();

@@ -23,7 +23,14 @@ import {
   isWorse,
   resourceHealth,
 } from './health.js';
-import { LiveCluster, type LiveEntry, objectKey, templateHash } from './live.js';
+import {
+  crashLoop,
+  LiveCluster,
+  type LiveEntry,
+  objectKey,
+  type RolloutFault,
+  templateHash,
+} from './live.js';
 import { ComparisonError, RepoService } from './repo.js';
 
 export interface AppSpec {
@@ -58,6 +65,8 @@ export interface ModelOptions {
   /** Start with every app synced and rolled out at its branch head (a cluster that has been running). */
   startConverged: boolean;
   cacheDir: string;
+  /** Injected pod faults for rollouts that start in an app (the sandbox's `fault apps …`). */
+  rolloutFault?: (app: string, object: KubeObject) => RolloutFault | undefined;
 }
 
 /** An error the API answers with: HTTP status plus the gRPC code grpc-gateway puts in the body. */
@@ -191,6 +200,9 @@ export class ArgoCdModel {
         live: new LiveCluster({
           rolloutMs: options.rolloutMs,
           progressDeadlineMs: options.progressDeadlineMs,
+          ...(options.rolloutFault
+            ? { rolloutFault: (object: KubeObject) => options.rolloutFault?.(spec.name, object) }
+            : {}),
           loadBalancerHostname: (object) =>
             `k8s-${object.metadata.namespace ?? 'default'}-${object.metadata.name}.${spec.name}.lb.sandbox.invalid`,
         }),
@@ -741,9 +753,22 @@ export class ArgoCdModel {
         name: owner.metadata.name,
         uid: owner.metadata.uid,
       };
-      nodes.push(podNode(owner, name, `${String(owner.metadata.uid)}-pod-${i}`, parent, i < ready));
+      nodes.push(
+        podNode(
+          owner,
+          name,
+          `${String(owner.metadata.uid)}-pod-${i}`,
+          parent,
+          i < ready,
+          this.crashing(entry),
+        ),
+      );
     }
     return nodes;
+  }
+
+  private crashing(entry: LiveEntry): ReturnType<typeof crashLoop> {
+    return crashLoop(entry, Date.now(), this.options.rolloutMs);
   }
 
   private podNodes(entry: LiveEntry): Record<string, unknown>[] {
@@ -787,7 +812,7 @@ export class ArgoCdModel {
     const parent = { group: 'apps', kind: 'ReplicaSet', namespace, name: rsName, uid: rsUid };
     for (let i = 0; i < total; i += 1) {
       const name = `${rsName}-${i.toString(36).padStart(5, 'x')}`;
-      nodes.push(podNode(deployment, name, `${rsUid}-pod-${i}`, parent, i < ready));
+      nodes.push(podNode(deployment, name, `${rsUid}-pod-${i}`, parent, i < ready, this.crashing(entry)));
     }
     return nodes;
   }
@@ -860,6 +885,13 @@ function withoutStatus(object: KubeObject): KubeObject {
   return rest as KubeObject;
 }
 
+function firstContainer(object: KubeObject): string {
+  const template = isMap(object.spec) && isMap(object.spec.template) ? object.spec.template : {};
+  const containers = isMap(template.spec) ? template.spec.containers : undefined;
+  const first = Array.isArray(containers) ? containers[0] : undefined;
+  return isMap(first) && typeof first.name === 'string' ? first.name : object.metadata.name;
+}
+
 function imagesOf(object: KubeObject): string[] {
   const images: string[] = [];
   const walk = (node: unknown): void => {
@@ -876,14 +908,41 @@ function imagesOf(object: KubeObject): string[] {
   return images;
 }
 
-/** A resource-tree node for a pod of `owner`: running when ready, else still being created. */
+/**
+ * A resource-tree node for a pod of `owner`: running when ready, else still being created, or
+ * crash-looping (Degraded with the kubelet's back-off message, as Argo CD's pod health reports it).
+ */
 function podNode(
   owner: KubeObject,
   name: string,
   uid: string,
   parent: Record<string, unknown>,
   ready: boolean,
+  crash?: { restarts: number; backOff: string },
 ): Record<string, unknown> {
+  if (!ready && crash) {
+    const container = firstContainer(owner);
+    return {
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      namespace: owner.metadata.namespace ?? '',
+      name,
+      uid,
+      parentRefs: [parent],
+      info: [
+        { name: 'Status Reason', value: 'CrashLoopBackOff' },
+        { name: 'Containers', value: '0/1' },
+        { name: 'Restart Count', value: String(crash.restarts) },
+      ],
+      health: {
+        status: 'Degraded',
+        message: `back-off ${crash.backOff} restarting failed container=${container} pod=${name}_${owner.metadata.namespace ?? 'default'}(${uid})`,
+      },
+      images: imagesOf(owner),
+      resourceVersion: owner.metadata.resourceVersion,
+    };
+  }
   return {
     group: '',
     version: 'v1',
