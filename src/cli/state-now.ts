@@ -24,6 +24,8 @@ export interface StateNow {
 
 interface OverlaySummary {
   state: OverlayState['state'];
+  /** The CronJobs alone: suspended by a standby entry or not. */
+  cronJobs?: OverlayState['cronJobs'];
   revision: string;
   entries: string[];
 }
@@ -46,7 +48,12 @@ export async function readStateNow(
 ): Promise<StateNow> {
   const overlay = async (role: 'aws' | 'gcp'): Promise<OverlaySummary> => {
     const s = await ports.git.overlayState(role, signal);
-    return { state: s.state, revision: s.revision, entries: s.entries };
+    return {
+      state: s.state,
+      ...(s.cronJobs ? { cronJobs: s.cronJobs } : {}),
+      revision: s.revision,
+      entries: s.entries,
+    };
   };
   const [weights, aws, gcp, lock] = await Promise.all([
     config.route53
@@ -102,20 +109,19 @@ export function renderStateNow(state: StateNow, runId: string, c: Colors): strin
         : s === 'standby'
           ? 'standby'
           : c.yellow('partly standby');
-    const gcpWord = (s: OverlayState['state']) =>
-      s === 'active'
+    // GKE's overlay is fenced by suspending its CronJobs; its Deployments stay as they are.
+    const gcpWord = (o: OverlaySummary) =>
+      (o.cronJobs ?? (o.state === 'active' ? 'active' : 'standby')) === 'active'
         ? 'GKE CronJobs running'
-        : s === 'standby'
-          ? 'GKE CronJobs suspended (fenced)'
-          : c.yellow('GKE partly fenced');
+        : 'GKE CronJobs suspended (fenced)';
     if (!aws.ok) lines.push(unreadable('aws overlay', aws));
     if (!gcp.ok) lines.push(unreadable('gcp overlay', gcp));
     if (aws.ok && gcp.ok)
       lines.push(
-        `    git: aws overlay ${awsWord(aws.value.state)}, ${gcpWord(gcp.value.state)} (branch head ${aws.value.revision.slice(0, 7)})`,
+        `    git: aws overlay ${awsWord(aws.value.state)}, ${gcpWord(gcp.value)} (branch head ${aws.value.revision.slice(0, 7)})`,
       );
     else if (aws.ok) lines.push(`    git: aws overlay ${awsWord(aws.value.state)}`);
-    else if (gcp.ok) lines.push(`    git: ${gcpWord(gcp.value.state)}`);
+    else if (gcp.ok) lines.push(`    git: ${gcpWord(gcp.value)}`);
   }
   if (state.lock) {
     if (!state.lock.ok) lines.push(unreadable('run lock', state.lock));

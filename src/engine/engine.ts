@@ -586,7 +586,9 @@ class Engine {
             new FailoverError(
               'FO_ENGINE_E1034',
               'aborted',
-              `step "${step.id}" abandoned after the interrupt grace period`,
+              kind.mutating
+                ? `step "${step.id}" abandoned after the interrupt grace period`
+                : `step "${step.id}" stopped at the interrupt (it changes nothing, so it stops at once)`,
             ),
           ),
         // Only a change in progress is worth waiting for; a read-only step (a check, a wait, a poll)

@@ -22,7 +22,8 @@ import { type CliResult, tempDir } from '../helpers.js';
 export const FAULT_TIMINGS = {
   propagationMs: 200,
   rolloutMs: 400,
-  reconcileMs: 150,
+  // The tool asks Argo CD to refresh; a slow background loop spares the machine's CPU.
+  reconcileMs: 1000,
   latencyMs: 0,
   progressDeadlineMs: 1500,
 };
@@ -244,12 +245,7 @@ export function expectTruthfulEpilogue(r: CliResult, o: Observed): string[] {
         ? 'aws overlay standby'
         : 'aws overlay partly standby';
   if (!text.includes(aws)) problems.push(`expected "${aws}"`);
-  const gke =
-    o.gkeCronJobs === 'active'
-      ? 'GKE CronJobs running'
-      : o.gkeCronJobs === 'suspended'
-        ? 'GKE CronJobs suspended'
-        : 'GKE partly fenced';
+  const gke = o.gkeCronJobs === 'active' ? 'GKE CronJobs running' : 'GKE CronJobs suspended';
   if (!text.includes(gke)) problems.push(`expected "${gke}"`);
   if (!text.includes(`branch head ${o.head.slice(0, 7)}`))
     problems.push(`expected branch head ${o.head.slice(0, 7)}`);
@@ -324,31 +320,48 @@ export async function resetWorld(world: World): Promise<void> {
   s.clearRequests();
 }
 
-/** Resolves when every step named has a step.succeeded event in the run's journal. */
-export async function whenSucceeded(
-  world: World,
-  steps: readonly string[],
-  timeoutMs = 30_000,
-): Promise<string> {
+/** Resolves when the step has started (a step.started event in the run's journal). */
+export async function whenStarted(world: World, step: string, timeoutMs = 240_000): Promise<string> {
+  return whenJournal(
+    world,
+    new RegExp(`"type":"step\\.started"[^\\n]*"stepId":"${step}"`),
+    `${step} started`,
+    timeoutMs,
+  );
+}
+
+async function whenJournal(world: World, pattern: RegExp, what: string, timeoutMs: number): Promise<string> {
   const dir = join(world.dir, 'state', 'runs');
   let file: string | undefined;
   await waitUntil(
-    `${steps.join(', ')} succeeded`,
+    what,
     () => {
       if (!file) {
         const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.ndjson')) : undefined;
         if (!name) return false;
         file = join(dir, name);
       }
-      const text = readFileSync(file, 'utf8');
-      return steps.every(
-        (s) =>
-          text.includes(`"type":"step.succeeded","stepId":"${s}"`) ||
-          new RegExp(`"type":"step\\.succeeded"[^\\n]*"stepId":"${s}"`).test(text),
-      );
+      return pattern.test(readFileSync(file, 'utf8'));
     },
     timeoutMs,
     15,
   );
   return file!;
+}
+
+/** Resolves when every step named has a step.succeeded event in the run's journal. */
+export async function whenSucceeded(
+  world: World,
+  steps: readonly string[],
+  timeoutMs = 240_000,
+): Promise<string> {
+  let file = '';
+  for (const step of steps)
+    file = await whenJournal(
+      world,
+      new RegExp(`"type":"step\\.succeeded"[^\\n]*"stepId":"${step}"`),
+      `${step} succeeded`,
+      timeoutMs,
+    );
+  return file;
 }
