@@ -77,7 +77,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 const deployments = (s: Sandbox) =>
   s.argocd.model.workloads('admin-aws').filter((w) => w.kind === 'Deployment');
 
-describe('apps faults in the sandbox', () => {
+describe('apps faults in the sandbox', { timeout: 120_000 }, () => {
   it('crash-loop: pods in CrashLoopBackOff, the app Degraded at the progress deadline, ready after --clear', async () => {
     const s = await start();
     s.fault('apps', 'crash-loop', { operation: 'admin-aws' });
@@ -121,7 +121,7 @@ describe('apps faults in the sandbox', () => {
     );
     const healed = await api<{ nodes: TreeNode[] }>(s, '/applications/admin-aws/resource-tree');
     expect(healed.nodes.filter((n) => n.kind === 'Pod' && n.health?.status !== 'Healthy')).toEqual([]);
-  }, 30_000);
+  });
 
   it('rollout-stuck on one workload: its last pod never gets ready, the others finish', async () => {
     const s = await start();
@@ -147,7 +147,7 @@ describe('apps faults in the sandbox', () => {
     await until('admin-web ready after the clear', async () =>
       deployments(s).find((d) => d.name === 'admin-web')?.readyReplicas === 3 ? true : undefined,
     );
-  }, 30_000);
+  });
 
   it('endpoint faults answer 429 and 503 for the named endpoint, and the kinds an emulator does not apply are refused', async () => {
     const s = await start();
@@ -163,5 +163,5 @@ describe('apps faults in the sandbox', () => {
       body: JSON.stringify({ service: 'argocd', kind: 'crash-loop' }),
     });
     expect(res.status).toBe(400);
-  }, 30_000);
+  });
 });
