@@ -47,7 +47,7 @@ const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}
 
 describe('Argo CD and application faults', { timeout: 600_000 }, () => {
   it('A1 a short Argo CD outage during the wait is retried: fully on AWS', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     await whenStarted(world, 'aws-running');
     world.sandbox.fault('argocd', 'server-error');
     await new Promise((r) => setTimeout(r, 1500));
@@ -59,7 +59,7 @@ describe('Argo CD and application faults', { timeout: 600_000 }, () => {
   });
 
   it('A2 an Argo CD outage that lasts past the wait: rolled back, fully on GCP', async () => {
-    const running = startCli(world, [...TO_AWS, ...SHORT_WAIT], 240_000);
+    const running = startCli(world, [...TO_AWS, ...SHORT_WAIT], 480_000);
     await whenStarted(world, 'aws-running');
     world.sandbox.fault('argocd', 'server-error');
     const r = await running.exited;
@@ -115,7 +115,7 @@ describe('Argo CD and application faults', { timeout: 600_000 }, () => {
   });
 
   it('A6 the AWS endpoint answers 503 twice during its check: probed again, fully on AWS', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     // After the wait, so that the faults hit the check of the AWS endpoint, not the standby probe.
     await whenSucceeded(world, ['aws-running']);
     world.sandbox.fault('apps', 'server-error', { operation: 'aws', count: 2 });

@@ -266,7 +266,7 @@ export function runIdOf(r: CliResult): string {
 
 /** A CLI run with room for a loaded machine (a to-aws takes seconds when idle, a minute under load). */
 export function run(world: World, args: string[]): Promise<CliResult> {
-  return cli(world, args, { timeoutMs: 240_000 });
+  return cli(world, args, { timeoutMs: 480_000 });
 }
 
 /** `failover resume RUN` once. */
@@ -321,7 +321,7 @@ export async function resetWorld(world: World): Promise<void> {
 }
 
 /** Resolves when the step has started (a step.started event in the run's journal). */
-export async function whenStarted(world: World, step: string, timeoutMs = 240_000): Promise<string> {
+export async function whenStarted(world: World, step: string, timeoutMs = 480_000): Promise<string> {
   return whenJournal(
     world,
     new RegExp(`"type":"step\\.started"[^\\n]*"stepId":"${step}"`),
@@ -353,7 +353,7 @@ async function whenJournal(world: World, pattern: RegExp, what: string, timeoutM
 export async function whenSucceeded(
   world: World,
   steps: readonly string[],
-  timeoutMs = 240_000,
+  timeoutMs = 480_000,
 ): Promise<string> {
   let file = '';
   for (const step of steps)

@@ -89,7 +89,7 @@ describe('git faults and pushes by others', { timeout: 600_000 }, () => {
   });
 
   it('G3 a push by someone else during the Argo CD wait: the newer head contains ours, fully on AWS', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     await whenStarted(world, 'aws-running');
     await colleaguePush('during-wait');
     const r = await running.exited;
@@ -99,7 +99,7 @@ describe('git faults and pushes by others', { timeout: 600_000 }, () => {
   });
 
   it('G4 a push by someone else during the traffic shift: fully on AWS', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     await whenStarted(world, 'shift');
     await colleaguePush('during-shift');
     const r = await running.exited;
@@ -134,7 +134,7 @@ describe('git faults and pushes by others', { timeout: 600_000 }, () => {
   });
 
   it('G7 the remote refuses to delete the lock at the end: on AWS with the lock held, said so; one resume frees it', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     await whenStarted(world, 'shift');
     hook('[ "$ref" = refs/failover/lock ] && [ "$new" = 0000000000000000000000000000000000000000 ]');
     const r = await running.exited;

@@ -58,7 +58,7 @@ function holdInWait(): void {
 describe('process and machine faults', { timeout: 600_000 }, () => {
   it('P1 Ctrl-C once during the wait: exit 3, a half state said truthfully, one resume ends on AWS', async () => {
     holdInWait();
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     await whenStarted(world, 'aws-running');
     running.child.kill('SIGINT');
     const r = await running.exited;
@@ -80,7 +80,7 @@ describe('process and machine faults', { timeout: 600_000 }, () => {
 
   it('P2 Ctrl-C twice during the wait: exit 3, lock given back, one resume ends on AWS', async () => {
     holdInWait();
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     await whenStarted(world, 'aws-running');
     running.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 100));
@@ -99,7 +99,7 @@ describe('process and machine faults', { timeout: 600_000 }, () => {
   });
 
   it('P3 SIGKILL right after the commit that activates AWS: lock left held, one resume ends on AWS', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     const file = await whenSucceeded(world, ['activate-aws']);
     running.child.kill('SIGKILL');
     await running.exited;
@@ -115,7 +115,7 @@ describe('process and machine faults', { timeout: 600_000 }, () => {
   });
 
   it('P4 SIGKILL right after the traffic shift: one resume ends on AWS without a second commit', async () => {
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     const file = await whenSucceeded(world, ['shift']);
     running.child.kill('SIGKILL');
     await running.exited;
@@ -129,7 +129,7 @@ describe('process and machine faults', { timeout: 600_000 }, () => {
 
   it('P5 the journal becomes unwritable during the wait: exit 1, finally ran, truthful half state, one resume ends on AWS', async () => {
     holdInWait();
-    const running = startCli(world, TO_AWS, 240_000);
+    const running = startCli(world, TO_AWS, 480_000);
     const file = await whenStarted(world, 'aws-running');
     // As a full disk or a revoked mount would: the journal can no longer be appended to.
     const saved = readFileSync(file, 'utf8');
@@ -158,7 +158,7 @@ describe('process and machine faults', { timeout: 600_000 }, () => {
     const r = await failover(TO_AWS, {
       env: { ...world.env, FAILOVER_STATE_DIR: join(blocker, 'state') },
       cwd: world.dir,
-      timeoutMs: 240_000,
+      timeoutMs: 480_000,
     });
     expect(r.code, out(r)).toBe(2);
     expect(r.stderr).toContain(join(blocker, 'state'));
