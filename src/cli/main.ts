@@ -323,12 +323,15 @@ export function buildProgram(
   sandbox
     .command('fault')
     .description(
-      'inject a fault into an emulator: throttle, server-error, prior-request-not-complete, policy-instance-failed',
+      'inject a fault into an emulator: throttle, server-error, prior-request-not-complete, policy-instance-failed (route53); rollout-stuck, crash-loop (apps: rollouts that start afterwards)',
     )
     .argument('[service]', 'route53, eks, gke, argocd, apps, datadog, prometheus')
     .argument('[kind]', 'fault kind')
     .option('-d, --dir <dir>', 'the sandbox folder', 'failover-sandbox')
-    .option('--operation <name>', 'only this operation, e.g. UpdateTrafficPolicyInstance')
+    .option(
+      '--operation <name>',
+      'only this operation (e.g. UpdateTrafficPolicyInstance); apps: an endpoint (gcp, aws, public), an Argo CD app or a workload',
+    )
     .option('--count <n>', 'only the next n requests')
     .option('--clear', 'remove every injected fault')
     .action(namedAction(() => import('./commands/sandbox.js'), 'fault'));

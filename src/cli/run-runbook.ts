@@ -19,6 +19,7 @@ import type { Io } from './io.js';
 import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from './options.js';
 import { renderPlan } from './render/plan.js';
 import { createReporter } from './reporter.js';
+import { readStateNow, renderStateNow } from './state-now.js';
 
 export interface RunRequest {
   runbookFile: string;
@@ -175,7 +176,17 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         if (io.options.yes && io.options.output === 'json') return true;
         return io.confirm(req, interrupt.signal);
       },
-      canConfirm: io.canConfirm,
+      // With --output json both streams carry JSON only: a prompt would break them, so the run
+      // asks for --yes instead of asking the question.
+      canConfirm: io.options.output === 'json' ? Boolean(io.options.yes) : io.canConfirm,
+      ...(io.options.output === 'json' && !io.options.yes
+        ? {
+            cannotConfirm: {
+              reason: 'with --output json no question is asked (stdout and stderr carry JSON only)',
+              hint: 'pass --yes to confirm, or run without --output json to answer the prompt',
+            },
+          }
+        : {}),
       interrupt: interrupt.signal,
       resume: request.resume,
       resumeCommand,
@@ -193,6 +204,15 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     : exitCodeForOutcome(result.outcome, result.error?.category);
   const info = { exitCode, result, journalFile: journal.file };
   if (request.quiet) return info;
+  // A run that changed something and did not succeed: say where things really stand.
+  const stateNow =
+    !dryRun &&
+    external &&
+    result.madeProgress &&
+    result.outcome !== 'succeeded' &&
+    result.outcome !== 'planned'
+      ? await readStateNow(ports.read, config)
+      : undefined;
   if (io.options.output === 'json') {
     io.json({
       runId,
@@ -217,6 +237,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
             },
           }
         : {}),
+      ...(stateNow ? { stateNow } : {}),
       journal: journal.file,
     });
     return info;
@@ -257,6 +278,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       io.out(c.red(`    ${problem.path ?? ''} ${problem.message}`));
     if (result.error.hint) io.out(c.dim(`  hint: ${result.error.hint}`));
   }
+  if (stateNow) for (const line of renderStateNow(stateNow, runId, c)) io.out(line);
   const hintHasResume = result.error?.hint?.includes(resumeCommand) ?? false;
   if (
     (result.outcome === 'failed' || result.outcome === 'interrupted') &&

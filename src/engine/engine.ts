@@ -48,6 +48,8 @@ export interface EngineOptions {
   confirm(request: ConfirmRequest): Promise<boolean>;
   /** False without a TTY and without --yes: runbooks that ask stop before changing anything. */
   canConfirm: boolean;
+  /** Why no confirmation can be asked, and the fix (default: no terminal; pass --yes). */
+  cannotConfirm?: { reason: string; hint: string };
   /** Aborts when the operator interrupts (SIGINT/SIGTERM). */
   interrupt: AbortSignal;
   /** How long an in-flight mutating step may take to finish after an interrupt before it is abandoned. */
@@ -191,9 +193,9 @@ class Engine {
       if (asking) {
         const error = invalidInput(
           'FO_ENGINE_E1031',
-          `step "${asking.id}" asks for confirmation, but there is no terminal to ask on`,
+          `step "${asking.id}" asks for confirmation, but ${this.o.cannotConfirm?.reason ?? 'there is no terminal to ask on'}`,
           {
-            hint: 'pass --yes to confirm in automation, or run from an interactive terminal; nothing was changed',
+            hint: `${this.o.cannotConfirm?.hint ?? 'pass --yes to confirm in automation, or run from an interactive terminal'}; nothing was changed`,
           },
         );
         return this.finish(plan, 'aborted', error);
@@ -584,7 +586,9 @@ class Engine {
             new FailoverError(
               'FO_ENGINE_E1034',
               'aborted',
-              `step "${step.id}" abandoned after the interrupt grace period`,
+              kind.mutating
+                ? `step "${step.id}" abandoned after the interrupt grace period`
+                : `step "${step.id}" stopped at the interrupt (it changes nothing, so it stops at once)`,
             ),
           ),
         // Only a change in progress is worth waiting for; a read-only step (a check, a wait, a poll)

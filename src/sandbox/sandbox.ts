@@ -7,9 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { type AppEndpoints, startAppEndpoints } from './apps/index.js';
+import { type AppEndpoints, rolloutFault, startAppEndpoints } from './apps/index.js';
 import { type ArgoCdEmulator, startArgoCdEmulator } from './argocd/index.js';
-import { type EmulatorControl, type FaultKind, SERVICES, type ServiceName } from './common/control.js';
+import {
+  EmulatorControl,
+  type FaultKind,
+  SERVICES,
+  type ServiceName,
+  SUPPORTED_FAULTS,
+} from './common/control.js';
 import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
 import type { RequestLogEntry } from './common/request-log.js';
 import { type DatadogEmulator, seedWriteupDatadog, startDatadogEmulator } from './datadog/index.js';
@@ -39,6 +45,8 @@ export interface SandboxTimings {
   syncMs?: number;
   /** Latency added to every emulator answer. */
   latencyMs: number;
+  /** Argo CD: a rollout unfinished after this long is Degraded (ProgressDeadlineExceeded). Default 600 s. */
+  progressDeadlineMs?: number;
 }
 
 export const DEFAULT_TIMINGS: SandboxTimings = {
@@ -185,6 +193,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(index > 0 ? { namespace: `admin-${index + 1}` } : {}),
       },
     });
+    // The apps' faults reach the pods through the Argo CD emulator's rollouts.
+    const appsControl = new EmulatorControl('apps');
     const argocd = await startArgoCdEmulator({
       token: argocdToken,
       apps: [
@@ -196,6 +206,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       reconcileIntervalMs: timings.reconcileMs,
       knobs: { latencyMs: timings.latencyMs },
       startConverged: true,
+      ...(timings.progressDeadlineMs ? { progressDeadlineMs: timings.progressDeadlineMs } : {}),
+      rolloutFault: (app, object) => rolloutFault(appsControl, app, object),
     });
     started.push(argocd);
 
@@ -205,6 +217,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return deployments.some((d) => (d.readyReplicas ?? 0) > 0);
     };
     const apps = await startAppEndpoints({
+      control: appsControl,
       serving: (cloud) =>
         cloud === 'gcp' ? !down.gke && workloadsReady('admin-gke') : !down.aws && workloadsReady('admin-aws'),
       weights: () => {
@@ -289,6 +302,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         const service = body.service as ServiceName;
         if (!SERVICES.includes(service))
           return reply(400, { error: `service must be one of ${SERVICES.join(', ')}` });
+        if (!SUPPORTED_FAULTS[service].includes(body.kind as FaultKind))
+          return reply(400, {
+            error: `${service} supports the faults ${SUPPORTED_FAULTS[service].join(', ')}`,
+          });
         emulators[service].control.injectFault(body.kind as FaultKind, {
           ...(typeof body.operation === 'string' ? { operation: body.operation } : {}),
           ...(typeof body.count === 'number' ? { count: body.count } : {}),
@@ -394,7 +411,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       env,
       outage,
       outages: () => ({ ...down }),
-      fault: (service, kind, opts) => emulators[service].control.injectFault(kind, opts),
+      fault: (service, kind, opts) => {
+        if (!SUPPORTED_FAULTS[service].includes(kind))
+          throw new Error(`${service} supports the faults ${SUPPORTED_FAULTS[service].join(', ')}`);
+        emulators[service].control.injectFault(kind, opts);
+      },
       clearFaults: () => {
         for (const e of Object.values(emulators)) e.control.clearFaults();
       },

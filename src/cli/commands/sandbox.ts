@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import { Redactor } from '../../engine/redact.js';
-import { FAULT_KINDS, SERVICES } from '../../sandbox/common/control.js';
+import { FAULT_KINDS, SERVICES, SUPPORTED_FAULTS } from '../../sandbox/common/control.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
@@ -235,6 +235,11 @@ export async function fault(
       if (!(FAULT_KINDS as readonly string[]).includes(kind))
         throw invalidInput('FO_SANDBOX_E6009', `unknown fault "${kind ?? ''}"`, {
           hint: `use one of ${FAULT_KINDS.join(', ')}, or --clear`,
+        });
+      const supported = SUPPORTED_FAULTS[service as keyof typeof SUPPORTED_FAULTS];
+      if (!supported.includes(kind as (typeof supported)[number]))
+        throw invalidInput('FO_SANDBOX_E6013', `the ${service} emulator does not apply the fault "${kind}"`, {
+          hint: `${service} applies ${supported.join(', ')}`,
         });
       if (
         options.count !== undefined &&

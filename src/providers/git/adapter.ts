@@ -427,6 +427,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
         role,
         path: overlay.dir,
         state: stateOf(entries, 'all'),
+        cronJobs: stateOf(entries, 'cronjobs') === 'standby' ? 'standby' : 'active',
         revision,
         entries: entries.map((e) => e.path),
       };

@@ -18,6 +18,8 @@ export interface OverlayState {
   revision: string;
   /** Standby entries present now (patch paths, component paths). */
   entries: string[];
+  /** The CronJobs alone: suspended by a standby entry (fenced) or not. */
+  cronJobs?: StandbyState;
   /** The AWS side: workloads that run in its standby render (`Kind namespace/name`), on purpose. */
   alwaysOn?: string[];
 }

@@ -11,7 +11,7 @@ import { EmulatorControl, type Knobs } from '../common/control.js';
 import { startHttpServer } from '../common/http-server.js';
 import { type ClusterProfile, defaultClusters } from './clusters.js';
 import type { CronJobHealthModel } from './health.js';
-import { type AppSpec, ArgoCdModel } from './model.js';
+import { type AppSpec, ArgoCdModel, type ModelOptions } from './model.js';
 import { type ArgoCdAccess, createArgoCdHandler } from './server.js';
 
 export type { ClusterProfile, NodeSpec, SecretStoreState } from './clusters.js';
@@ -56,6 +56,8 @@ export interface ArgoCdEmulatorOptions {
   clusters?: ClusterProfile[];
   port?: number;
   knobs?: Partial<Knobs>;
+  /** Injected pod faults for rollouts that start (the sandbox wires `fault apps …` here). */
+  rolloutFault?: ModelOptions['rolloutFault'];
 }
 
 export interface ArgoCdEmulator {
@@ -85,6 +87,7 @@ export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promi
     startConverged: options.startConverged ?? true,
     cacheDir,
     clusters: options.clusters ?? defaultClusters(),
+    ...(options.rolloutFault ? { rolloutFault: options.rolloutFault } : {}),
   });
   try {
     await model.start();

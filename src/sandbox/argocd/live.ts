@@ -33,6 +33,14 @@ export interface LiveSettings {
    * or that need a Secret an ExternalSecret has never synced, do not start (pod-blockers.ts).
    */
   cluster?: { nodes: NodeSpec[]; secretStore: SecretStoreState };
+  /** An injected fault for a rollout that starts now (the sandbox's `fault apps …`), if any. */
+  rolloutFault?: (object: KubeObject) => RolloutFault | undefined;
+}
+
+/** A rollout whose new pods never finish (stuck) or crash-loop, while `active()` (until cleared). */
+export interface RolloutFault {
+  kind: 'rollout-stuck' | 'crash-loop';
+  active(): boolean;
 }
 
 /** Kinds whose pods roll towards a target count over time. */
@@ -44,6 +52,7 @@ interface Rollout {
   target: number;
   templateChanged: boolean;
   startedAt: number;
+  fault?: RolloutFault;
 }
 
 export interface LiveEntry {
@@ -247,7 +256,10 @@ export class LiveCluster {
         this.settings.rolloutMs <= 0 ? 1 : Math.min(1, (now - rollout.startedAt) / this.settings.rolloutMs);
       ready = lerp(rollout.fromReady, target, progress);
       updated = rollout.templateChanged ? lerp(0, target, progress) : target;
-      if (stalled && target > 0 && target > rollout.fromReady) ready = Math.min(ready, target - 1);
+      const fault = activeFault(rollout);
+      if ((stalled || fault === 'rollout-stuck') && target > 0 && target > rollout.fromReady)
+        ready = Math.min(ready, target - 1);
+      if (fault === 'crash-loop') ready = Math.min(ready, rollout.fromReady);
       // New pods cannot start (see tick: the rollout starts over once the cause is gone).
       if (entry.blocked && ready > rollout.fromReady) ready = rollout.fromReady;
       if (ready === target && updated === target) entry.rollout = undefined;
@@ -349,7 +361,10 @@ export class LiveCluster {
 
   private startRollout(entry: LiveEntry, fromReady: number, templateChanged: boolean, now: number): void {
     const target = this.targetOf(entry.object);
-    entry.rollout = { fromReady, target, templateChanged, startedAt: now };
+    // Only a rollout that starts new pods can hit a pod fault; scaling down never does.
+    const fault =
+      target > fromReady || templateChanged ? this.settings.rolloutFault?.(entry.object) : undefined;
+    entry.rollout = { fromReady, target, templateChanged, startedAt: now, ...(fault ? { fault } : {}) };
   }
 
   private tickDeployment(entry: LiveEntry, now: number, stalled: boolean): void {
@@ -369,7 +384,14 @@ export class LiveCluster {
       const progress = this.settings.rolloutMs <= 0 ? 1 : Math.min(1, elapsed / this.settings.rolloutMs);
       ready = lerp(rollout.fromReady, target, progress);
       updated = rollout.templateChanged ? lerp(0, target, progress) : target;
-      if (stalled && target > 0) {
+      const fault = activeFault(rollout);
+      if (fault === 'crash-loop' && target > 0) {
+        // New pods start, crash and restart with a growing back-off: none gets ready; a new
+        // template gets its surge of pods (25 %) and the old pods keep serving.
+        ready = Math.min(ready, rollout.fromReady);
+        if (rollout.templateChanged) updated = Math.min(updated, Math.max(1, Math.ceil(target / 4)));
+      }
+      if ((stalled || fault === 'rollout-stuck') && target > 0) {
         // A rollout that never finishes: the last new pod never gets ready (scaling down still works).
         if (target > rollout.fromReady) ready = Math.min(ready, target - 1);
         if (rollout.templateChanged) updated = Math.min(updated, target - 1);
@@ -540,6 +562,28 @@ function stripTimes(conditions: unknown): unknown {
   return Array.isArray(conditions)
     ? conditions.map((c) => (isMap(c) ? { ...c, lastTransitionTime: undefined } : c))
     : conditions;
+}
+
+function activeFault(rollout: Rollout): RolloutFault['kind'] | undefined {
+  return rollout.fault?.active() ? rollout.fault.kind : undefined;
+}
+
+/**
+ * Pods of the entry that crash-loop now, with their restart count and back-off as the kubelet
+ * reports them (10 s doubling to 5 min; one restart per back-off, in the sandbox's compressed time).
+ */
+export function crashLoop(
+  entry: LiveEntry,
+  now: number,
+  rolloutMs: number,
+): { restarts: number; backOff: string } | undefined {
+  const rollout = entry.rollout;
+  if (!rollout || activeFault(rollout) !== 'crash-loop') return undefined;
+  const period = Math.max(50, rolloutMs / 4);
+  const restarts = Math.max(1, Math.floor((now - rollout.startedAt) / period));
+  const seconds = Math.min(300, 10 * 2 ** Math.min(5, restarts - 1));
+  const backOff = `${Math.floor(seconds / 60) > 0 ? `${Math.floor(seconds / 60)}m` : ''}${seconds % 60}s`;
+  return { restarts, backOff };
 }
 
 function readyOf(object: KubeObject): number {

@@ -24,7 +24,7 @@ import {
   isWorse,
   resourceHealth,
 } from './health.js';
-import { LiveCluster, type LiveEntry, objectKey } from './live.js';
+import { crashLoop, LiveCluster, type LiveEntry, objectKey, type RolloutFault } from './live.js';
 import { ComparisonError, RepoService } from './repo.js';
 import { clusterJson, INVALID_TASKS_MESSAGE, invalidTasks, registerCrds } from './served-kinds.js';
 import { imagesOf, resourceTree } from './tree.js';
@@ -63,6 +63,8 @@ export interface ModelOptions {
   cacheDir: string;
   /** Destination clusters (what each serves, its nodes, its secret store); see clusters.ts. */
   clusters: ClusterProfile[];
+  /** Injected pod faults for rollouts that start in an app (the sandbox's `fault apps …`). */
+  rolloutFault?: (app: string, object: KubeObject) => RolloutFault | undefined;
 }
 
 /** An error the API answers with: HTTP status plus the gRPC code grpc-gateway puts in the body. */
@@ -212,6 +214,9 @@ export class ArgoCdModel {
         live: new LiveCluster({
           rolloutMs: options.rolloutMs,
           progressDeadlineMs: options.progressDeadlineMs,
+          ...(options.rolloutFault
+            ? { rolloutFault: (object: KubeObject) => options.rolloutFault?.(spec.name, object) }
+            : {}),
           loadBalancerHostname: (object) =>
             `k8s-${object.metadata.namespace ?? 'default'}-${object.metadata.name}.${spec.name}.lb.sandbox.invalid`,
           cluster,
@@ -375,7 +380,11 @@ export class ArgoCdModel {
 
   resourceTree(name: string): Record<string, unknown> {
     const app = this.app(name);
-    return resourceTree(app.live.list(), (object) => resourceHealth(object, this.options.cronJobHealth));
+    return resourceTree(
+      app.live.list(),
+      (object) => resourceHealth(object, this.options.cronJobHealth),
+      (entry) => crashLoop(entry, Date.now(), this.options.rolloutMs),
+    );
   }
 
   managedResources(name: string): Record<string, unknown> {

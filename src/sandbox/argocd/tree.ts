@@ -7,9 +7,13 @@ import { isMap, type KubeObject, splitApiVersion } from '../../providers/kustomi
 import type { HealthStatus } from './health.js';
 import { type LiveEntry, templateHash } from './live.js';
 
+/** A crash-looping pod's restart count and the kubelet's current back-off, if it crash-loops. */
+export type CrashLoopOf = (entry: LiveEntry) => { restarts: number; backOff: string } | undefined;
+
 export function resourceTree(
   entries: readonly LiveEntry[],
   healthOf: (object: KubeObject) => HealthStatus | undefined,
+  crashLoopOf: CrashLoopOf = () => undefined,
 ): Record<string, unknown> {
   const nodes: Record<string, unknown>[] = [];
   for (const entry of entries) {
@@ -31,14 +35,15 @@ export function resourceTree(
     const images = imagesOf(object);
     if (images.length > 0) node.images = images;
     nodes.push(node);
-    if (object.kind === 'Deployment') nodes.push(...podNodes(entry));
-    if (object.kind === 'StatefulSet' || object.kind === 'DaemonSet') nodes.push(...ownedPodNodes(entry));
+    const crash = crashLoopOf(entry);
+    if (object.kind === 'Deployment') nodes.push(...podNodes(entry, crash));
+    if (object.kind === 'StatefulSet' || object.kind === 'DaemonSet') nodes.push(...ownedPodNodes(entry, crash));
   }
   return { nodes, hosts: [] };
 }
 
 /** Pods a StatefulSet (`name-0`, `name-1`…) or a DaemonSet (one per node) owns directly. */
-function ownedPodNodes(entry: LiveEntry): Record<string, unknown>[] {
+function ownedPodNodes(entry: LiveEntry, crash: CrashLoop): Record<string, unknown>[] {
   const owner = entry.object;
   const namespace = owner.metadata.namespace ?? '';
   const status = (owner.status ?? {}) as Record<string, unknown>;
@@ -57,12 +62,12 @@ function ownedPodNodes(entry: LiveEntry): Record<string, unknown>[] {
       name: owner.metadata.name,
       uid: owner.metadata.uid,
     };
-    nodes.push(podNode(entry, name, `${String(owner.metadata.uid)}-pod-${i}`, parent, i < ready));
+    nodes.push(podNode(entry, name, `${String(owner.metadata.uid)}-pod-${i}`, parent, i < ready, crash));
   }
   return nodes;
 }
 
-function podNodes(entry: LiveEntry): Record<string, unknown>[] {
+function podNodes(entry: LiveEntry, crash: CrashLoop): Record<string, unknown>[] {
   const deployment = entry.object;
   const namespace = deployment.metadata.namespace ?? '';
   const status = (deployment.status ?? {}) as Record<string, unknown>;
@@ -103,7 +108,7 @@ function podNodes(entry: LiveEntry): Record<string, unknown>[] {
   const parent = { group: 'apps', kind: 'ReplicaSet', namespace, name: rsName, uid: rsUid };
   for (let i = 0; i < total; i += 1) {
     const name = `${rsName}-${i.toString(36).padStart(5, 'x')}`;
-    nodes.push(podNode(entry, name, `${rsUid}-pod-${i}`, parent, i < ready));
+    nodes.push(podNode(entry, name, `${rsUid}-pod-${i}`, parent, i < ready, crash));
   }
   return nodes;
 }
@@ -136,8 +141,10 @@ function podNode(
   uid: string,
   parent: Record<string, unknown>,
   ready: boolean,
+  crash: CrashLoop,
 ): Record<string, unknown> {
   const owner = entry.object;
+  if (!ready && crash) return crashLoopPodNode(owner, name, uid, parent, crash);
   const blocked = ready ? undefined : entry.blocked;
   const reason = ready
     ? 'Running'
@@ -167,4 +174,44 @@ function podNode(
     images: imagesOf(owner),
     resourceVersion: owner.metadata.resourceVersion,
   };
+}
+
+type CrashLoop = ReturnType<CrashLoopOf>;
+
+/** A crash-looping pod: Degraded with the kubelet's back-off message, as Argo CD's pod health puts it. */
+function crashLoopPodNode(
+  owner: KubeObject,
+  name: string,
+  uid: string,
+  parent: Record<string, unknown>,
+  crash: NonNullable<CrashLoop>,
+): Record<string, unknown> {
+  const namespace = owner.metadata.namespace ?? '';
+  return {
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    namespace,
+    name,
+    uid,
+    parentRefs: [parent],
+    info: [
+      { name: 'Status Reason', value: 'CrashLoopBackOff' },
+      { name: 'Containers', value: '0/1' },
+      { name: 'Restart Count', value: String(crash.restarts) },
+    ],
+    health: {
+      status: 'Degraded',
+      message: `back-off ${crash.backOff} restarting failed container=${firstContainer(owner)} pod=${name}_${namespace || 'default'}(${uid})`,
+    },
+    images: imagesOf(owner),
+    resourceVersion: owner.metadata.resourceVersion,
+  };
+}
+
+function firstContainer(object: KubeObject): string {
+  const template = isMap(object.spec) && isMap(object.spec.template) ? object.spec.template : {};
+  const containers = isMap(template.spec) ? template.spec.containers : undefined;
+  const first = Array.isArray(containers) ? containers[0] : undefined;
+  return isMap(first) && typeof first.name === 'string' ? first.name : object.metadata.name;
 }

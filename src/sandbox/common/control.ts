@@ -13,12 +13,27 @@ export const FAULT_KINDS = [
   'prior-request-not-complete',
   /** Route 53: the next updated traffic policy instance ends in state Failed. */
   'policy-instance-failed',
+  /** apps: rollouts that start never finish: the last new pod never gets ready (Progressing). */
+  'rollout-stuck',
+  /** apps: the new pods of rollouts that start crash-loop (CrashLoopBackOff, never ready). */
+  'crash-loop',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The emulated services, as the control API and `failover sandbox fault` name them. */
 export const SERVICES = ['route53', 'eks', 'gke', 'argocd', 'apps', 'datadog', 'prometheus'] as const;
 export type ServiceName = (typeof SERVICES)[number];
+
+/** The faults each emulator really applies; others are refused rather than silently ignored. */
+export const SUPPORTED_FAULTS: Record<ServiceName, readonly FaultKind[]> = {
+  route53: ['throttle', 'server-error', 'prior-request-not-complete', 'policy-instance-failed'],
+  eks: ['throttle', 'server-error'],
+  gke: ['throttle', 'server-error'],
+  argocd: ['server-error'],
+  apps: ['throttle', 'server-error', 'rollout-stuck', 'crash-loop'],
+  datadog: ['throttle', 'server-error'],
+  prometheus: ['throttle', 'server-error'],
+};
 
 export interface FaultRule {
   kind: FaultKind;
@@ -41,6 +56,8 @@ export class EmulatorControl {
   readonly log = new RequestLog();
   readonly knobs: Knobs;
   private faults: FaultRule[] = [];
+  /** How many times the faults were cleared: lasting effects (a crash-looping rollout) end at a clear. */
+  private clears = 0;
 
   constructor(
     readonly service: string,
@@ -59,18 +76,26 @@ export class EmulatorControl {
 
   clearFaults(): void {
     this.faults = [];
+    this.clears += 1;
+  }
+
+  /** A check that stays true until the faults are next cleared: for faults whose effect lasts. */
+  untilCleared(): () => boolean {
+    const at = this.clears;
+    return () => this.clears === at;
   }
 
   listFaults(): readonly FaultRule[] {
     return this.faults;
   }
 
-  /** Consumes and returns the first fault that applies to this operation, if any. */
-  takeFault(operation: string, kinds?: readonly FaultKind[]): FaultKind | undefined {
+  /** Consumes and returns the first fault that applies to this operation (or one of these names), if any. */
+  takeFault(operation: string | readonly string[], kinds?: readonly FaultKind[]): FaultKind | undefined {
+    const names = typeof operation === 'string' ? [operation] : operation;
     const rule = this.faults.find(
       (f) =>
         f.remaining > 0 &&
-        (f.operation === '*' || f.operation === operation) &&
+        (f.operation === '*' || names.includes(f.operation)) &&
         (!kinds || kinds.includes(f.kind)),
     );
     if (!rule) return undefined;

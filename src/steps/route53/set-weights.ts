@@ -292,9 +292,10 @@ export const setWeightsStep = defineStep({
           const detail = restoreError instanceof Error ? restoreError.message : String(restoreError);
           throw stepFailed(
             'FO_ROUTE53_E3442',
-            `stage ${stage.label} failed (${why}), and returning the weights to ${backTo} failed too: ${detail}`,
+            `stage ${stage.label} failed (${why}), and returning the weights to ${backTo} could not be confirmed: ${detail}`,
             {
-              hint: 'run `failover status` to see where traffic goes now and set the weights by hand if needed',
+              // The restore may still have taken effect: the run's last lines read the weights back.
+              hint: 'the weights read back at the end of the run (or `failover status`) say where traffic goes now; set them by hand if needed',
               cause: restoreError,
             },
           );

@@ -1,0 +1,367 @@
+/**
+ * The fault-injection suite's judge: one sandbox per file, reset between scenarios, and the end
+ * state read from OUTSIDE the tool: the weights through the AWS SDK, the overlays through a clone
+ * of the remote and `kubectl kustomize`, the lock through `git ls-remote`, the apps through the
+ * Argo CD REST API. Every scenario must end fully on GCP as before, fully on AWS, or in a half
+ * state that the exit code and the last lines state truthfully and that ONE `resume` converges.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetTrafficPolicyCommand,
+  GetTrafficPolicyInstanceCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { parseAllDocuments } from 'yaml';
+import { git } from '../../../src/sandbox/gitops-demo/index.js';
+import { cli, LOCK_REF, type World, waitUntil } from '../failover-helpers.js';
+import { type CliResult, tempDir } from '../helpers.js';
+
+/** Shorter than FAST_TIMINGS: the suite runs dozens of failovers; waits still really wait. */
+export const FAULT_TIMINGS = {
+  propagationMs: 200,
+  rolloutMs: 400,
+  // The tool asks Argo CD to refresh; a slow background loop spares the machine's CPU.
+  reconcileMs: 1000,
+  latencyMs: 0,
+  progressDeadlineMs: 1500,
+};
+
+/** How long a scenario lets the Argo CD wait run before it times out (fault scenarios). */
+export const SHORT_WAIT = ['--timeout', '3s'];
+
+export type Where = 'gcp' | 'aws' | 'half';
+
+/** What the outside world says, each fact from its own system. */
+export interface Observed {
+  /** Route 53 through the SDK: the weights of the version the instance is on, and its state. */
+  route53: { state: string; gke: number; aws: number };
+  /** The aws overlay rendered at the branch head: standby (0 replicas, CronJobs suspended) or active. */
+  awsOverlay: 'standby' | 'active' | 'mixed';
+  /** The gke overlay rendered at the branch head: its CronJobs. */
+  gkeCronJobs: 'active' | 'suspended' | 'mixed';
+  head: string;
+  /** `git ls-remote` shows the lock ref. */
+  lockHeld: boolean;
+  /** The aws Argo CD app, through its REST API. */
+  argoAws: { revision: string; sync: string; health: string };
+}
+
+export function classify(o: Observed): Where {
+  const free = !o.lockHeld && o.route53.state === 'Applied';
+  if (
+    free &&
+    o.route53.gke > 0 &&
+    o.route53.aws === 0 &&
+    o.awsOverlay === 'standby' &&
+    o.gkeCronJobs === 'active'
+  )
+    return 'gcp';
+  if (
+    free &&
+    o.route53.aws > 0 &&
+    o.route53.gke === 0 &&
+    o.awsOverlay === 'active' &&
+    o.gkeCronJobs === 'suspended'
+  )
+    return 'aws';
+  return 'half';
+}
+
+const clients = new Map<World, Route53Client>();
+
+async function route53Of(world: World): Promise<Observed['route53']> {
+  let sdk = clients.get(world);
+  if (!sdk) {
+    sdk = new Route53Client({
+      region: 'us-east-1',
+      endpoint: world.sandbox.info.route53.endpoint,
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
+    clients.set(world, sdk);
+  }
+  const id = world.sandbox.info.route53.trafficPolicyInstanceIds[0]!;
+  const { TrafficPolicyInstance: instance } = await sdk.send(new GetTrafficPolicyInstanceCommand({ Id: id }));
+  const { TrafficPolicy: policy } = await sdk.send(
+    new GetTrafficPolicyCommand({ Id: instance!.TrafficPolicyId!, Version: instance!.TrafficPolicyVersion! }),
+  );
+  const doc = JSON.parse(policy!.Document!) as {
+    StartRule: string;
+    Rules: Record<string, { Items?: { EndpointReference?: string; Weight?: string }[] }>;
+  };
+  const items = doc.Rules[doc.StartRule]?.Items ?? [];
+  const weight = (ref: string) =>
+    Number(items.find((i) => i.EndpointReference === ref)?.Weight ?? Number.NaN);
+  return { state: instance!.State!, gke: weight('gke'), aws: weight('aws') };
+}
+
+function exec(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+interface Manifest {
+  kind?: string;
+  spec?: { replicas?: number; suspend?: boolean };
+}
+
+const clones = new Map<World, string>();
+
+/** `kubectl kustomize` of both overlays in a clone of the remote at the branch head. */
+async function overlaysOf(world: World): Promise<{ head: string; aws: Manifest[]; gke: Manifest[] }> {
+  let dir = clones.get(world);
+  if (!dir) {
+    dir = join(tempDir('fault-judge-'), 'clone');
+    await git(['clone', '--quiet', world.sandbox.info.git.remote, dir]);
+    clones.set(world, dir);
+  } else {
+    await git(['-C', dir, 'fetch', '--quiet', '--force', 'origin', 'main:refs/remotes/origin/main']);
+    await git(['-C', dir, 'reset', '--quiet', '--hard', 'origin/main']);
+  }
+  const head = (await git(['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim();
+  const render = async (overlay: string) =>
+    parseAllDocuments(await exec('kubectl', ['kustomize', overlay], dir))
+      .map((d) => d.toJSON() as Manifest)
+      .filter(Boolean);
+  const [aws, gke] = await Promise.all([
+    render(world.sandbox.info.git.awsOverlay),
+    render(world.sandbox.info.git.gcpOverlay),
+  ]);
+  return { head, aws, gke };
+}
+
+function awsOverlayState(objects: Manifest[]): Observed['awsOverlay'] {
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const cronJobs = objects.filter((o) => o.kind === 'CronJob');
+  const dormant =
+    deployments.every((d) => d.spec?.replicas === 0) && cronJobs.every((c) => c.spec?.suspend === true);
+  const running =
+    deployments.every((d) => (d.spec?.replicas ?? 1) > 0) && cronJobs.every((c) => c.spec?.suspend !== true);
+  return dormant ? 'standby' : running ? 'active' : 'mixed';
+}
+
+function cronJobsState(objects: Manifest[]): Observed['gkeCronJobs'] {
+  const cronJobs = objects.filter((o) => o.kind === 'CronJob');
+  if (cronJobs.every((c) => c.spec?.suspend === true)) return 'suspended';
+  if (cronJobs.every((c) => c.spec?.suspend !== true)) return 'active';
+  return 'mixed';
+}
+
+async function argoApp(world: World, name: string): Promise<Observed['argoAws']> {
+  const res = await fetch(`${world.sandbox.info.argocd.endpoint}/api/v1/applications/${name}`, {
+    headers: { authorization: `Bearer ${world.sandbox.argocdToken}` },
+  });
+  if (!res.ok) return { revision: '', sync: `HTTP ${res.status}`, health: 'Unknown' };
+  const app = (await res.json()) as {
+    status: { sync: { status: string; revision?: string }; health: { status: string } };
+  };
+  return {
+    revision: app.status.sync.revision ?? '',
+    sync: app.status.sync.status,
+    health: app.status.health.status,
+  };
+}
+
+export async function observe(world: World): Promise<Observed> {
+  const [route53, overlays, refs, argoAws] = await Promise.all([
+    route53Of(world),
+    overlaysOf(world),
+    git(['ls-remote', world.sandbox.info.git.remote, LOCK_REF]),
+    argoApp(world, 'admin-aws'),
+  ]);
+  return {
+    route53,
+    awsOverlay: awsOverlayState(overlays.aws),
+    gkeCronJobs: cronJobsState(overlays.gke),
+    head: overlays.head,
+    lockHeld: refs.stdout.trim() !== '',
+    argoAws,
+  };
+}
+
+/** Where the world is, and (for gcp and aws) Argo CD caught up with the head: the workloads follow git. */
+export async function settledWhere(world: World): Promise<{ where: Where; observed: Observed }> {
+  let observed = await observe(world);
+  const where = classify(observed);
+  if (where !== 'half') {
+    await waitUntil(
+      'Argo CD synced at the branch head',
+      async () => {
+        observed = await observe(world);
+        return observed.argoAws.revision === observed.head && observed.argoAws.sync === 'Synced';
+      },
+      15_000,
+      100,
+    );
+  }
+  return { where: classify(observed), observed };
+}
+
+/** Commits since the seed, as `git log` on the remote lists them (oldest first). */
+export async function commitSubjects(world: World): Promise<string[]> {
+  const out = (
+    await git([
+      '--git-dir',
+      world.sandbox.info.git.remote,
+      'log',
+      '--reverse',
+      '--format=%s',
+      `${world.seed.head}..main`,
+    ])
+  ).stdout;
+  return out.split('\n').filter(Boolean);
+}
+
+/** No commit subject twice: a resume never repeats a change that is already in the remote. */
+export function duplicates(subjects: string[]): string[] {
+  return subjects.filter((s, i) => subjects.indexOf(s) !== i);
+}
+
+/** The last lines a run printed on stdout (its epilogue). */
+export function lastLines(r: CliResult, n = 12): string {
+  return r.stdout.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+/**
+ * The read-back lines say what the outside world says: the traffic split and the overlays as
+ * observed, the lock as `git ls-remote` shows it.
+ */
+export function expectTruthfulEpilogue(r: CliResult, o: Observed): string[] {
+  const text = r.stdout;
+  const problems: string[] = [];
+  if (!/state now \(read back\):/.test(text)) return ['no "state now (read back)" lines'];
+  const total = o.route53.gke + o.route53.aws;
+  const pct = (w: number) => (total === 0 ? 50 : Math.round((w / total) * 1000) / 10);
+  const traffic = `traffic: gcp ${pct(o.route53.gke)}% / aws ${pct(o.route53.aws)}%`;
+  if (!text.includes(traffic)) problems.push(`expected "${traffic}"`);
+  const aws =
+    o.awsOverlay === 'active'
+      ? 'aws overlay active'
+      : o.awsOverlay === 'standby'
+        ? 'aws overlay standby'
+        : 'aws overlay partly standby';
+  if (!text.includes(aws)) problems.push(`expected "${aws}"`);
+  const gke = o.gkeCronJobs === 'active' ? 'GKE CronJobs running' : 'GKE CronJobs suspended';
+  if (!text.includes(gke)) problems.push(`expected "${gke}"`);
+  if (!text.includes(`branch head ${o.head.slice(0, 7)}`))
+    problems.push(`expected branch head ${o.head.slice(0, 7)}`);
+  const lock = o.lockHeld ? 'run lock: held' : 'run lock: free';
+  if (!text.includes(lock)) problems.push(`expected "${lock}"`);
+  return problems;
+}
+
+/** The run id in a CLI's output. */
+export function runIdOf(r: CliResult): string {
+  const m = /\(run (\d{8}T\d{6}Z-[a-z0-9]{4})\)|run[ "]+(\d{8}T\d{6}Z-[a-z0-9]{4})|"runId":\s*"([^"]+)"/.exec(
+    `${r.stdout}\n${r.stderr}`,
+  );
+  const id = m?.[1] ?? m?.[2] ?? m?.[3];
+  if (!id) throw new Error(`no run id in the output:\n${r.stdout}\n${r.stderr}`);
+  return id;
+}
+
+/** A CLI run with room for a loaded machine (a to-aws takes seconds when idle, a minute under load). */
+export function run(world: World, args: string[]): Promise<CliResult> {
+  return cli(world, args, { timeoutMs: 480_000 });
+}
+
+/** `failover resume RUN` once. */
+export function resume(world: World, runId: string, extra: string[] = []): Promise<CliResult> {
+  return run(world, ['resume', runId, '--yes', ...extra]);
+}
+
+/**
+ * Puts the world back where the seed had it, as an operator with admin rights would: faults and
+ * outages off, the branch at the seed commit, no lock, the instance on version 1 (GKE), Argo CD
+ * synced back (AWS at 0, GKE's CronJobs active), a fresh state directory.
+ */
+export async function resetWorld(world: World): Promise<void> {
+  const s = world.sandbox;
+  s.clearFaults();
+  s.outage('gke', false);
+  s.outage('aws', false);
+  s.argocd.model.stallRollout('admin-aws', false);
+  const remote = s.info.git.remote;
+  for (const hook of ['pre-receive', 'update']) rmSync(join(remote, 'hooks', hook), { force: true });
+  await git(['--git-dir', remote, 'update-ref', 'refs/heads/main', world.seed.head]);
+  await git(['--git-dir', remote, 'update-ref', '-d', LOCK_REF]).catch(() => undefined);
+  const model = s.route53.model;
+  model.completePropagation();
+  for (const id of s.info.route53.trafficPolicyInstanceIds) {
+    const instance = model.getTrafficPolicyInstance(id);
+    if (instance.TrafficPolicyVersion !== 1 || instance.State !== 'Applied')
+      model.updateTrafficPolicyInstance(id, {
+        TTL: instance.TTL,
+        TrafficPolicyId: instance.TrafficPolicyId,
+        TrafficPolicyVersion: 1,
+      });
+  }
+  model.completePropagation();
+  await s.argocd.model.reconcileNow();
+  await waitUntil(
+    'the seed state rolled out again',
+    () => {
+      const aws = s.argocd.model.workloads('admin-aws');
+      const gke = s.argocd.model.workloads('admin-gke');
+      return (
+        aws.every((w) =>
+          w.kind === 'CronJob' ? w.suspend === true : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
+        ) && gke.every((w) => (w.kind === 'CronJob' ? w.suspend !== true : (w.readyReplicas ?? 0) > 0))
+      );
+    },
+    15_000,
+    25,
+  );
+  rmSync(join(world.dir, 'state'), { recursive: true, force: true });
+  s.clearRequests();
+}
+
+/** Resolves when the step has started (a step.started event in the run's journal). */
+export async function whenStarted(world: World, step: string, timeoutMs = 480_000): Promise<string> {
+  return whenJournal(
+    world,
+    new RegExp(`"type":"step\\.started"[^\\n]*"stepId":"${step}"`),
+    `${step} started`,
+    timeoutMs,
+  );
+}
+
+async function whenJournal(world: World, pattern: RegExp, what: string, timeoutMs: number): Promise<string> {
+  const dir = join(world.dir, 'state', 'runs');
+  let file: string | undefined;
+  await waitUntil(
+    what,
+    () => {
+      if (!file) {
+        const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.ndjson')) : undefined;
+        if (!name) return false;
+        file = join(dir, name);
+      }
+      return pattern.test(readFileSync(file, 'utf8'));
+    },
+    timeoutMs,
+    15,
+  );
+  return file!;
+}
+
+/** Resolves when every step named has a step.succeeded event in the run's journal. */
+export async function whenSucceeded(
+  world: World,
+  steps: readonly string[],
+  timeoutMs = 480_000,
+): Promise<string> {
+  let file = '';
+  for (const step of steps)
+    file = await whenJournal(
+      world,
+      new RegExp(`"type":"step\\.succeeded"[^\\n]*"stepId":"${step}"`),
+      `${step} succeeded`,
+      timeoutMs,
+    );
+  return file;
+}
