@@ -53,8 +53,11 @@ export class Answerer {
     return this.view.model;
   }
 
-  answer(qname: string, qtype: string): DnsResult {
-    const zones = this.view.zones().filter((z) => !z.privateZone);
+  /** `zoneId` asks that hosted zone's name servers only (TestDNSAnswer does). */
+  answer(qname: string, qtype: string, options: { zoneId?: string } = {}): DnsResult {
+    const zones = this.view
+      .zones()
+      .filter((z) => !z.privateZone && (options.zoneId === undefined || z.id === options.zoneId));
     return this.resolve(
       { zones, instances: this.instances() },
       normalize(qname),
