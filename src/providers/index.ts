@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Redactor } from '../engine/redact.js';
 import { createAnthosAwsReader } from './anthos-aws/adapter.js';
 import { createArgoCdReader, createArgoCdWriter } from './argocd/adapter.js';
+import { createDnsReader } from './dns/adapter.js';
 import { createEksReader } from './eks/adapter.js';
 import { createGitReader, createGitWriter } from './git/adapter.js';
 import { createGkeReader } from './gke/adapter.js';
@@ -52,6 +53,7 @@ export function createPorts(
     gke: () => createGkeReader(options),
     anthosAws: () => createAnthosAwsReader(options),
     http: () => createHttpProber(),
+    dns: () => createDnsReader(),
     git: () => createGitReader(options),
     argocd: () => createArgoCdReader(options),
     metrics: () => ({ reader: (provider) => createMetricsReader(options.config, options.env, provider) }),
