@@ -13,11 +13,13 @@ import { type EmulatorControl, type FaultKind, SERVICES, type ServiceName } from
 import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
 import type { RequestLogEntry } from './common/request-log.js';
 import { type DatadogEmulator, seedWriteupDatadog, startDatadogEmulator } from './datadog/index.js';
+import { aliasTargetAddress, type DnsServer, startDnsServer } from './dns/index.js';
 import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.js';
 import { createGitRemote, SANDBOX_AUTHOR } from './gitops-demo/index.js';
 import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.js';
 import { type PrometheusEmulator, startPrometheusEmulator } from './prometheus/index.js';
 import { type Route53Emulator, seedWriteupScenario, startRoute53Emulator } from './route53/index.js';
+import { WRITEUP_DEFAULTS } from './route53/seed.js';
 
 export type Side = 'gke' | 'aws';
 export { SERVICES, type ServiceName } from './common/control.js';
@@ -73,6 +75,8 @@ export interface SandboxInfo {
   apps: { gcp: string; aws: string; public: string };
   datadog: { endpoint: string };
   prometheus: { endpoint: string };
+  /** The authoritative DNS server of the hosted zones (UDP and TCP), and what each side answers. */
+  dns: { host: string; port: number; addresses: { gcp: string; aws: string } };
 }
 
 export interface Sandbox {
@@ -84,6 +88,7 @@ export interface Sandbox {
   apps: AppEndpoints;
   datadog: DatadogEmulator;
   prometheus: PrometheusEmulator;
+  dns: DnsServer;
   /** Overrides a side's error rate (percent) in the metric emulators; undefined: follow the state. */
   setErrorRate(side: Side, percent: number | undefined): void;
   /** The Argo CD token the sandbox config's tokenEnv points at (also written to DIR/.env). */
@@ -113,6 +118,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const route53 = await startRoute53Emulator({ knobs });
     started.push(route53);
     const r53 = seedWriteupScenario(route53.model);
+    const dns = await startDnsServer({ route53 });
+    started.push(dns);
     const eks = await startEksEmulator({ knobs: { latencyMs: timings.latencyMs } });
     started.push(eks);
     const eksSeed = seedWriteupEks(eks.model);
@@ -280,6 +287,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       apps: apps.urls,
       datadog: { endpoint: datadog.url },
       prometheus: { endpoint: prometheus.url },
+      dns: {
+        host: dns.host,
+        port: dns.port,
+        addresses: {
+          gcp: WRITEUP_DEFAULTS.gkeAddress,
+          aws: aliasTargetAddress(WRITEUP_DEFAULTS.awsAlbDnsName),
+        },
+      },
     };
     const env = {
       AWS_ACCESS_KEY_ID: 'sandbox',
@@ -307,6 +322,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       apps,
       datadog,
       prometheus,
+      dns,
       setErrorRate,
       argocdToken,
       env,
@@ -404,6 +420,15 @@ function sandboxConfigYaml(
       ],
     },
     metrics: sandboxMetricsConfig(info),
+    // Production leaves servers and addresses out: the hosted zone's own name servers answer, and
+    // each side's endpoints in Route 53 say what it answers with.
+    verify: {
+      dns: {
+        servers: [`${info.dns.host}:${info.dns.port}`],
+        samples: 20,
+        addresses: { gcp: [info.dns.addresses.gcp], aws: [info.dns.addresses.aws] },
+      },
+    },
     stateDir: 'state',
   };
   return `# Written by \`failover sandbox start\`: points failover at the emulators of this sandbox.\n# Credentials are in .env next to this file.\n${stringify(config)}`;

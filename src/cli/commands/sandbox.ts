@@ -59,6 +59,9 @@ export async function start(globals: GlobalOptions, options: StartOptions): Prom
       );
       io.out(`  apps     gke ${info.apps.gcp}  aws ${info.apps.aws}  public ${info.apps.public}`);
       io.out(`  metrics  datadog ${info.datadog.endpoint}  prometheus ${info.prometheus.endpoint}`);
+      io.out(
+        `  dns      ${info.dns.host}:${info.dns.port} udp+tcp  (dig @${info.dns.host} -p ${info.dns.port} admin.example.com)`,
+      );
       io.out('');
       io.out(`  config   ${info.config}`);
       io.out(`  try:     failover status --config ${info.config}`);

@@ -12,6 +12,12 @@ import { Duration, formatMs, toMs } from '../../util/duration.js';
 import { defineStep } from '../types.js';
 import { countDnsAnswers, type DnsSideCounts, dnsVerifyConfig, judgeDnsCounts } from './dns-sides.js';
 
+/**
+ * Answers sampled when the weights split traffic: with 400, one standard deviation of a 50 % share
+ * is 2.5 points, so the default tolerance of 10 points is four of them.
+ */
+export const SPLIT_SAMPLES = 400;
+
 const Input = z.strictObject({
   /** The side traffic moved to (for the summary; the expected shares come from the weights). */
   to: z.enum(['aws', 'gcp']),
@@ -49,7 +55,10 @@ export const verifyDnsStep = defineStep({
     for (;;) {
       const [target] = await ctx.read.route53.describeWeights(ctx.signal);
       const weights = target?.weights ?? { gcp: 0, aws: 0 };
-      counts = await countDnsAnswers(ctx.read, ctx.config, { samples, signal: ctx.signal });
+      // A share is only measured well by many answers: a split gets at least SPLIT_SAMPLES.
+      const split = weights.gcp > 0 && weights.aws > 0;
+      const wanted = split ? Math.max(samples, SPLIT_SAMPLES) : samples;
+      counts = await countDnsAnswers(ctx.read, ctx.config, { samples: wanted, signal: ctx.signal });
       judgement = judgeDnsCounts(counts, weights, tolerance);
       if (judgement.ok || Date.now() >= deadline) break;
       ctx.emit({
