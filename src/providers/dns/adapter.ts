@@ -56,8 +56,14 @@ export function createDnsReader(): DnsReader {
         entry.count += 1;
         counts.set(key, entry);
       };
+      // A server that has not answered three queries in a row is down: the rest count as failures.
+      let silent = 0;
       for (let i = 0; i < request.samples; i++) {
         request.signal?.throwIfAborted();
+        if (silent >= 3) {
+          count([], 'TIMEOUT');
+          continue;
+        }
         const server = servers[i % servers.length] as DnsServerAddress;
         let response: DnsResponse | undefined;
         let failure = 'TIMEOUT';
@@ -74,6 +80,7 @@ export function createDnsReader(): DnsReader {
         }
         if (response) count(answerKey(response), response.rcode);
         else count([], failure);
+        silent = response ? 0 : silent + 1;
       }
       return {
         name: request.name,
