@@ -47,7 +47,7 @@ interface DnsJson {
   other: number;
 }
 
-describe('DNS verification in the sandbox', { timeout: 400_000 }, () => {
+describe('DNS verification in the sandbox', { timeout: 900_000 }, () => {
   it('answers GKE, then a 50/50 split, then AWS; the runs and status count the answers', () =>
     withWorld(async (world) => {
       const { gcp, aws } = world.sandbox.info.dns.addresses;
@@ -74,14 +74,14 @@ describe('DNS verification in the sandbox', { timeout: 400_000 }, () => {
           '',
         ].join('\n'),
       );
-      const half = await cli(world, ['--yes', '--output', 'json', 'run', runbook], { timeoutMs: 180_000 });
+      const half = await cli(world, ['--yes', '--output', 'json', 'run', runbook], { timeoutMs: 420_000 });
       expect(half.code, half.stdout.slice(-2000)).toBe(0);
       const halfDns = (JSON.parse(half.stdout) as RunJson).outputs.dns?.dns ?? {};
       expect(halfDns).toMatchObject({ samples: 400, other: 0, server });
       expect(Number(halfDns.expectedAws)).toBeCloseTo(0.5, 1);
       expect(Math.abs(Number(halfDns.aws) / 400 - Number(halfDns.expectedAws))).toBeLessThanOrEqual(0.1);
 
-      const full = await cli(world, ['--yes', '--output', 'json', 'to-aws'], { timeoutMs: 180_000 });
+      const full = await cli(world, ['--yes', '--output', 'json', 'to-aws'], { timeoutMs: 420_000 });
       expect(full.code, full.stderr.slice(-2000)).toBe(0);
       expect((JSON.parse(full.stdout) as RunJson).outputs.dns?.dns).toMatchObject({
         samples: 20,
