@@ -91,9 +91,9 @@ describe('DNS verification in the sandbox', { timeout: 900_000 }, () => {
       });
       expect(await dig(world)).toEqual([aws]);
       expect(await digTcp(world)).toEqual([aws]);
-      const status = await cli(world, ['status']);
+      const status = await cli(world, ['status'], { timeoutMs: 300_000 });
       expect(status.stdout).toContain(`DNS answers (${server}): admin.example.com: 20/20 answers → AWS`);
-      const json = await cli(world, ['--output', 'json', 'status']);
+      const json = await cli(world, ['--output', 'json', 'status'], { timeoutMs: 300_000 });
       expect((JSON.parse(json.stdout) as { dns: DnsJson }).dns).toEqual({
         name: 'admin.example.com',
         server,
