@@ -278,6 +278,45 @@ export const MetricsConfig = z.strictObject({
   gcp: MetricSide.default({}),
 });
 
+/** A DNS server: `host`, `host:port` or `[ipv6]:port`. */
+const DnsServer = z
+  .string()
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9._-]+)(:\d{1,5})?$/,
+    'a DNS server as host, host:port or [ipv6]:port, e.g. 192.0.2.53 or ns-1.awsdns-01.org',
+  );
+
+/**
+ * The DNS verification: after the weights move, ask the name servers N times what the name
+ * answers and count the answers per side. Every value has a default, so `verify: {dns: {}}` is a
+ * full setting in production.
+ */
+export const DnsVerifyConfig = z.strictObject({
+  /** The name to ask for; default: the name that carries the weights (the instance or record set). */
+  name: z.string().min(1).optional(),
+  /** Default: the type of the instance or record set. */
+  type: z.enum(['A', 'AAAA', 'CNAME']).optional(),
+  /** Default: the hosted zone's own name servers (GetHostedZone's DelegationSet). */
+  servers: z.array(DnsServer).min(1).optional(),
+  /** Queries per verification. */
+  samples: z.number().int().min(1).max(10_000).default(20),
+  /** For a split (staged) shift: how far each side's share may be from its weight's share (0–1). */
+  tolerance: z.number().min(0).max(1).default(0.1),
+  /** Per query; a query that times out is asked once more. */
+  timeout: DurationText.default('2s'),
+  /**
+   * What each side answers with (addresses or DNS names). Default: the values of each side's
+   * endpoints or records in Route 53, names resolved by the system's resolver.
+   */
+  addresses: z
+    .strictObject({ gcp: z.array(z.string().min(1)).optional(), aws: z.array(z.string().min(1)).optional() })
+    .optional(),
+});
+
+export const VerifyConfig = z.strictObject({
+  dns: DnsVerifyConfig.optional(),
+});
+
 export const Config = z.strictObject({
   $schema: z.string().optional(),
   aws: AwsConfig.default({ region: 'us-east-1' }),
@@ -292,6 +331,8 @@ export const Config = z.strictObject({
   notifications: NotificationsConfig.default({}),
   /** Metric gates; without this section the shipped runbooks skip them. */
   metrics: MetricsConfig.optional(),
+  /** Checks of the outcome seen from outside: DNS answers sampled from the name servers. */
+  verify: VerifyConfig.optional(),
   /** Where journals live; FAILOVER_STATE_DIR overrides. */
   stateDir: z.string().optional(),
 });
@@ -303,3 +344,4 @@ export type ArgocdConfig = z.infer<typeof ArgocdConfig>;
 export type KustomizeConfig = z.infer<typeof KustomizeConfig>;
 export type Probe = z.infer<typeof Probe>;
 export type MetricsConfig = z.infer<typeof MetricsConfig>;
+export type DnsVerifyConfig = z.infer<typeof DnsVerifyConfig>;

@@ -7,6 +7,7 @@
 import { createArgoCdReader, createArgoCdWriter } from './argocd/adapter.js';
 import { deferred } from './deferred.js';
 import type { EksReader } from './eks/port.js';
+import { createDnsReader } from './dns/adapter.js';
 import { createGitReader, createGitWriter } from './git/adapter.js';
 import type { GkeReader } from './gke/port.js';
 import { createHttpProber } from './http/adapter.js';
@@ -72,6 +73,7 @@ export function createPorts(
         ),
       ),
     http: () => createHttpProber(),
+    dns: () => createDnsReader(),
     git: () => createGitReader(options),
     argocd: () => createArgoCdReader(options),
     metrics: () => ({ reader: (provider) => createMetricsReader(options.config, options.env, provider) }),

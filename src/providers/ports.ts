@@ -6,6 +6,7 @@
  */
 import type { AnthosAwsReader } from './anthos-aws/port.js';
 import type { ArgoCdReader, ArgoCdWriter } from './argocd/port.js';
+import type { DnsReader } from './dns/port.js';
 import type { EksReader } from './eks/port.js';
 import type { GitReader, GitWriter } from './git/port.js';
 import type { GkeReader } from './gke/port.js';
@@ -21,6 +22,8 @@ export interface ReadPorts {
   /** Anthos clusters on AWS: optional, for an AWS side that is not EKS. */
   anthosAws: AnthosAwsReader;
   http: HttpProber;
+  /** DNS queries to name servers (the DNS verification). */
+  dns: DnsReader;
   git: GitReader;
   argocd: ArgoCdReader;
   /** Metric gates: the config's provider, or the one a step names. */

@@ -19,6 +19,7 @@ import {
 import { type RunningServer, readBody, startHttpServer } from './common/http-server.js';
 import type { RequestLogEntry } from './common/request-log.js';
 import { type DatadogEmulator, seedWriteupDatadog, startDatadogEmulator } from './datadog/index.js';
+import { aliasTargetAddress, type DnsServer, startDnsServer } from './dns/index.js';
 import { type EksEmulator, seedWriteupEks, startEksEmulator } from './eks/index.js';
 import { createGitRemote, SANDBOX_AUTHOR } from './gitops-demo/index.js';
 import { type GkeEmulator, seedWriteupGke, startGkeEmulator } from './gke/index.js';
@@ -29,6 +30,7 @@ import {
   startRoute53Emulator,
   type ThrottlingSettings,
 } from './route53/index.js';
+import { WRITEUP_DEFAULTS } from './route53/seed.js';
 
 export type Side = 'gke' | 'aws';
 export { SERVICES, type ServiceName } from './common/control.js';
@@ -99,6 +101,8 @@ export interface SandboxInfo {
   apps: { gcp: string; aws: string; public: string };
   datadog: { endpoint: string };
   prometheus: { endpoint: string };
+  /** The authoritative DNS server of the hosted zones (UDP and TCP), and what each side answers. */
+  dns: { host: string; port: number; addresses: { gcp: string; aws: string } };
   /** The emulators' configured delays, in seconds: their sum is a failover's critical path. */
   delays: { argocdSyncS: number; rolloutS: number; route53PropagationS: number };
 }
@@ -119,6 +123,7 @@ export interface Sandbox {
   apps: AppEndpoints;
   datadog: DatadogEmulator;
   prometheus: PrometheusEmulator;
+  dns: DnsServer;
   /** Overrides a side's error rate (percent) in the metric emulators; undefined: follow the state. */
   setErrorRate(side: Side, percent: number | undefined): void;
   /**
@@ -158,6 +163,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     started.push(route53);
     const r53 = seedWriteupScenario(route53.model, { instances: options.instances ?? 1 });
+    const dns = await startDnsServer({ route53 });
+    started.push(dns);
     const eks = await startEksEmulator({ knobs: { latencyMs: timings.latencyMs } });
     started.push(eks);
     const eksSeed = seedWriteupEks(eks.model);
@@ -377,6 +384,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         rolloutS: timings.rolloutMs / 1000,
         route53PropagationS: timings.propagationMs / 1000,
       },
+      dns: {
+        host: dns.host,
+        port: dns.port,
+        addresses: {
+          gcp: WRITEUP_DEFAULTS.gkeAddress,
+          aws: aliasTargetAddress(WRITEUP_DEFAULTS.awsAlbDnsName),
+        },
+      },
     };
     const env = {
       AWS_ACCESS_KEY_ID: 'sandbox',
@@ -404,6 +419,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       apps,
       datadog,
       prometheus,
+      dns,
       setErrorRate,
       setSecretStore,
       serveKind,
@@ -538,6 +554,15 @@ function sandboxConfigYaml(
       ],
     },
     metrics: sandboxMetricsConfig(info),
+    // Production leaves servers and addresses out: the hosted zone's own name servers answer, and
+    // each side's endpoints in Route 53 say what it answers with.
+    verify: {
+      dns: {
+        servers: [`${info.dns.host}:${info.dns.port}`],
+        samples: 20,
+        addresses: { gcp: [info.dns.addresses.gcp], aws: [info.dns.addresses.aws] },
+      },
+    },
     stateDir: 'state',
   };
   return `# Written by \`failover sandbox start\`: points failover at the emulators of this sandbox.\n# Credentials are in .env next to this file.\n${stringify(config)}`;

@@ -19,6 +19,7 @@ import { route53HealthCheck } from './route53/health.js';
 import { setWeightsStep } from './route53/set-weights.js';
 import { snapshotStep } from './status/snapshot.js';
 import type { StepKind, StepRegistry } from './types.js';
+import { verifyDnsStep } from './verify/dns.js';
 
 const KINDS: StepKind<never>[] = [
   waitStep,
@@ -42,6 +43,7 @@ const KINDS: StepKind<never>[] = [
   lockAcquireStep,
   lockReleaseStep,
   metricCheck,
+  verifyDnsStep,
 ] as StepKind<never>[];
 
 export function createRegistry(extra: StepKind<never>[] = []): StepRegistry {

@@ -10,6 +10,7 @@ import {
   CreateTrafficPolicyVersionCommand,
   GetChangeCommand,
   GetHealthCheckStatusCommand,
+  GetHostedZoneCommand,
   GetTrafficPolicyCommand,
   GetTrafficPolicyInstanceCommand,
   ListResourceRecordSetsCommand,
@@ -97,6 +98,7 @@ const successes: Record<string, () => AnyCommand> = {
     }),
   ListResourceRecordSets: () => new ListResourceRecordSetsCommand({ HostedZoneId: seed.hostedZoneId }),
   GetChange: () => new GetChangeCommand({ Id: changeId }),
+  GetHostedZone: () => new GetHostedZoneCommand({ Id: seed.hostedZoneId }),
   GetHealthCheckStatus: () => new GetHealthCheckStatusCommand({ HealthCheckId: seed.healthCheckIds.aws }),
 };
 
@@ -336,6 +338,13 @@ const failures: Record<string, Array<{ what: string; code: string; send: () => P
         sdk.send(
           new ListResourceRecordSetsCommand({ HostedZoneId: seed.hostedZoneId, StartRecordType: 'A' }),
         ),
+    },
+  ],
+  GetHostedZone: [
+    {
+      what: 'unknown zone',
+      code: 'NoSuchHostedZone',
+      send: () => sdk.send(new GetHostedZoneCommand({ Id: BOGUS_ID })),
     },
   ],
   GetChange: [

@@ -45,6 +45,7 @@ describe.concurrent('SIGKILL at each step boundary of to-aws, then `failover res
     ['aws-endpoints'],
     ['aws-metrics'],
     ['shift'],
+    ['dns'],
     ['verify'],
     ['aws-metrics-after'],
   ];

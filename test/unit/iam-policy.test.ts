@@ -157,7 +157,10 @@ function grants(report: IamPolicyReport, op: Pick<Operation, 'cloud' | 'permissi
 
 // ── sample configs ──────────────────────────────────────────────────────────────────────────────
 
-/** Traffic Flow (instances by id, by name in a zone, by name alone), EKS without node groups, GKE. */
+/**
+ * Traffic Flow (instances by id, by name in a zone, by name alone), EKS without node groups, GKE,
+ * and the DNS verification with every default (the hosted zone's name servers).
+ */
 const trafficFlowEks = Config.parse({
   aws: { region: 'eu-west-1' },
   route53: {
@@ -175,6 +178,7 @@ const trafficFlowEks = Config.parse({
   },
   eks: { cluster: 'standby' },
   gke: { project: 'prod', location: 'asia-northeast1', cluster: 'admin' },
+  verify: { dns: {} },
 });
 
 /** Weighted record sets, Anthos clusters on AWS instead of EKS, GKE. */
@@ -207,6 +211,7 @@ const FILE_SCENARIOS: Record<string, Scenario[]> = {
   'src/providers/route53/session.ts': ['traffic flow + EKS'],
   'src/providers/route53/traffic-flow.ts': ['traffic flow + EKS'],
   'src/providers/route53/record-sets.ts': ['record sets + Anthos'],
+  'src/providers/route53/dns-target.ts': ['traffic flow + EKS'],
   'src/providers/eks/adapter.ts': ['traffic flow + EKS'],
   'src/providers/gke/adapter.ts': ['traffic flow + EKS', 'record sets + Anthos'],
   'src/providers/anthos-aws/adapter.ts': ['record sets + Anthos'],

@@ -1,6 +1,7 @@
 import { newRunId } from '../../engine/journal.js';
 import { createPorts } from '../../providers/index.js';
-import { collectStatus } from '../../steps/status/collect.js';
+import { collectStatus, type StatusReport } from '../../steps/status/collect.js';
+import { collectDnsStatus, type DnsStatus, renderDnsStatus } from '../../steps/status/dns.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -17,9 +18,12 @@ export default async function status(globals: GlobalOptions): Promise<ExitCode> 
   try {
     const { config } = ctx.config(true);
     const ports = createPorts({ config, env: ctx.env, redactor: ctx.redactor, runId: newRunId() });
-    const report = await collectStatus(ports.read, config, AbortSignal.timeout(60_000));
-    if (globals.output === 'json') io.json(report);
-    else io.out(renderStatus(report, io.colors));
+    const signal = AbortSignal.timeout(60_000);
+    const [report, dns] = await Promise.all([
+      collectStatus(ports.read, config, signal),
+      collectDnsStatus(ports.read, config, signal),
+    ]);
+    printStatus(io, globals, report, dns);
     const sections = [
       ...Object.values(report.clusters),
       report.weights,
@@ -27,9 +31,20 @@ export default async function status(globals: GlobalOptions): Promise<ExitCode> 
       ...Object.values(report.overlays),
       ...Object.values(report.apps),
       report.lock,
+      dns,
     ].filter((s) => s !== undefined);
     return sections.every((s) => s.ok) ? EXIT.ok : EXIT.failed;
   } catch (error) {
     return reportError(io, error);
   }
+}
+
+/** The report, with the DNS answers (when the config verifies DNS) as a `dns` member or a line. */
+function printStatus(io: Io, globals: GlobalOptions, report: StatusReport, dns: DnsStatus | undefined): void {
+  if (globals.output === 'json') {
+    io.json(dns ? { ...report, dns: dns.ok ? (({ ok: _ok, ...counts }) => counts)(dns) : dns } : report);
+    return;
+  }
+  io.out(renderStatus(report, io.colors));
+  if (dns) io.out(`\n${renderDnsStatus(dns)}`);
 }

@@ -32,6 +32,7 @@ export const AWS_ACTIONS = {
   'route53:ListResourceRecordSets': { access: 'read', resource: 'hostedzone' },
   'route53:ChangeResourceRecordSets': { access: 'write', resource: 'hostedzone' },
   'route53:GetChange': { access: 'read', resource: 'change' },
+  'route53:GetHostedZone': { access: 'read', resource: 'hostedzone' },
   'eks:DescribeCluster': { access: 'read', resource: 'cluster' },
   'eks:ListNodegroups': { access: 'read', resource: 'cluster' },
   'eks:DescribeNodegroup': { access: 'read', resource: 'nodegroup' },

@@ -264,6 +264,31 @@ function snapshotReads(ctx: NeedContext): Need[] {
   return [...gkeReads(ctx), ...awsClusterReads(ctx), ...weightReads(ctx), ...healthChecks(ctx)];
 }
 
+/** The DNS verification reads the weights and the hosted zone's name servers (GetHostedZone). */
+function dnsVerifyReads(ctx: NeedContext): AwsNeed[] {
+  const zones = new Set<string>();
+  const rsZone = ctx.config?.route53?.recordSets?.hostedZoneId;
+  if (rsZone) zones.add(strip(rsZone, 'hostedzone'));
+  for (const ref of ctx.config?.route53?.trafficFlow?.instances ?? []) {
+    if (typeof ref === 'object' && 'hostedZoneId' in ref && ref.hostedZoneId) {
+      zones.add(strip(ref.hostedZoneId, 'hostedzone'));
+    }
+  }
+  // An instance named by id lives in a zone the config does not name.
+  const named = ctx.config?.route53?.mode === 'record-sets' ? [...zones] : [];
+  return [
+    ...weightReads(ctx),
+    {
+      cloud: 'aws',
+      action: 'route53:GetHostedZone',
+      resources:
+        named.length > 0
+          ? named.map((zone) => route53Arn(ctx, 'hostedzone', zone))
+          : [route53Arn(ctx, 'hostedzone', '*')],
+    },
+  ];
+}
+
 const nothing = (): Need[] => [];
 
 /** Step kind → what it calls in AWS and Google Cloud (plan, apply and rollback together). */
@@ -287,6 +312,7 @@ export const STEP_NEEDS: Readonly<Record<string, (ctx: NeedContext) => Need[]>> 
   'check.http': nothing,
   // Datadog or Prometheus, with their own keys: no cloud permission.
   'check.metric': nothing,
+  'verify.dns': dnsVerifyReads,
   approve: nothing,
   echo: nothing,
   note: nothing,

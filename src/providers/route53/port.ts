@@ -50,11 +50,26 @@ export interface HealthCheckState {
   summary: string;
 }
 
+/** The name that carries the weights, who answers for it, and what each side answers with. */
+export interface DnsTarget {
+  /** e.g. `admin.example.com.` */
+  name: string;
+  /** A, AAAA or CNAME. */
+  type: string;
+  /** Bare id, `Z…`. */
+  hostedZoneId: string;
+  /** The hosted zone's own name servers (GetHostedZone's DelegationSet). */
+  nameServers: string[];
+  /** Each role's endpoint values: addresses, or DNS names (load balancers, CNAME targets). */
+  sides: Record<Role, string[]>;
+}
+
 export interface Route53Reader {
   describeWeights(signal?: AbortSignal): Promise<WeightTarget[]>;
   /** Validates the whole new document(s) before anything is created; throws with the resource and the fix. */
   planWeights(to: Weights, signal?: AbortSignal): Promise<WeightsPlan>;
   healthChecks(signal?: AbortSignal): Promise<HealthCheckState[]>;
+  dnsTarget(signal?: AbortSignal): Promise<DnsTarget>;
 }
 
 export interface AppliedWeights {

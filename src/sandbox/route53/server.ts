@@ -10,6 +10,7 @@ import { readBody } from '../common/http-server.js';
 import { Route53Error } from './errors.js';
 import type { Route53Model } from './model.js';
 import type { Route53Throttling } from './throttling.js';
+import { testDnsAnswer } from './test-dns-answer.js';
 import {
   buildDocument,
   buildError,
@@ -177,6 +178,12 @@ function version(value: string, name = 'Version'): number {
 }
 
 const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: /^\/testdnsanswer\/?$/,
+    operation: 'TestDNSAnswer',
+    run: (model, request) => testDnsAnswer(model, request.query),
+  },
   {
     method: 'POST',
     path: /^\/hostedzone\/?$/,
