@@ -9,6 +9,7 @@ import { invalidInput } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { awsError } from '../aws.js';
 import type { AdapterOptions } from '../index.js';
+import { policyFacts } from './facts.js';
 import type { HealthCheckState, Route53Reader, Route53Writer } from './port.js';
 import { RecordSets } from './record-sets.js';
 import { type Route53Session, readOnly, route53Session } from './session.js';
@@ -60,6 +61,7 @@ export function createRoute53Reader(options: AdapterOptions, client?: Route53Cli
     describeWeights: (signal) => modeOf(session).describe(signal),
     planWeights: (to, signal) => modeOf(session).plan(to, signal),
     healthChecks: (signal) => healthChecks(session, signal),
+    policyFacts: (targets, signal) => policyFacts(session, targets, signal),
   };
 }
 
