@@ -15,8 +15,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success (a dry-run or rehearsal that found no problem)
-  1  a step or check failed; the run failed or was rolled back; a drill found a problem
-  2  bad usage or invalid input (flags, runbook, config, parameters); nothing ran
+  1  a step or check failed; the run failed or was rolled back; a drill found a problem;
+     a saved plan drifted or lacks an approval by someone else
+  2  bad usage or invalid input (flags, runbook, config, parameters, a tampered plan file); nothing ran
   3  aborted by the operator (declined confirmation, Ctrl-C); \`failover resume\` continues
   4  another run holds the lock
   5  internal error (a bug in failover)

@@ -40,7 +40,7 @@ export interface RunRequest {
   /** Write no journal (`--plan-out`: a plan is saved, no run is recorded). Only with planOnly. */
   noJournal?: boolean;
   /** Applying a saved plan: its audit (trailers, journal, report) and the check of each step against it. */
-  savedPlan?: { audit: PlanAudit; guard: StepGuard };
+  savedPlan?: { audit: PlanAudit; guard?: StepGuard };
 }
 
 export interface RunOutcomeInfo {
@@ -177,7 +177,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         host: hostname(),
         ...(request.savedPlan ? { plan: request.savedPlan.audit } : {}),
       },
-      ...(request.savedPlan ? { guard: request.savedPlan.guard } : {}),
+      ...(request.savedPlan?.guard ? { guard: request.savedPlan.guard } : {}),
       emit: (event) => {
         reporter.emit(event);
         if (event.type === 'run.started') notify('started');
