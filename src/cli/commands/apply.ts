@@ -110,6 +110,8 @@ export default async function apply(
       incident: saved.incident,
       reason: saved.reason,
       planOnly: false,
+      // `apply --dry-run` shows what the apply would do now; it records no run, so the plan stays unapplied.
+      noJournal: Boolean(globals.dryRun),
       runId: saved.runId,
       ports,
       registry,
