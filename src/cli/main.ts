@@ -15,13 +15,17 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success (a dry-run or rehearsal that found no problem)
-  1  a step or check failed; the run failed or was rolled back; a drill found a problem
-  2  bad usage or invalid input (flags, runbook, config, parameters); nothing ran
+  1  a step or check failed; the run failed or was rolled back; a drill found a problem;
+     a saved plan drifted or lacks an approval by someone else
+  2  bad usage or invalid input (flags, runbook, config, parameters, a tampered plan file); nothing ran
   3  aborted by the operator (declined confirmation, Ctrl-C); \`failover resume\` continues
   4  another run holds the lock
   5  internal error (a bug in failover)
 
 Environment: FAILOVER_CONFIG, FAILOVER_STATE_DIR, NO_COLOR, and the variables in .env.example.`;
+
+const PLAN_OUT_HELP =
+  'write the full plan and the facts it rests on to this file and change nothing (no lock, no journal); `failover apply FILE` runs it';
 
 function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
@@ -124,16 +128,20 @@ export function buildProgram(
       '--no-rollback',
       'keep the AWS overlay active when its workloads do not come up (for investigation)',
     )
+    .option('--plan-out <file>', PLAN_OUT_HELP)
     .addHelpText(
       'after',
-      '\nExample:\n  failover to-aws --incident INC-42 --reason "GKE control plane down" --dry-run\n  failover to-aws --incident INC-42 --stages 10,50,100',
+      '\nExample:\n  failover to-aws --incident INC-42 --reason "GKE control plane down" --dry-run\n  failover to-aws --incident INC-42 --stages 10,50,100\n  failover to-aws --incident INC-42 --plan-out inc-42.plan.json   (then: failover approve / apply)',
     )
     .action(namedAction(() => import('./commands/failover.js'), 'toAws'));
   failoverCommand(
     'to-gcp',
     'fail back: traffic back to GKE, then AWS back to standby (runbooks/to-gcp.yaml)',
     'GKE',
-  ).action(namedAction(() => import('./commands/failover.js'), 'toGcp'));
+  )
+    .option('--plan-out <file>', PLAN_OUT_HELP)
+    .addHelpText('after', '\nExample:\n  failover to-gcp --plan-out failback.plan.json')
+    .action(namedAction(() => import('./commands/failover.js'), 'toGcp'));
 
   failoverCommand(
     'drill',
@@ -170,7 +178,43 @@ export function buildProgram(
     .option('--operator <name>', 'who runs it (default: git user.name)')
     .option('--incident <id>', 'incident id, recorded in commits, journal and notifications')
     .option('--reason <text>', 'why, recorded in commits, journal and notifications')
+    .option('--plan-out <file>', PLAN_OUT_HELP)
     .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('approve')
+    .description(
+      'approve a saved plan (from --plan-out): shows it, asks for a typed confirmation, records the approval of its hash in the GitOps remote',
+    )
+    .argument('<plan-file>', 'the plan file written by --plan-out')
+    .option('--operator <name>', 'who approves (default: FAILOVER_OPERATOR, git user.name, login name)')
+    .addHelpText(
+      'after',
+      '\nThe approval is a ref in the GitOps remote (refs/failover/approvals/<plan sha256>/<approver>), so a colleague on another machine can approve; several people may approve the same plan.\nExit codes: 0 approved (or approved before), 1 the remote refused, 2 bad or tampered plan file, no terminal and no --yes, 3 not confirmed.\nExample:\n  failover approve inc-42.plan.json --operator alice\n  failover approve inc-42.plan.json --operator alice --yes   (automation)',
+    )
+    .action(lazy(() => import('./commands/approve.js')));
+
+  program
+    .command('apply')
+    .description(
+      'run a saved plan exactly as planned: refuses on drift (the branch, weights, policy versions, app revisions changed), then lock, confirmation, journal, report',
+    )
+    .argument('<plan-file>', 'the plan file written by --plan-out')
+    .option('--operator <name>', 'who applies (default: FAILOVER_OPERATOR, git user.name, login name)')
+    .option(
+      '--require-approval',
+      'refuse unless someone other than the applier approved this plan (config: approval.required)',
+    )
+    .option(
+      '--report <format:path>',
+      'write a report: junit:PATH, json:PATH or md:PATH (repeatable)',
+      collect,
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 applied, 1 drift, a missing or self approval, or a failed step (nothing changed before the run starts), 2 bad, tampered or truncated plan file, 3 aborted, 4 another run holds the lock.\nExample:\n  failover to-aws --incident INC-42 --plan-out inc-42.plan.json\n  failover approve inc-42.plan.json --operator alice        (a colleague, anywhere)\n  failover apply inc-42.plan.json --require-approval --yes  (the on-call engineer)',
+    )
+    .action(lazy(() => import('./commands/apply.js')));
 
   program
     .command('runs')

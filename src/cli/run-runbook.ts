@@ -3,10 +3,12 @@
  * confirm, apply, report. Owns signal handling and turns the result into an exit code.
  */
 import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
 import { executeRun, type RunResult } from '../engine/engine.js';
 import { FailoverError } from '../engine/errors.js';
 import { type EngineEvent, type Json, outcomeLabel } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
+import type { PlanAudit, StepGuard } from '../engine/saved-plan.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
 import { type LoadedRunbook, loadRunbook, resolveParams } from '../runbook/load.js';
@@ -36,12 +38,26 @@ export interface RunRequest {
   registry?: StepRegistry;
   /** Print nothing on stdout: the caller (drill, demo) reports. */
   quiet?: boolean;
+  /** Write no journal (`--plan-out`: a plan is saved, no run is recorded). Only with planOnly. */
+  noJournal?: boolean;
+  /** Applying a saved plan: its audit (trailers, journal, report) and the check of each step against it. */
+  savedPlan?: { audit: PlanAudit; guard?: StepGuard };
 }
 
 export interface RunOutcomeInfo {
   exitCode: ExitCode;
   result: RunResult;
+  /** Empty when no journal was written (noJournal). */
   journalFile: string;
+  /** What the run was made of, for callers that save the plan. */
+  context: {
+    ports: Ports;
+    config: Config;
+    configFile: string;
+    loaded: LoadedRunbook;
+    params: Record<string, Json>;
+    operator: string;
+  };
 }
 
 export async function runRunbook(io: Io, ctx: CommandContext, request: RunRequest): Promise<RunOutcomeInfo> {
@@ -64,8 +80,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   const { config, file: configFile } = ctx.config(external);
   const runId = request.runId ?? newRunId();
   const stateDir = ctx.stateDir(config);
-  const journal = new Journal(stateDir, runId, ctx.redactor);
   const dryRun = request.planOnly || Boolean(io.options.dryRun);
+  const journal = request.noJournal && dryRun ? undefined : new Journal(stateDir, runId, ctx.redactor);
   const reporter = createReporter(io, journal, { showPlan: !dryRun && io.options.output === 'text' });
   // The adapters load the cloud SDKs: only when the runbook talks to the outside world.
   const ports =
@@ -105,21 +121,22 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   const resumeCommand = `failover resume ${runId}${io.options.config ? ` --config ${io.options.config}` : ''}`;
   const interrupt = new AbortController();
   // A journal that cannot be written stops the run before its next change; `finally` still runs.
-  journal.onWriteFailure = (error) => {
-    reporter.pause();
-    io.warn(
-      'FO_JOURNAL_E2309',
-      `the journal ${journal.file} cannot be written (${error.code ?? error.message}): stopping before the next change; the finally steps still run`,
-    );
-    interrupt.abort(
-      new FailoverError(
+  if (journal)
+    journal.onWriteFailure = (error) => {
+      reporter.pause();
+      io.warn(
         'FO_JOURNAL_E2309',
-        'step-failed',
-        `the journal could not be written (${error.code ?? error.message}); the run stopped before its next change`,
-        { hint: 'free space or fix the permissions of the state directory, then resume' },
-      ),
-    );
-  };
+        `the journal ${journal.file} cannot be written (${error.code ?? error.message}): stopping before the next change; the finally steps still run`,
+      );
+      interrupt.abort(
+        new FailoverError(
+          'FO_JOURNAL_E2309',
+          'step-failed',
+          `the journal could not be written (${error.code ?? error.message}); the run stopped before its next change`,
+          { hint: 'free space or fix the permissions of the state directory, then resume' },
+        ),
+      );
+    };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -159,7 +176,9 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         dryRun,
         runbook: loaded.runbook.name,
         host: hostname(),
+        ...(request.savedPlan ? { plan: request.savedPlan.audit } : {}),
       },
+      ...(request.savedPlan?.guard ? { guard: request.savedPlan.guard } : {}),
       emit: (event) => {
         reporter.emit(event);
         if (event.type === 'run.started') notify('started');
@@ -199,10 +218,15 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   }
 
   // A run stopped by its journal failed (exit 1), it was not aborted by the operator.
-  const exitCode = journal.writeError
+  const exitCode = journal?.writeError
     ? EXIT.failed
     : exitCodeForOutcome(result.outcome, result.error?.category);
-  const info = { exitCode, result, journalFile: journal.file };
+  const info: RunOutcomeInfo = {
+    exitCode,
+    result,
+    journalFile: journal?.file ?? '',
+    context: { ports, config, configFile, loaded, params: params as Record<string, Json>, operator },
+  };
   if (request.quiet) return info;
   // A run that changed something and did not succeed: say where things really stand.
   const stateNow =
@@ -238,7 +262,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
           }
         : {}),
       ...(stateNow ? { stateNow } : {}),
-      journal: journal.file,
+      ...(journal ? { journal: journal.file } : {}),
     });
     return info;
   }
@@ -288,13 +312,13 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     io.out(c.dim(`  resume: ${resumeCommand}`));
   else if (result.outcome === 'failed' && !result.madeProgress)
     io.out(c.dim('  no step ran: fix the cause and run the command again'));
-  if (journal.writeError)
+  if (journal?.writeError)
     io.out(
       c.red(
         `  the journal is incomplete from the failed write on: \`failover resume\` re-plans from the real state, so it still converges`,
       ),
     );
-  io.out(c.dim(`  journal: ${journal.file}`));
+  if (journal) io.out(c.dim(`  journal: ${journal.file}`));
   return info;
 }
 
@@ -307,7 +331,7 @@ const SECOND_SIGNAL_RELEASE_MS = 5000;
  */
 async function exitAfterSecondSignal(
   io: Io,
-  run: { signal: NodeJS.Signals; runId: string; journal: Journal; ports: Ports; resumeCommand: string },
+  run: { signal: NodeJS.Signals; runId: string; journal?: Journal; ports: Ports; resumeCommand: string },
 ): Promise<never> {
   io.err(
     io.colors.red(
@@ -327,7 +351,7 @@ async function exitAfterSecondSignal(
     lock = `the run lock could NOT be released (${(error as Error).message}); \`${run.resumeCommand}\` takes it back, or another run may take it over with --break-lock`;
   }
   const message = `exited at a second ${run.signal}: ${lock}; the state is as the journal says`;
-  run.journal.append({
+  run.journal?.append({
     type: 'run.finished',
     runId: run.runId,
     at: new Date().toISOString(),

@@ -335,6 +335,8 @@ export const Config = z.strictObject({
   verify: VerifyConfig.optional(),
   /** Where journals live; FAILOVER_STATE_DIR overrides. */
   stateDir: z.string().optional(),
+  /** Saved plans: `required: true` makes `failover apply` need an approval by someone else. */
+  approval: z.strictObject({ required: z.boolean().default(false) }).optional(),
 });
 
 export type Config = z.infer<typeof Config>;

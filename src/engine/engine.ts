@@ -57,6 +57,11 @@ export interface EngineOptions {
   resume?: ResumeState;
   /** The command that resumes this run, printed after an interrupt or an abort. */
   resumeCommand?: string;
+  /**
+   * Applying a saved plan: called with a step's fresh plan just before it changes anything; an
+   * error stops the step (the change differs from the one planned).
+   */
+  guard?(stepId: string, kind: string, plan: StepPlan): FailoverError | undefined;
 }
 
 export interface RunResult {
@@ -136,6 +141,7 @@ class Engine {
       ...(run.incident ? { incident: run.incident } : {}),
       ...(run.reason ? { reason: run.reason } : {}),
       ...(this.o.resume ? { resumedFrom: this.o.resume.from } : {}),
+      ...(run.plan ? { savedPlan: run.plan } : {}),
     });
     for (const [id, done] of this.o.resume?.completed ?? []) this.outputs[id] = done.outputs;
 
@@ -615,6 +621,8 @@ class Engine {
             );
           }
           if (plan.converged || !kind.apply) return { plan, result: undefined };
+          const refused = this.o.guard?.(step.id, step.uses, plan);
+          if (refused) throw refused;
           const result = await kind.apply(this.applyContext(signal, step.id), input, plan);
           return { plan, result };
         },

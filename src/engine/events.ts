@@ -4,6 +4,7 @@
  */
 import type { ErrorCategory, Problem } from './errors.js';
 import type { RunPlan, StepPlan } from './plan.js';
+import type { PlanAudit } from './saved-plan.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -53,6 +54,8 @@ export type EngineEvent = Base &
         incident?: string;
         reason?: string;
         resumedFrom?: string;
+        /** The saved plan this run applies: its hash, who made it, who approved it. */
+        savedPlan?: PlanAudit;
       }
     | { type: 'run.planned'; plan: RunPlan }
     | { type: 'step.planned'; stepId: string; kind: string; plan: StepPlan }

@@ -5,6 +5,7 @@
 import { invalidInput } from '../engine/errors.js';
 import type { EngineEvent, ErrorInfo, EventOf, Json, RunOutcome, RunWarning } from '../engine/events.js';
 import type { CheckResult } from '../engine/plan.js';
+import type { PlanAudit } from '../engine/saved-plan.js';
 
 export interface StepRecord {
   id: string;
@@ -29,6 +30,8 @@ export interface RunReport {
   operator: string;
   incident?: string;
   reason?: string;
+  /** The saved plan the run applied: its hash, who made it, who approved it (`operator` applied it). */
+  savedPlan?: PlanAudit;
   dryRun: boolean;
   params: Record<string, Json>;
   startedAt: string;
@@ -127,6 +130,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     operator: started.operator,
     ...(started.incident ? { incident: started.incident } : {}),
     ...(started.reason ? { reason: started.reason } : {}),
+    ...(started.savedPlan ? { savedPlan: started.savedPlan } : {}),
     dryRun: started.dryRun,
     params: started.params,
     startedAt: started.at,

@@ -118,6 +118,10 @@ function renderMarkdown(doc: ReportDocument): string {
       out.push(
         `- ${[run.incident && `incident: ${run.incident}`, run.reason && `reason: ${run.reason}`].filter(Boolean).join(', ')}`,
       );
+    if (run.savedPlan)
+      out.push(
+        `- applied plan \`${run.savedPlan.hash}\` made by ${run.savedPlan.plannedBy} at ${run.savedPlan.plannedAt}; applied by ${run.operator}; approved by ${run.savedPlan.approvedBy.join(', ') || 'nobody'}`,
+      );
     if (run.durationMs !== undefined) out.push(`- took ${formatMs(run.durationMs)}`);
     if (run.error)
       out.push(`- error: ${run.error.message}${run.error.hint ? ` (hint: ${run.error.hint})` : ''}`);

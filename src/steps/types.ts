@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { Json, Level } from '../engine/events.js';
 import type { StepPlan } from '../engine/plan.js';
+import type { PlanAudit } from '../engine/saved-plan.js';
 import type { ReadPorts, WritePorts } from '../providers/ports.js';
 
 export interface StepMessage {
@@ -32,6 +33,8 @@ export interface RunInfo {
   dryRun: boolean;
   runbook: string;
   host: string;
+  /** Applying a saved plan: its hash, who made it and who approved it (commit trailers, journal). */
+  plan?: PlanAudit;
 }
 
 export interface PlanContext {

@@ -29,6 +29,8 @@ export interface FailoverOptions {
   breakLock?: boolean;
   param?: Record<string, string>;
   report?: string[];
+  /** Write the plan to this file and change nothing (`failover apply FILE` runs it later). */
+  planOut?: string;
 }
 
 export function failoverParams(
@@ -83,14 +85,18 @@ async function runDirection(
           ),
       );
     }
-    const outcome = await runRunbook(io, ctx, {
+    const request = {
       runbookFile: shippedRunbook(direction),
       params: failoverParams(options, direction),
       operator: options.operator,
       incident: options.incident,
       reason: options.reason,
-      planOnly: false,
-    });
+    };
+    if (options.planOut !== undefined) {
+      const { planToFile } = await import('../saved-plans.js');
+      return await planToFile(io, ctx, request, direction, options.planOut);
+    }
+    const outcome = await runRunbook(io, ctx, { ...request, planOnly: false });
     if (targets.length) {
       for (const path of writeReports(
         targets,

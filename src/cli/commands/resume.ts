@@ -70,6 +70,8 @@ export default async function resume(
       planOnly: false,
       runId,
       resume: resumeStateOf(runId, events),
+      // A resumed apply of a saved plan keeps its audit in the trailers; its steps converge as usual.
+      ...(origin?.savedPlan ? { savedPlan: { audit: origin.savedPlan } } : {}),
     });
     return exitCode;
   } catch (error) {

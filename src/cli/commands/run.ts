@@ -10,6 +10,8 @@ export interface RunOptions {
   operator?: string;
   incident?: string;
   reason?: string;
+  /** Write the plan to this file and change nothing (`failover apply FILE` runs it later). */
+  planOut?: string;
 }
 
 /** `failover run RUNBOOK`: plan, confirm, apply. */
@@ -22,14 +24,18 @@ export default async function run(
   const io = new Io(globals, ctx.redactor);
   try {
     throwIfProblems(paramProblems(options.param));
-    const { exitCode } = await runRunbook(io, ctx, {
+    const request = {
       runbookFile: file,
       params: options.param ?? {},
       operator: options.operator,
       incident: options.incident,
       reason: options.reason,
-      planOnly: false,
-    });
+    };
+    if (options.planOut !== undefined) {
+      const { planToFile } = await import('../saved-plans.js');
+      return await planToFile(io, ctx, request, `run ${file}`, options.planOut);
+    }
+    const { exitCode } = await runRunbook(io, ctx, { ...request, planOnly: false });
     return exitCode;
   } catch (error) {
     return reportError(io, error);

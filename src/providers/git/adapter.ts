@@ -17,6 +17,7 @@ import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
 import { type KubeObject, render } from '../kustomize/index.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
+import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
 import {
@@ -525,6 +526,20 @@ export function createGitReader(options: AdapterOptions): GitReader {
         await gitops.fetch(signal);
       return gitops.cache.isAncestor(ancestor, descendant);
     },
+
+    async overlayDigest(role, signal) {
+      const revision = await gitops.fetch(signal);
+      const overlay = await gitops.readOverlay(revision, role);
+      const tree = await gitops.cache.treeOf(revision, overlay.dir);
+      return { branch: gitops.config.branch, revision, path: overlay.dir, tree };
+    },
+
+    approvals(planHash, signal) {
+      return new PlanApprovals(gitops.cache, approvalsNamespace(gitops.config.lockRef)).list(
+        planHash,
+        signal,
+      );
+    },
   };
 }
 
@@ -623,6 +638,13 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
     async releaseLock(runId, signal) {
       gitops.stopKeepAlive();
       return gitops.lock.release(runId, signal);
+    },
+
+    recordApproval(approval, signal) {
+      return new PlanApprovals(gitops.cache, approvalsNamespace(gitops.config.lockRef)).record(
+        approval,
+        signal,
+      );
     },
   };
 }

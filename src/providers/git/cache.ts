@@ -195,6 +195,33 @@ export class GitCache {
     return undefined;
   }
 
+  /** `git ls-remote` for a ref pattern (`refs/x/*`): every matching ref and its object. */
+  async remoteRefs(pattern: string, signal?: AbortSignal): Promise<{ ref: string; sha: string }[]> {
+    await this.ensure();
+    let out: string;
+    try {
+      out = await this.git.run(['ls-remote', '--exit-code', '--end-of-options', this.url, pattern], {
+        timeoutMs: NETWORK_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof ExecError && error.exitCode === 2) return [];
+      throw unreachable(this.url, error, 'read from');
+    }
+    return out
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .filter((parts): parts is [string, string] => Boolean(parts[0] && parts[1]))
+      .map(([sha, ref]) => ({ ref, sha }));
+  }
+
+  /** The tree object of `path` at `rev` (`''`: the root): a digest of every byte below it. */
+  async treeOf(rev: string, path: string): Promise<string> {
+    return (
+      await this.run(['rev-parse', '--verify', path === '' ? `${rev}^{tree}` : `${rev}:${path}`])
+    ).trim();
+  }
+
   async hasObject(sha: string): Promise<boolean> {
     try {
       await this.run(['cat-file', '-e', `${sha}^{commit}`]);

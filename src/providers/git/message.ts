@@ -29,7 +29,8 @@ const oneLine = auditLine;
 
 /**
  * `failover: activate aws overlay (INC-42)`, the reason as body, then the trailers
- * Failover-Run, Failover-Operator, Failover-Incident, Failover-Reason.
+ * Failover-Run, Failover-Operator, Failover-Incident, Failover-Reason; for an applied saved plan
+ * also Failover-Plan, Failover-Planned-By and one Failover-Approved-By per approver.
  */
 export function standbyCommitMessage(
   role: Role,
@@ -46,6 +47,13 @@ export function standbyCommitMessage(
     `Failover-Operator: ${oneLine(meta.operator)}`,
     ...(incident ? [`Failover-Incident: ${incident}`] : []),
     ...(reason ? [`Failover-Reason: ${reason}`] : []),
+    ...(meta.plan
+      ? [
+          `Failover-Plan: ${oneLine(meta.plan.hash)}`,
+          `Failover-Planned-By: ${oneLine(meta.plan.plannedBy)}`,
+          ...meta.plan.approvedBy.map((name) => `Failover-Approved-By: ${oneLine(name)}`),
+        ]
+      : []),
   ];
   return [subject, ...(reason ? [reason] : []), trailers.join('\n')].join('\n\n') + '\n';
 }

@@ -2,6 +2,7 @@
 import type { Json } from '../../engine/events.js';
 import type { KubeObject } from '../kustomize/index.js';
 import type { Role } from '../types.js';
+import type { PlanApproval } from './approvals.js';
 
 export type StandbyState = 'active' | 'standby';
 
@@ -59,6 +60,8 @@ export interface CommitMeta {
   operator: string;
   incident?: string;
   reason?: string;
+  /** Applying a saved plan: its hash, who made it and who approved it. */
+  plan?: { hash: string; plannedBy: string; approvedBy: readonly string[] };
 }
 
 export interface LockInfo {
@@ -92,6 +95,18 @@ export interface GitReader {
   renderOverlay(role: Role, revision?: string, signal?: AbortSignal): Promise<RenderedOverlay>;
   /** Whether `descendant` is `ancestor` or has it in its history (fetching the branch when needed). */
   contains(descendant: string, ancestor: string, signal?: AbortSignal): Promise<boolean>;
+  /** The branch tip and the overlay's tree there (a digest of all its files): facts of a saved plan. */
+  overlayDigest?(role: Role, signal?: AbortSignal): Promise<OverlayDigest>;
+  /** The approvals of a saved plan (by its hash) recorded in the remote. */
+  approvals?(planHash: string, signal?: AbortSignal): Promise<PlanApproval[]>;
+}
+
+export interface OverlayDigest {
+  branch: string;
+  revision: string;
+  path: string;
+  /** The git tree object of the overlay directory at `revision`. */
+  tree: string;
 }
 
 export interface RenderedOverlay {
@@ -119,4 +134,9 @@ export interface GitWriter {
     options: { breakStale: boolean; signal?: AbortSignal },
   ): Promise<{ brokeLock?: LockInfo }>;
   releaseLock(runId: string, signal?: AbortSignal): Promise<boolean>;
+  /** Records an approval of a saved plan; `created: false` when this approver had approved it already. */
+  recordApproval?(
+    approval: PlanApproval,
+    signal?: AbortSignal,
+  ): Promise<{ ref: string; created: boolean; existing?: PlanApproval }>;
 }

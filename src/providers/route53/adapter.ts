@@ -10,6 +10,7 @@ import type { Json } from '../../engine/events.js';
 import { awsError } from '../aws.js';
 import type { AdapterOptions } from '../options.js';
 import { describeDnsTarget } from './dns-target.js';
+import { policyFacts } from './facts.js';
 import type { HealthCheckState, Route53Reader, Route53Writer } from './port.js';
 import { RecordSets } from './record-sets.js';
 import { type Route53Session, readOnly, route53Session } from './session.js';
@@ -62,6 +63,7 @@ export function createRoute53Reader(options: AdapterOptions, client?: Route53Cli
     planWeights: (to, signal) => modeOf(session).plan(to, signal),
     healthChecks: (signal) => healthChecks(session, signal),
     dnsTarget: (signal) => describeDnsTarget(session, signal),
+    policyFacts: (targets, signal) => policyFacts(session, targets, signal),
   };
 }
 

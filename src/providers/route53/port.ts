@@ -1,6 +1,7 @@
 /** Port of the Route 53 adapter (Traffic Flow or weighted record sets, and health checks). */
 import type { Json } from '../../engine/events.js';
 import type { Role } from '../types.js';
+import type { PolicyFact } from './facts.js';
 
 export type Weights = Record<Role, number>;
 
@@ -70,6 +71,8 @@ export interface Route53Reader {
   planWeights(to: Weights, signal?: AbortSignal): Promise<WeightsPlan>;
   healthChecks(signal?: AbortSignal): Promise<HealthCheckState[]>;
   dnsTarget(signal?: AbortSignal): Promise<DnsTarget>;
+  /** The policies behind these targets: latest version, document digests (facts of a saved plan). */
+  policyFacts?(targets: readonly WeightTarget[], signal?: AbortSignal): Promise<PolicyFact[]>;
 }
 
 export interface AppliedWeights {

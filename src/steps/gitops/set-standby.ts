@@ -36,6 +36,15 @@ function metaOf(ctx: PlanContext): CommitMeta {
     operator: ctx.run.operator,
     ...(ctx.run.incident ? { incident: ctx.run.incident } : {}),
     ...(ctx.run.reason ? { reason: ctx.run.reason } : {}),
+    ...(ctx.run.plan
+      ? {
+          plan: {
+            hash: ctx.run.plan.hash,
+            plannedBy: ctx.run.plan.plannedBy,
+            approvedBy: ctx.run.plan.approvedBy,
+          },
+        }
+      : {}),
   };
 }
 
