@@ -199,10 +199,11 @@ describe('run lock (adapter)', () => {
   it('a live run renews its lock, so it never expires under it; release stops the renewal', async () => {
     const remote = await newRemote();
     const [a, b] = [machine(remote, 'a'), machine(remote, 'b')];
-    const lock = lockOf('run-a', 'alice', 1500);
+    // A ttl with room for a slow push between renewals on a loaded machine.
+    const lock = lockOf('run-a', 'alice', 3000);
     await a.writer.acquireLock(lock, { breakStale: false });
     // Past the first expiry: renewed (every ttl/3), still held, and --break-lock cannot take it.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
     const held = await b.reader.readLock();
     expect(held?.runId).toBe('run-a');
     expect(Date.parse(held!.expiresAt)).toBeGreaterThan(Date.now());
