@@ -29,6 +29,8 @@ export default defineConfig({
       'test/unit/engine/*.test.ts',
       // redaction
       'test/unit/redact.test.ts',
+      // edges of the plan, weights, redaction and the lock steps
+      'test/unit/mutation-gaps.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

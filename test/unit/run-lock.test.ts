@@ -337,6 +337,10 @@ describe('releasing the lock', () => {
     expect(remote.pushes).toHaveLength(4);
 
     await a.lock.acquire(lockOf('run-1', 'alice'), { breakStale: false });
+    remote.races = 4;
+    expect(await a.lock.release('run-1')).toBe(true);
+
+    await a.lock.acquire(lockOf('run-1', 'alice'), { breakStale: false });
     remote.races = 5;
     expect(await a.lock.release('run-1')).toBe(false);
     expect(remote.ref).toBeDefined();
@@ -608,6 +612,7 @@ describe('lock.acquire', () => {
     );
     expect(plan.changes[0]?.action).toBe('update');
     expect(plan.checks).toEqual([{ name: 'lock free', ok: true, detail: 'held by this run' }]);
+    expect(plan.converged).toBe(false);
     const old = stepContext({ held: expired('run-1', 'alice') });
     const again = await lockAcquireStep.plan(old.ctx, input());
     expect(again.summary).toBe("re-take this run's expired lock refs/failover/lock for 30m00s");
@@ -626,6 +631,10 @@ describe('lock.acquire', () => {
     expect(plan.checks?.[0]?.ok).toBe(false);
     expect(plan.checks?.[0]?.detail).toMatch(/^locked by .* \(wait for that run to finish/);
     expect(plan.changes[0]?.action).toBe('create');
+    expect(plan.converged).toBe(false);
+    // An expired lock without breakLock is refused too.
+    const old = stepContext({ held: expired('run-9', 'zoe') }, { dryRun: true });
+    expect((await lockAcquireStep.plan(old.ctx, input())).checks?.[0]?.ok).toBe(false);
     // breakLock does not take a live lock.
     expect((await failure(lockAcquireStep.plan(real.ctx, input({ breakLock: true })))).category).toBe(
       'locked',
