@@ -45,7 +45,7 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  ignorePatterns: ['dist', 'coverage', 'reports', '.tmp', 'sandbox-run', 'failover-sandbox', 'bench'],
+  ignorePatterns: ['dist', 'coverage', 'reports', '.tmp', '.stryker-tmp*', 'sandbox-run', 'failover-sandbox', 'bench'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },

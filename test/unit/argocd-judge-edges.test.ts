@@ -399,3 +399,53 @@ describe('judgeSide: rendered workloads that no app deploys', () => {
     expect(first?.done).toBe(true);
   });
 });
+
+describe('a render that contradicts the mode', () => {
+  it('a running wait on a render that keeps every workload dormant names each dormant one', () => {
+    const v = judgeApp(
+      app([
+        { kind: 'Deployment', name: 'zero', desired: 0, ready: 0, updated: 0, target: { replicas: 0 } },
+        { kind: 'Deployment', name: 'gone', missing: true, target: { replicas: 0 } },
+        { kind: 'CronJob', name: 'off', suspended: true, target: { suspend: true } },
+      ]),
+      'running',
+      SHA,
+    );
+    expect(v.done).toBe(false);
+    expect(v.resources).toEqual([
+      'Deployment zero: scaled to 0 (Argo CD calls this Healthy; the render keeps every workload dormant)',
+      'Deployment gone: not created yet; the render keeps every workload dormant',
+      'CronJob off: suspended (the render keeps every workload dormant)',
+    ]);
+  });
+
+  it('a standby wait on a render that keeps nothing dormant names each running one', () => {
+    const v = judgeApp(
+      app([
+        { kind: 'Deployment', name: 'web', desired: 2, ready: 1, updated: 2, target: { replicas: 2 } },
+        { kind: 'Deployment', name: 'idle', desired: 0, ready: 0, updated: 0, target: { replicas: 1 } },
+        { kind: 'Deployment', name: 'gone', missing: true, target: { replicas: 1 } },
+        { kind: 'CronJob', name: 'on', suspended: false, target: { suspend: false } },
+        { kind: 'CronJob', name: 'paused', suspended: true, target: { suspend: false } },
+      ]),
+      'standby',
+      SHA,
+    );
+    expect(v.resources).toEqual([
+      'Deployment web: 1/2 ready, want 0 (the render keeps nothing dormant)',
+      'CronJob on: active (the render keeps nothing dormant)',
+    ]);
+  });
+
+  it('a standby render with one dormant workload is judged workload by workload', () => {
+    const v = judgeApp(
+      app([
+        { kind: 'Deployment', name: 'web', desired: 0, ready: 0, updated: 0, target: { replicas: 0 } },
+        { kind: 'Deployment', name: 'proxy', desired: 1, ready: 1, updated: 1, target: { replicas: 1 } },
+      ]),
+      'standby',
+      SHA,
+    );
+    expect(v.done).toBe(true);
+  });
+});
