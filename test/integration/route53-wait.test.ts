@@ -113,7 +113,8 @@ describe('waiting for a traffic policy instance', () => {
   });
 
   it('Creating: an instance still being created is waited out before it is changed', async () => {
-    emu.control.knobs.propagationDelayMs = 250;
+    // Long enough that a loaded machine still finds the instance Creating when the apply starts.
+    emu.control.knobs.propagationDelayMs = 1500;
     const seed = scenario(false);
     const id = seed.trafficPolicyInstanceIds[0] as string;
     expect(emu.model.getTrafficPolicyInstance(id).State).toBe('Creating');

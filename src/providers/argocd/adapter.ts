@@ -127,7 +127,8 @@ function manifest(text: string | undefined): Workload | undefined {
   }
 }
 
-function workloadState(
+/** One managed resource as a workload state (exported for the judge's tests). */
+export function workloadState(
   item: NonNullable<z.infer<typeof ManagedResources>['items']>[number],
   health: string | undefined,
 ): WorkloadState {

@@ -119,6 +119,7 @@ export class RunLock {
     for (const text of candidates) {
       if (!text) continue;
       const start = text.indexOf('{');
+      // Stryker disable next-line ConditionalExpression: equivalent, a text without `{` parses to no lock either way
       if (start < 0) continue;
       try {
         const parsed = LockJson.safeParse(JSON.parse(text.slice(start)));

@@ -1,0 +1,61 @@
+/**
+ * Mutation testing of the behaviours a failover depends on (`npm run mutation`): the convergence
+ * judge, the weights, the Route 53 wait, the lock, the kustomization edit (and its fence), the
+ * engine's rollback/resume and redaction. Too slow for CI; run it locally, one group at a time
+ * while working (`npx stryker run --mutate src/engine/redact.ts`).
+ *
+ * Sized for a small shared machine: one test runner, only the tests of these modules (see
+ * vitest.mutation.config.ts), per-test coverage so that each mutant runs only the tests that reach
+ * it, and incremental results in reports/ (git-ignored) so that a re-run tests only what changed.
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: [
+    // the convergence judge
+    'src/steps/argocd/condition.ts',
+    // the weights
+    'src/providers/route53/weights.ts',
+    // the Route 53 wait (Traffic Flow: wait for Applied, point back, restore)
+    'src/providers/route53/traffic-flow.ts',
+    // the lock
+    'src/providers/git/lock.ts',
+    'src/steps/lock/acquire.ts',
+    'src/steps/lock/release.ts',
+    // the kustomization edit and the CronJob fence
+    'src/providers/git/kustomization.ts',
+    // the engine's rollback and resume
+    'src/engine/engine.ts',
+    'src/engine/plan.ts',
+    'src/engine/journal.ts',
+    // redaction
+    'src/engine/redact.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  concurrency: 1,
+  // The integration tests talk to emulators on loopback; a loaded machine needs slack.
+  timeoutMS: 15_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 15,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  ignorePatterns: [
+    'dist',
+    'coverage',
+    'reports',
+    '.tmp',
+    '.stryker-tmp*',
+    'sandbox-run',
+    'failover-sandbox',
+    'bench',
+  ],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  thresholds: { high: 90, low: 80, break: null },
+};
