@@ -200,9 +200,10 @@ export function buildProgram(
     .description(
       'show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps, the run lock',
     )
+    .option('-w, --watch [interval]', 'refresh until Ctrl-C, every interval (default 5s, from 2s to 10m)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 everything could be read, 1 some part could not (shown as UNREACHABLE or UNREADABLE), 2 bad config.',
+      '\nEnds with a verdict: on GCP, on AWS, or split / in transition (with the reason); JSON has "verdict".\nExit codes: 0 everything could be read, 1 some part could not (shown as UNREACHABLE or UNREADABLE), 2 bad config; --watch exits 0 on Ctrl-C.',
     )
     .action(lazy(() => import('./commands/status.js')));
 

@@ -37,6 +37,8 @@ export interface RunReport {
   /** What a succeeded run did not do: it then reads "succeeded with warnings". */
   warnings: RunWarning[];
   durationMs?: number;
+  /** Time the operator spent reading and typing at confirmations: reported apart, not in the RTO. */
+  decisionMs: number;
   error?: ErrorInfo;
   steps: StepRecord[];
   phases: Phase[];
@@ -51,6 +53,9 @@ const PHASE_OF: Record<string, string> = {
   'gitops.set-standby': 'git push',
   'route53.set-weights': 'DNS applied',
 };
+
+/** A confirmation answered faster than this was answered by automation (--yes), not by a person. */
+export const HUMAN_DECISION_MS = 1000;
 
 export function buildRunReport(events: EngineEvent[]): RunReport {
   const started = events.find((e): e is EventOf<'run.started'> => e.type === 'run.started');
@@ -73,6 +78,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     });
   }
   let mutatedBefore = false;
+  let decisionMs = 0;
   const phases = new Map<string, number>();
   const add = (name: string, ms: number) => phases.set(name, (phases.get(name) ?? 0) + ms);
   for (const event of events) {
@@ -87,6 +93,8 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
         const checks = event.outputs.checks;
         if (Array.isArray(checks)) record.checks = checks as unknown as CheckResult[];
         const kind = event.kind;
+        if (kind === 'approve' && typeof event.outputs.decisionMs === 'number')
+          decisionMs += event.outputs.decisionMs;
         if (kind === 'argocd.wait') {
           const synced = Number(event.outputs.syncedAfterMs ?? 0);
           add('Argo CD synced', synced);
@@ -119,8 +127,15 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
   const phaseList = ['checks', 'git push', 'Argo CD synced', 'workloads ready', 'DNS applied', 'verification']
     .filter((name) => phases.has(name))
     .map((name) => ({ name, durationMs: phases.get(name)! }));
-  if (durationMs !== undefined)
-    phaseList.push({ name: started.dryRun ? 'total (planning)' : 'total (RTO)', durationMs });
+  if (durationMs !== undefined) {
+    phaseList.push({
+      name: started.dryRun ? 'total (planning)' : 'total (RTO)',
+      durationMs: Math.max(0, durationMs - decisionMs),
+    });
+    // --yes answers in milliseconds; a person takes seconds. Only a real answer is worth a row.
+    if (decisionMs >= HUMAN_DECISION_MS)
+      phaseList.push({ name: 'decision time (not in RTO)', durationMs: decisionMs });
+  }
   return {
     runId: started.runId,
     runbook: started.runbook.name,
@@ -134,6 +149,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     outcome: finished?.outcome ?? 'running',
     warnings: finished?.warnings ?? [],
     ...(durationMs !== undefined ? { durationMs } : {}),
+    decisionMs,
     ...(finished?.error ? { error: finished.error } : {}),
     steps: [...steps.values()],
     phases: phaseList,
