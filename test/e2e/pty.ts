@@ -68,7 +68,7 @@ export function onPty(
   };
   child.stdout.on('data', onOutput);
   child.stderr.on('data', onOutput);
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 280_000);
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearTimeout(killer);
