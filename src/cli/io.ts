@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import type { Redactor } from '../engine/redact.js';
 import type { ConfirmRequest } from '../steps/types.js';
 import { escapeForTerminal, stripColours } from '../util/terminal.js';
+import { TOOL_VERSION } from '../util/version.js';
 
 /** How many times a typed confirmation may be mistyped before the run stops. */
 const CONFIRM_ATTEMPTS = 3;
@@ -59,9 +60,13 @@ export class Io {
     this.stdout.write(`${escapeForTerminal(this.redactor.text(text))}\n`);
   }
 
-  /** A JSON result on stdout. */
+  /** A JSON result on stdout; a document (an object) says which version of failover wrote it. */
   json(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(this.redactor.value(value), null, 2)}\n`);
+    const stamped =
+      value && typeof value === 'object' && !Array.isArray(value) && !('version' in value)
+        ? { ...value, version: TOOL_VERSION }
+        : value;
+    this.stdout.write(`${JSON.stringify(this.redactor.value(stamped), null, 2)}\n`);
   }
 
   /**

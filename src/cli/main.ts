@@ -182,7 +182,7 @@ export function buildProgram(
     .command('report')
     .description('write the report of past runs from their journals (Markdown, JUnit or JSON) to stdout')
     .argument('<run-id...>', 'run ids from `failover runs`')
-    .option('-f, --format <format>', 'md, junit or json', 'md')
+    .option('-f, --format <format>', 'md, junit or json (default: json with --output json, else md)')
     .action(lazy(() => import('./commands/report.js')));
 
   program

@@ -12,6 +12,10 @@ export interface StepRecord {
   /** `planned`: a dry-run or rehearsal planned (and, for checks, ran) the step without applying it. */
   outcome: 'succeeded' | 'converged' | 'failed' | 'skipped' | 'rolled-back' | 'planned' | 'not-run';
   durationMs?: number;
+  /** When the step started, in ms after the run started (the Gantt chart of the report). */
+  startMs?: number;
+  /** The phase its time counts for (checks, git push, …), when it counts for one. */
+  phase?: string;
   error?: ErrorInfo;
   checks: CheckResult[];
   outputs?: Record<string, Json>;
@@ -57,6 +61,13 @@ const PHASE_OF: Record<string, string> = {
 /** A confirmation answered faster than this was answered by automation (--yes), not by a person. */
 export const HUMAN_DECISION_MS = 1000;
 
+function phaseOf(kind: string, mutatedBefore: boolean): string | undefined {
+  if (kind === 'argocd.wait') return 'Argo CD';
+  if (kind === 'check.http') return mutatedBefore ? 'verification' : 'checks';
+  if (kind === 'approve') return 'decision';
+  return PHASE_OF[kind];
+}
+
 export function buildRunReport(events: EngineEvent[]): RunReport {
   const started = events.find((e): e is EventOf<'run.started'> => e.type === 'run.started');
   if (!started)
@@ -86,6 +97,17 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     const record = steps.get(event.stepId);
     if (!record) continue;
     switch (event.type) {
+      case 'step.planned':
+        // A planned step that is never applied (a rehearsal) still took time: its checks ran here.
+        if (record.durationMs === undefined && event.durationMs !== undefined)
+          record.durationMs = event.durationMs;
+        break;
+      case 'step.started':
+        if (event.attempt <= 1 || record.startMs === undefined) {
+          record.startMs = Date.parse(event.at) - Date.parse(started.at);
+          record.durationMs = undefined;
+        }
+        break;
       case 'step.succeeded': {
         record.outcome = event.converged ? 'converged' : 'succeeded';
         record.durationMs = event.durationMs;
@@ -93,6 +115,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
         const checks = event.outputs.checks;
         if (Array.isArray(checks)) record.checks = checks as unknown as CheckResult[];
         const kind = event.kind;
+        record.phase = phaseOf(kind, mutatedBefore);
         if (kind === 'approve' && typeof event.outputs.decisionMs === 'number')
           decisionMs += event.outputs.decisionMs;
         if (kind === 'argocd.wait') {

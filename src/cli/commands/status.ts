@@ -3,6 +3,7 @@ import { createPorts } from '../../providers/index.js';
 import { collectStatus, type StatusReport } from '../../steps/status/collect.js';
 import { statusVerdict, verdictLine } from '../../steps/status/verdict.js';
 import { toMs } from '../../util/duration.js';
+import { TOOL_VERSION } from '../../util/version.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -33,7 +34,12 @@ export default async function status(
       const report = await collectStatus(ports.read, config, AbortSignal.timeout(60_000));
       const verdict = statusVerdict(report);
       if (globals.output === 'json') {
-        const doc = { ...report, verdict: verdict.verdict, verdictReason: verdict.reason };
+        const doc = {
+          ...report,
+          verdict: verdict.verdict,
+          verdictReason: verdict.reason,
+          version: TOOL_VERSION,
+        };
         // Watching, one compact document per refresh (NDJSON) so a reader can follow the stream.
         if (watchMs === undefined) io.json(doc);
         else io.stdout.write(`${JSON.stringify(io.redactor.value(doc))}\n`);
