@@ -217,6 +217,16 @@ export function buildProgram(
     .option('--stages <list>', 'shift traffic in stages, e.g. 10,50,100')
     .action(lazy(() => import('./commands/demo.js')));
 
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, options, runbook files, run ids)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  failover completion bash > ~/.local/share/bash-completion/completions/failover\n  failover completion zsh > "${fpath[1]}/_failover"\n  failover completion fish > ~/.config/fish/completions/failover.fish',
+    )
+    .action(lazy(() => import('./commands/completion.js')));
+
   const lint = program
     .command('lint')
     .description('catch multi-cloud traps before a failover does (ingress rule order, standby coverage)');
