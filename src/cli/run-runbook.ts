@@ -188,6 +188,10 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         return io.confirm(req, interrupt.signal);
       },
       canConfirm: io.canConfirm,
+      // On a real terminal the reason is CI, not a missing terminal: say so.
+      ...(!io.canConfirm && io.stdin.isTTY && io.stderr.isTTY && ctx.env.CI
+        ? { noConfirmReason: `CI=${ctx.env.CI} is set, so failover asks nothing even on this terminal` }
+        : {}),
       interrupt: interrupt.signal,
       resume: request.resume,
       resumeCommand,

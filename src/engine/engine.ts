@@ -48,6 +48,8 @@ export interface EngineOptions {
   confirm(request: ConfirmRequest): Promise<boolean>;
   /** False without a TTY and without --yes: runbooks that ask stop before changing anything. */
   canConfirm: boolean;
+  /** Why confirmations cannot be asked (default: no terminal), for the error that stops the run. */
+  noConfirmReason?: string;
   /** Aborts when the operator interrupts (SIGINT/SIGTERM). */
   interrupt: AbortSignal;
   /** How long an in-flight mutating step may take to finish after an interrupt before it is abandoned. */
@@ -191,9 +193,11 @@ class Engine {
       if (asking) {
         const error = invalidInput(
           'FO_ENGINE_E1031',
-          `step "${asking.id}" asks for confirmation, but there is no terminal to ask on`,
+          `step "${asking.id}" asks for confirmation, but ${this.o.noConfirmReason ?? 'there is no terminal to ask on'}`,
           {
-            hint: 'pass --yes to confirm in automation, or run from an interactive terminal; nothing was changed',
+            hint: this.o.noConfirmReason
+              ? 'pass --yes to confirm in automation, or unset CI to answer at this terminal; nothing was changed'
+              : 'pass --yes to confirm in automation, or run from an interactive terminal; nothing was changed',
           },
         );
         return this.finish(plan, 'aborted', error);
