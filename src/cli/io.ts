@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import type { Redactor } from '../engine/redact.js';
 import type { ConfirmRequest } from '../steps/types.js';
 import { escapeForTerminal, stripColours } from '../util/terminal.js';
+import { TOOL_VERSION } from '../util/version.js';
 
 /** How many times a typed confirmation may be mistyped before the run stops. */
 const CONFIRM_ATTEMPTS = 3;
@@ -59,9 +60,13 @@ export class Io {
     this.stdout.write(`${escapeForTerminal(this.redactor.text(text))}\n`);
   }
 
-  /** A JSON result on stdout. */
+  /** A JSON result on stdout; a document (an object) says which version of failover wrote it. */
   json(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(this.redactor.value(value), null, 2)}\n`);
+    const stamped =
+      value && typeof value === 'object' && !Array.isArray(value) && !('version' in value)
+        ? { ...value, version: TOOL_VERSION }
+        : value;
+    this.stdout.write(`${JSON.stringify(this.redactor.value(stamped), null, 2)}\n`);
   }
 
   /**
@@ -106,6 +111,14 @@ export class Io {
     }
     if (!this.interactive) return false;
     const expect = request.expect ?? 'yes';
+    // Before readline reads anything: what is already waiting was typed before the question.
+    const typedAhead = await discardTypeahead(this.stdin);
+    if (typedAhead.chars > 0 && !typedAhead.interrupted)
+      this.err(
+        this.colors.dim(
+          `ignored ${typedAhead.chars} character(s) typed before the question: answer it now that you can read it`,
+        ),
+      );
     const rl = createInterface({ input: this.stdin, output: this.stderr });
     const stopped = new AbortController();
     const stop = () => stopped.abort();
@@ -114,6 +127,7 @@ export class Io {
     rl.on('SIGINT', stop);
     rl.on('close', stop);
     signal?.addEventListener('abort', stop, { once: true });
+    if (typedAhead.interrupted) stop();
     const ask = async (prompt: string): Promise<string | undefined> => {
       if (stopped.signal.aborted) return undefined;
       try {
@@ -125,7 +139,7 @@ export class Io {
     };
     try {
       let prompt = `${this.colors.bold(request.message)}\nType ${this.colors.cyan(expect)} to continue (or no to stop): `;
-      // A typo at 3 a.m. deserves a second chance; an empty answer or "no" stops at once.
+      // A typo at 3 a.m. deserves a second chance; "no" stops at once; Enter alone confirms nothing.
       for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt++) {
         const raw = await ask(prompt);
         if (raw === undefined) {
@@ -136,9 +150,12 @@ export class Io {
           return false;
         }
         const answer = raw.trim();
-        if (answer === expect) return true;
-        if (answer === '' || /^(n|no)$/i.test(answer)) return false;
-        prompt = `"${answer}" is not ${this.colors.cyan(expect)}. Type ${this.colors.cyan(expect)} to continue (or no to stop): `;
+        if (answer.toLowerCase() === expect.toLowerCase()) return true;
+        if (/^(n|no)$/i.test(answer)) return false;
+        prompt =
+          answer === ''
+            ? `Type ${this.colors.cyan(expect)}, then Enter, to continue (or no to stop): `
+            : `"${answer}" is not ${this.colors.cyan(expect)}. Type ${this.colors.cyan(expect)} to continue (or no to stop): `;
       }
       return false;
     } finally {
@@ -147,4 +164,31 @@ export class Io {
       rl.close();
     }
   }
+}
+
+/** How long input is drained before a question: keys already in flight arrive within this. */
+const TYPEAHEAD_WINDOW_MS = 120;
+
+/**
+ * Throws away what was typed before the question was on screen (an Enter pressed while the plan
+ * scrolled, a word typed ahead): only an answer typed after reading the summary counts. A Ctrl-C
+ * among those keys is still a Ctrl-C.
+ */
+async function discardTypeahead(stdin: NodeJS.ReadStream): Promise<{ chars: number; interrupted: boolean }> {
+  let text = '';
+  const raw = Boolean(stdin.isTTY) && typeof stdin.setRawMode === 'function';
+  // Raw mode hands over a half-typed line too, which the terminal would otherwise keep for the answer.
+  if (raw) stdin.setRawMode(true);
+  const onData = (chunk: Buffer | string) => {
+    text += String(chunk);
+  };
+  stdin.on('data', onData);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, raw ? TYPEAHEAD_WINDOW_MS : 0));
+  } finally {
+    stdin.off('data', onData);
+    stdin.pause();
+    if (raw) stdin.setRawMode(false);
+  }
+  return { chars: text.replace(/[\r\n]/g, '').length, interrupted: text.includes('\u0003') };
 }

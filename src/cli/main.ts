@@ -226,7 +226,7 @@ export function buildProgram(
     .command('report')
     .description('write the report of past runs from their journals (Markdown, JUnit or JSON) to stdout')
     .argument('<run-id...>', 'run ids from `failover runs`')
-    .option('-f, --format <format>', 'md, junit or json', 'md')
+    .option('-f, --format <format>', 'md, junit or json (default: json with --output json, else md)')
     .action(lazy(() => import('./commands/report.js')));
 
   program
@@ -244,9 +244,10 @@ export function buildProgram(
     .description(
       'show both sides: clusters, Route 53 weights, health checks, overlays, Argo CD apps, the run lock',
     )
+    .option('-w, --watch [interval]', 'refresh until Ctrl-C, every interval (default 5s, from 2s to 10m)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 everything could be read, 1 some part could not (shown as UNREACHABLE or UNREADABLE), 2 bad config.',
+      '\nEnds with a verdict: on GCP, on AWS, or split / in transition (with the reason); JSON has "verdict".\nExit codes: 0 everything could be read, 1 some part could not (shown as UNREACHABLE or UNREADABLE), 2 bad config; --watch exits 0 on Ctrl-C.',
     )
     .action(lazy(() => import('./commands/status.js')));
 
@@ -259,6 +260,16 @@ export function buildProgram(
     )
     .option('--stages <list>', 'shift traffic in stages, e.g. 10,50,100')
     .action(lazy(() => import('./commands/demo.js')));
+
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, options, runbook files, run ids)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  failover completion bash > ~/.local/share/bash-completion/completions/failover\n  failover completion zsh > "${fpath[1]}/_failover"\n  failover completion fish > ~/.config/fish/completions/failover.fish',
+    )
+    .action(lazy(() => import('./commands/completion.js')));
 
   const lint = program
     .command('lint')

@@ -9,8 +9,10 @@ import { FailoverError } from '../engine/errors.js';
 import { type EngineEvent, type Json, outcomeLabel } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
 import type { PlanAudit, StepGuard } from '../engine/saved-plan.js';
+import type { RunPlan } from '../engine/plan.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
+import { HUMAN_DECISION_MS } from '../report/model.js';
 import { type LoadedRunbook, loadRunbook, resolveParams } from '../runbook/load.js';
 import { createRegistry } from '../steps/registry.js';
 import type { StepRegistry } from '../steps/types.js';
@@ -19,7 +21,10 @@ import { type CommandContext, operatorName } from './context.js';
 import { EXIT, type ExitCode, exitCodeForOutcome } from './exit-codes.js';
 import type { Io } from './io.js';
 import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from './options.js';
+import { expectedDuration } from './past-runs.js';
 import { renderPlan } from './render/plan.js';
+import { buildRecap, recapIsEmpty, renderRecap } from './render/recap.js';
+import { promptSummary, renderPromptSummary } from './render/summary.js';
 import { createReporter } from './reporter.js';
 import { readStateNow, renderStateNow } from './state-now.js';
 
@@ -160,6 +165,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   process.on('SIGTERM', onSignal);
 
   let result: RunResult;
+  let plan: RunPlan | undefined;
   try {
     result = await executeRun({
       loaded,
@@ -181,6 +187,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       ...(request.savedPlan?.guard ? { guard: request.savedPlan.guard } : {}),
       emit: (event) => {
         reporter.emit(event);
+        if (event.type === 'run.planned') plan = event.plan;
         if (event.type === 'run.started') notify('started');
         if (event.type === 'run.finished' && event.outcome !== 'planned')
           notify(
@@ -193,6 +200,11 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         reporter.pause();
         // Io.confirm notes "confirmed by --yes" as text on stderr, which must stay NDJSON in JSON mode.
         if (io.options.yes && io.options.output === 'json') return true;
+        // The plan scrolled by: what the answer lets happen, in a few lines right above the question.
+        if (!io.options.yes && io.interactive && plan && io.options.output === 'text')
+          io.err(
+            `\n${renderPromptSummary(promptSummary(plan, expectedDuration(stateDir, loaded.runbook.name, runId)), io.colors)}\n`,
+          );
         return io.confirm(req, interrupt.signal);
       },
       // With --output json both streams carry JSON only: a prompt would break them, so the run
@@ -205,6 +217,14 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
               hint: 'pass --yes to confirm, or run without --output json to answer the prompt',
             },
           }
+        : !io.canConfirm && io.stdin.isTTY && io.stderr.isTTY && ctx.env.CI
+          ? {
+              // On a real terminal the reason is CI, not a missing terminal: say so.
+              cannotConfirm: {
+                reason: `CI=${ctx.env.CI} is set, so failover asks nothing even on this terminal`,
+                hint: 'pass --yes to confirm in automation, or unset CI to answer at this terminal',
+              },
+            }
         : {}),
       interrupt: interrupt.signal,
       resume: request.resume,
@@ -237,6 +257,19 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     result.outcome !== 'planned'
       ? await readStateNow(ports.read, config)
       : undefined;
+  const recap = dryRun
+    ? undefined
+    : buildRecap({
+        runbook: loaded.runbook.name,
+        outcome: result.outcome,
+        plan: result.plan,
+        outputs: result.outputs,
+        warnings: result.warnings,
+        rolledBack: result.rolledBack,
+        incident: request.incident,
+        ...(io.options.config ? { configArg: ` --config ${io.options.config}` } : {}),
+      });
+  const decisionMs = decisionTimeOf(result);
   if (io.options.output === 'json') {
     io.json({
       runId,
@@ -247,9 +280,11 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       exitCode,
       warnings: result.warnings,
       durationMs: result.durationMs,
+      decisionMs,
       failedSteps: result.failedSteps,
       rolledBack: result.rolledBack,
       outputs: result.outputs,
+      ...(recap ? { recap } : {}),
       ...(dryRun ? { plan: result.plan } : {}),
       ...(result.error
         ? {
@@ -288,7 +323,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   // What the run did not do comes first, before the outcome line: it is what the operator must act on.
   for (const warning of warned ? result.warnings : []) io.out(c.yellow(`⚠ ${warning.message}`));
   io.out(
-    `${color(`${result.outcome === 'succeeded' ? (warned ? '⚠' : '✓') : '✗'} ${loaded.runbook.name}: ${outcomeLabel(result.outcome, result.warnings)}`)} in ${formatMs(result.durationMs)} ${c.dim(`(run ${runId})`)}`,
+    `${color(`${result.outcome === 'succeeded' ? (warned ? '⚠' : '✓') : '✗'} ${loaded.runbook.name}: ${outcomeLabel(result.outcome, result.warnings)}`)} in ${formatMs(result.durationMs - decisionMs)}${decisionMs >= HUMAN_DECISION_MS ? ` ${c.dim(`(+ ${formatMs(decisionMs)} decision time)`)}` : ''} ${c.dim(`(run ${runId})`)}`,
   );
   for (const warning of warned ? result.warnings : [])
     if (warning.hint) io.out(c.dim(`  ${warning.stepId}: ${warning.hint}`));
@@ -318,8 +353,20 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         `  the journal is incomplete from the failed write on: \`failover resume\` re-plans from the real state, so it still converges`,
       ),
     );
+  if (recap && !recapIsEmpty(recap)) io.out(`\n${renderRecap(recap, c)}\n`);
   if (journal) io.out(c.dim(`  journal: ${journal.file}`));
   return info;
+}
+
+/** Time spent at confirmations (the approve steps' outputs): not part of the RTO. */
+function decisionTimeOf(result: RunResult): number {
+  let total = 0;
+  for (const step of result.plan.steps)
+    if (step.kind === 'approve') {
+      const ms = result.outputs[step.id]?.decisionMs;
+      if (typeof ms === 'number') total += ms;
+    }
+  return total;
 }
 
 /** How long the second Ctrl-C waits for the lock to be given back before exiting anyway. */

@@ -54,6 +54,20 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1]!] = value;
 }
 
+/**
+ * The argocd CLI's own variables as defaults: ARGOCD_SERVER (host[:port], https assumed) fills an
+ * `argocd` section without `server`; the token is read from ARGOCD_AUTH_TOKEN unless `tokenEnv`
+ * names another variable. The config file and FAILOVER_ARGOCD_SERVER win.
+ */
+function applyArgoCdCliDefaults(data: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const argocd = data.argocd;
+  const server = env.ARGOCD_SERVER?.trim();
+  if (!server || typeof argocd !== 'object' || argocd === null || Array.isArray(argocd)) return;
+  const section = argocd as Record<string, unknown>;
+  if (section.server === undefined)
+    section.server = /^https?:\/\//.test(server) ? server : `https://${server}`;
+}
+
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): LoadedConfig {
   const source = parseYamlSource(text, file);
   if (source.problems.length > 0) throw configProblems(file, source.problems);
@@ -70,6 +84,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       overridden.set(path.join('.'), name);
     }
   }
+  applyArgoCdCliDefaults(data, env);
   const result = Config.safeParse(data);
   if (!result.success) {
     const issues = flattenIssues(result.error.issues, [], { schema: Config, input: data });

@@ -285,6 +285,7 @@ class Engine {
     group: string | undefined,
   ): Promise<PlannedStep> {
     const kind = this.o.registry.get(step.uses)!;
+    const planStarted = Date.now();
     const base: PlannedStep = {
       id: step.id,
       kind: step.uses,
@@ -329,7 +330,13 @@ class Engine {
         if (unknowns.length) plan = { ...plan, deferred: unknowns.map((u) => u.ref) };
       }
       if (plan.outputs) this.outputs[step.id] = { ...this.outputs[step.id], ...plan.outputs };
-      this.emit({ type: 'step.planned', stepId: step.id, kind: step.uses, plan });
+      this.emit({
+        type: 'step.planned',
+        stepId: step.id,
+        kind: step.uses,
+        plan,
+        durationMs: Date.now() - planStarted,
+      });
       return { ...base, plan };
     } catch (thrown) {
       const error = toFailoverError(thrown);

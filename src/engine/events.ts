@@ -58,7 +58,14 @@ export type EngineEvent = Base &
         savedPlan?: PlanAudit;
       }
     | { type: 'run.planned'; plan: RunPlan }
-    | { type: 'step.planned'; stepId: string; kind: string; plan: StepPlan }
+    | {
+        type: 'step.planned';
+        stepId: string;
+        kind: string;
+        plan: StepPlan;
+        /** How long planning took (a rehearsal's checks run here): the JUnit time of a planned step. */
+        durationMs?: number;
+      }
     | { type: 'step.started'; stepId: string; kind: string; attempt: number }
     | { type: 'step.message'; stepId: string; level: Level; code: string; message: string; data?: Json }
     | { type: 'step.retrying'; stepId: string; attempt: number; delayMs: number; error: ErrorInfo }

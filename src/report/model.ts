@@ -13,6 +13,10 @@ export interface StepRecord {
   /** `planned`: a dry-run or rehearsal planned (and, for checks, ran) the step without applying it. */
   outcome: 'succeeded' | 'converged' | 'failed' | 'skipped' | 'rolled-back' | 'planned' | 'not-run';
   durationMs?: number;
+  /** When the step started, in ms after the run started (the Gantt chart of the report). */
+  startMs?: number;
+  /** The phase its time counts for (checks, git push, …), when it counts for one. */
+  phase?: string;
   error?: ErrorInfo;
   checks: CheckResult[];
   outputs?: Record<string, Json>;
@@ -40,6 +44,8 @@ export interface RunReport {
   /** What a succeeded run did not do: it then reads "succeeded with warnings". */
   warnings: RunWarning[];
   durationMs?: number;
+  /** Time the operator spent reading and typing at confirmations: reported apart, not in the RTO. */
+  decisionMs: number;
   error?: ErrorInfo;
   steps: StepRecord[];
   phases: Phase[];
@@ -54,6 +60,16 @@ const PHASE_OF: Record<string, string> = {
   'gitops.set-standby': 'git push',
   'route53.set-weights': 'DNS applied',
 };
+
+/** A confirmation answered faster than this was answered by automation (--yes), not by a person. */
+export const HUMAN_DECISION_MS = 1000;
+
+function phaseOf(kind: string, mutatedBefore: boolean): string | undefined {
+  if (kind === 'argocd.wait') return 'Argo CD';
+  if (kind === 'check.http') return mutatedBefore ? 'verification' : 'checks';
+  if (kind === 'approve') return 'decision';
+  return PHASE_OF[kind];
+}
 
 export function buildRunReport(events: EngineEvent[]): RunReport {
   const started = events.find((e): e is EventOf<'run.started'> => e.type === 'run.started');
@@ -76,6 +92,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     });
   }
   let mutatedBefore = false;
+  let decisionMs = 0;
   const phases = new Map<string, number>();
   const add = (name: string, ms: number) => phases.set(name, (phases.get(name) ?? 0) + ms);
   for (const event of events) {
@@ -83,6 +100,17 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     const record = steps.get(event.stepId);
     if (!record) continue;
     switch (event.type) {
+      case 'step.planned':
+        // A planned step that is never applied (a rehearsal) still took time: its checks ran here.
+        if (record.durationMs === undefined && event.durationMs !== undefined)
+          record.durationMs = event.durationMs;
+        break;
+      case 'step.started':
+        if (event.attempt <= 1 || record.startMs === undefined) {
+          record.startMs = Date.parse(event.at) - Date.parse(started.at);
+          record.durationMs = undefined;
+        }
+        break;
       case 'step.succeeded': {
         record.outcome = event.converged ? 'converged' : 'succeeded';
         record.durationMs = event.durationMs;
@@ -90,6 +118,9 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
         const checks = event.outputs.checks;
         if (Array.isArray(checks)) record.checks = checks as unknown as CheckResult[];
         const kind = event.kind;
+        record.phase = phaseOf(kind, mutatedBefore);
+        if (kind === 'approve' && typeof event.outputs.decisionMs === 'number')
+          decisionMs += event.outputs.decisionMs;
         if (kind === 'argocd.wait') {
           const synced = Number(event.outputs.syncedAfterMs ?? 0);
           add('Argo CD synced', synced);
@@ -122,8 +153,15 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
   const phaseList = ['checks', 'git push', 'Argo CD synced', 'workloads ready', 'DNS applied', 'verification']
     .filter((name) => phases.has(name))
     .map((name) => ({ name, durationMs: phases.get(name)! }));
-  if (durationMs !== undefined)
-    phaseList.push({ name: started.dryRun ? 'total (planning)' : 'total (RTO)', durationMs });
+  if (durationMs !== undefined) {
+    phaseList.push({
+      name: started.dryRun ? 'total (planning)' : 'total (RTO)',
+      durationMs: Math.max(0, durationMs - decisionMs),
+    });
+    // --yes answers in milliseconds; a person takes seconds. Only a real answer is worth a row.
+    if (decisionMs >= HUMAN_DECISION_MS)
+      phaseList.push({ name: 'decision time (not in RTO)', durationMs: decisionMs });
+  }
   return {
     runId: started.runId,
     runbook: started.runbook.name,
@@ -138,6 +176,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
     outcome: finished?.outcome ?? 'running',
     warnings: finished?.warnings ?? [],
     ...(durationMs !== undefined ? { durationMs } : {}),
+    decisionMs,
     ...(finished?.error ? { error: finished.error } : {}),
     steps: [...steps.values()],
     phases: phaseList,

@@ -2,6 +2,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { outcomeLabel } from '../engine/events.js';
 import { formatMs } from '../util/duration.js';
+import { TOOL_VERSION } from '../util/version.js';
 import type { RunReport, StepRecord } from './model.js';
 
 export type ReportFormat = 'json' | 'junit' | 'md';
@@ -17,7 +18,7 @@ export interface ReportDocument {
 export function renderReport(format: ReportFormat, doc: ReportDocument): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(doc, null, 2)}\n`;
+      return `${JSON.stringify({ ...doc, version: TOOL_VERSION }, null, 2)}\n`;
     case 'junit':
       return renderJunit(doc);
     case 'md':
@@ -131,6 +132,7 @@ function renderMarkdown(doc: ReportDocument): string {
       for (const phase of run.phases) out.push(`| ${phase.name} | ${formatMs(phase.durationMs)} |`);
       out.push('');
     }
+    out.push(...mermaidGantt(run));
     out.push('| step | kind | outcome | time | detail |', '|---|---|---|---:|---|');
     for (const step of run.steps) {
       const detail = step.error?.message ?? step.note ?? '';
@@ -150,4 +152,44 @@ function renderMarkdown(doc: ReportDocument): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Mermaid ids and labels: no colon, semicolon or hash, which end a task line. */
+function mermaidText(text: string): string {
+  return text.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The timeline of a run as a Mermaid gantt chart, which GitHub and GitLab draw: one bar per step
+ * that ran, from its start to its end, in sections by phase. Times are ms after the run started
+ * (`dateFormat x`), shown as minutes:seconds.
+ */
+export function mermaidGantt(run: RunReport): string[] {
+  const timed = run.steps.filter((s) => s.startMs !== undefined && s.durationMs !== undefined);
+  if (timed.length === 0) return [];
+  const out = [
+    '```mermaid',
+    'gantt',
+    `  title ${mermaidText(`${run.runbook} ${run.runId}`)}`,
+    '  dateFormat x',
+    '  axisFormat %M:%S',
+  ];
+  const sections = new Map<string, StepRecord[]>();
+  for (const step of timed) {
+    const name = step.phase ?? 'other steps';
+    sections.set(name, [...(sections.get(name) ?? []), step]);
+  }
+  for (const [name, steps] of sections) {
+    out.push(`  section ${mermaidText(name)}`);
+    for (const step of steps) {
+      const start = Math.max(0, Math.round(step.startMs!));
+      // A bar of 0 ms is not drawn: give instant steps one millisecond.
+      const end = start + Math.max(1, Math.round(step.durationMs!));
+      const tag =
+        step.outcome === 'failed' ? 'crit, ' : step.outcome === 'rolled-back' ? 'active, ' : 'done, ';
+      out.push(`    ${mermaidText(step.id)} :${tag}${start}, ${end}`);
+    }
+  }
+  out.push('```', '');
+  return out;
 }

@@ -125,7 +125,11 @@ describe.concurrent('validate', () => {
   it('exits 0 for valid runbooks; --output json gives the result as JSON', async () => {
     const r = await failover(['--output', 'json', 'validate', HELLO], { env: cliEnv(tempDir()) });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, files: [{ file: HELLO, ok: true, steps: 5 }] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: true,
+      files: [{ file: HELLO, ok: true, steps: 5 }],
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
   });
 });
 

@@ -55,6 +55,9 @@ async function rehearsal(
   const lines: string[] = [];
   let failed = false;
   const allWarnings: string[] = [];
+  // During a real GKE outage the GKE checks cannot run: that is the outage, not the drill's finding.
+  let gkeUnreachable = false;
+  let toAwsProblems = 0;
   for (const [name, params] of [
     ['drill', {}],
     ['to-aws', failoverParams(options, 'to-aws')],
@@ -73,6 +76,10 @@ async function rehearsal(
     const warnings = planWarnings(outcome.result.plan);
     allWarnings.push(...warnings.map((w) => `${outcome.result.plan.runbook.name}: ${w}`));
     const checks = outcome.result.plan.steps.flatMap((s) => s.plan?.checks ?? []);
+    gkeUnreachable ||= outcome.result.plan.steps.some(
+      (s) => s.kind === 'check.gke-cluster' && s.plan?.outputs?.reachable === false,
+    );
+    if (name === 'to-aws') toAwsProblems = problems.length;
     failed ||= problems.length > 0 || outcome.exitCode !== EXIT.ok;
     lines.push(
       `${problems.length ? c.red('✗') : c.green('✓')} ${c.bold(outcome.result.plan.runbook.name)}: ${checks.filter((k) => k.ok).length}/${checks.length} checks pass, ${problems.length} problem(s)`,
@@ -90,25 +97,38 @@ async function rehearsal(
         );
     }
   }
+  const outage =
+    failed && gkeUnreachable
+      ? `drill could not run the GKE checks: GKE unreachable; a failover to AWS would ${toAwsProblems ? 'NOT work either (see its failed checks)' : 'work today'}`
+      : undefined;
   const doc = reportDocument('failover drill: rehearsal', journals, [
     ...allWarnings.map((w) => `WARNING: ${w}`),
-    failed
-      ? 'A failover would NOT work today: see the failed checks.'
-      : allWarnings.length
-        ? 'A failover would work today, with warnings.'
-        : 'A failover would work today.',
+    outage ??
+      (failed
+        ? 'A failover would NOT work today: see the failed checks.'
+        : allWarnings.length
+          ? 'A failover would work today, with warnings.'
+          : 'A failover would work today.'),
   ]);
   if (io.options.output === 'json')
-    io.json({ mode: 'rehearsal', ok: !failed, warnings: allWarnings, runs: doc.runs });
+    io.json({
+      mode: 'rehearsal',
+      ok: !failed,
+      ...(outage ? { headline: outage, gkeUnreachable: true } : {}),
+      warnings: allWarnings,
+      runs: doc.runs,
+    });
   else {
     for (const warning of allWarnings) io.out(c.yellow(`⚠ ${warning}`));
     for (const line of lines) io.out(line);
     io.out(
-      failed
-        ? c.red('\n✗ a failover would fail today')
-        : allWarnings.length
-          ? c.yellow('\n⚠ a failover would work today, with the warnings above')
-          : c.green('\n✓ a failover would work today'),
+      outage
+        ? c.red(`\n✗ ${outage}`)
+        : failed
+          ? c.red('\n✗ a failover would fail today')
+          : allWarnings.length
+            ? c.yellow('\n⚠ a failover would work today, with the warnings above')
+            : c.green('\n✓ a failover would work today'),
     );
   }
   for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));

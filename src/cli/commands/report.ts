@@ -11,17 +11,24 @@ import { reportDocument } from '../reports.js';
 export default async function report(
   globals: GlobalOptions,
   runIds: string[],
-  options: { format: string },
+  options: { format?: string },
 ): Promise<ExitCode> {
   const ctx = createContext(globals);
   const io = new Io(globals, ctx.redactor);
   try {
-    const format = options.format as ReportFormat;
+    // The global --output json asks for JSON like everywhere else; --format names a format outright.
+    const format = (options.format ?? (globals.output === 'json' ? 'json' : 'md')) as ReportFormat;
     if (!['md', 'junit', 'json'].includes(format)) {
       throw invalidInput('FO_REPORT_E7002', `unknown report format "${options.format}"`, {
         hint: 'use md, junit or json',
       });
     }
+    if (globals.output === 'json' && format !== 'json')
+      throw invalidInput(
+        'FO_REPORT_E7005',
+        `--output json and --format ${format} disagree: the report would not be JSON`,
+        { hint: `drop --output json for ${format}, or use --format json` },
+      );
     const stateDir = ctx.stateDir(ctx.config(false).config);
     const files = runIds.map((id) => journalFile(stateDir, id));
     io.stdout.write(renderReport(format, reportDocument(`failover ${runIds.join(', ')}`, files)));

@@ -16,12 +16,15 @@ export const approveStep = defineStep({
     return { summary: `ask: ${input.message} (type "${input.expect}")`, changes: [], converged: false };
   },
   async apply(ctx, input) {
+    const asked = Date.now();
     const confirmed = await ctx.confirm({ message: input.message, expect: input.expect });
+    // The time the operator spent reading and typing: reports keep it out of the RTO.
+    const decisionMs = Date.now() - asked;
     if (!confirmed) {
       throw new FailoverError('FO_APPROVE_E1101', 'aborted', 'the operator did not confirm', {
         hint: `type "${input.expect}" at the prompt, or pass --yes in automation`,
       });
     }
-    return { outputs: { approvedBy: ctx.run.operator } };
+    return { outputs: { approvedBy: ctx.run.operator, decisionMs } };
   },
 });

@@ -255,6 +255,8 @@ export const setWeightsStep = defineStep({
         ...outputs,
         targets: current.map((t) => ({ id: t.id, name: t.name, state: t.state, weights: t.weights })),
         stages: remaining.map((s) => s.label),
+        // Where the step leaves the traffic: the summary before the confirmation says "from X% to Y%".
+        targetPercent: percentOf(final),
       },
       ...(warnings.length ? { warnings } : {}),
     };

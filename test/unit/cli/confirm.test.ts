@@ -1,6 +1,7 @@
 /**
- * The typed confirmation on a terminal: the expected word goes on, a typo is asked again (a few
- * times), an empty answer or "no" stops at once.
+ * The typed confirmation on a terminal: the expected word goes on (in any case), a typo or Enter
+ * alone is asked again (a few times), "no" stops at once, input typed before the question is
+ * thrown away.
  */
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -50,9 +51,32 @@ describe('typed confirmation', () => {
     await expect(io.confirm({ message: 'Move traffic to AWS?', expect: 'aws' })).resolves.toBe(false);
   });
 
-  it('stops at once on "no" or an empty answer', async () => {
+  it('stops at once on "no"', async () => {
     vi.stubEnv('CI', '');
     await expect(terminalIo(['no']).io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(false);
-    await expect(terminalIo(['']).io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(false);
+    await expect(terminalIo(['N']).io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(false);
+  });
+
+  it('takes the word in any case', async () => {
+    vi.stubEnv('CI', '');
+    await expect(terminalIo(['AWS']).io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(true);
+    await expect(terminalIo(['Gcp']).io.confirm({ message: 'Go?', expect: 'gcp' })).resolves.toBe(true);
+  });
+
+  it('Enter alone confirms nothing and asks again', async () => {
+    vi.stubEnv('CI', '');
+    const { io, prompts } = terminalIo(['', 'aws']);
+    await expect(io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(true);
+    expect(prompts()).toContain('Type aws, then Enter, to continue (or no to stop)');
+    await expect(terminalIo(['', '', '']).io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(false);
+  });
+
+  it('throws away what was typed before the question', async () => {
+    vi.stubEnv('CI', '');
+    const { io, prompts } = terminalIo(['no']);
+    // Typed ahead while the plan scrolled: must not answer the question.
+    (io.stdin as unknown as PassThrough).write('aws\n');
+    await expect(io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(false);
+    expect(prompts()).toContain('ignored 3 character(s) typed before the question');
   });
 });

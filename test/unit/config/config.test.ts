@@ -149,6 +149,19 @@ describe('environment overrides (FAILOVER_*)', () => {
     expect(config.argocd?.server).toBe('https://argocd.internal');
   });
 
+  it('take the argocd CLI variables as defaults: ARGOCD_SERVER fills a missing server, the file wins', () => {
+    const withoutServer = VALID.replace('  server: https://argocd.example.com\n', '');
+    const fromCli = parseConfig(withoutServer, '/etc/failover/failover.config.yaml', {
+      ARGOCD_SERVER: 'argocd.corp.example:8443',
+    });
+    expect(fromCli.config.argocd?.server).toMatch(/^https:\/\/argocd\.corp\.example:8443\/?$/);
+    expect(fromCli.config.argocd?.tokenEnv).toBe('ARGOCD_AUTH_TOKEN');
+    const fileWins = parseConfig(VALID, '/etc/failover/failover.config.yaml', {
+      ARGOCD_SERVER: 'argocd.corp.example',
+    });
+    expect(fileWins.config.argocd?.server).toMatch(/^https:\/\/argocd\.example\.com\/?$/);
+  });
+
   it('create sections the file does not have', () => {
     const { config } = parseConfig('aws: { region: eu-west-1 }', '/srv/c.yaml', {
       FAILOVER_GITOPS_REPO: 'https://git.example/ops.git',

@@ -541,6 +541,22 @@ finally:
     expect(ofType(events, 'step.started')).toEqual([]);
   });
 
+  it('on a terminal with CI set, says CI is why nothing is asked', async () => {
+    const { result, world } = await run(APPROVE, {
+      canConfirm: false,
+      cannotConfirm: {
+        reason: 'CI=true is set, so failover asks nothing even on this terminal',
+        hint: 'pass --yes to confirm in automation, or unset CI to answer at this terminal',
+      },
+    });
+    expect(result.error?.code).toBe('FO_ENGINE_E1031');
+    expect(result.error?.message).toBe(
+      'step "ok" asks for confirmation, but CI=true is set, so failover asks nothing even on this terminal',
+    );
+    expect(result.error?.hint).toMatch(/unset CI/);
+    expect(world.writes).toEqual([]);
+  });
+
   it('asks with the message and the word to type; a refusal aborts the run', async () => {
     const asked: unknown[] = [];
     const { result, world } = await run(APPROVE, {
@@ -558,7 +574,7 @@ finally:
   it('goes on when confirmed', async () => {
     const { result, world } = await run(APPROVE);
     expect(result.outcome).toBe('succeeded');
-    expect(result.outputs.ok).toEqual({ approvedBy: 'tester' });
+    expect(result.outputs.ok).toEqual({ approvedBy: 'tester', decisionMs: expect.any(Number) });
     expect(world.values.get('b')).toBe('2');
   });
 });

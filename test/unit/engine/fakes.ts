@@ -279,6 +279,7 @@ export async function run(yaml: string | LoadedRunbook, options: RunOptions = {}
       }),
     confirm: options.confirm ?? (async () => true),
     canConfirm: options.canConfirm ?? true,
+    ...(options.cannotConfirm ? { cannotConfirm: options.cannotConfirm } : {}),
     interrupt: options.interrupt ?? new AbortController().signal,
     ...(options.interruptGraceMs !== undefined ? { interruptGraceMs: options.interruptGraceMs } : {}),
     ...(options.resume ? { resume: options.resume } : {}),
