@@ -8,8 +8,8 @@ import { executeRun, type RunResult } from '../engine/engine.js';
 import { FailoverError } from '../engine/errors.js';
 import { type EngineEvent, type Json, outcomeLabel } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
-import type { PlanAudit, StepGuard } from '../engine/saved-plan.js';
 import type { RunPlan } from '../engine/plan.js';
+import type { PlanAudit, StepGuard } from '../engine/saved-plan.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
 import { HUMAN_DECISION_MS } from '../report/model.js';
@@ -225,7 +225,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
                 hint: 'pass --yes to confirm in automation, or unset CI to answer at this terminal',
               },
             }
-        : {}),
+          : {}),
       interrupt: interrupt.signal,
       resume: request.resume,
       resumeCommand,

@@ -6,8 +6,8 @@
  */
 import { createArgoCdReader, createArgoCdWriter } from './argocd/adapter.js';
 import { deferred } from './deferred.js';
-import type { EksReader } from './eks/port.js';
 import { createDnsReader } from './dns/adapter.js';
+import type { EksReader } from './eks/port.js';
 import { createGitReader, createGitWriter } from './git/adapter.js';
 import type { GkeReader } from './gke/port.js';
 import { createHttpProber } from './http/adapter.js';
@@ -49,7 +49,7 @@ export function createPorts(
     route53: () =>
       deferred<Route53Reader>(
         async () => (await import('./route53/adapter.js')).createRoute53Reader(options),
-        { describeWeights: true, planWeights: true, healthChecks: true },
+        { describeWeights: true, planWeights: true, healthChecks: true, dnsTarget: true, policyFacts: true },
       ),
     eks: () =>
       shareClusterReads(

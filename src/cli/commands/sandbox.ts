@@ -105,6 +105,8 @@ export async function start(globals: GlobalOptions, options: StartOptions): Prom
       io.out(`  metrics  datadog ${info.datadog.endpoint}  prometheus ${info.prometheus.endpoint}`);
       io.out(
         `  delays   argocd sync ${info.delays.argocdSyncS}s, rollout ${info.delays.rolloutS}s, route53 propagation ${info.delays.route53PropagationS}s`,
+      );
+      io.out(
         `  dns      ${info.dns.host}:${info.dns.port} udp+tcp  (dig @${info.dns.host} -p ${info.dns.port} admin.example.com)`,
       );
       io.out('');

@@ -368,7 +368,7 @@ export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
       });
     },
     async clusterApis(role, { signal } = {}) {
-      return readClusterApis(client, await appNames(connection, role, signal), signal);
+      return readClusterApis(client, (await listSide(connection, role, signal)).names, signal);
     },
   };
 }

@@ -37,7 +37,8 @@ export function resourceTree(
     nodes.push(node);
     const crash = crashLoopOf(entry);
     if (object.kind === 'Deployment') nodes.push(...podNodes(entry, crash));
-    if (object.kind === 'StatefulSet' || object.kind === 'DaemonSet') nodes.push(...ownedPodNodes(entry, crash));
+    if (object.kind === 'StatefulSet' || object.kind === 'DaemonSet')
+      nodes.push(...ownedPodNodes(entry, crash));
   }
   return { nodes, hosts: [] };
 }

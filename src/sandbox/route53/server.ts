@@ -9,8 +9,8 @@ import type { EmulatorControl } from '../common/control.js';
 import { readBody } from '../common/http-server.js';
 import { Route53Error } from './errors.js';
 import type { Route53Model } from './model.js';
-import type { Route53Throttling } from './throttling.js';
 import { testDnsAnswer } from './test-dns-answer.js';
+import type { Route53Throttling } from './throttling.js';
 import {
   buildDocument,
   buildError,
