@@ -14,6 +14,7 @@ import {
   GetTrafficPolicyCommand,
   GetTrafficPolicyInstanceCommand,
   ListResourceRecordSetsCommand,
+  ListTrafficPoliciesCommand,
   ListTrafficPolicyInstancesByHostedZoneCommand,
   ListTrafficPolicyInstancesByPolicyCommand,
   ListTrafficPolicyInstancesCommand,
@@ -62,6 +63,7 @@ const successes: Record<string, () => AnyCommand> = {
   GetTrafficPolicy: () => new GetTrafficPolicyCommand({ Id: seed.trafficPolicyId, Version: 1 }),
   GetTrafficPolicyInstance: () =>
     new GetTrafficPolicyInstanceCommand({ Id: seed.trafficPolicyInstanceIds[0] as string }),
+  ListTrafficPolicies: () => new ListTrafficPoliciesCommand({}),
   ListTrafficPolicyInstances: () => new ListTrafficPolicyInstancesCommand({}),
   ListTrafficPolicyInstancesByHostedZone: () =>
     new ListTrafficPolicyInstancesByHostedZoneCommand({ HostedZoneId: seed.hostedZoneId }),
@@ -120,6 +122,13 @@ const failures: Record<string, Array<{ what: string; code: string; send: () => P
       what: 'unknown instance',
       code: 'NoSuchTrafficPolicyInstance',
       send: () => sdk.send(new GetTrafficPolicyInstanceCommand({ Id: BOGUS_UUID })),
+    },
+  ],
+  ListTrafficPolicies: [
+    {
+      what: 'MaxItems that is not a number',
+      code: 'InvalidInput',
+      send: () => rawGet('/2013-04-01/trafficpolicies?maxitems=many'),
     },
   ],
   ListTrafficPolicyInstances: [

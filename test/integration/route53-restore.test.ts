@@ -88,7 +88,8 @@ describe('the Traffic Flow wait against other writers', () => {
       createRoute53Writer(options).applyWeights(plan, {
         comment: 'w',
         onProgress: (m) => {
-          if (!m.includes('updating to version 2')) return;
+          // The update has been sent and the wait for version 2 has begun.
+          if (!m.includes('waiting for Route 53 to apply version 2')) return;
           // Someone else points the instance back at version 1 of the same policy meanwhile.
           emu.model.completePropagation();
           emu.model.updateTrafficPolicyInstance(id, {

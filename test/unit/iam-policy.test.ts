@@ -212,6 +212,8 @@ const FILE_SCENARIOS: Record<string, Scenario[]> = {
   'src/providers/route53/traffic-flow.ts': ['traffic flow + EKS'],
   'src/providers/route53/record-sets.ts': ['record sets + Anthos'],
   'src/providers/route53/dns-target.ts': ['traffic flow + EKS'],
+  'src/providers/route53/facts.ts': ['traffic flow + EKS'],
+  'src/providers/route53/instances.ts': ['traffic flow + EKS'],
   'src/providers/eks/adapter.ts': ['traffic flow + EKS'],
   'src/providers/gke/adapter.ts': ['traffic flow + EKS', 'record sets + Anthos'],
   'src/providers/anthos-aws/adapter.ts': ['record sets + Anthos'],

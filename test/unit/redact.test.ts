@@ -245,7 +245,7 @@ describe('the terminal layer writes nothing unmasked', () => {
     expect(text.stdout()).toBe('result ***\n');
     const json = ioWith('json');
     json.io.json({ token: 'x', note: 'S3CRET-VALUE' });
-    expect(JSON.parse(json.stdout())).toEqual({ token: '***', note: '***' });
+    expect(JSON.parse(json.stdout())).toEqual({ token: '***', note: '***', version: expect.any(String) });
   });
 
   it('engine events reach stderr masked, as text lines and as NDJSON', () => {

@@ -112,12 +112,16 @@ function trafficPolicyArn(ctx: NeedContext): string {
   return route53Arn(ctx, 'trafficpolicy', '*');
 }
 
+/** Above this many instances the adapter reads them with ListTrafficPolicyInstances (instances.ts). */
+const BULK_READ_ABOVE = 3;
+
 function trafficFlowReads(ctx: NeedContext): AwsNeed[] {
   const refs = instanceRefs(ctx);
   const needs: AwsNeed[] = [
     { cloud: 'aws', action: 'route53:GetTrafficPolicyInstance', resources: instanceArns(ctx) },
   ];
-  if (refs.listed)
+  // Instances named by DNS name are found by listing; a fleet (more than 3) is read in bulk.
+  if (refs.listed || refs.ids.length > BULK_READ_ABOVE)
     needs.push({ cloud: 'aws', action: 'route53:ListTrafficPolicyInstances', resources: ['*'] });
   if (refs.zones.length > 0 || !ctx.config) {
     needs.push({
@@ -129,6 +133,14 @@ function trafficFlowReads(ctx: NeedContext): AwsNeed[] {
     });
   }
   needs.push({ cloud: 'aws', action: 'route53:GetTrafficPolicy', resources: [trafficPolicyArn(ctx)] });
+  // The joint wait for Applied polls the instances of each policy in bulk.
+  needs.push({
+    cloud: 'aws',
+    action: 'route53:ListTrafficPolicyInstancesByPolicy',
+    resources: [trafficPolicyArn(ctx)],
+  });
+  // A saved plan records each policy's latest version, and `apply` re-reads it (drift).
+  needs.push({ cloud: 'aws', action: 'route53:ListTrafficPolicies', resources: ['*'] });
   return needs;
 }
 
