@@ -105,7 +105,8 @@ describe('exit paths', () => {
       async (world) => {
         const running = startCli(world, ['to-aws', '--yes', '--incident', 'INC-TWICE']);
         // Past the lock, inside the Argo CD wait (slow rollouts keep it there).
-        await running.waitForStderr(/aws-running|argocd\.wait|activate-aws/, 60_000);
+        // (The step's start line, not its name in the plan printed before the run.)
+        await running.waitForStderr(/^▶ (activate-aws|aws-running)/m, 60_000);
         await waitUntil('the lock is held', () => lockHeld(world), 20_000);
         running.child.kill('SIGINT');
         await new Promise((resolve) => setTimeout(resolve, 150));

@@ -250,6 +250,16 @@ export const argocdWaitStep = defineStep<Input>({
     } catch (error) {
       if (ctx.signal.aborted || (FailoverError.is(error) && error.category === 'invalid-input')) throw error;
       const message = error instanceof Error ? error.message : String(error);
+      // In a real run a transient error is no verdict: the wait itself reads again, with backoff,
+      // until its deadline. A dry-run or rehearsal has no wait to come, so there it is a failed check.
+      if (!ctx.run.dryRun && FailoverError.is(error) && error.retryable) {
+        return {
+          summary: `cannot read the ${input.role} Argo CD apps right now (transient): ${message}; the wait reads again until its deadline`,
+          changes: [],
+          converged: false,
+          warnings: [`Argo CD read failed (transient), read again by the wait: ${message}`],
+        };
+      }
       return {
         summary: `cannot read the ${input.role} Argo CD apps: ${message}`,
         changes: [],
