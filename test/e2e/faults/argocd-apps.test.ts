@@ -11,39 +11,29 @@
  * | A5 AWS pods crash-loop, --no-rollback                             | 1    | half (AWS overlay active, traffic on GCP) → clear → resume → aws |
  * | A6 the AWS endpoint answers 503 twice during its check            | 0    | aws                                |
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCli, startWorld, stopWorlds, type World } from '../failover-helpers.js';
-import { assertBuilt, removeTempDirs } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startCli, type World } from '../failover-helpers.js';
 import {
   commitSubjects,
   duplicates,
   expectTruthfulEpilogue,
-  FAULT_TIMINGS,
-  resetWorld,
+  out,
   resume,
   run,
   runIdOf,
   SHORT_WAIT,
   settledWhere,
+  useFaultWorld,
   whenStarted,
   whenSucceeded,
 } from './fault-world.js';
 
 let world: World;
-beforeAll(async () => {
-  assertBuilt();
-  world = await startWorld(FAULT_TIMINGS);
-}, 240_000);
-afterAll(async () => {
-  await stopWorlds();
-  removeTempDirs();
-}, 60_000);
-beforeEach(async () => {
-  await resetWorld(world);
-}, 120_000);
+useFaultWorld((started) => {
+  world = started;
+});
 
 const TO_AWS = ['to-aws', '--yes', '--incident', 'INC-ARGO'];
-const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 
 describe('Argo CD and application faults', { timeout: 600_000 }, () => {
   it('A1 a short Argo CD outage during the wait is retried: fully on AWS', async () => {

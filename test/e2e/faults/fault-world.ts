@@ -13,10 +13,11 @@ import {
   GetTrafficPolicyInstanceCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { git } from '../../../src/sandbox/gitops-demo/index.js';
-import { cli, LOCK_REF, type World, waitUntil } from '../failover-helpers.js';
-import { type CliResult, tempDir } from '../helpers.js';
+import { cli, LOCK_REF, startWorld, stopWorlds, type World, waitUntil } from '../failover-helpers.js';
+import { assertBuilt, type CliResult, removeTempDirs, tempDir } from '../helpers.js';
 
 /** Shorter than FAST_TIMINGS: the suite runs dozens of failovers; waits still really wait. */
 export const FAULT_TIMINGS = {
@@ -365,3 +366,26 @@ export async function whenSucceeded(
     );
   return file;
 }
+
+/**
+ * One sandbox for a whole test file, reset before each scenario: registers the file's hooks and
+ * hands the world to `use` once it is up.
+ */
+export function useFaultWorld(use: (world: World) => void): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    assertBuilt();
+    world = await startWorld(FAULT_TIMINGS);
+    use(world);
+  }, 240_000);
+  afterAll(async () => {
+    await stopWorlds();
+    removeTempDirs();
+  }, 60_000);
+  beforeEach(async () => {
+    if (world) await resetWorld(world);
+  }, 120_000);
+}
+
+/** Both streams of a run, for assertion messages. */
+export const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;

@@ -14,38 +14,28 @@
  */
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pushChange } from '../../../src/sandbox/gitops-demo/index.js';
-import { startCli, startWorld, stopWorlds, type World } from '../failover-helpers.js';
-import { assertBuilt, removeTempDirs } from '../helpers.js';
+import { startCli, type World } from '../failover-helpers.js';
 import {
   commitSubjects,
   duplicates,
   expectTruthfulEpilogue,
-  FAULT_TIMINGS,
-  resetWorld,
+  out,
   resume,
   run,
   runIdOf,
   settledWhere,
+  useFaultWorld,
   whenStarted,
 } from './fault-world.js';
 
 let world: World;
-beforeAll(async () => {
-  assertBuilt();
-  world = await startWorld(FAULT_TIMINGS);
-}, 240_000);
-afterAll(async () => {
-  await stopWorlds();
-  removeTempDirs();
-}, 60_000);
-beforeEach(async () => {
-  await resetWorld(world);
-}, 120_000);
+useFaultWorld((started) => {
+  world = started;
+});
 
 const TO_AWS = ['to-aws', '--yes', '--incident', 'INC-GIT'];
-const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 
 /** A server-side pre-receive hook in the remote: refuses the pushes `refuse` (a shell test on $ref, $new, $subject). */
 function hook(refuse: string): void {

@@ -15,39 +15,30 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mutatingRequests, startCli, startWorld, stopWorlds, type World } from '../failover-helpers.js';
-import { assertBuilt, failover, removeTempDirs } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { mutatingRequests, startCli, type World } from '../failover-helpers.js';
+import { failover } from '../helpers.js';
 import {
   commitSubjects,
   duplicates,
   expectTruthfulEpilogue,
-  FAULT_TIMINGS,
   observe,
-  resetWorld,
+  out,
   resume,
   run,
   runIdOf,
   settledWhere,
+  useFaultWorld,
   whenStarted,
   whenSucceeded,
 } from './fault-world.js';
 
 let world: World;
-beforeAll(async () => {
-  assertBuilt();
-  world = await startWorld(FAULT_TIMINGS);
-}, 240_000);
-afterAll(async () => {
-  await stopWorlds();
-  removeTempDirs();
-}, 60_000);
-beforeEach(async () => {
-  await resetWorld(world);
-}, 120_000);
+useFaultWorld((started) => {
+  world = started;
+});
 
 const TO_AWS = ['to-aws', '--yes', '--incident', 'INC-PROC'];
-const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 const runIdOfFile = (file: string) => file.replace(/^.*\/|\.ndjson$/g, '');
 
 /** Keeps the run in the Argo CD wait (one workload never finishes) until the faults are cleared. */

@@ -10,36 +10,26 @@
  * | R4 every Route 53 call fails from the start (preflight)         | 1    | gcp, no mutating request, no commit  |
  * | R5 to-gcp: the policy instance ends Failed at the shift back    | 1    | aws (nothing else moved) → resume → gcp |
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mutatingRequests, startWorld, stopWorlds, type World } from '../failover-helpers.js';
-import { assertBuilt, removeTempDirs } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { mutatingRequests, type World } from '../failover-helpers.js';
 import {
   commitSubjects,
   duplicates,
   expectTruthfulEpilogue,
-  FAULT_TIMINGS,
-  resetWorld,
+  out,
   resume,
   run,
   runIdOf,
   settledWhere,
+  useFaultWorld,
 } from './fault-world.js';
 
 let world: World;
-beforeAll(async () => {
-  assertBuilt();
-  world = await startWorld(FAULT_TIMINGS);
-}, 240_000);
-afterAll(async () => {
-  await stopWorlds();
-  removeTempDirs();
-}, 60_000);
-beforeEach(async () => {
-  await resetWorld(world);
-}, 120_000);
+useFaultWorld((started) => {
+  world = started;
+});
 
 const TO_AWS = ['to-aws', '--yes', '--incident', 'INC-R53'];
-const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 
 describe('Route 53 faults', { timeout: 600_000 }, () => {
   it('R1 throttling of UpdateTrafficPolicyInstance at the shift is retried: fully on AWS', async () => {
