@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { addExamples } from './help-examples.js';
 import type { GlobalOptions } from './io.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -129,10 +130,6 @@ export function buildProgram(
       'keep the AWS overlay active when its workloads do not come up (for investigation)',
     )
     .option('--plan-out <file>', PLAN_OUT_HELP)
-    .addHelpText(
-      'after',
-      '\nExample:\n  failover to-aws --incident INC-42 --reason "GKE control plane down" --dry-run\n  failover to-aws --incident INC-42 --stages 10,50,100\n  failover to-aws --incident INC-42 --plan-out inc-42.plan.json   (then: failover approve / apply)',
-    )
     .action(namedAction(() => import('./commands/failover.js'), 'toAws'));
   failoverCommand(
     'to-gcp',
@@ -140,7 +137,6 @@ export function buildProgram(
     'GKE',
   )
     .option('--plan-out <file>', PLAN_OUT_HELP)
-    .addHelpText('after', '\nExample:\n  failover to-gcp --plan-out failback.plan.json')
     .action(namedAction(() => import('./commands/failover.js'), 'toGcp'));
 
   failoverCommand(
@@ -153,7 +149,7 @@ export function buildProgram(
     .option('--no-rollback', 'game day: keep the AWS overlay active when its workloads do not come up')
     .addHelpText(
       'after',
-      '\nExit codes for schedulers: 0 all good, 1 a failover would fail (a held lock counts) or a game-day run failed, 2 bad usage, 3 aborted, 4 game day could not take the lock.\nExample (nightly): failover drill --mode rehearsal --report junit:out/drill.xml --report md:out/drill.md',
+      '\nExit codes for schedulers: 0 all good, 1 a failover would fail (a held lock counts) or a game-day run failed, 2 bad usage, 3 aborted, 4 game day could not take the lock.',
     )
     .action(lazy(() => import('./commands/drill.js')));
 
@@ -190,7 +186,7 @@ export function buildProgram(
     .option('--operator <name>', 'who approves (default: FAILOVER_OPERATOR, git user.name, login name)')
     .addHelpText(
       'after',
-      '\nThe approval is a ref in the GitOps remote (refs/failover/approvals/<plan sha256>/<approver>), so a colleague on another machine can approve; several people may approve the same plan.\nExit codes: 0 approved (or approved before), 1 the remote refused, 2 bad or tampered plan file, no terminal and no --yes, 3 not confirmed.\nExample:\n  failover approve inc-42.plan.json --operator alice\n  failover approve inc-42.plan.json --operator alice --yes   (automation)',
+      '\nThe approval is a ref in the GitOps remote (refs/failover/approvals/<plan sha256>/<approver>), so a colleague on another machine can approve; several people may approve the same plan.\nExit codes: 0 approved (or approved before), 1 the remote refused, 2 bad or tampered plan file, no terminal and no --yes, 3 not confirmed.',
     )
     .action(lazy(() => import('./commands/approve.js')));
 
@@ -212,7 +208,7 @@ export function buildProgram(
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 applied, 1 drift, a missing or self approval, or a failed step (nothing changed before the run starts), 2 bad, tampered or truncated plan file, 3 aborted, 4 another run holds the lock.\nExample:\n  failover to-aws --incident INC-42 --plan-out inc-42.plan.json\n  failover approve inc-42.plan.json --operator alice        (a colleague, anywhere)\n  failover apply inc-42.plan.json --require-approval --yes  (the on-call engineer)',
+      '\nExit codes: 0 applied, 1 drift, a missing or self approval, or a failed step (nothing changed before the run starts), 2 bad, tampered or truncated plan file, 3 aborted, 4 another run holds the lock.\nThe flow: failover to-aws --incident INC-42 --plan-out inc-42.plan.json; a colleague, anywhere: failover approve inc-42.plan.json; the on-call engineer: failover apply inc-42.plan.json --require-approval.',
     )
     .action(lazy(() => import('./commands/apply.js')));
 
@@ -265,10 +261,6 @@ export function buildProgram(
     .command('completion')
     .description('print a shell completion script (commands, options, runbook files, run ids)')
     .argument('<shell>', 'bash, zsh or fish')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  failover completion bash > ~/.local/share/bash-completion/completions/failover\n  failover completion zsh > "${fpath[1]}/_failover"\n  failover completion fish > ~/.config/fish/completions/failover.fish',
-    )
     .action(lazy(() => import('./commands/completion.js')));
 
   const lint = program
@@ -414,6 +406,7 @@ export function buildProgram(
     .option('--mutating', 'only mutating requests')
     .action(namedAction(() => import('./commands/sandbox.js'), 'requests'));
 
+  addExamples(program);
   return program;
 }
 
