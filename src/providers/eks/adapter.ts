@@ -6,7 +6,7 @@ import {
   ListNodegroupsCommand,
 } from '@aws-sdk/client-eks';
 import { invalidInput } from '../../engine/errors.js';
-import { awsClientSettings, awsError } from '../aws.js';
+import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
 import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { EksReader } from './port.js';
@@ -19,6 +19,7 @@ export function createEksReader({ config, env }: AdapterOptions, client?: EKSCli
     });
   }
   const sdk = client ?? new EKSClient(awsClientSettings(config, eks.endpoint, env));
+  explainCredentialErrors(sdk, config, env);
   const resource = `EKS cluster ${eks.cluster} (${config.aws.region})`;
   return {
     async describeCluster(signal) {
