@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { addExamples } from './help-examples.js';
 import type { GlobalOptions } from './io.js';
+import { routeNodeWarnings, verboseWanted } from './node-warnings.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -414,6 +415,7 @@ export async function main(argv: string[]): Promise<number> {
   // The AWS SDK warns on every run under Node 20 that releases after January 2027 will need Node 22
   // (README, Requirements). Operators should not read that at 3 a.m.; set the variable to "false" to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  routeNodeWarnings(verboseWanted(argv), (line) => process.stderr.write(line));
   let exitCode: ExitCode = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
