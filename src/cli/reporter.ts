@@ -8,6 +8,7 @@ import { escapeStrings } from '../util/terminal.js';
 import type { Io } from './io.js';
 import { PLAIN_FORMATTERS } from './render/events.js';
 import { renderPlan } from './render/plan.js';
+import { RepeatFolder } from './render/repeats.js';
 import { LiveTree } from './render/tree.js';
 
 export interface Reporter {
@@ -24,6 +25,10 @@ export function createReporter(
 ): Reporter {
   let tree: LiveTree | undefined;
   let planned: EngineEvent | undefined;
+  const repeats = new RepeatFolder();
+  const print = (lines: string[]) => {
+    for (const line of lines) io.err(line);
+  };
   const startTree = () => {
     if (!tree && io.live && planned?.type === 'run.planned') {
       tree = new LiveTree(io.stderr, io.colors);
@@ -60,15 +65,25 @@ export function createReporter(
         PLAIN_FORMATTERS[event.type] as (e: EngineEvent, c: typeof io.colors) => string | undefined
       )(event, io.colors);
       if (
-        line !== undefined &&
-        (event.type !== 'step.message' || event.level !== 'debug' || io.options.verbose)
+        line === undefined ||
+        (event.type === 'step.message' && event.level === 'debug' && !io.options.verbose)
       )
-        io.err(line);
+        return;
+      // The same warning or error from one step after another (a cloud down): once, then a count.
+      const repeatable =
+        event.type === 'step.message' && event.level !== 'info'
+          ? { key: `${event.level}\0${event.message}`, source: event.stepId }
+          : event.type === 'step.retrying'
+            ? { key: `retry\0${event.error.message}`, source: event.stepId }
+            : undefined;
+      print(repeatable ? repeats.push({ ...repeatable, line }) : [...repeats.flush(), line]);
     },
     pause() {
+      print(repeats.flush());
       tree?.suspend();
     },
     close() {
+      print(repeats.flush());
       tree?.stop();
       tree = undefined;
     },
