@@ -290,16 +290,15 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
       if (error instanceof ExpressionError) continue;
       throw error;
     }
-    const unknownAt = new Set(unknownPaths(resolved).map((u) => formatPath(u.path)));
+    const unknowns = unknownPaths(resolved).map((u) => u.path);
     const stripped = stripUnknowns(resolved);
     const result = kind.input.safeParse(stripped);
     if (!result.success) {
       for (const issue of flattenIssues(result.error.issues, [], { schema: kind.input, input: stripped })) {
         const sub = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
-        if ([...unknownAt].some((u) => formatPath(sub).startsWith(u) && u !== '')) continue;
-        if (unknownAt.has(formatPath(sub))) continue;
-        // A rule over the whole input (e.g. "`to` or `weights`") cannot be judged while a field is unknown.
-        if (sub.length === 0 && unknownAt.size > 0) continue;
+        // Skipped: a problem of an unknown value, or of a whole value with an unknown inside (a union,
+        // "give min, max or both", "`to` or `weights`" over the input): it is judged once resolved.
+        if (unknowns.some((u) => isPathPrefix(u, sub) || isPathPrefix(sub, u))) continue;
         at([...path, 'with', ...sub], issue.message, issue.hint);
       }
     }
@@ -311,6 +310,11 @@ export function checkRunbook(loaded: LoadedRunbook, registry: StepRegistry): Pro
     }
   }
   return problems;
+}
+
+/** Segment by segment (`to` is no prefix of `tolerance`); array indexes as numbers or strings. */
+function isPathPrefix(prefix: readonly (string | number)[], path: readonly (string | number)[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => String(segment) === String(path[i]));
 }
 
 /** Every reference resolves to Unknown: used for static checks. */

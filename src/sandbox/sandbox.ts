@@ -6,7 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
+import { CONFIG_SCHEMA_FILE } from '../config/json-schema.js';
+import { packageRoot } from '../util/package-root.js';
 import { type AppEndpoints, rolloutFault, startAppEndpoints } from './apps/index.js';
 import { type ArgoCdEmulator, startArgoCdEmulator } from './argocd/index.js';
 import {
@@ -565,7 +568,9 @@ function sandboxConfigYaml(
     },
     stateDir: 'state',
   };
-  return `# Written by \`failover sandbox start\`: points failover at the emulators of this sandbox.\n# Credentials are in .env next to this file.\n${stringify(config)}`;
+  // The modeline is what editors (the YAML language server) read to check and complete the file.
+  const schema = pathToFileURL(join(packageRoot(), CONFIG_SCHEMA_FILE)).href;
+  return `# yaml-language-server: $schema=${schema}\n# Written by \`failover sandbox start\`: points failover at the emulators of this sandbox.\n# Credentials are in .env next to this file.\n${stringify(config)}`;
 }
 
 /** The Datadog gate of the sandbox config: each side's 5xx rate in percent, at most 1 %. */
