@@ -10,6 +10,7 @@ import { type EngineEvent, type Json, outcomeLabel } from '../engine/events.js';
 import { Journal, newRunId, type ResumeState } from '../engine/journal.js';
 import type { RunPlan } from '../engine/plan.js';
 import type { PlanAudit, StepGuard } from '../engine/saved-plan.js';
+import { describeRetry, RetryTally } from '../providers/call-retries.js';
 import { createNotifier, type NotificationKind } from '../providers/notify/index.js';
 import type { Ports } from '../providers/ports.js';
 import { HUMAN_DECISION_MS } from '../report/model.js';
@@ -166,6 +167,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
 
   let result: RunResult;
   let plan: RunPlan | undefined;
+  // The clients' own retries (throttling, 5xx, network): one line each with --verbose, a count after.
+  const retries = new RetryTally((retry) => io.verbose(`  retry: ${describeRetry(retry)}`));
   try {
     result = await executeRun({
       loaded,
@@ -231,6 +234,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       resumeCommand,
     });
   } finally {
+    retries.close();
     await Promise.all(pending);
     reporter.close();
     process.off('SIGINT', onSignal);
@@ -297,6 +301,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
           }
         : {}),
       ...(stateNow ? { stateNow } : {}),
+      ...(retries.total ? { retries: { total: retries.total, calls: retries.lines() } } : {}),
       ...(journal ? { journal: journal.file } : {}),
     });
     return info;
@@ -328,6 +333,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   for (const warning of warned ? result.warnings : [])
     if (warning.hint) io.out(c.dim(`  ${warning.stepId}: ${warning.hint}`));
   if (result.rolledBack.length) io.out(c.yellow(`  rolled back: ${result.rolledBack.join(', ')}`));
+  if (retries.total)
+    io.out(c.dim(`  retried by the cloud clients ${retries.total}×: ${retries.lines().join('; ')}`));
   // What the run leaves behind, so the operator knows where things stand before deciding.
   if (result.outcome !== 'succeeded' && result.changed.length)
     io.out(c.yellow(`  changed and still in place: ${result.changed.join(', ')}`));

@@ -10,6 +10,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { Redactor } from '../../src/engine/redact.js';
+import { type CallRetry, describeRetry, RetryTally } from '../../src/providers/call-retries.js';
 import type { AdapterOptions } from '../../src/providers/index.js';
 import { createRoute53Reader, createRoute53Writer } from '../../src/providers/route53/adapter.js';
 import { TRAFFIC_POLICY_DOCUMENT_MAX_CHARS } from '../../src/providers/route53/document.js';
@@ -368,6 +369,32 @@ describe('rate limits', () => {
     expect(targets[0]?.weights).toEqual({ gcp: 255, aws: 0 });
     const answers = emu.control.log.entries.filter((e) => e.operation === 'GetTrafficPolicyInstance');
     expect(answers.map((e) => e.error ?? e.status)).toEqual(['Throttling', 'Throttling', 200]);
+  });
+
+  it('each retried attempt is published, counted and described for the operator', async () => {
+    const seed = scenario();
+    const seen: CallRetry[] = [];
+    const tally = new RetryTally((retry) => seen.push(retry));
+    try {
+      emu.control.injectFault('throttle', { operation: 'GetTrafficPolicyInstance', count: 2 });
+      await createRoute53Reader(optionsFor(seed)).describeWeights();
+    } finally {
+      tally.close();
+    }
+    expect(seen.map((r) => [r.operation, r.reason, r.attempt, r.maxAttempts])).toEqual([
+      ['GetTrafficPolicyInstance', 'Throttling', 2, 4],
+      ['GetTrafficPolicyInstance', 'Throttling', 3, 4],
+    ]);
+    expect(seen.every((r) => r.waitedMs >= 0)).toBe(true);
+    expect(tally.total).toBe(2);
+    expect(tally.lines()).toEqual(['Route 53 GetTrafficPolicyInstance ×2 (Throttling)']);
+    expect(describeRetry(seen[1]!)).toMatch(
+      /^Route 53 GetTrafficPolicyInstance: Throttling, retry 2\/3 after \d+\.\ds$/,
+    );
+    // Unsubscribed: later retries are not counted.
+    emu.control.injectFault('throttle', { operation: 'GetTrafficPolicyInstance', count: 1 });
+    await createRoute53Reader(optionsFor(seed)).describeWeights();
+    expect(tally.total).toBe(2);
   });
 
   it('the client-side token bucket keeps a burst of calls under the service rate', async () => {

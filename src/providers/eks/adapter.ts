@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
+import { reportRetries } from '../call-retries.js';
 import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { EksReader } from './port.js';
@@ -18,8 +19,10 @@ export function createEksReader({ config, env }: AdapterOptions, client?: EKSCli
       hint: 'add eks.cluster (the standby cluster name) to the config',
     });
   }
-  const sdk = client ?? new EKSClient(awsClientSettings(config, eks.endpoint, env));
+  const settings = awsClientSettings(config, eks.endpoint, env);
+  const sdk = client ?? new EKSClient(settings);
   explainCredentialErrors(sdk, config, env);
+  reportRetries(sdk, 'EKS', settings.maxAttempts);
   const resource = `EKS cluster ${eks.cluster} (${config.aws.region})`;
   return {
     async describeCluster(signal) {

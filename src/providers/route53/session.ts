@@ -6,6 +6,7 @@ import { GetTrafficPolicyCommand, Route53Client } from '@aws-sdk/client-route-53
 import type { Config, Route53Config } from '../../config/schema.js';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
+import { reportRetries } from '../call-retries.js';
 import type { AdapterOptions } from '../options.js';
 import { accountLimiter, limitRequestRate, type Route53Limiter } from './rate-limit.js';
 
@@ -87,8 +88,10 @@ export function route53Session(options: AdapterOptions, client?: Route53Client):
       hint: 'add route53 (mode, trafficFlow.instances and roles, or recordSets) to the config',
     });
   }
-  const sdk = client ?? new Route53Client(awsClientSettings(config, route53.endpoint, env));
+  const settings = awsClientSettings(config, route53.endpoint, env);
+  const sdk = client ?? new Route53Client(settings);
   explainCredentialErrors(sdk, config, env);
+  reportRetries(sdk, 'Route 53', settings.maxAttempts);
   // One limiter per account: every client of the process that reaches the same account shares it.
   const account = [
     route53.endpoint ?? env.AWS_ENDPOINT_URL_ROUTE_53 ?? env.AWS_ENDPOINT_URL ?? 'route53.amazonaws.com',
