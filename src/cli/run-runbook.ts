@@ -148,7 +148,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     signals += 1;
     if (signals === 2) {
       reporter.close();
-      void exitAfterSecondSignal(io, { signal, runId, journal, ports, resumeCommand });
+      void exitAfterSecondSignal(io, { signal, runId, journal, ports, config, resumeCommand });
       return;
     }
     if (signals > 2) process.exit(EXIT.aborted);
@@ -378,6 +378,8 @@ function decisionTimeOf(result: RunResult): number {
 
 /** How long the second Ctrl-C waits for the lock to be given back before exiting anyway. */
 const SECOND_SIGNAL_RELEASE_MS = 5000;
+/** How long the read-back after a second signal may take. */
+const SECOND_SIGNAL_READ_MS = 5000;
 
 /**
  * The second Ctrl-C exits now, but first gives the run lock back (bounded: at most 5 s) and
@@ -385,7 +387,14 @@ const SECOND_SIGNAL_RELEASE_MS = 5000;
  */
 async function exitAfterSecondSignal(
   io: Io,
-  run: { signal: NodeJS.Signals; runId: string; journal?: Journal; ports: Ports; resumeCommand: string },
+  run: {
+    signal: NodeJS.Signals;
+    runId: string;
+    journal?: Journal;
+    ports: Ports;
+    config: Config;
+    resumeCommand: string;
+  },
 ): Promise<never> {
   io.err(
     io.colors.red(
@@ -404,7 +413,7 @@ async function exitAfterSecondSignal(
   } catch (error) {
     lock = `the run lock could NOT be released (${(error as Error).message}); \`${run.resumeCommand}\` takes it back, or another run may take it over with --break-lock`;
   }
-  const message = `exited at a second ${run.signal}: ${lock}; the state is as the journal says`;
+  const message = `exited at a second ${run.signal}: ${lock}`;
   run.journal?.append({
     type: 'run.finished',
     runId: run.runId,
@@ -419,6 +428,15 @@ async function exitAfterSecondSignal(
     },
   } as EngineEvent);
   io.err(io.colors.red(message), 'warn');
+  // Where things stand, read back from the systems themselves (briefly: the operator wants out);
+  // a third signal exits at once.
+  const state = await readStateNow(
+    run.ports.read,
+    run.config,
+    AbortSignal.timeout(SECOND_SIGNAL_READ_MS),
+  ).catch(() => undefined);
+  if (state) for (const line of renderStateNow(state, run.runId, io.colors)) io.err(line);
+  else io.err(io.colors.dim('the state could not be read back: `failover status` shows it'));
   io.err(io.colors.dim(`resume: ${run.resumeCommand}`));
   process.exit(EXIT.aborted);
 }
