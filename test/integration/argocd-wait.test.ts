@@ -39,6 +39,8 @@ let remote: GitRemote;
 let emulator: ArgoCdEmulator;
 let config: Config;
 let standbyKustomization: string;
+/** The app whose rollouts starting from now on crash-loop (the sandbox's `apps crash-loop` fault). */
+let crashLoopApp: string | undefined;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'argocd-wait-test-'));
@@ -49,6 +51,8 @@ beforeAll(async () => {
     rolloutMs: ROLLOUT_MS,
     reconcileIntervalMs: 200,
     syncDurationMs: 100,
+    rolloutFault: (app) =>
+      app === crashLoopApp ? { kind: 'crash-loop', active: () => crashLoopApp === app } : undefined,
   });
   // The seeded overlay text, to restore the standby later.
   standbyKustomization = await readFile(join(demoTreeDir(), KUSTOMIZATION), 'utf8');
@@ -330,6 +334,31 @@ describe('argocd.wait', () => {
       });
     } finally {
       emulator.model.stallRollout('admin-aws', false);
+    }
+  });
+
+  it('names crash-looping pods, from the resource tree, while waiting and when it times out', async () => {
+    crashLoopApp = 'admin-aws';
+    try {
+      const scaled = await pushChange({
+        remote: remote.remote,
+        message: 'Scale admin-api to 4',
+        change: async (dir) => {
+          const file = join(dir, 'base', 'admin-api.yml');
+          await writeFile(file, (await readFile(file, 'utf8')).replace(/replicas: \d+/, 'replicas: 4'));
+        },
+      });
+      const run = await runStep({ role: 'aws', expect: 'running', revision: scaled }, { timeoutMs: 4000 });
+      expect(run.error).toMatchObject({ code: 'FO_ARGOCD_E4103' });
+      const warned = run.messages.filter((m) => m.code === 'FO_ARGOCD_W4111');
+      expect(warned.length).toBeGreaterThanOrEqual(1);
+      expect(warned[0]!.message).toMatch(
+        /^admin-aws: pods fail to start: CrashLoopBackOff: admin\/admin-api-\S+ \(\d+ restarts\)/,
+      );
+      expect(run.error!.message).toMatch(/admin-aws: .*pods failing: CrashLoopBackOff: admin\/admin-api-/);
+      expect(run.error!.hint).toMatch(/kubectl logs --previous/);
+    } finally {
+      crashLoopApp = undefined;
     }
   });
 

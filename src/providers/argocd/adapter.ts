@@ -13,6 +13,7 @@ import type { Role } from '../types.js';
 import { ArgoCdClient, type CallContext } from './client.js';
 import { readClusterApis } from './clusters.js';
 import { externalSecretState, OperationSync, SyncResult, secretRefsOf, syncFailure } from './details.js';
+import { readPodProblems } from './pods.js';
 import type { AppState, ArgoCdReader, ArgoCdWriter, SyncOutcome, WorkloadState } from './port.js';
 
 // ── what the API returns, read leniently: only the fields used, all optional ───────────────────
@@ -369,6 +370,9 @@ export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
     },
     async clusterApis(role, { signal } = {}) {
       return readClusterApis(client, (await listSide(connection, role, signal)).names, signal);
+    },
+    async podProblems(app, { signal } = {}) {
+      return readPodProblems(client, app, signal);
     },
   };
 }

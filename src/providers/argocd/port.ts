@@ -89,11 +89,25 @@ export interface ClusterApis {
   connection?: string;
 }
 
+/** A pod that does not start, as Argo CD's resource tree shows it. */
+export interface PodProblem {
+  app: string;
+  /** namespace/name */
+  pod: string;
+  /** The kubelet's status reason: CrashLoopBackOff, ImagePullBackOff, … (Degraded when none). */
+  reason: string;
+  restarts?: number;
+  /** Argo CD's health message (e.g. the back-off and the failing container). */
+  message?: string;
+}
+
 export interface ArgoCdReader {
   /** The apps of a side (names or label selector from config), with their workloads. `refresh` asks Argo CD to reconcile first. */
   apps(role: Role, options?: { refresh?: boolean; signal?: AbortSignal }): Promise<AppState[]>;
   /** What the destination cluster of each app of a side serves (for the portability live check). */
   clusterApis?(role: Role, options?: { signal?: AbortSignal }): Promise<ClusterApis[]>;
+  /** The pods of an app that fail to start (crash loops, image pulls), from its resource tree. */
+  podProblems?(app: string, options?: { signal?: AbortSignal }): Promise<PodProblem[]>;
 }
 
 /** `started`: a sync operation began; `in-progress`: another operation was already running (wait for it). */

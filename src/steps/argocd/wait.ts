@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import type { Change, StepPlan } from '../../engine/plan.js';
-import type { AppState } from '../../providers/argocd/port.js';
+import { describePodProblems } from '../../providers/argocd/pods.js';
+import type { AppState, PodProblem } from '../../providers/argocd/port.js';
 import { formatMs } from '../../util/duration.js';
 import { type ApplyContext, defineStep, type PlanContext, type StepResult } from '../types.js';
 import {
@@ -188,6 +189,37 @@ function describeTargets(
   return `wait until ${input.role} Argo CD apps ${names.join(', ')} are Synced${at} with ${GOAL[input.expect]}`;
 }
 
+/** When the wait looks at the pods of apps still not ready: at the third poll, then every fifth. */
+const POD_CHECK_FIRST = 2;
+const POD_CHECK_EVERY = 5;
+
+/**
+ * Reads the pods of the apps still waited for and says once per change which fail to start. A
+ * read that fails is no verdict: the wait goes on as before.
+ */
+async function checkPods(
+  ctx: ApplyContext,
+  verdicts: readonly AppVerdict[],
+  failingPods: Map<string, PodProblem[]>,
+): Promise<void> {
+  const reader = ctx.read.argocd;
+  if (!reader.podProblems) return;
+  for (const verdict of verdicts.filter((v) => !v.done && v.atRevision)) {
+    const problems = await reader.podProblems(verdict.app, { signal: ctx.signal }).catch(() => undefined);
+    if (!problems) continue;
+    const before = failingPods.get(verdict.app);
+    failingPods.set(verdict.app, problems);
+    const said = describePodProblems(problems);
+    if (!problems.length || (before && describePodProblems(before) === said)) continue;
+    ctx.emit({
+      level: 'warn',
+      code: 'FO_ARGOCD_W4111',
+      message: `${verdict.app}: pods fail to start: ${said}`,
+      data: { app: verdict.app, pods: problems.map((p) => ({ ...p })) as Json },
+    });
+  }
+}
+
 /** The error for a wait cut short: every app and resource still not where it should be. */
 function notReadyError(
   reason: unknown,
@@ -196,10 +228,15 @@ function notReadyError(
   revision: string | undefined,
   elapsedMs: number,
   lastReadError?: string,
+  failingPods: ReadonlyMap<string, PodProblem[]> = new Map(),
 ): FailoverError {
   const pending = verdicts.filter((v) => !v.done);
+  const podsOf = (app: string) => {
+    const problems = failingPods.get(app);
+    return problems?.length ? `; pods failing: ${describePodProblems(problems)}` : '';
+  };
   const list = verdicts.length
-    ? pending.map((v) => `${v.app}: ${v.waitingFor.join('; ')}`).join(' | ')
+    ? pending.map((v) => `${v.app}: ${v.waitingFor.join('; ')}${podsOf(v.app)}`).join(' | ')
     : `no answer from Argo CD yet${lastReadError ? ` (last read failed: ${lastReadError})` : ''}`;
   const details = { pending: Object.fromEntries(pending.map((v) => [v.app, v.waitingFor])) };
   if (FailoverError.is(reason) && reason.category === 'aborted') {
@@ -210,13 +247,16 @@ function notReadyError(
   }
   const notAtRevision = pending.some((v) => !v.atRevision);
   const notSynced = pending.some((v) => !v.synced);
-  const hint = notAtRevision
-    ? `Argo CD has not synced ${revision ? shortRevision(revision) : 'the apps'}: check that the commit is on the branch the apps track, that they auto-sync (or set sync: true in the step, argocd.sync in the config), and \`argocd app get <app>\``
-    : notSynced
-      ? `the apps are at ${revision ? `${shortRevision(revision)} (or a later commit that contains it)` : 'their revision'} but not Synced: look at the sync status and the last operation (\`argocd app get <app>\`); with auto-sync off, set sync: true in the step`
-      : expect === 'running' || expect === 'cronjobs-running'
-        ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); raise the step timeout if rollouts are only slow'
-        : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
+  const crashing = pending.some((v) => failingPods.get(v.app)?.length);
+  const hint = crashing
+    ? 'pods fail to start (named above): `kubectl logs --previous <pod>` and `kubectl describe pod <pod>` show why; a rollback keeps GKE serving meanwhile'
+    : notAtRevision
+      ? `Argo CD has not synced ${revision ? shortRevision(revision) : 'the apps'}: check that the commit is on the branch the apps track, that they auto-sync (or set sync: true in the step, argocd.sync in the config), and \`argocd app get <app>\``
+      : notSynced
+        ? `the apps are at ${revision ? `${shortRevision(revision)} (or a later commit that contains it)` : 'their revision'} but not Synced: look at the sync status and the last operation (\`argocd app get <app>\`); with auto-sync off, set sync: true in the step`
+        : expect === 'running' || expect === 'cronjobs-running'
+          ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); raise the step timeout if rollouts are only slow'
+          : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
   return stepFailed(
     'FO_ARGOCD_E4103',
     `Argo CD apps not ${GOAL[expect]} after ${formatMs(elapsedMs)}: ${list}`,
@@ -338,6 +378,8 @@ export const argocdWaitStep = defineStep<Input>({
     const side = new RenderedSide(ctx, input.role);
     let readFailures = 0;
     let lastReadError: string | undefined;
+    // Pods that fail to start, per app, from Argo CD's resource tree (read now and then while waiting).
+    const failingPods = new Map<string, PodProblem[]>();
 
     // The engine settles a timed-out step at once with its own error; say what is still missing
     // in the same instant, so the journal and terminal show it whichever error wins.
@@ -350,6 +392,7 @@ export const argocdWaitStep = defineStep<Input>({
         revision,
         Date.now() - started,
         lastReadError,
+        failingPods,
       );
       return cutShortError;
     };
@@ -416,6 +459,7 @@ export const argocdWaitStep = defineStep<Input>({
           const now = Date.now();
           return { outputs: outputs(apps, revision, (syncedAt ?? now) - started, now - started) };
         }
+        if (poll % POD_CHECK_EVERY === POD_CHECK_FIRST) await checkPods(ctx, verdicts, failingPods);
 
         // A failed sync of the wanted revision is final (auto-sync does not retry it; with sync on,
         // once our own attempt failed too): waiting longer only delays the rollback.
