@@ -23,14 +23,20 @@ import { assertBuilt, type CliResult, removeTempDirs, tempDir } from '../helpers
 export const FAULT_TIMINGS = {
   propagationMs: 200,
   rolloutMs: 400,
+  syncMs: 150,
   // The tool asks Argo CD to refresh; a slow background loop spares the machine's CPU.
   reconcileMs: 1000,
   latencyMs: 0,
-  progressDeadlineMs: 1500,
+  // Twice a rollout: only a rollout that cannot finish passes it (Degraded).
+  progressDeadlineMs: 800,
 };
 
-/** How long a scenario lets the Argo CD wait run before it times out (fault scenarios). */
-export const SHORT_WAIT = ['--timeout', '3s'];
+/**
+ * How long a scenario lets the Argo CD wait run when it must time out whatever happens (an outage,
+ * pods that never get ready): past the progress deadline, so Argo CD calls crash-looping pods
+ * Degraded before the wait ends.
+ */
+export const SHORT_WAIT = ['--timeout', '1500ms'];
 
 export type Where = 'gcp' | 'aws' | 'half';
 
