@@ -6,8 +6,9 @@
  * state that the exit code and the last lines state truthfully and that ONE `resume` converges.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import {
   GetTrafficPolicyCommand,
   GetTrafficPolicyInstanceCommand,
@@ -435,22 +436,38 @@ export async function whenStarted(world: World, step: string, timeoutMs = 480_00
   );
 }
 
+/** Follows the journal of the world's one run until a line matches: reads only what was appended. */
 async function whenJournal(world: World, pattern: RegExp, what: string, timeoutMs: number): Promise<string> {
   const dir = join(world.dir, 'state', 'runs');
   let file: string | undefined;
-  await waitUntil(
-    what,
-    () => {
-      if (!file) {
-        const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.ndjson')) : undefined;
-        if (!name) return false;
-        file = join(dir, name);
-      }
-      return pattern.test(readFileSync(file, 'utf8'));
-    },
-    timeoutMs,
-    15,
-  );
+  let fd: number | undefined;
+  let offset = 0;
+  let pending = '';
+  const decoder = new StringDecoder('utf8');
+  try {
+    await waitUntil(
+      what,
+      () => {
+        if (fd === undefined) {
+          const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.ndjson')) : undefined;
+          if (!name) return false;
+          file = join(dir, name);
+          fd = openSync(file, 'r');
+        }
+        const size = fstatSync(fd).size;
+        if (size <= offset) return false;
+        const chunk = Buffer.alloc(size - offset);
+        offset += readSync(fd, chunk, 0, chunk.length, offset);
+        const lines = (pending + decoder.write(chunk)).split('\n');
+        pending = lines.pop() ?? '';
+        return lines.some((line) => pattern.test(line));
+      },
+      timeoutMs,
+      15,
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
   return file!;
 }
 
