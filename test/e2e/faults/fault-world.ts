@@ -6,8 +6,9 @@
  * state that the exit code and the last lines state truthfully and that ONE `resume` converges.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import {
   GetTrafficPolicyCommand,
   GetTrafficPolicyInstanceCommand,
@@ -23,21 +24,27 @@ import { assertBuilt, type CliResult, removeTempDirs, tempDir } from '../helpers
 export const FAULT_TIMINGS = {
   propagationMs: 200,
   rolloutMs: 400,
+  syncMs: 150,
   // The tool asks Argo CD to refresh; a slow background loop spares the machine's CPU.
   reconcileMs: 1000,
   latencyMs: 0,
-  progressDeadlineMs: 1500,
+  // Twice a rollout: only a rollout that cannot finish passes it (Degraded).
+  progressDeadlineMs: 800,
 };
 
-/** How long a scenario lets the Argo CD wait run before it times out (fault scenarios). */
-export const SHORT_WAIT = ['--timeout', '3s'];
+/**
+ * How long a scenario lets the Argo CD wait run when it must time out whatever happens (an outage,
+ * pods that never get ready): past the progress deadline, so Argo CD calls crash-looping pods
+ * Degraded before the wait ends.
+ */
+export const SHORT_WAIT = ['--timeout', '1500ms'];
 
 export type Where = 'gcp' | 'aws' | 'half';
 
 /** What the outside world says, each fact from its own system. */
 export interface Observed {
   /** Route 53 through the SDK: the weights of the version the instance is on, and its state. */
-  route53: { state: string; gke: number; aws: number };
+  route53: { state: string; gke: number; aws: number; version: number };
   /** The aws overlay rendered at the branch head: standby (0 replicas, CronJobs suspended) or active. */
   awsOverlay: 'standby' | 'active' | 'mixed';
   /** The gke overlay rendered at the branch head: its CronJobs. */
@@ -94,7 +101,12 @@ async function route53Of(world: World): Promise<Observed['route53']> {
   const items = doc.Rules[doc.StartRule]?.Items ?? [];
   const weight = (ref: string) =>
     Number(items.find((i) => i.EndpointReference === ref)?.Weight ?? Number.NaN);
-  return { state: instance!.State!, gke: weight('gke'), aws: weight('aws') };
+  return {
+    state: instance!.State!,
+    gke: weight('gke'),
+    aws: weight('aws'),
+    version: instance!.TrafficPolicyVersion!,
+  };
 }
 
 function exec(cmd: string, args: string[], cwd: string): Promise<string> {
@@ -110,29 +122,76 @@ interface Manifest {
   spec?: { replicas?: number; suspend?: boolean };
 }
 
-const clones = new Map<World, string>();
+/**
+ * The judge's clone of the remote, one per world, and what each commit's overlays render to: a
+ * commit never changes, so `kubectl kustomize` runs once per head the suite sees.
+ */
+interface Judge {
+  clone?: Promise<string>;
+  renders: Map<string, Promise<{ awsOverlay: Observed['awsOverlay']; gkeCronJobs: Observed['gkeCronJobs'] }>>;
+}
 
-/** `kubectl kustomize` of both overlays in a clone of the remote at the branch head. */
-async function overlaysOf(world: World): Promise<{ head: string; aws: Manifest[]; gke: Manifest[] }> {
-  let dir = clones.get(world);
-  if (!dir) {
-    dir = join(tempDir('fault-judge-'), 'clone');
-    await git(['clone', '--quiet', world.sandbox.info.git.remote, dir]);
-    clones.set(world, dir);
-  } else {
-    await git(['-C', dir, 'fetch', '--quiet', '--force', 'origin', 'main:refs/remotes/origin/main']);
-    await git(['-C', dir, 'reset', '--quiet', '--hard', 'origin/main']);
-  }
-  const head = (await git(['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim();
-  const render = async (overlay: string) =>
-    parseAllDocuments(await exec('kubectl', ['kustomize', overlay], dir))
-      .map((d) => d.toJSON() as Manifest)
-      .filter(Boolean);
-  const [aws, gke] = await Promise.all([
-    render(world.sandbox.info.git.awsOverlay),
-    render(world.sandbox.info.git.gcpOverlay),
-  ]);
-  return { head, aws, gke };
+const judges = new Map<World, Judge>();
+
+/** The branch head and the lock as `git ls-remote` shows them, in one call. */
+async function refsOf(world: World): Promise<{ head: string; lockHeld: boolean }> {
+  const { remote, branch } = world.sandbox.info.git;
+  const out = (await git(['ls-remote', remote, `refs/heads/${branch}`, LOCK_REF])).stdout;
+  const refs = new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t').reverse() as [string, string]),
+  );
+  const head = refs.get(`refs/heads/${branch}`);
+  if (!head) throw new Error(`the remote has no branch ${branch}`);
+  return { head, lockHeld: refs.has(LOCK_REF) };
+}
+
+/** `kubectl kustomize` of both overlays in the judge's clone, checked out at `head`. */
+function overlaysAt(world: World, head: string): Promise<Pick<Observed, 'awsOverlay' | 'gkeCronJobs'>> {
+  const judge: Judge = judges.get(world) ?? { renders: new Map() };
+  judges.set(world, judge);
+  const known = judge.renders.get(head);
+  if (known) return known;
+  const { remote, branch, awsOverlay, gcpOverlay } = world.sandbox.info.git;
+  judge.clone ??= (async () => {
+    const dir = join(tempDir('fault-judge-'), 'clone');
+    await git(['clone', '--quiet', '--no-checkout', remote, dir]);
+    return dir;
+  })();
+  const clone = judge.clone;
+  const rendered = (async () => {
+    const dir = await clone;
+    const checkout = () => git(['-C', dir, 'checkout', '--quiet', '--force', '--detach', head]);
+    // A head the clone has not fetched yet: fetch the branch (the head is on it or was on it).
+    await checkout().catch(async () => {
+      await git([
+        '-C',
+        dir,
+        'fetch',
+        '--quiet',
+        '--force',
+        'origin',
+        `+${branch}:refs/remotes/origin/${branch}`,
+      ]);
+      await checkout();
+    });
+    const render = async (overlay: string) =>
+      parseAllDocuments(await exec('kubectl', ['kustomize', overlay], dir))
+        .map((d) => d.toJSON() as Manifest)
+        .filter(Boolean);
+    const [aws, gke] = await Promise.all([render(awsOverlay), render(gcpOverlay)]);
+    return { awsOverlay: awsOverlayState(aws), gkeCronJobs: cronJobsState(gke) };
+  })();
+  // Renders of different heads share the clone's work tree: the next one starts after this one.
+  judge.clone = rendered.then(
+    () => clone,
+    () => clone,
+  );
+  rendered.catch(() => judge.renders.delete(head));
+  judge.renders.set(head, rendered);
+  return rendered;
 }
 
 function awsOverlayState(objects: Manifest[]): Observed['awsOverlay'] {
@@ -168,38 +227,34 @@ async function argoApp(world: World, name: string): Promise<Observed['argoAws']>
 }
 
 export async function observe(world: World): Promise<Observed> {
-  const [route53, overlays, refs, argoAws] = await Promise.all([
+  const [route53, refs, argoAws] = await Promise.all([
     route53Of(world),
-    overlaysOf(world),
-    git(['ls-remote', world.sandbox.info.git.remote, LOCK_REF]),
+    refsOf(world),
     argoApp(world, 'admin-aws'),
   ]);
-  return {
-    route53,
-    awsOverlay: awsOverlayState(overlays.aws),
-    gkeCronJobs: cronJobsState(overlays.gke),
-    head: overlays.head,
-    lockHeld: refs.stdout.trim() !== '',
-    argoAws,
-  };
+  return { route53, ...(await overlaysAt(world, refs.head)), ...refs, argoAws };
 }
 
 /** Where the world is, and (for gcp and aws) Argo CD caught up with the head: the workloads follow git. */
 export async function settledWhere(world: World): Promise<{ where: Where; observed: Observed }> {
   let observed = await observe(world);
-  const where = classify(observed);
-  if (where !== 'half') {
+  if (classify(observed) !== 'half') {
+    let fresh = true;
     await waitUntil(
       'Argo CD synced at the branch head',
       async () => {
-        observed = await observe(world);
+        // The first look is the observation above; later ones read the world again.
+        if (!fresh) observed = await observe(world);
+        fresh = false;
         return observed.argoAws.revision === observed.head && observed.argoAws.sync === 'Synced';
       },
       15_000,
       100,
     );
   }
-  return { where: classify(observed), observed };
+  const where = classify(observed);
+  if (where === 'aws') awsEnds.set(world, { head: observed.head, version: observed.route53.version });
+  return { where, observed };
 }
 
 /** Commits since the seed, as `git log` on the remote lists them (oldest first). */
@@ -275,12 +330,56 @@ export function resume(world: World, runId: string, extra: string[] = []): Promi
   return run(world, ['resume', runId, '--yes', ...extra]);
 }
 
+/** A state of the world to put it back to: the branch head, the policy version, the side that runs. */
+interface Restore {
+  head: string;
+  version: number;
+  side: 'gcp' | 'aws';
+}
+
+/** Where a full to-aws of this world last ended, as settledWhere saw it. */
+const awsEnds = new Map<World, { head: string; version: number }>();
+
 /**
- * Puts the world back where the seed had it, as an operator with admin rights would: faults and
- * outages off, the branch at the seed commit, no lock, the instance on version 1 (GKE), Argo CD
- * synced back (AWS at 0, GKE's CronJobs active), a fresh state directory.
+ * Starts a scenario fully on AWS as `failover to-aws` (args `toAws`) leaves it: restores where an
+ * earlier to-aws of this file ended with the same commits, as an operator with admin rights
+ * would; runs it when there is none (e.g. the scenario runs alone).
  */
-export async function resetWorld(world: World): Promise<void> {
+export async function startOnAws(world: World, toAws: string[]): Promise<void> {
+  const incident = toAws[toAws.indexOf('--incident') + 1];
+  const end = awsEnds.get(world);
+  if (end) {
+    const subjects = (
+      await git([
+        '--git-dir',
+        world.sandbox.info.git.remote,
+        'log',
+        '--reverse',
+        '--format=%s',
+        `${world.seed.head}..${end.head}`,
+      ])
+    ).stdout;
+    if (
+      subjects ===
+      `failover: suspend gcp cronjobs (${incident})\nfailover: activate aws overlay (${incident})\n`
+    ) {
+      await resetWorld(world, { ...end, side: 'aws' });
+      return;
+    }
+  }
+  const r = await run(world, toAws);
+  if (r.code !== 0) throw new Error(`to-aws exited ${r.code}:\n${out(r)}`);
+}
+
+/**
+ * Puts the world back where the seed had it (or `to`), as an operator with admin rights would:
+ * faults and outages off, the branch at the seed commit, no lock, the instance on version 1 (GKE),
+ * Argo CD synced back (AWS at 0, GKE's CronJobs active), a fresh state directory.
+ */
+export async function resetWorld(
+  world: World,
+  to: Restore = { head: world.seed.head, version: 1, side: 'gcp' },
+): Promise<void> {
   const s = world.sandbox;
   s.clearFaults();
   s.outage('gke', false);
@@ -288,30 +387,36 @@ export async function resetWorld(world: World): Promise<void> {
   s.argocd.model.stallRollout('admin-aws', false);
   const remote = s.info.git.remote;
   for (const hook of ['pre-receive', 'update']) rmSync(join(remote, 'hooks', hook), { force: true });
-  await git(['--git-dir', remote, 'update-ref', 'refs/heads/main', world.seed.head]);
+  await git(['--git-dir', remote, 'update-ref', `refs/heads/${s.info.git.branch}`, to.head]);
   await git(['--git-dir', remote, 'update-ref', '-d', LOCK_REF]).catch(() => undefined);
   const model = s.route53.model;
   model.completePropagation();
   for (const id of s.info.route53.trafficPolicyInstanceIds) {
     const instance = model.getTrafficPolicyInstance(id);
-    if (instance.TrafficPolicyVersion !== 1 || instance.State !== 'Applied')
+    if (instance.TrafficPolicyVersion !== to.version || instance.State !== 'Applied')
       model.updateTrafficPolicyInstance(id, {
         TTL: instance.TTL,
         TrafficPolicyId: instance.TrafficPolicyId,
-        TrafficPolicyVersion: 1,
+        TrafficPolicyVersion: to.version,
       });
   }
   model.completePropagation();
   await s.argocd.model.reconcileNow();
+  const onAws = to.side === 'aws';
   await waitUntil(
-    'the seed state rolled out again',
+    `the ${to.side} state rolled out again`,
     () => {
       const aws = s.argocd.model.workloads('admin-aws');
       const gke = s.argocd.model.workloads('admin-gke');
       return (
         aws.every((w) =>
-          w.kind === 'CronJob' ? w.suspend === true : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
-        ) && gke.every((w) => (w.kind === 'CronJob' ? w.suspend !== true : (w.readyReplicas ?? 0) > 0))
+          w.kind === 'CronJob'
+            ? (w.suspend === true) !== onAws
+            : onAws
+              ? (w.replicas ?? 0) > 0 && w.readyReplicas === w.replicas
+              : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
+        ) &&
+        gke.every((w) => (w.kind === 'CronJob' ? (w.suspend === true) === onAws : (w.readyReplicas ?? 0) > 0))
       );
     },
     15_000,
@@ -331,22 +436,38 @@ export async function whenStarted(world: World, step: string, timeoutMs = 480_00
   );
 }
 
+/** Follows the journal of the world's one run until a line matches: reads only what was appended. */
 async function whenJournal(world: World, pattern: RegExp, what: string, timeoutMs: number): Promise<string> {
   const dir = join(world.dir, 'state', 'runs');
   let file: string | undefined;
-  await waitUntil(
-    what,
-    () => {
-      if (!file) {
-        const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.ndjson')) : undefined;
-        if (!name) return false;
-        file = join(dir, name);
-      }
-      return pattern.test(readFileSync(file, 'utf8'));
-    },
-    timeoutMs,
-    15,
-  );
+  let fd: number | undefined;
+  let offset = 0;
+  let pending = '';
+  const decoder = new StringDecoder('utf8');
+  try {
+    await waitUntil(
+      what,
+      () => {
+        if (fd === undefined) {
+          const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.ndjson')) : undefined;
+          if (!name) return false;
+          file = join(dir, name);
+          fd = openSync(file, 'r');
+        }
+        const size = fstatSync(fd).size;
+        if (size <= offset) return false;
+        const chunk = Buffer.alloc(size - offset);
+        offset += readSync(fd, chunk, 0, chunk.length, offset);
+        const lines = (pending + decoder.write(chunk)).split('\n');
+        pending = lines.pop() ?? '';
+        return lines.some((line) => pattern.test(line));
+      },
+      timeoutMs,
+      15,
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
   return file!;
 }
 
