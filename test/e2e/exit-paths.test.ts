@@ -117,7 +117,9 @@ describe('exit paths', () => {
         expect(r.stderr).toMatch(/the run lock was released/);
         // Its last lines say where things stand, read back from the systems: still all on GKE
         // (the shift never ran), the lock free.
-        expect(r.stderr).toMatch(/state now \(read back\):\n {4}traffic: gcp 100% \/ aws 0% \(Route 53 [^)]*Applied\)/);
+        expect(r.stderr).toMatch(
+          /state now \(read back\):\n {4}traffic: gcp 100% \/ aws 0% \(Route 53 [^)]*Applied\)/,
+        );
         expect(r.stderr).toMatch(/ {4}git: aws overlay .*\(branch head [0-9a-f]{7}\)/);
         expect(r.stderr).toMatch(/ {4}run lock: free\n/);
         expect(r.stderr).toMatch(/resume: failover resume \d{8}T\d{6}Z-[a-z0-9]{4}\s*$/);
