@@ -44,6 +44,10 @@ describe('Route 53 faults', { timeout: 600_000 }, () => {
         .requests()
         .filter((q) => q.operation === 'UpdateTrafficPolicyInstance' && q.status === 400),
     ).toHaveLength(3);
+    // And the operator is told: the outcome counts the retries per call.
+    expect(r.stdout).toMatch(
+      /retried by the cloud clients \d+×: .*Route 53 UpdateTrafficPolicyInstance ×3 \(Throttling\)/,
+    );
   });
 
   it('R2 server errors of CreateTrafficPolicyVersion at the shift are retried: fully on AWS', async () => {
