@@ -32,7 +32,7 @@ exec /usr/bin/time -a -o ${JSON.stringify(log)} -f "${tool} $sub %U %S" ${JSON.s
 
 /** `/usr/bin/time` output of the CLI: user, system CPU-s, minor faults (children it waited for included). */
 function cpuOf(stderr) {
-  const match = /CPU (\S+) (\S+) (\d+)\s*$/.exec(stderr.trim());
+  const match = /^CPU (\S+) (\S+) (\d+)$/m.exec(stderr);
   return match ? { user: Number(match[1]), sys: Number(match[2]), faults: Number(match[3]) } : undefined;
 }
 

@@ -4,8 +4,6 @@
  * directory, fetched before every read and every change.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { GitopsConfig, KustomizeConfig } from '../../config/schema.js';
@@ -14,7 +12,7 @@ import type { Json } from '../../engine/events.js';
 import { defaultStateDir } from '../../engine/journal.js';
 import { ExecError } from '../../util/exec.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
-import { type KubeObject, render } from '../kustomize/index.js';
+import type { KubeObject } from '../kustomize/index.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
@@ -118,9 +116,10 @@ class GitOps {
     this.keepAliveTimer = undefined;
   }
 
-  async fetch(signal?: AbortSignal): Promise<string> {
+  /** The branch tip after a fetch; `forCommit`: a fetch that starts now (reads may share one). */
+  async fetch(signal?: AbortSignal, forCommit = false): Promise<string> {
     try {
-      return await this.cache.fetchBranch(this.config.branch, signal);
+      return await this.cache.fetchBranch(this.config.branch, signal, { shareRunning: !forCommit });
     } catch (error) {
       if (error instanceof MissingRemoteRef) {
         throw invalidInput(
@@ -308,29 +307,9 @@ class GitOps {
     return rendered;
   }
 
-  private readonly overlayRenders = new Map<string, Promise<KubeObject[]>>();
-
-  /** The overlay rendered at a commit (cached: a commit's render never changes). */
+  /** The overlay rendered at a commit (cached by its tree: a tree's render never changes). */
   renderAt(revision: string, role: Role): Promise<KubeObject[]> {
-    const key = `${revision}\0${role}`;
-    let rendered = this.overlayRenders.get(key);
-    if (!rendered) {
-      rendered = (async () => {
-        const work = await mkdtemp(join(tmpdir(), 'failover-overlay-'));
-        try {
-          const tree = join(work, 'tree');
-          await this.cache.exportTree(revision, tree);
-          return await render(join(tree, this.overlayDir(role)));
-        } finally {
-          await rm(work, { recursive: true, force: true });
-        }
-      })();
-      this.overlayRenders.set(key, rendered);
-      rendered.catch(() => this.overlayRenders.delete(key));
-      if (this.overlayRenders.size > 20)
-        this.overlayRenders.delete(this.overlayRenders.keys().next().value as string);
-    }
-    return rendered;
+    return renderEdited(this.cache, revision, this.overlayDir(role));
   }
 
   /** Author and committer from gitops.author; otherwise the user's git configuration decides. */
@@ -559,7 +538,7 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
       const planned = plannedEntries(plan);
       for (let attempt = 1; attempt <= attempts; attempt++) {
         // Always on the newest tip: the edit is re-applied, never rebased.
-        const revision = await gitops.fetch(signal);
+        const revision = await gitops.fetch(signal, true);
         const overlay = await gitops.readOverlay(revision, plan.role);
         const result = await gitops.toggle(revision, overlay, plan.target, plan.scope);
         if (result.converged) return { commit: revision, attempts: attempt, changed: false };

@@ -78,6 +78,9 @@ export class GitCache {
   /** Object reads: one `git cat-file --batch` for the cache, started on the first read. */
   private readonly batch: CatFileBatch;
 
+  /** Fetches under way, by refspec. */
+  private readonly runningFetches = new Map<string, Promise<void>>();
+
   constructor(
     private readonly git: GitRunner,
     readonly url: string,
@@ -161,13 +164,24 @@ export class GitCache {
     return this.initialised;
   }
 
-  /** Fetches `branch` and returns the commit at its tip. */
-  async fetchBranch(branch: string, signal?: AbortSignal): Promise<string> {
+  /**
+   * Fetches `branch` and returns the commit at its tip. With `shareRunning`, a fetch of the branch
+   * already under way serves too (a read may see the remote as of a moment before it asked);
+   * without, the fetch starts after the call (what a commit is built on).
+   */
+  async fetchBranch(
+    branch: string,
+    signal?: AbortSignal,
+    options: { shareRunning?: boolean } = {},
+  ): Promise<string> {
     await this.ensure();
     const tracking = `refs/remotes/origin/${branch}`;
-    await this.fetchRefspec(`+refs/heads/${branch}:${tracking}`, signal, () => ({
-      missing: `branch ${branch}`,
-    }));
+    const refspec = `+refs/heads/${branch}:${tracking}`;
+    const describe = () => ({ missing: `branch ${branch}` });
+    const running = options.shareRunning ? this.runningFetches.get(refspec) : undefined;
+    // A shared fetch that fails (another caller's abort, say) is no answer: fetch on our own.
+    if (running) await running.catch(() => this.fetchRefspec(refspec, signal, describe));
+    else await this.fetchRefspec(refspec, signal, describe);
     const tip = await this.object(`${tracking}^{commit}`);
     if (!tip) throw new Error(`${tracking} is missing in ${this.dir} after fetching it`);
     return tip.oid;
@@ -183,6 +197,7 @@ export class GitCache {
     const entry = { signal, done: Promise.resolve() };
     entry.done = serialized(this.dir, async () => {
       if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
+      this.runningFetches.set(refspec, entry.done);
       for (let attempt = 1; ; attempt++) {
         try {
           await this.run(
@@ -214,6 +229,11 @@ export class GitCache {
       }
     });
     this.queuedFetches.set(refspec, entry);
+    entry.done
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.runningFetches.get(refspec) === entry.done) this.runningFetches.delete(refspec);
+      });
     // The queue entry goes when the fetch starts; this only covers a task that never ran.
     entry.done
       .catch(() => undefined)
