@@ -61,8 +61,11 @@ class FakeCache {
 
   constructor(readonly remote: Remote) {}
 
+  /** How often the remote's lock ref was listed. */
+  reads = 0;
   async remoteRef(ref: string): Promise<string | undefined> {
     expect(ref).toBe(REF);
+    this.reads += 1;
     return this.remote.ref;
   }
   async hasObject(sha: string): Promise<boolean> {
@@ -344,6 +347,45 @@ describe('releasing the lock', () => {
     remote.races = 5;
     expect(await a.lock.release('run-1')).toBe(false);
     expect(remote.ref).toBeDefined();
+  });
+
+  it('right after taking it, or after a read, releases without listing the ref again', async () => {
+    const remote = new Remote();
+    const a = machine(remote);
+    await a.lock.acquire(lockOf('run-1', 'alice'), { breakStale: false });
+    const reads = a.cache.reads;
+    expect(await a.lock.release('run-1')).toBe(true);
+    expect(a.cache.reads).toBe(reads);
+    expect(remote.ref).toBeUndefined();
+
+    await a.lock.acquire(lockOf('run-1', 'alice'), { breakStale: false });
+    await a.lock.read();
+    const afterRead = a.cache.reads;
+    expect(await a.lock.release('run-1')).toBe(true);
+    expect(a.cache.reads).toBe(afterRead);
+  });
+
+  it('a view that is out of date costs one refused lease; the fresh read decides', async () => {
+    const remote = new Remote();
+    const a = machine(remote);
+    await a.lock.acquire(lockOf('run-1', 'alice', -1000), { breakStale: false });
+    const ours = remote.ref;
+    // Expired: another machine breaks it. This process still remembers its own lock.
+    await machine(remote).lock.acquire(lockOf('run-2', 'bob'), { breakStale: true });
+    const theirs = remote.ref;
+    const pushes = remote.pushes.length;
+    expect(await a.lock.release('run-1')).toBe(false);
+    expect(remote.pushes.slice(pushes)).toEqual([{ source: '', lease: ours }]);
+    expect(remote.ref).toBe(theirs);
+    // Nor does a remembered "free" take a lock that is held: the lease fails and the read says who.
+    const c = machine(remote);
+    remote.ref = undefined;
+    await c.lock.read();
+    remote.ref = theirs;
+    const lost = await failure(c.lock.acquire(lockOf('run-3', 'carol'), { breakStale: false }));
+    expect(lost.code).toBe('FO_LOCK_E4001');
+    expect(lost.message).toContain('(run run-2)');
+    expect(remote.ref).toBe(theirs);
   });
 
   it('a refused delete is an error, not a silent false', async () => {

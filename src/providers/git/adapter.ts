@@ -1,20 +1,17 @@
 /**
- * The GitOps adapter over the git CLI: the standby toggle of the overlays (read, plan, commit and
- * push with retries on a moved remote) and the run lock. Works in a cache clone under the state
- * directory, fetched before every read and every change.
+ * The GitOps adapter over the git CLI: the standby toggle of the overlays (read and plan here; commit
+ * and push with retries on a moved remote in writer.ts) and the run lock. Works in a cache clone
+ * under the state directory, fetched before every read and every change.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { GitopsConfig, KustomizeConfig } from '../../config/schema.js';
-import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
+import { FailoverError, invalidInput } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { defaultStateDir } from '../../engine/journal.js';
-import { ExecError } from '../../util/exec.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
-import { type KubeObject, render } from '../kustomize/index.js';
+import type { KubeObject } from '../kustomize/index.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
@@ -30,21 +27,13 @@ import {
 } from './kustomization.js';
 import { RunLock } from './lock.js';
 import { standbyCommitMessage } from './message.js';
-import type {
-  GitReader,
-  GitWriter,
-  LockInfo,
-  OverlayState,
-  StandbyPlan,
-  StandbyScope,
-  StandbyState,
-} from './port.js';
+import type { GitReader, LockInfo, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
 import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
 
-interface Overlay {
+export interface Overlay {
   role: Role;
   /** The overlay directory, relative to the repository root. */
   dir: string;
@@ -54,7 +43,7 @@ interface Overlay {
 }
 
 /** What the reader and the writer of one config share: the cache clone, the lock, render results. */
-class GitOps {
+export class GitOps {
   readonly cache: GitCache;
   readonly lock: RunLock;
   readonly matcher: StandbyMatcher;
@@ -118,9 +107,10 @@ class GitOps {
     this.keepAliveTimer = undefined;
   }
 
-  async fetch(signal?: AbortSignal): Promise<string> {
+  /** The branch tip after a fetch; `forCommit`: a fetch that starts now (reads may share one). */
+  async fetch(signal?: AbortSignal, forCommit = false): Promise<string> {
     try {
-      return await this.cache.fetchBranch(this.config.branch, signal);
+      return await this.cache.fetchBranch(this.config.branch, signal, { shareRunning: !forCommit });
     } catch (error) {
       if (error instanceof MissingRemoteRef) {
         throw invalidInput(
@@ -308,29 +298,9 @@ class GitOps {
     return rendered;
   }
 
-  private readonly overlayRenders = new Map<string, Promise<KubeObject[]>>();
-
-  /** The overlay rendered at a commit (cached: a commit's render never changes). */
+  /** The overlay rendered at a commit (cached by its tree: a tree's render never changes). */
   renderAt(revision: string, role: Role): Promise<KubeObject[]> {
-    const key = `${revision}\0${role}`;
-    let rendered = this.overlayRenders.get(key);
-    if (!rendered) {
-      rendered = (async () => {
-        const work = await mkdtemp(join(tmpdir(), 'failover-overlay-'));
-        try {
-          const tree = join(work, 'tree');
-          await this.cache.exportTree(revision, tree);
-          return await render(join(tree, this.overlayDir(role)));
-        } finally {
-          await rm(work, { recursive: true, force: true });
-        }
-      })();
-      this.overlayRenders.set(key, rendered);
-      rendered.catch(() => this.overlayRenders.delete(key));
-      if (this.overlayRenders.size > 20)
-        this.overlayRenders.delete(this.overlayRenders.keys().next().value as string);
-    }
-    return rendered;
+    return renderEdited(this.cache, revision, this.overlayDir(role));
   }
 
   /** Author and committer from gitops.author; otherwise the user's git configuration decides. */
@@ -361,7 +331,7 @@ export interface RepoFile {
   content: string | null;
 }
 
-function repoFiles(overlay: Overlay, result: ToggleResult): RepoFile[] {
+export function repoFiles(overlay: Overlay, result: ToggleResult): RepoFile[] {
   return (result.files ?? []).map((f) => ({ path: posix.join(overlay.dir, f.path), content: f.content }));
 }
 
@@ -387,7 +357,7 @@ async function planDiff(
 
 const shared = new WeakMap<AdapterOptions, GitOps>();
 
-function gitOpsOf(options: AdapterOptions): GitOps {
+export function gitOpsOf(options: AdapterOptions): GitOps {
   let gitops = shared.get(options);
   if (!gitops) {
     const config = options.config.gitops;
@@ -543,108 +513,4 @@ export function createGitReader(options: AdapterOptions): GitReader {
   };
 }
 
-/** The toggled entries (with their text) as the plan recorded them, to spot a changed edit. */
-function plannedEntries(plan: StandbyPlan): string[] | undefined {
-  const data = plan.data as { toggled?: { key?: string; path?: string; text?: string }[] } | null;
-  if (!data || typeof data !== 'object' || !Array.isArray(data.toggled)) return undefined;
-  return data.toggled.map((e) => `${e.key}:${e.path}:${e.text}`).sort();
-}
-
-export function createGitWriter(options: AdapterOptions): GitWriter {
-  const gitops = gitOpsOf(options);
-  const attempts = gitops.config.pushAttempts;
-  return {
-    async applyStandby(plan, _meta, signal) {
-      const branchRef = `refs/heads/${gitops.config.branch}`;
-      const planned = plannedEntries(plan);
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        // Always on the newest tip: the edit is re-applied, never rebased.
-        const revision = await gitops.fetch(signal);
-        const overlay = await gitops.readOverlay(revision, plan.role);
-        const result = await gitops.toggle(revision, overlay, plan.target, plan.scope);
-        if (result.converged) return { commit: revision, attempts: attempt, changed: false };
-        const now = result.toggled.map((e, i) => `${e.key}:${e.path}:${result.toggledTexts[i] ?? ''}`).sort();
-        if (planned && planned.join('\n') !== now.join('\n')) {
-          const before = plan.entries ?? [];
-          const after = result.toggled.map((e) => e.path);
-          const verb = plan.target === 'active' ? 'remove' : 'restore';
-          const what =
-            before.join(', ') === after.join(', ')
-              ? `the entries ${after.join(', ')} themselves were edited`
-              : `the plan was to ${verb} ${before.join(', ') || 'nothing'}; now it would ${verb} ${after.join(', ')}`;
-          throw stepFailed(
-            'FO_GIT_E3131',
-            `the standby entries of ${overlay.file} changed in ${gitops.where} since the plan (planned at ${plan.baseRevision.slice(0, 12)}, now at ${revision.slice(0, 12)}): ${what}`,
-            {
-              hint: 'someone else edited the same entries: look at the latest commits, then run again to plan on the new state',
-              details: { file: overlay.file, planned: before, now: after },
-            },
-          );
-        }
-        let commit: string;
-        try {
-          commit = await gitops.cache.commitFile({
-            parent: revision,
-            path: overlay.file,
-            content: result.text,
-            message: plan.commitMessage,
-            env: gitops.identityEnv(),
-            also: repoFiles(overlay, result),
-          });
-        } catch (error) {
-          if (
-            error instanceof ExecError &&
-            /tell me who you are|empty ident|identity unknown|auto-detect/i.test(error.stderr)
-          ) {
-            throw invalidInput('FO_GIT_E3134', 'git has no identity to commit with', {
-              hint: 'set gitops.author (name and email) in the config, or `git config --global user.name` and `user.email`',
-            });
-          }
-          throw stepFailed('FO_GIT_E3135', `could not create the commit: ${gitMessage(error)}`);
-        }
-        const outcome = await gitops.cache.push(commit, branchRef, signal ? { signal } : {});
-        if (outcome.ok) {
-          await gitops.cache.setRef(`refs/remotes/origin/${gitops.config.branch}`, commit);
-          return { commit, attempts: attempt, changed: true };
-        }
-        if (outcome.reason === 'refused') {
-          throw stepFailed(
-            'FO_GIT_E3132',
-            `${gitops.where} refused the push of "${plan.commitMessage.split('\n')[0]}": ${[outcome.detail, ...outcome.remote].join(' / ')}`,
-            {
-              hint: `branch protection or a server hook rejected it: let the failover identity push to ${gitops.config.branch} (or adjust the rule), then run again; nothing was changed`,
-              details: { remote: outcome.remote },
-            },
-          );
-        }
-        // The branch moved between our fetch and our push: fetch again and re-apply.
-      }
-      throw stepFailed(
-        'FO_GIT_E3133',
-        `${gitops.where} kept moving: the commit could not be pushed in ${attempts} attempts`,
-        {
-          retryable: true,
-          hint: 'other commits are landing on the branch right now; run again (or raise gitops.pushAttempts)',
-        },
-      );
-    },
-
-    async acquireLock(lock, { breakStale, signal }) {
-      const taken = await gitops.lock.acquire(lock, { breakStale, ...(signal ? { signal } : {}) });
-      gitops.keepAlive(lock);
-      return taken;
-    },
-
-    async releaseLock(runId, signal) {
-      gitops.stopKeepAlive();
-      return gitops.lock.release(runId, signal);
-    },
-
-    recordApproval(approval, signal) {
-      return new PlanApprovals(gitops.cache, approvalsNamespace(gitops.config.lockRef)).record(
-        approval,
-        signal,
-      );
-    },
-  };
-}
+export { createGitWriter } from './writer.js';

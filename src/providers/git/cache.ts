@@ -5,12 +5,22 @@
  * branch: a failed push leaves nothing behind that the next run could trip on.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExecError } from '../../util/exec.js';
-import { type GitRunner, NETWORK_TIMEOUT_MS, unreachable } from './cli.js';
+import { type BatchObject, CatFileBatch } from './batch.js';
+import { type GitRunner, gitEnvironment, NETWORK_TIMEOUT_MS, unreachable } from './cli.js';
 import type { HistoryVersion } from './kustomization.js';
+import {
+  editTree,
+  type HashAlgorithm,
+  parseTree,
+  type RawTreeEntry,
+  type TreeEdit,
+  typeOfMode,
+  writeLooseObjects,
+} from './objects.js';
 
 /** The cache of one repository URL: `<parent>/<sha256(url) prefix>`. */
 export function cacheDirFor(parent: string, url: string): string {
@@ -65,11 +75,50 @@ export class GitCache {
     { signal: AbortSignal | undefined; done: Promise<void> }
   >();
 
+  /** Object reads: one `git cat-file --batch` for the cache, started on the first read. */
+  private readonly batch: CatFileBatch;
+
+  /** Fetches under way, by refspec. */
+  private readonly runningFetches = new Map<string, Promise<void>>();
+
   constructor(
     private readonly git: GitRunner,
     readonly url: string,
     readonly dir: string,
-  ) {}
+  ) {
+    this.batch = new CatFileBatch(dir, git.env ?? gitEnvironment(process.env));
+  }
+
+  /** Stops the reader process (it also stops by itself when idle). */
+  close(): void {
+    this.batch.close();
+  }
+
+  /** An object by any name git resolves, or undefined when there is none. */
+  private async object(name: string): Promise<BatchObject | undefined> {
+    await this.ensure();
+    return this.batch.read(name);
+  }
+
+  /** The entries of a tree object (a tree id, or `<rev>:<dir>`); throws when it is not a tree. */
+  private async treeEntries(name: string): Promise<RawTreeEntry[]> {
+    return this.memoized(`entries\0${name}`, name, async () => {
+      const object = await this.object(name);
+      if (object?.type !== 'tree') throw new Error(`${name} is not a tree in ${this.dir}`);
+      return parseTree(object.content, object.oid.length / 2);
+    });
+  }
+
+  /** The object format of the cache: `sha256` only when it was created so. */
+  private algorithm(): HashAlgorithm {
+    try {
+      return /objectformat\s*=\s*sha256/i.test(readFileSync(join(this.dir, 'config'), 'utf8'))
+        ? 'sha256'
+        : 'sha1';
+    } catch {
+      return 'sha1';
+    }
+  }
 
   private run(args: readonly string[], options: Parameters<GitRunner['run']>[1] = {}) {
     return this.git.run(args, { gitDir: this.dir, ...options });
@@ -115,14 +164,27 @@ export class GitCache {
     return this.initialised;
   }
 
-  /** Fetches `branch` and returns the commit at its tip. */
-  async fetchBranch(branch: string, signal?: AbortSignal): Promise<string> {
+  /**
+   * Fetches `branch` and returns the commit at its tip. With `shareRunning`, a fetch of the branch
+   * already under way serves too (a read may see the remote as of a moment before it asked);
+   * without, the fetch starts after the call (what a commit is built on).
+   */
+  async fetchBranch(
+    branch: string,
+    signal?: AbortSignal,
+    options: { shareRunning?: boolean } = {},
+  ): Promise<string> {
     await this.ensure();
     const tracking = `refs/remotes/origin/${branch}`;
-    await this.fetchRefspec(`+refs/heads/${branch}:${tracking}`, signal, () => ({
-      missing: `branch ${branch}`,
-    }));
-    return (await this.run(['rev-parse', '--verify', `${tracking}^{commit}`])).trim();
+    const refspec = `+refs/heads/${branch}:${tracking}`;
+    const describe = () => ({ missing: `branch ${branch}` });
+    const running = options.shareRunning ? this.runningFetches.get(refspec) : undefined;
+    // A shared fetch that fails (another caller's abort, say) is no answer: fetch on our own.
+    if (running) await running.catch(() => this.fetchRefspec(refspec, signal, describe));
+    else await this.fetchRefspec(refspec, signal, describe);
+    const tip = await this.object(`${tracking}^{commit}`);
+    if (!tip) throw new Error(`${tracking} is missing in ${this.dir} after fetching it`);
+    return tip.oid;
   }
 
   /** Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it. */
@@ -135,6 +197,7 @@ export class GitCache {
     const entry = { signal, done: Promise.resolve() };
     entry.done = serialized(this.dir, async () => {
       if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
+      this.runningFetches.set(refspec, entry.done);
       for (let attempt = 1; ; attempt++) {
         try {
           await this.run(
@@ -166,6 +229,11 @@ export class GitCache {
       }
     });
     this.queuedFetches.set(refspec, entry);
+    entry.done
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.runningFetches.get(refspec) === entry.done) this.runningFetches.delete(refspec);
+      });
     // The queue entry goes when the fetch starts; this only covers a task that never ran.
     entry.done
       .catch(() => undefined)
@@ -217,15 +285,16 @@ export class GitCache {
 
   /** The tree object of `path` at `rev` (`''`: the root): a digest of every byte below it. */
   async treeOf(rev: string, path: string): Promise<string> {
-    return (
-      await this.run(['rev-parse', '--verify', path === '' ? `${rev}^{tree}` : `${rev}:${path}`])
-    ).trim();
+    const name = path === '' ? `${rev}^{tree}` : `${rev}:${path}`;
+    const oid = await this.memoized(`treeof\0${name}`, rev, async () => (await this.object(name))?.oid);
+    if (!oid) throw new Error(`${name} does not exist in ${this.dir}`);
+    return oid;
   }
 
+  /** Whether the cache has the commit (objects stay once fetched: the cache is never pruned). */
   async hasObject(sha: string): Promise<boolean> {
     try {
-      await this.run(['cat-file', '-e', `${sha}^{commit}`]);
-      return true;
+      return (await this.object(`${sha}^{commit}`)) !== undefined;
     } catch {
       return false;
     }
@@ -244,28 +313,39 @@ export class GitCache {
   /** The commit a local ref points at, or undefined. */
   async readRev(ref: string): Promise<string | undefined> {
     try {
-      return (await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
+      return (await this.object(`${ref}^{commit}`))?.oid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A commit's headers and message, split at the first blank line. */
+  private async commitParts(sha: string): Promise<{ headers: string; message: string } | undefined> {
+    try {
+      const text = await this.memoized(`commit\0${sha}`, sha, async () =>
+        (await this.object(`${sha}^{commit}`))?.content.toString('utf8'),
+      );
+      if (text === undefined) return undefined;
+      const blank = text.indexOf('\n\n');
+      return blank < 0
+        ? { headers: text, message: '' }
+        : { headers: text.slice(0, blank), message: text.slice(blank + 2) };
     } catch {
       return undefined;
     }
   }
 
   async commitMessage(sha: string): Promise<string | undefined> {
-    try {
-      return await this.run(['log', '-1', '--format=%B', sha, '--']);
-    } catch {
-      return undefined;
-    }
+    return (await this.commitParts(sha))?.message;
   }
 
   /** Committer date (ISO 8601) of a commit. */
   async commitDate(sha: string): Promise<string | undefined> {
-    try {
-      const seconds = Number((await this.run(['log', '-1', '--format=%ct', sha, '--'])).trim());
-      return Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : undefined;
-    } catch {
-      return undefined;
-    }
+    const headers = (await this.commitParts(sha))?.headers;
+    const seconds = Number(/^committer .* (\d+) [+-]\d{4}$/m.exec(headers ?? '')?.[1]);
+    return headers !== undefined && Number.isFinite(seconds)
+      ? new Date(seconds * 1000).toISOString()
+      : undefined;
   }
 
   /** Points a local ref at a commit (the tracking ref after a successful push). */
@@ -275,49 +355,43 @@ export class GitCache {
 
   /** The type of `path` at `rev` (`tree`, `blob`), or undefined when it does not exist there. */
   typeOf(rev: string, path: string): Promise<string | undefined> {
-    return this.memoized(`type\0${rev}\0${path}`, rev, async () => {
-      try {
-        return (await this.run(['cat-file', '-t', `${rev}:${path}`])).trim();
-      } catch (error) {
-        if (error instanceof ExecError && error.exitCode === 128) return undefined;
-        throw error;
-      }
-    });
+    return this.memoized(
+      `type\0${rev}\0${path}`,
+      rev,
+      async () => (await this.object(`${rev}:${path}`))?.type,
+    );
   }
 
   /** A file's content at `rev` (exactly as committed), or undefined when it does not exist there. */
   readFile(rev: string, path: string): Promise<string | undefined> {
     return this.memoized(`blob\0${rev}\0${path}`, rev, async () => {
-      try {
-        return await this.run(['cat-file', 'blob', `${rev}:${path}`]);
-      } catch (error) {
-        if (error instanceof ExecError && error.exitCode === 128) return undefined;
-        throw error;
-      }
+      const object = await this.object(`${rev}:${path}`);
+      return object?.type === 'blob' ? object.content.toString('utf8') : undefined;
     });
   }
 
   /** The entries of directory `path` at `rev` (`''` for the root). */
   async listDir(rev: string, path: string): Promise<TreeEntry[]> {
-    const out = await this.memoized(`tree\0${rev}\0${path}`, rev, () =>
-      this.run(['ls-tree', '-z', path === '' ? rev : `${rev}:${path}`]),
-    );
-    return out
-      .split('\0')
-      .filter(Boolean)
-      .map((line) => {
-        const [meta = '', name = ''] = line.split('\t');
-        const [mode = '', type = ''] = meta.split(' ');
-        return { mode, type, name };
-      });
+    const entries = await this.treeEntries(path === '' ? `${rev}^{tree}` : `${rev}:${path}`);
+    // Modes as `git ls-tree` shows them (a directory is 040000).
+    return entries.map((e) => ({ mode: e.mode.padStart(6, '0'), type: typeOfMode(e.mode), name: e.name }));
   }
 
-  /** Every directory of the tree at `rev` (for finding a standby component). Bounded. */
+  /** Every directory of the tree at `rev`, parents first (for finding a standby component). Bounded. */
   async listDirs(rev: string, limit = 5000): Promise<string[]> {
-    const out = await this.memoized(`dirs\0${rev}`, rev, () =>
-      this.run(['ls-tree', '-r', '-d', '-z', '--name-only', rev]),
-    );
-    return out.split('\0').filter(Boolean).slice(0, limit);
+    return this.memoized(`dirs\0${rev}\0${limit}`, rev, async () => {
+      const dirs: string[] = [];
+      const walk = async (tree: string, prefix: string): Promise<void> => {
+        for (const entry of await this.treeEntries(tree)) {
+          if (dirs.length >= limit) return;
+          if (typeOfMode(entry.mode) !== 'tree') continue;
+          dirs.push(`${prefix}${entry.name}`);
+          await walk(entry.oid, `${prefix}${entry.name}/`);
+        }
+      };
+      await walk(`${rev}^{tree}`, '');
+      return dirs;
+    });
   }
 
   /**
@@ -344,31 +418,45 @@ export class GitCache {
     ]);
     const commits = out.split('\n').filter(Boolean);
     if (commits.length === 0) return [];
-    const batch = Buffer.from(
-      await this.run(['cat-file', '--batch'], { input: commits.map((c) => `${c}:${path}\n`).join('') }),
-      'utf8',
-    );
+    // All asked at once: the reader answers them in order.
+    const objects = await Promise.all(commits.map((c) => this.object(`${c}:${path}`)));
     const versions: HistoryVersion[] = [];
-    let at = 0;
-    for (const commit of commits) {
-      const newline = batch.indexOf(0x0a, at);
-      if (newline < 0) break;
-      const header = batch.subarray(at, newline).toString('utf8');
-      at = newline + 1;
-      const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
-      if (size === undefined) {
+    for (const [i, commit] of commits.entries()) {
+      const object = objects[i];
+      if (object?.type !== 'blob') {
         versions.push({ commit, text: undefined });
         break;
       }
-      versions.push({ commit, text: batch.subarray(at, at + Number(size)).toString('utf8') });
-      at += Number(size) + 1;
+      versions.push({ commit, text: object.content.toString('utf8') });
     }
     return versions;
   }
 
   /**
-   * A new commit on `parent` whose only change is `path` := `content`. The blob is written as is
-   * (no filters): it is the repository form of the file, which is what was read.
+   * The tree `base` (a tree or commit) with `edits` applied, its objects written to the cache:
+   * what `git read-tree` + `git update-index` + `git write-tree` would give, built in this process.
+   */
+  async writeEditedTree(base: string, edits: readonly TreeEdit[]): Promise<string> {
+    const { tree, objects } = await this.editedTree(base, edits);
+    await writeLooseObjects(this.dir, objects);
+    return tree;
+  }
+
+  /** The id of the tree `base` with `edits` applied, and the objects it needs (nothing is written). */
+  async editedTree(base: string, edits: readonly TreeEdit[]) {
+    await this.ensure();
+    const root = await this.treeOf(base, '');
+    return editTree(
+      { algorithm: root.length === 64 ? 'sha256' : 'sha1', entries: (oid) => this.treeEntries(oid) },
+      root,
+      edits,
+    );
+  }
+
+  /**
+   * A new commit on `parent` whose only change is `path` := `content` (keeping the file's mode).
+   * The blob is written as is (no filters): it is the repository form of the file, which is what
+   * was read.
    */
   async commitFile(options: {
     parent: string;
@@ -379,56 +467,25 @@ export class GitCache {
     /** Other files the same commit writes (content) or deletes (null): a generated patch file. */
     also?: readonly { path: string; content: string | null }[];
   }): Promise<string> {
-    const mode = (
-      await this.listDir(options.parent, dirname(options.path) === '.' ? '' : dirname(options.path))
-    ).find((entry) => entry.name === options.path.split('/').pop())?.mode;
-    const blob = (
-      await this.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: options.content })
+    const tree = await this.writeEditedTree(options.parent, [
+      { path: options.path, content: options.content },
+      ...(options.also ?? []).map((extra) => (extra.content === null ? extra : { ...extra, mode: '100644' })),
+    ]);
+    return (
+      await this.run(['commit-tree', tree, '-p', options.parent, '-F', '-'], {
+        input: options.message,
+        env: options.env,
+      })
     ).trim();
-    const index = join(this.dir, `failover-index-${randomBytes(6).toString('hex')}`);
-    try {
-      const withIndex = { env: { GIT_INDEX_FILE: index } };
-      await this.run(['read-tree', options.parent], withIndex);
-      await this.run(
-        ['update-index', '--add', '--cacheinfo', `${mode ?? '100644'},${blob},${options.path}`],
-        withIndex,
-      );
-      for (const extra of options.also ?? []) {
-        if (extra.content === null) {
-          // Mode 0 removes the path from the index; --force-remove needs a work tree.
-          await this.run(['update-index', '--index-info'], {
-            ...withIndex,
-            input: `0 ${'0'.repeat(40)}\t${extra.path}\n`,
-          });
-          continue;
-        }
-        const extraBlob = (
-          await this.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: extra.content })
-        ).trim();
-        await this.run(
-          ['update-index', '--add', '--cacheinfo', `100644,${extraBlob},${extra.path}`],
-          withIndex,
-        );
-      }
-      const tree = (await this.run(['write-tree'], withIndex)).trim();
-      return (
-        await this.run(['commit-tree', tree, '-p', options.parent, '-F', '-'], {
-          input: options.message,
-          env: options.env,
-        })
-      ).trim();
-    } finally {
-      await rm(index, { force: true });
-    }
   }
 
   /** A parentless commit holding one file, for the lock ref. */
   async commitDetached(options: { file: string; content: string; message: string; env: NodeJS.ProcessEnv }) {
     await this.ensure();
-    const blob = (
-      await this.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: options.content })
-    ).trim();
-    const tree = (await this.run(['mktree'], { input: `100644 blob ${blob}\t${options.file}\n` })).trim();
+    const { tree, objects } = await editTree({ algorithm: this.algorithm(), entries: async () => [] }, '', [
+      { path: options.file, content: options.content, mode: '100644' },
+    ]);
+    await writeLooseObjects(this.dir, objects);
     return (
       await this.run(['commit-tree', '--no-gpg-sign', tree, '-F', '-'], {
         input: options.message,

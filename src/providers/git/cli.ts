@@ -23,6 +23,8 @@ export interface GitRunOptions {
 
 export interface GitRunner {
   run(args: readonly string[], options?: GitRunOptions): Promise<string>;
+  /** The environment local git commands run with (no credentials: they never reach the remote). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Network operations (fetch, push, ls-remote) may take a while on a slow link; local ones do not. */
@@ -87,6 +89,7 @@ export function createGitRunner(baseEnv: NodeJS.ProcessEnv, remote?: string): Gi
   // the password from the URL on disk.
   const credentialConfig = credentials ? ['-c', 'credential.helper='] : [];
   return {
+    env,
     async run(args, options = {}) {
       options.signal?.throwIfAborted();
       const prefix = [

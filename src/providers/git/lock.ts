@@ -90,6 +90,13 @@ export function lockedError(lock: LockInfo, ref: string, now = Date.now()): Fail
 }
 
 export class RunLock {
+  /**
+   * The lock as this process last saw it in the remote (a read, or its own successful push). A
+   * compare-and-swap may start from it instead of reading first: the lease makes a push based on a
+   * stale view fail, and only a fresh read ever decides that the lock is another run's.
+   */
+  private lastSeen: { held: HeldLock | undefined } | undefined;
+
   constructor(
     private readonly cache: GitCache,
     readonly ref: string,
@@ -97,6 +104,26 @@ export class RunLock {
 
   /** The lock as it is in the remote now, or undefined when nobody holds it. */
   async read(signal?: AbortSignal): Promise<HeldLock | undefined> {
+    const held = await this.readRemote(signal);
+    this.lastSeen = { held };
+    return held;
+  }
+
+  /**
+   * For one attempt of a compare-and-swap: the last view when there is one and `usable` accepts
+   * it, else a fresh read. Either is used once: the attempt after a lost race reads again.
+   */
+  private async readOrReuse(
+    usable: (held: HeldLock | undefined) => boolean,
+    signal?: AbortSignal,
+  ): Promise<HeldLock | undefined> {
+    const seen = this.lastSeen;
+    this.lastSeen = undefined;
+    if (seen && usable(seen.held)) return seen.held;
+    return this.readRemote(signal);
+  }
+
+  private async readRemote(signal?: AbortSignal): Promise<HeldLock | undefined> {
     const advertised = await this.cache.remoteRef(this.ref, signal);
     if (!advertised) return undefined;
     let sha = advertised;
@@ -115,8 +142,10 @@ export class RunLock {
   }
 
   private async parse(sha: string): Promise<LockInfo> {
-    const candidates = [await this.cache.readFile(sha, LOCK_FILE), await this.cache.commitMessage(sha)];
-    for (const text of candidates) {
+    // The message is only read when lock.json does not say.
+    const candidates = [() => this.cache.readFile(sha, LOCK_FILE), () => this.cache.commitMessage(sha)];
+    for (const candidate of candidates) {
+      const text = await candidate();
       if (!text) continue;
       const start = text.indexOf('{');
       // Stryker disable next-line ConditionalExpression: equivalent, a text without `{` parses to no lock either way
@@ -149,8 +178,11 @@ export class RunLock {
     options: { breakStale: boolean; signal?: AbortSignal },
   ): Promise<{ brokeLock?: LockInfo }> {
     const commit = await this.lockCommit(lock, '');
+    // A remembered view is tried only when it lets this run push; a lost race reads again.
+    const pushable = (held: HeldLock | undefined) =>
+      !held || held.info.runId === lock.runId || (options.breakStale && isStale(held.info));
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-      const held = await this.read(options.signal);
+      const held = await this.readOrReuse(pushable, options.signal);
       let lease = '';
       let broke: LockInfo | undefined;
       if (held) {
@@ -163,7 +195,10 @@ export class RunLock {
         lease,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (outcome.ok) return broke ? { brokeLock: broke } : {};
+      if (outcome.ok) {
+        this.lastSeen = { held: { sha: commit, info: lock } };
+        return broke ? { brokeLock: broke } : {};
+      }
       if (outcome.reason === 'refused') throw this.refused(outcome.detail, outcome.remote);
       // Lost a race: somebody changed the ref between our read and our push. Look again.
     }
@@ -191,6 +226,7 @@ export class RunLock {
       lease: held.sha,
       ...(signal ? { signal } : {}),
     });
+    if (outcome.ok) this.lastSeen = { held: { sha: commit, info: lock } };
     return outcome.ok;
   }
 
@@ -214,10 +250,13 @@ export class RunLock {
   /** Deletes the lock if (and only if) this run holds it; false when it was not ours (or gone). */
   async release(runId: string, signal?: AbortSignal): Promise<boolean> {
     for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-      const held = await this.read(signal);
+      const held = await this.readOrReuse((h) => h?.info.runId === runId, signal);
       if (!held || held.info.runId !== runId) return false;
       const outcome = await this.cache.push('', this.ref, { lease: held.sha, ...(signal ? { signal } : {}) });
-      if (outcome.ok) return true;
+      if (outcome.ok) {
+        this.lastSeen = { held: undefined };
+        return true;
+      }
       if (outcome.reason === 'refused') throw this.refused(outcome.detail, outcome.remote);
     }
     return false;

@@ -7,7 +7,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KubeObject, type KustomizeSettings, locateKustomize, render } from '../kustomize/index.js';
+import { ExecError } from '../../util/exec.js';
+import {
+  type KubeObject,
+  KustomizeError,
+  type KustomizeSettings,
+  type KustomizeTool,
+  locateKustomize,
+  render,
+} from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
 
@@ -90,6 +98,93 @@ export function describeRender(summary: RenderSummary): string {
   return parts.length ? parts.join('; ') : 'no Deployment or CronJob changes between dormant and running';
 }
 
+/** A file of the tree written (content) or deleted (null), relative to the repository root. */
+type Edit = { path: string; content: string | null };
+
+/**
+ * Renders of a tree, by cache, root tree id, overlay and tool: kustomize gives the same output for
+ * the same bytes and the same command, so a run renders each tree once however many steps ask (a
+ * failed build too; a timeout or an interrupted build is not remembered). The edited tree of a plan
+ * has the id its commit will have, so the render of a pushed edit is already known.
+ */
+const renders = new Map<string, Promise<KubeObject[]>>();
+const RENDER_LIMIT = 64;
+
+function remembered(error: unknown): boolean {
+  const cause = error instanceof KustomizeError ? error.cause : undefined;
+  return cause instanceof ExecError && cause.exitCode !== null && !cause.timedOut;
+}
+
+/** A work tree exported once for the renders of one call, and removed after them. */
+class Export {
+  private dir: Promise<string> | undefined;
+  private work: string | undefined;
+
+  constructor(
+    private readonly cache: GitCache,
+    readonly revisionName: string,
+  ) {}
+
+  tree(): Promise<string> {
+    this.dir ??= (async () => {
+      this.work = await mkdtemp(join(tmpdir(), 'failover-render-'));
+      const tree = join(this.work, 'tree');
+      await this.cache.exportTree(this.revisionName, tree);
+      return tree;
+    })();
+    return this.dir;
+  }
+
+  async remove(): Promise<void> {
+    await this.dir?.catch(() => undefined);
+    if (this.work) await rm(this.work, { recursive: true, force: true });
+  }
+}
+
+async function writeEdits(tree: string, edits: readonly Edit[]): Promise<void> {
+  for (const edit of edits) {
+    if (edit.content === null) await rm(join(tree, edit.path), { force: true });
+    else await writeFile(join(tree, edit.path), edit.content);
+  }
+}
+
+/**
+ * The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached). The
+ * export holds the tree at `revision` plus the edits written so far (`applied`): edits are only
+ * ever added, so a call renders the unedited tree before the edited one.
+ */
+async function renderTree(
+  cache: GitCache,
+  exported: Export,
+  overlay: string,
+  edits: readonly Edit[],
+  tool: KustomizeTool,
+  applied: { edits: readonly Edit[] },
+): Promise<KubeObject[]> {
+  const tree = edits.length
+    ? (await cache.editedTree(exported.revisionName, edits)).tree
+    : await cache.treeOf(exported.revisionName, '');
+  const key = [cache.dir, tree, overlay, tool.path, ...tool.args('')].join('\0');
+  let rendered = renders.get(key);
+  if (!rendered) {
+    rendered = (async () => {
+      const dir = await exported.tree();
+      if (applied.edits !== edits) {
+        await writeEdits(dir, edits);
+        applied.edits = edits;
+      }
+      return render(join(dir, overlay), { tool });
+    })();
+    renders.set(key, rendered);
+    rendered.catch((error: unknown) => {
+      if (!remembered(error)) renders.delete(key);
+    });
+    if (renders.size > RENDER_LIMIT) renders.delete(renders.keys().next().value as string);
+  }
+  // Each caller gets its own objects: nobody changes what another one reads.
+  return structuredClone(await rendered);
+}
+
 /**
  * Renders the overlay at `revision` as it is and with `file` := `text`. Throws FO_KUSTOMIZE_E4001
  * when no kustomize is installed, a KustomizeError when the build fails (the caller turns both into
@@ -101,50 +196,50 @@ export async function renderToggle(
   overlay: string,
   file: string,
   text: string,
-  files: readonly { path: string; content: string | null }[] = [],
+  files: readonly Edit[] = [],
   /** Which render is the standby one, to list what stays on there. */
   standby?: 'before' | 'after',
   settings: KustomizeSettings = {},
 ): Promise<{ renderer: string; summary: RenderSummary }> {
   const tool = await locateKustomize(settings);
-  const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
+  const exported = new Export(cache, revision);
   try {
-    const tree = join(work, 'tree');
-    await cache.exportTree(revision, tree);
-    const before = await render(join(tree, overlay), { tool });
-    await writeFile(join(tree, file), text);
-    for (const extra of files) {
-      if (extra.content === null) await rm(join(tree, extra.path), { force: true });
-      else await writeFile(join(tree, extra.path), extra.content);
-    }
-    const after = await render(join(tree, overlay), { tool });
+    const applied = { edits: [] as readonly Edit[] };
+    const before = await renderTree(cache, exported, overlay, [], tool, applied);
+    const after = await renderTree(
+      cache,
+      exported,
+      overlay,
+      [{ path: file, content: text }, ...files],
+      tool,
+      applied,
+    );
     const summary = summarizeRender(before, after);
     if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
     return { renderer: tool.name, summary };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await exported.remove();
   }
 }
 
 /**
- * The overlay at `revision` with `file` := `text`, rendered with the project's kustomize renderer:
- * what Argo CD would apply after that edit (the portability check renders AWS as it is once
- * active). Throws when rendering fails.
+ * The overlay at `revision` with `file` := `text` (or as it is, without `file`), rendered with the
+ * project's kustomize renderer: what Argo CD would apply after that edit (the portability check
+ * renders AWS as it is once active). Throws when rendering fails.
  */
 export async function renderEdited(
   cache: GitCache,
   revision: string,
   overlay: string,
-  file: string,
-  text: string,
+  file?: string,
+  text?: string,
 ): Promise<KubeObject[]> {
-  const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
+  const tool = await locateKustomize();
+  const exported = new Export(cache, revision);
   try {
-    const tree = join(work, 'tree');
-    await cache.exportTree(revision, tree);
-    await writeFile(join(tree, file), text);
-    return await render(join(tree, overlay));
+    const edits = file === undefined || text === undefined ? [] : [{ path: file, content: text }];
+    return await renderTree(cache, exported, overlay, edits, tool, { edits: [] });
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await exported.remove();
   }
 }
