@@ -12,18 +12,16 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, runsDir, stopWorlds, type World, worldPool } from './failover-helpers.js';
+import { cli, limiter, runsDir, stopWorlds, type World, withWorld } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(async () => {
-  await pool.close();
   await stopWorlds();
   removeTempDirs();
 });
 
-// Two sandboxes serve the three cases, each reset before reuse (error rates, branch, lock, Route 53).
-const pool = worldPool(2);
+const slot = limiter(2);
 /** Several CLI runs each, on a small shared machine. */
 const TIMEOUT = 300_000;
 
@@ -57,75 +55,79 @@ function journalsText(world: World): string {
 
 describe.concurrent('metric gate (sandbox Datadog)', { timeout: TIMEOUT }, () => {
   it('with AWS at 30 % errors to-aws stops before the weights move and names the query and value; with auto it succeeds', () =>
-    pool.use(async (world) => {
-      const before = await route53Weights(world);
-      expect(before).toEqual({ gke: 255, aws: 0 });
+    slot(() =>
+      withWorld(async (world) => {
+        const before = await route53Weights(world);
+        expect(before).toEqual({ gke: 255, aws: 0 });
 
-      const set = await cli(world, ['sandbox', 'errors', 'aws', '30', '--dir', world.dir]);
-      expect(set.code, set.stderr).toBe(0);
-      const stopped = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
-      expect(stopped.code, `${stopped.stdout}\n${stopped.stderr}`).toBe(1);
-      const said = `${stopped.stdout}\n${stopped.stderr}`;
-      // Which query, and the value it read.
-      expect(said, said).toContain(
-        'sum:trace.http.request.errors{service:admin,cloud:aws}.as_rate() / sum:trace.http.request.hits{service:admin,cloud:aws}.as_rate() * 100',
-      );
-      expect(said, said).toContain('value 30 outside <= 1');
-      expect(said).toContain('admin 5xx rate on AWS (Alert)');
-      expect(await route53Weights(world)).toEqual(before);
-      // Judged by the Datadog emulator, twice (failureThreshold 2), and no weight update was sent.
-      const ops = world.sandbox.requests();
-      expect(ops.filter((r) => r.service === 'datadog' && r.operation === 'QueryMetrics').length).toBe(2);
-      expect(ops.some((r) => r.operation === 'UpdateTrafficPolicyInstance')).toBe(false);
+        const set = await cli(world, ['sandbox', 'errors', 'aws', '30', '--dir', world.dir]);
+        expect(set.code, set.stderr).toBe(0);
+        const stopped = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
+        expect(stopped.code, `${stopped.stdout}\n${stopped.stderr}`).toBe(1);
+        const said = `${stopped.stdout}\n${stopped.stderr}`;
+        // Which query, and the value it read.
+        expect(said, said).toContain(
+          'sum:trace.http.request.errors{service:admin,cloud:aws}.as_rate() / sum:trace.http.request.hits{service:admin,cloud:aws}.as_rate() * 100',
+        );
+        expect(said, said).toContain('value 30 outside <= 1');
+        expect(said).toContain('admin 5xx rate on AWS (Alert)');
+        expect(await route53Weights(world)).toEqual(before);
+        // Judged by the Datadog emulator, twice (failureThreshold 2), and no weight update was sent.
+        const ops = world.sandbox.requests();
+        expect(ops.filter((r) => r.service === 'datadog' && r.operation === 'QueryMetrics').length).toBe(2);
+        expect(ops.some((r) => r.operation === 'UpdateTrafficPolicyInstance')).toBe(false);
 
-      const auto = await cli(world, ['sandbox', 'errors', 'aws', 'auto', '--dir', world.dir]);
-      expect(auto.code, auto.stderr).toBe(0);
-      const moved = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
-      expect(moved.code, `${moved.stdout}\n${moved.stderr}`).toBe(0);
-      const movedSaid = `${moved.stdout}\n${moved.stderr}`;
-      expect(movedSaid).toMatch(/✓ aws-metrics \d/);
-      expect(movedSaid).toMatch(/✓ aws-metrics-after \d/);
-      expect(await route53Weights(world)).toEqual({ gke: 0, aws: 255 });
+        const auto = await cli(world, ['sandbox', 'errors', 'aws', 'auto', '--dir', world.dir]);
+        expect(auto.code, auto.stderr).toBe(0);
+        const moved = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
+        expect(moved.code, `${moved.stdout}\n${moved.stderr}`).toBe(0);
+        const movedSaid = `${moved.stdout}\n${moved.stderr}`;
+        expect(movedSaid).toMatch(/✓ aws-metrics \d/);
+        expect(movedSaid).toMatch(/✓ aws-metrics-after \d/);
+        expect(await route53Weights(world)).toEqual({ gke: 0, aws: 255 });
 
-      // The keys the sandbox config names are secrets: never printed, never journaled.
-      const keys = [world.sandbox.datadog.keys.apiKey, world.sandbox.datadog.keys.appKey];
-      const everything = `${said}\n${movedSaid}\n${journalsText(world)}`;
-      for (const key of keys) expect(everything).not.toContain(key);
-      expect(journalsText(world)).toContain('check.metric');
-    }));
+        // The keys the sandbox config names are secrets: never printed, never journaled.
+        const keys = [world.sandbox.datadog.keys.apiKey, world.sandbox.datadog.keys.appKey];
+        const everything = `${said}\n${movedSaid}\n${journalsText(world)}`;
+        for (const key of keys) expect(everything).not.toContain(key);
+        expect(journalsText(world)).toContain('check.metric');
+      }),
+    ));
 
   it('a game day whose to-aws fails the gate still cancels the downtime it scheduled, and the report says so', () =>
-    pool.use(async (world) => {
-      // Downtimes stay in the emulator across cases: count those this game day scheduled.
-      const known = world.sandbox.datadog.model.downtimes.length;
-      await cli(world, ['sandbox', 'errors', 'aws', '30', '--dir', world.dir]);
-      const report = join(world.dir, 'game-day.md');
-      const r = await cli(
-        world,
-        ['drill', '--mode', 'game-day', '--hold', '0s', '--yes', '--report', `md:${report}`],
-        { timeoutMs: 240_000 },
-      );
-      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
-      const downtimes = world.sandbox.datadog.model.downtimes.slice(known);
-      expect(downtimes).toHaveLength(1);
-      expect(downtimes[0]).toMatchObject({ scope: ['cloud:gcp'], monitorTags: ['service:admin'] });
-      expect(downtimes[0]?.canceled, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
-      const md = readFileSync(report, 'utf8');
-      const id = downtimes[0]?.id;
-      expect(md).toContain(
-        `- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin) scheduled for GKE`,
-      );
-      expect(md).toContain(`- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin): cancelled`);
-      expect(await route53Weights(world)).toEqual({ gke: 255, aws: 0 });
-    }));
+    slot(() =>
+      withWorld(async (world) => {
+        await cli(world, ['sandbox', 'errors', 'aws', '30', '--dir', world.dir]);
+        const report = join(world.dir, 'game-day.md');
+        const r = await cli(
+          world,
+          ['drill', '--mode', 'game-day', '--hold', '0s', '--yes', '--report', `md:${report}`],
+          { timeoutMs: 240_000 },
+        );
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+        const downtimes = world.sandbox.datadog.model.downtimes;
+        expect(downtimes).toHaveLength(1);
+        expect(downtimes[0]).toMatchObject({ scope: ['cloud:gcp'], monitorTags: ['service:admin'] });
+        expect(downtimes[0]?.canceled, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
+        const md = readFileSync(report, 'utf8');
+        const id = downtimes[0]?.id;
+        expect(md).toContain(
+          `- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin) scheduled for GKE`,
+        );
+        expect(md).toContain(`- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin): cancelled`);
+        expect(await route53Weights(world)).toEqual({ gke: 255, aws: 0 });
+      }),
+    ));
 
   it('`sandbox errors` refuses a bad side or percentage with exit 2', () =>
-    pool.use(async (world) => {
-      const side = await cli(world, ['sandbox', 'errors', 'azure', '5', '--dir', world.dir]);
-      expect(side.code).toBe(2);
-      expect(side.stderr).toContain('unknown side "azure"');
-      const pct = await cli(world, ['sandbox', 'errors', 'aws', '130', '--dir', world.dir]);
-      expect(pct.code).toBe(2);
-      expect(pct.stderr).toContain('from 0 to 100');
-    }));
+    slot(() =>
+      withWorld(async (world) => {
+        const side = await cli(world, ['sandbox', 'errors', 'azure', '5', '--dir', world.dir]);
+        expect(side.code).toBe(2);
+        expect(side.stderr).toContain('unknown side "azure"');
+        const pct = await cli(world, ['sandbox', 'errors', 'aws', '130', '--dir', world.dir]);
+        expect(pct.code).toBe(2);
+        expect(pct.stderr).toContain('from 0 to 100');
+      }),
+    ));
 });
