@@ -15,7 +15,7 @@ import { demoTreeDir } from '../../src/sandbox/gitops-demo/index.js';
 import { findOnPath } from '../../src/util/exec.js';
 import {
   kustomizationDirs,
-  parseIndependently,
+  parseManyIndependently,
   reasonOf,
   runDirect,
 } from '../fixtures/kustomize/reference.js';
@@ -51,32 +51,61 @@ beforeAll(async () => {
   const fenced = parseDocument(await readFile(gke, 'utf8'));
   fenced.addIn(['patches'], fenced.createNode({ path: 'cronjob-suspend.yml', target: { kind: 'CronJob' } }));
   await writeFile(gke, fenced.toString());
-});
+  if (kubectl) await renderReferences();
+  // Dozens of kubectl runs: room for a loaded machine.
+}, 300_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!kubectl)(suiteName, () => {
-  const cases: (readonly [string, () => string])[] = [
-    ...kustomizationDirs(join(ROOT, 'test', 'fixtures')).map(
-      (dir) => [relative(ROOT, dir), () => dir] as const,
-    ),
-    ...kustomizationDirs(demoTreeDir()).map((dir) => [relative(ROOT, dir), () => dir] as const),
-    ['demo overlays/aws without the standby patches', () => join(work, 'tree', 'overlays', 'aws-active')],
-    ['demo overlays/gke with the fencing toggle', () => join(work, 'tree', 'overlays', 'gke-fenced')],
-  ];
+const cases: (readonly [string, () => string])[] = [
+  ...kustomizationDirs(join(ROOT, 'test', 'fixtures')).map(
+    (dir) => [relative(ROOT, dir), () => dir] as const,
+  ),
+  ...kustomizationDirs(demoTreeDir()).map((dir) => [relative(ROOT, dir), () => dir] as const),
+  ['demo overlays/aws without the standby patches', () => join(work, 'tree', 'overlays', 'aws-active')],
+  ['demo overlays/gke with the fencing toggle', () => join(work, 'tree', 'overlays', 'gke-fenced')],
+];
 
+/** What `kubectl kustomize` says of a directory: its objects read back independently, or its reason. */
+type Reference = { ok: true; objects: unknown[] } | { ok: false; stderr: string };
+const references = new Map<string, Reference>();
+
+/**
+ * `kubectl kustomize` of every case, two at a time, and every stream read back by one PyYAML
+ * process: the reference side costs one kubectl per case and one interpreter for the sweep.
+ */
+async function renderReferences(): Promise<void> {
+  const dirs = cases.map(([, dir]) => dir());
+  const runs = new Map<string, Awaited<ReturnType<typeof runDirect>>>();
+  let next = 0;
+  const worker = async () => {
+    while (next < dirs.length) {
+      const dir = dirs[next++]!;
+      runs.set(dir, await runDirect(kubectl as string, ['kustomize', dir]));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const rendered = dirs.filter((dir) => runs.get(dir)!.code === 0);
+  const parsed = await parseManyIndependently(rendered.map((dir) => runs.get(dir)!.stdout));
+  for (const [i, dir] of rendered.entries()) references.set(dir, { ok: true, objects: parsed[i]! });
+  for (const dir of dirs)
+    if (runs.get(dir)!.code !== 0) references.set(dir, { ok: false, stderr: runs.get(dir)!.stderr });
+}
+
+describe.skipIf(!kubectl)(suiteName, () => {
   it('sweeps every fixture and demo kustomization', () => {
     // A lost fixture directory would silently shrink the sweep.
     expect(cases.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(cases)('%s', async (_label, dir) => {
-    const reference = await runDirect(kubectl as string, ['kustomize', dir()]);
-    if (reference.code === 0) {
+    const reference = references.get(dir());
+    if (!reference) throw new Error(`no kubectl reference for ${dir()}`);
+    if (reference.ok) {
       // A Component built alone renders nothing; equal is still the rule.
-      expect(await render(dir())).toEqual(await parseIndependently(reference.stdout));
+      expect(await render(dir())).toEqual(reference.objects);
     } else {
       const failure = await render(dir()).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(KustomizeError);

@@ -21,6 +21,7 @@ import {
   stopWorlds,
   type World,
   withWorld,
+  worldPool,
 } from './failover-helpers.js';
 import { assertBuilt, cliEnv, failover, removeTempDirs, tempDir } from './helpers.js';
 
@@ -32,6 +33,12 @@ afterAll(async () => {
 
 // Every test here is a sandbox and one or two CLI processes: a few at a time on a small machine.
 const slot = limiter(2);
+/**
+ * The rehearsals only read, after a drift the reset undoes (branch, lock, traffic policy version,
+ * node group scaling, .env): two sandboxes serve them all, each reset before a case. The game day
+ * and the demo keep worlds of their own (the game day counts Datadog downtimes from zero).
+ */
+const rehearsals = worldPool(2);
 /** Waiting for a slot counts against a test's time. */
 const TIMEOUT = 240_000;
 
@@ -73,10 +80,12 @@ function failingCases(junit: Junit): Record<string, string[]> {
 }
 
 async function rehearse(world: World, env?: NodeJS.ProcessEnv) {
+  // A directory of its own per rehearsal: a report the run failed to write is never an earlier one.
+  const out = tempDir('failover-drill-reports-');
   const reports = {
-    junit: join(world.dir, 'drill.xml'),
-    md: join(world.dir, 'drill.md'),
-    json: join(world.dir, 'drill.json'),
+    junit: join(out, 'drill.xml'),
+    md: join(out, 'drill.md'),
+    json: join(out, 'drill.json'),
   };
   world.sandbox.clearRequests();
   const r = await cli(
@@ -103,31 +112,8 @@ async function rehearse(world: World, env?: NodeJS.ProcessEnv) {
 const REHEARSAL = 'drill-rehearsal (rehearsal)';
 
 describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
-  it('a clean sandbox: exit 0, every report says a failover would work', () =>
-    slot(() =>
-      withWorld(async (world) => {
-        const r = await rehearse(world);
-        expect(r.code, r.stdout).toBe(0);
-        expect(r.stdout).toMatch(/✓ drill-rehearsal: 12\/12 checks pass, 0 problem\(s\)/);
-        expect(r.stdout).toMatch(/✓ a failover would work today/);
-        expect(failingCases(r.junit)).toEqual({
-          [REHEARSAL]: [],
-          'to-aws (rehearsal)': [],
-          'to-gcp (rehearsal)': [],
-        });
-        expect(r.md).toContain('- A failover would work today.');
-        expect(r.md).toMatch(/\| phase \| time \|\n\|---\|---:\|\n\| total \([^)]+\) \| \S+ \|/);
-        const json = readFileSync(r.reports.json, 'utf8');
-        expect((JSON.parse(json) as { runs: { runbook: string }[] }).runs.map((run) => run.runbook)).toEqual([
-          'drill-rehearsal',
-          'to-aws',
-          'to-gcp',
-        ]);
-        // The Argo CD token the checks used never reaches the output or a report.
-        for (const text of [r.stdout, r.stderr, r.md, json, readFileSync(r.reports.junit, 'utf8')])
-          expect(text).not.toContain(world.sandbox.argocdToken);
-      }),
-    ));
+  // An idle sandbox still reconciles: the rehearsals' worlds stop before the game day starts.
+  afterAll(() => rehearsals.close(), 60_000);
 
   /** One drift per case: how to cause it, and the rehearsal check that must name it. */
   const drifts: {
@@ -246,27 +232,51 @@ describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
   it.each(drifts)(
     '$name: exit 1, $check named in the output and the JUnit file',
     ({ check, detail, drift }) =>
-      slot(() =>
-        withWorld(async (world) => {
-          const env = await drift(world);
-          const r = await rehearse(world, env);
-          expect(r.code, r.stdout).toBe(1);
-          expect(r.stdout).toMatch(/✗ a failover would fail today/);
-          const named = r.stdout.split('\n').filter((line) => line.startsWith(`    ✗ ${check}: `));
-          expect(named.length, r.stdout).toBeGreaterThan(0);
-          expect(named.join('\n')).toMatch(detail);
+      rehearsals.use(async (world) => {
+        const env = await drift(world);
+        const r = await rehearse(world, env);
+        expect(r.code, r.stdout).toBe(1);
+        expect(r.stdout).toMatch(/✗ a failover would fail today/);
+        const named = r.stdout.split('\n').filter((line) => line.startsWith(`    ✗ ${check}: `));
+        expect(named.length, r.stdout).toBeGreaterThan(0);
+        expect(named.join('\n')).toMatch(detail);
 
-          const failing = failingCases(r.junit);
-          expect(failing[REHEARSAL], JSON.stringify(failing)).toContain(check);
-          const testcase = r.junit.testsuites.testsuite
-            .find((s) => s['@_name'] === REHEARSAL)!
-            .testcase.find((c) => c['@_name'] === check)!;
-          expect(testcase.failure!['@_message']).toMatch(detail);
-          expect(r.md).toContain('- A failover would NOT work today: see the failed checks.');
-          expect(r.md).toContain('| phase | time |');
-        }),
-      ),
+        const failing = failingCases(r.junit);
+        expect(failing[REHEARSAL], JSON.stringify(failing)).toContain(check);
+        const testcase = r.junit.testsuites.testsuite
+          .find((s) => s['@_name'] === REHEARSAL)!
+          .testcase.find((c) => c['@_name'] === check)!;
+        expect(testcase.failure!['@_message']).toMatch(detail);
+        expect(r.md).toContain('- A failover would NOT work today: see the failed checks.');
+        expect(r.md).toContain('| phase | time |');
+      }),
   );
+
+  // Declared last, it is served a world that a drift case used and the reset put back: the clean
+  // verdict covers the reset too.
+  it('a clean sandbox: exit 0, every report says a failover would work', () =>
+    rehearsals.use(async (world) => {
+      const r = await rehearse(world);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/✓ drill-rehearsal: 12\/12 checks pass, 0 problem\(s\)/);
+      expect(r.stdout).toMatch(/✓ a failover would work today/);
+      expect(failingCases(r.junit)).toEqual({
+        [REHEARSAL]: [],
+        'to-aws (rehearsal)': [],
+        'to-gcp (rehearsal)': [],
+      });
+      expect(r.md).toContain('- A failover would work today.');
+      expect(r.md).toMatch(/\| phase \| time \|\n\|---\|---:\|\n\| total \([^)]+\) \| \S+ \|/);
+      const json = readFileSync(r.reports.json, 'utf8');
+      expect((JSON.parse(json) as { runs: { runbook: string }[] }).runs.map((run) => run.runbook)).toEqual([
+        'drill-rehearsal',
+        'to-aws',
+        'to-gcp',
+      ]);
+      // The Argo CD token the checks used never reaches the output or a report.
+      for (const text of [r.stdout, r.stderr, r.md, json, readFileSync(r.reports.junit, 'utf8')])
+        expect(text).not.toContain(world.sandbox.argocdToken);
+    }));
 });
 
 describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, () => {

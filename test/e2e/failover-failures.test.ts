@@ -2,7 +2,8 @@
  * The failover when something breaks, end to end: a failure at each phase of `failover to-aws`
  * (EKS down, a stalled rollout with and without rollback, Route 53 failing to apply, a staged shift
  * whose gate fails) ends in a consistent state, checked in the emulators, the git remote and the
- * journal. Each case runs in a sandbox of its own.
+ * journal. Two sandboxes serve the cases, each reset to its seed before a case (branch, lock, Route
+ * 53, Argo CD, outages, faults), so a case starts from the world a fresh sandbox would give it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,25 +20,29 @@ import {
   remoteFile,
   remoteHead,
   runIdIn,
-  SLOW,
   standbyEntriesIn,
   stopWorlds,
   types,
   waitUntil,
   weights,
-  withWorld,
+  worldPool,
 } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs } from './helpers.js';
 
+// Two cases at a time, each in its own sandbox; the wait for one counts against a case's time.
+const pool = worldPool(2);
+const TIMEOUT = { timeout: 300_000 };
+
 beforeAll(() => assertBuilt());
 afterAll(async () => {
+  await pool.close();
   await stopWorlds();
   removeTempDirs();
 });
 
-describe.concurrent('a failure at each phase ends in a consistent, reported state', SLOW, () => {
+describe.concurrent('a failure at each phase ends in a consistent, reported state', TIMEOUT, () => {
   it('EKS unreachable: to-aws fails at the health check, before any change (exit 1)', () =>
-    withWorld(async (world) => {
+    pool.use(async (world) => {
       world.sandbox.outage('gke', true);
       world.sandbox.eks.control.knobs.outage = true;
       const r = await cli(world, ['to-aws', '--yes']);
@@ -58,7 +63,7 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
     }));
 
   it('Argo CD rollout stalls: the overlay is rolled back to standby by a commit, weights untouched', () =>
-    withWorld(async (world) => {
+    pool.use(async (world) => {
       world.sandbox.outage('gke', true);
       world.sandbox.argocd.model.stallRollout('admin-aws');
       // Long enough for the first read and render even on a busy machine.
@@ -96,7 +101,7 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
     }));
 
   it('Argo CD rollout stalls with --no-rollback: AWS stays active for investigation', () =>
-    withWorld(async (world) => {
+    pool.use(async (world) => {
       world.sandbox.outage('gke', true);
       world.sandbox.argocd.model.stallRollout('admin-aws');
       const r = await cli(world, ['to-aws', '--yes', '--timeout', '3s', '--no-rollback']);
@@ -120,7 +125,7 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
     }));
 
   it('Route 53 fails to apply the new version: exit 1, the old version still serves', () =>
-    withWorld(async (world) => {
+    pool.use(async (world) => {
       world.sandbox.outage('gke', true);
       world.sandbox.fault('route53', 'policy-instance-failed', { count: 1 });
       const r = await cli(world, ['to-aws', '--yes']);
@@ -147,7 +152,7 @@ describe.concurrent('a failure at each phase ends in a consistent, reported stat
     }));
 
   it('staged 10,50,100 with AWS failing at the 50% gate: weights back at the 10% stage', () =>
-    withWorld(async (world) => {
+    pool.use(async (world) => {
       world.sandbox.outage('gke', true);
       // The moment stage 2 (50%) is sent to Route 53, the AWS side stops answering.
       const applied = () =>

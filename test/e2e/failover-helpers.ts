@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -75,8 +76,26 @@ export async function startWorld(
   };
   world.seed.awsOverlay = await remoteFile(world, AWS_OVERLAY, sandbox.info.git.head);
   world.seed.gcpOverlay = await remoteFile(world, GCP_OVERLAY, sandbox.info.git.head);
+  const dotEnv = join(dir, '.env');
+  const cluster = sandbox.info.eks.cluster;
+  pristine.set(world, {
+    dotEnv: existsSync(dotEnv) ? readFileSync(dotEnv, 'utf8') : undefined,
+    nodegroups: sandbox.eks.model.nodegroupNames(cluster).map((name) => ({
+      name,
+      scaling: { ...sandbox.eks.model.getNodegroup(cluster, name)!.scalingConfig },
+    })),
+  });
   return world;
 }
+
+/** What resetWorld puts back beyond the remote and the emulators' switches, as the world started. */
+const pristine = new WeakMap<
+  World,
+  {
+    dotEnv: string | undefined;
+    nodegroups: { name: string; scaling: { minSize: number; maxSize: number; desiredSize: number } }[];
+  }
+>();
 
 /**
  * Takes the run lock in the world's remote as another operator on another machine would (its own
@@ -145,6 +164,118 @@ export async function withWorld<T>(
     if (index >= 0) worlds.splice(index, 1);
     await world.sandbox.close();
   }
+}
+
+/**
+ * Puts a world back where its seed had it, as an operator with admin rights would: faults, outages,
+ * error rates and secret-store failures off, the branch at the seed commit, no lock, every Traffic
+ * Flow instance on version 1 (GKE) and Applied, Argo CD rolled back (AWS at 0 with its CronJobs
+ * suspended, GKE running), the EKS node groups' scaling and the .env file as they started, a fresh
+ * state directory (journals, git cache) and an empty request log. Everything a case reads
+ * afterwards is then as a fresh sandbox would have it (Datadog downtimes excepted: they accumulate).
+ */
+export async function resetWorld(world: World): Promise<void> {
+  const s = world.sandbox;
+  s.clearFaults();
+  const start = pristine.get(world);
+  if (start?.dotEnv !== undefined) writeFileSync(join(world.dir, '.env'), start.dotEnv);
+  for (const { name, scaling } of start?.nodegroups ?? [])
+    s.eks.model.setNodegroupScaling(s.info.eks.cluster, name, scaling);
+  for (const side of ['gke', 'aws'] as const) {
+    s.outage(side, false);
+    s.setErrorRate(side, undefined);
+    s.setSecretStore(side);
+  }
+  for (const app of s.info.argocd.apps.aws) s.argocd.model.stallRollout(app, false);
+  const remote = s.info.git.remote;
+  for (const hook of ['pre-receive', 'update']) rmSync(join(remote, 'hooks', hook), { force: true });
+  await git(['--git-dir', remote, 'update-ref', `refs/heads/${s.info.git.branch}`, world.seed.head]);
+  await git(['--git-dir', remote, 'update-ref', '-d', LOCK_REF]).catch(() => undefined);
+  const model = s.route53.model;
+  model.completePropagation();
+  for (const id of s.info.route53.trafficPolicyInstanceIds) {
+    const instance = model.getTrafficPolicyInstance(id);
+    if (instance.TrafficPolicyVersion !== 1 || instance.State !== 'Applied')
+      model.updateTrafficPolicyInstance(id, {
+        TTL: instance.TTL,
+        TrafficPolicyId: instance.TrafficPolicyId,
+        TrafficPolicyVersion: 1,
+      });
+  }
+  model.completePropagation();
+  await s.argocd.model.reconcileNow();
+  await waitUntil(
+    'the seed state rolled out again',
+    () =>
+      s.info.argocd.apps.aws.every((app) =>
+        s.argocd.model
+          .workloads(app)
+          .every((w) =>
+            w.kind === 'CronJob' ? w.suspend === true : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
+          ),
+      ) &&
+      s.info.argocd.apps.gcp.every((app) =>
+        s.argocd.model
+          .workloads(app)
+          .every((w) => (w.kind === 'CronJob' ? w.suspend !== true : (w.readyReplicas ?? 0) > 0)),
+      ),
+    30_000,
+    25,
+  );
+  rmSync(join(world.dir, 'state'), { recursive: true, force: true });
+  s.clearRequests();
+}
+
+/**
+ * A few worlds started once and lent out one case at a time, each reset before it is lent: cases
+ * that run concurrently never share a sandbox, and a file starts `size` sandboxes instead of one per
+ * case. `close` stops them (afterAll).
+ */
+export interface WorldPool {
+  use<T>(test: (world: World) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function worldPool(size: number, timings: SandboxTimings = FAST_TIMINGS): WorldPool {
+  const idle: World[] = [];
+  const waiting: ((world: World) => void)[] = [];
+  const started: Promise<World>[] = [];
+  const used = new Set<World>();
+  const lend = async (): Promise<World> => {
+    const world = idle.shift();
+    if (world) return world;
+    if (started.length < size) {
+      const starting = startWorld(timings);
+      started.push(starting);
+      return starting;
+    }
+    return new Promise<World>((r) => waiting.push(r));
+  };
+  return {
+    async use(test) {
+      const world = await lend();
+      try {
+        // A world nobody has used yet is the seed already.
+        if (used.has(world)) await resetWorld(world);
+        used.add(world);
+        return await test(world);
+      } finally {
+        const next = waiting.shift();
+        if (next) next(world);
+        else idle.push(world);
+      }
+    },
+    async close() {
+      await Promise.allSettled(
+        started.map(async (starting) => {
+          const world = await starting;
+          const index = worlds.indexOf(world.sandbox);
+          if (index >= 0) worlds.splice(index, 1);
+          await world.sandbox.close();
+        }),
+      );
+    },
+  };
 }
 
 /** `failover ARGS` against the world's sandbox, to completion. */
