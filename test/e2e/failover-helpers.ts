@@ -174,7 +174,17 @@ export async function withWorld<T>(
  * state directory (journals, git cache) and an empty request log. Everything a case reads
  * afterwards is then as a fresh sandbox would have it (Datadog downtimes excepted: they accumulate).
  */
-export async function resetWorld(world: World): Promise<void> {
+/** A state of the world to put it back to: the branch head, the policy version, the side that runs. */
+export interface Restore {
+  head: string;
+  version: number;
+  side: 'gcp' | 'aws';
+}
+
+export async function resetWorld(
+  world: World,
+  to: Restore = { head: world.seed.head, version: 1, side: 'gcp' },
+): Promise<void> {
   const s = world.sandbox;
   s.clearFaults();
   const start = pristine.get(world);
@@ -189,35 +199,41 @@ export async function resetWorld(world: World): Promise<void> {
   for (const app of s.info.argocd.apps.aws) s.argocd.model.stallRollout(app, false);
   const remote = s.info.git.remote;
   for (const hook of ['pre-receive', 'update']) rmSync(join(remote, 'hooks', hook), { force: true });
-  await git(['--git-dir', remote, 'update-ref', `refs/heads/${s.info.git.branch}`, world.seed.head]);
+  await git(['--git-dir', remote, 'update-ref', `refs/heads/${s.info.git.branch}`, to.head]);
   await git(['--git-dir', remote, 'update-ref', '-d', LOCK_REF]).catch(() => undefined);
   const model = s.route53.model;
   model.completePropagation();
   for (const id of s.info.route53.trafficPolicyInstanceIds) {
     const instance = model.getTrafficPolicyInstance(id);
-    if (instance.TrafficPolicyVersion !== 1 || instance.State !== 'Applied')
+    if (instance.TrafficPolicyVersion !== to.version || instance.State !== 'Applied')
       model.updateTrafficPolicyInstance(id, {
         TTL: instance.TTL,
         TrafficPolicyId: instance.TrafficPolicyId,
-        TrafficPolicyVersion: 1,
+        TrafficPolicyVersion: to.version,
       });
   }
   model.completePropagation();
   await s.argocd.model.reconcileNow();
+  // On GCP: AWS at 0 with its CronJobs suspended, GKE running. On AWS: AWS running, GKE fenced.
+  const onAws = to.side === 'aws';
   await waitUntil(
-    'the seed state rolled out again',
+    `the ${to.side} state rolled out again`,
     () =>
       s.info.argocd.apps.aws.every((app) =>
         s.argocd.model
           .workloads(app)
           .every((w) =>
-            w.kind === 'CronJob' ? w.suspend === true : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
+            w.kind === 'CronJob'
+              ? (w.suspend === true) !== onAws
+              : onAws
+                ? (w.replicas ?? 0) > 0 && w.readyReplicas === w.replicas
+                : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
           ),
       ) &&
       s.info.argocd.apps.gcp.every((app) =>
         s.argocd.model
           .workloads(app)
-          .every((w) => (w.kind === 'CronJob' ? w.suspend !== true : (w.readyReplicas ?? 0) > 0)),
+          .every((w) => (w.kind === 'CronJob' ? (w.suspend === true) === onAws : (w.readyReplicas ?? 0) > 0)),
       ),
     30_000,
     25,

@@ -6,7 +6,7 @@
  * state that the exit code and the last lines state truthfully and that ONE `resume` converges.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -17,7 +17,15 @@ import {
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { git } from '../../../src/sandbox/gitops-demo/index.js';
-import { cli, LOCK_REF, startWorld, stopWorlds, type World, waitUntil } from '../failover-helpers.js';
+import {
+  cli,
+  LOCK_REF,
+  resetWorld,
+  startWorld,
+  stopWorlds,
+  type World,
+  waitUntil,
+} from '../failover-helpers.js';
 import { assertBuilt, type CliResult, removeTempDirs, tempDir } from '../helpers.js';
 
 /** Shorter than FAST_TIMINGS: the suite runs dozens of failovers; waits still really wait. */
@@ -330,13 +338,6 @@ export function resume(world: World, runId: string, extra: string[] = []): Promi
   return run(world, ['resume', runId, '--yes', ...extra]);
 }
 
-/** A state of the world to put it back to: the branch head, the policy version, the side that runs. */
-interface Restore {
-  head: string;
-  version: number;
-  side: 'gcp' | 'aws';
-}
-
 /** Where a full to-aws of this world last ended, as settledWhere saw it. */
 const awsEnds = new Map<World, { head: string; version: number }>();
 
@@ -369,61 +370,6 @@ export async function startOnAws(world: World, toAws: string[]): Promise<void> {
   }
   const r = await run(world, toAws);
   if (r.code !== 0) throw new Error(`to-aws exited ${r.code}:\n${out(r)}`);
-}
-
-/**
- * Puts the world back where the seed had it (or `to`), as an operator with admin rights would:
- * faults and outages off, the branch at the seed commit, no lock, the instance on version 1 (GKE),
- * Argo CD synced back (AWS at 0, GKE's CronJobs active), a fresh state directory.
- */
-export async function resetWorld(
-  world: World,
-  to: Restore = { head: world.seed.head, version: 1, side: 'gcp' },
-): Promise<void> {
-  const s = world.sandbox;
-  s.clearFaults();
-  s.outage('gke', false);
-  s.outage('aws', false);
-  s.argocd.model.stallRollout('admin-aws', false);
-  const remote = s.info.git.remote;
-  for (const hook of ['pre-receive', 'update']) rmSync(join(remote, 'hooks', hook), { force: true });
-  await git(['--git-dir', remote, 'update-ref', `refs/heads/${s.info.git.branch}`, to.head]);
-  await git(['--git-dir', remote, 'update-ref', '-d', LOCK_REF]).catch(() => undefined);
-  const model = s.route53.model;
-  model.completePropagation();
-  for (const id of s.info.route53.trafficPolicyInstanceIds) {
-    const instance = model.getTrafficPolicyInstance(id);
-    if (instance.TrafficPolicyVersion !== to.version || instance.State !== 'Applied')
-      model.updateTrafficPolicyInstance(id, {
-        TTL: instance.TTL,
-        TrafficPolicyId: instance.TrafficPolicyId,
-        TrafficPolicyVersion: to.version,
-      });
-  }
-  model.completePropagation();
-  await s.argocd.model.reconcileNow();
-  const onAws = to.side === 'aws';
-  await waitUntil(
-    `the ${to.side} state rolled out again`,
-    () => {
-      const aws = s.argocd.model.workloads('admin-aws');
-      const gke = s.argocd.model.workloads('admin-gke');
-      return (
-        aws.every((w) =>
-          w.kind === 'CronJob'
-            ? (w.suspend === true) !== onAws
-            : onAws
-              ? (w.replicas ?? 0) > 0 && w.readyReplicas === w.replicas
-              : (w.readyReplicas ?? 0) === 0 && w.replicas === 0,
-        ) &&
-        gke.every((w) => (w.kind === 'CronJob' ? (w.suspend === true) === onAws : (w.readyReplicas ?? 0) > 0))
-      );
-    },
-    15_000,
-    25,
-  );
-  rmSync(join(world.dir, 'state'), { recursive: true, force: true });
-  s.clearRequests();
 }
 
 /** Resolves when the step has started (a step.started event in the run's journal). */
