@@ -41,11 +41,31 @@ function buildFailure(tool: KustomizeTool, dir: string, error: unknown): string 
   return `\`${[basename(tool.path), ...tool.args(dir)].join(' ')}\` failed ${status}${stderr ? `: ${stderr}` : ''}`;
 }
 
+/**
+ * The identity of every file a revision may be read from (files backend): the loose branch and tag
+ * refs, packed-refs and HEAD, each by inode, size and modification time. Undefined for HEAD
+ * itself and on the reftable backend, which this does not follow.
+ */
+async function refFilesState(gitDir: string, revision: string): Promise<string | undefined> {
+  // HEAD follows whatever branch it names: not worth following here.
+  if (revision === 'HEAD' || existsSync(join(gitDir, 'reftable'))) return undefined;
+  const files = ['HEAD', 'packed-refs', join('refs', 'heads', revision), join('refs', 'tags', revision)];
+  const parts = await Promise.all(
+    files.map(async (file) => {
+      const info = await stat(join(gitDir, file)).catch(() => undefined);
+      return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : '-';
+    }),
+  );
+  return parts.join('|');
+}
+
 export class RepoService {
   private readonly exports = new Map<string, Promise<string>>();
   private readonly renders = new Map<string, Promise<KubeObject[]>>();
   /** Resolves in flight: a reconcile sweep over many apps of one repo asks git once. */
   private readonly resolving = new Map<string, Promise<string>>();
+  /** The last answer per revision with the state of the ref files it was read from. */
+  private readonly resolved = new Map<string, { files: string; sha: string }>();
 
   constructor(
     private readonly cacheDir: string,
@@ -58,10 +78,24 @@ export class RepoService {
     const key = `${repoURL}\n${revision}`;
     let pending = this.resolving.get(key);
     if (!pending) {
-      pending = this.resolveUncached(repoURL, revision).finally(() => this.resolving.delete(key));
+      pending = this.resolveChecked(repoURL, revision, key).finally(() => this.resolving.delete(key));
       this.resolving.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * The reconcile loop asks several times a second; git is asked again only when a file a ref lives
+   * in changed. git rewrites a ref by renaming a new file over it, so its inode changes with every
+   * update (push, update-ref, pack-refs). Repositories on the reftable backend are always asked.
+   */
+  private async resolveChecked(repoURL: string, revision: string, key: string): Promise<string> {
+    const files = await refFilesState(localRepoPath(repoURL), revision);
+    const last = this.resolved.get(key);
+    if (files !== undefined && last?.files === files) return last.sha;
+    const sha = await this.resolveUncached(repoURL, revision);
+    if (files !== undefined) this.resolved.set(key, { files, sha });
+    return sha;
   }
 
   private async resolveUncached(repoURL: string, revision: string): Promise<string> {
@@ -105,9 +139,10 @@ export class RepoService {
     return structuredClone(await rendered);
   }
 
-  /** Drops cached renders (a hard refresh). */
+  /** Drops cached renders and resolved revisions (a hard refresh). */
   invalidate(repoURL: string): void {
     for (const key of this.renders.keys()) if (key.startsWith(`${repoURL}\n`)) this.renders.delete(key);
+    for (const key of this.resolved.keys()) if (key.startsWith(`${repoURL}\n`)) this.resolved.delete(key);
   }
 
   private async renderUncached(repoURL: string, sha: string, path: string): Promise<KubeObject[]> {
