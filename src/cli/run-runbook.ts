@@ -164,6 +164,10 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const detachSignals = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 
   let result: RunResult;
   let plan: RunPlan | undefined;
@@ -233,136 +237,146 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       resume: request.resume,
       resumeCommand,
     });
+  } catch (error) {
+    detachSignals();
+    throw error;
   } finally {
     retries.close();
     await Promise.all(pending);
     reporter.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+  }
+  // The handlers stay until the command ends: a second Ctrl-C during the read-back below still
+  // exits 3 with the lock and the resume command, instead of killing the process by the signal.
+  try {
+    return await reportRun();
+  } finally {
+    detachSignals();
   }
 
-  // A run stopped by its journal failed (exit 1), it was not aborted by the operator.
-  const exitCode = journal?.writeError
-    ? EXIT.failed
-    : exitCodeForOutcome(result.outcome, result.error?.category);
-  const info: RunOutcomeInfo = {
-    exitCode,
-    result,
-    journalFile: journal?.file ?? '',
-    context: { ports, config, configFile, loaded, params: params as Record<string, Json>, operator },
-  };
-  if (request.quiet) return info;
-  // A run that changed something and did not succeed: say where things really stand.
-  const stateNow =
-    !dryRun &&
-    external &&
-    result.madeProgress &&
-    result.outcome !== 'succeeded' &&
-    result.outcome !== 'planned'
-      ? await readStateNow(ports.read, config)
-      : undefined;
-  const recap = dryRun
-    ? undefined
-    : buildRecap({
-        runbook: loaded.runbook.name,
-        outcome: result.outcome,
-        plan: result.plan,
-        outputs: result.outputs,
-        warnings: result.warnings,
-        rolledBack: result.rolledBack,
-        incident: request.incident,
-        ...(io.options.config ? { configArg: ` --config ${io.options.config}` } : {}),
-      });
-  const decisionMs = decisionTimeOf(result);
-  if (io.options.output === 'json') {
-    io.json({
-      runId,
-      runbook: loaded.runbook.name,
-      // A warning leads: scripts that read only the first fields still see it.
-      ...(result.warnings.length ? { warning: result.warnings[0]!.message } : {}),
-      outcome: outcomeLabel(result.outcome, result.warnings),
+  async function reportRun(): Promise<RunOutcomeInfo> {
+    // A run stopped by its journal failed (exit 1), it was not aborted by the operator.
+    const exitCode = journal?.writeError
+      ? EXIT.failed
+      : exitCodeForOutcome(result.outcome, result.error?.category);
+    const info: RunOutcomeInfo = {
       exitCode,
-      warnings: result.warnings,
-      durationMs: result.durationMs,
-      decisionMs,
-      failedSteps: result.failedSteps,
-      rolledBack: result.rolledBack,
-      outputs: result.outputs,
-      ...(recap ? { recap } : {}),
-      ...(dryRun ? { plan: result.plan } : {}),
-      ...(result.error
-        ? {
-            error: {
-              code: result.error.code,
-              message: result.error.message,
-              hint: result.error.hint,
-              problems: result.error.problems,
-            },
-          }
-        : {}),
-      ...(stateNow ? { stateNow } : {}),
-      ...(retries.total ? { retries: { total: retries.total, calls: retries.lines() } } : {}),
-      ...(journal ? { journal: journal.file } : {}),
-    });
+      result,
+      journalFile: journal?.file ?? '',
+      context: { ports, config, configFile, loaded, params: params as Record<string, Json>, operator },
+    };
+    if (request.quiet) return info;
+    // A run that changed something and did not succeed: say where things really stand.
+    const stateNow =
+      !dryRun &&
+      external &&
+      result.madeProgress &&
+      result.outcome !== 'succeeded' &&
+      result.outcome !== 'planned'
+        ? await readStateNow(ports.read, config)
+        : undefined;
+    const recap = dryRun
+      ? undefined
+      : buildRecap({
+          runbook: loaded.runbook.name,
+          outcome: result.outcome,
+          plan: result.plan,
+          outputs: result.outputs,
+          warnings: result.warnings,
+          rolledBack: result.rolledBack,
+          incident: request.incident,
+          ...(io.options.config ? { configArg: ` --config ${io.options.config}` } : {}),
+        });
+    const decisionMs = decisionTimeOf(result);
+    if (io.options.output === 'json') {
+      io.json({
+        runId,
+        runbook: loaded.runbook.name,
+        // A warning leads: scripts that read only the first fields still see it.
+        ...(result.warnings.length ? { warning: result.warnings[0]!.message } : {}),
+        outcome: outcomeLabel(result.outcome, result.warnings),
+        exitCode,
+        warnings: result.warnings,
+        durationMs: result.durationMs,
+        decisionMs,
+        failedSteps: result.failedSteps,
+        rolledBack: result.rolledBack,
+        outputs: result.outputs,
+        ...(recap ? { recap } : {}),
+        ...(dryRun ? { plan: result.plan } : {}),
+        ...(result.error
+          ? {
+              error: {
+                code: result.error.code,
+                message: result.error.message,
+                hint: result.error.hint,
+                problems: result.error.problems,
+              },
+            }
+          : {}),
+        ...(stateNow ? { stateNow } : {}),
+        ...(retries.total ? { retries: { total: retries.total, calls: retries.lines() } } : {}),
+        ...(journal ? { journal: journal.file } : {}),
+      });
+      return info;
+    }
+    const c = io.colors;
+    if (dryRun) {
+      io.out(renderPlan(result.plan, c));
+      io.out(
+        result.error
+          ? c.red(`\n✗ ${result.error.message}`)
+          : c.green(
+              `\n✓ dry-run: nothing was changed; ${result.plan.steps.filter((s) => s.mutating && !s.plan?.converged && !s.skipped).length} step(s) would change something`,
+            ),
+      );
+      return info;
+    }
+    const warned = result.outcome === 'succeeded' && result.warnings.length > 0;
+    const color =
+      result.outcome === 'succeeded' && !warned
+        ? c.green
+        : result.outcome === 'rolled-back' || warned
+          ? c.yellow
+          : c.red;
+    // What the run did not do comes first, before the outcome line: it is what the operator must act on.
+    for (const warning of warned ? result.warnings : []) io.out(c.yellow(`⚠ ${warning.message}`));
+    io.out(
+      `${color(`${result.outcome === 'succeeded' ? (warned ? '⚠' : '✓') : '✗'} ${loaded.runbook.name}: ${outcomeLabel(result.outcome, result.warnings)}`)} in ${formatMs(result.durationMs - decisionMs)}${decisionMs >= HUMAN_DECISION_MS ? ` ${c.dim(`(+ ${formatMs(decisionMs)} decision time)`)}` : ''} ${c.dim(`(run ${runId})`)}`,
+    );
+    for (const warning of warned ? result.warnings : [])
+      if (warning.hint) io.out(c.dim(`  ${warning.stepId}: ${warning.hint}`));
+    if (result.rolledBack.length) io.out(c.yellow(`  rolled back: ${result.rolledBack.join(', ')}`));
+    if (retries.total)
+      io.out(c.dim(`  retried by the cloud clients ${retries.total}×: ${retries.lines().join('; ')}`));
+    // What the run leaves behind, so the operator knows where things stand before deciding.
+    if (result.outcome !== 'succeeded' && result.changed.length)
+      io.out(c.yellow(`  changed and still in place: ${result.changed.join(', ')}`));
+    if (result.error) {
+      io.out(c.red(`  ${result.error.message}`));
+      for (const problem of result.error.problems)
+        io.out(c.red(`    ${problem.path ?? ''} ${problem.message}`));
+      if (result.error.hint) io.out(c.dim(`  hint: ${result.error.hint}`));
+    }
+    if (stateNow) for (const line of renderStateNow(stateNow, runId, c)) io.out(line);
+    const hintHasResume = result.error?.hint?.includes(resumeCommand) ?? false;
+    if (
+      (result.outcome === 'failed' || result.outcome === 'interrupted') &&
+      result.madeProgress &&
+      !hintHasResume
+    )
+      io.out(c.dim(`  resume: ${resumeCommand}`));
+    else if (result.outcome === 'failed' && !result.madeProgress)
+      io.out(c.dim('  no step ran: fix the cause and run the command again'));
+    if (journal?.writeError)
+      io.out(
+        c.red(
+          `  the journal is incomplete from the failed write on: \`failover resume\` re-plans from the real state, so it still converges`,
+        ),
+      );
+    if (recap && !recapIsEmpty(recap)) io.out(`\n${renderRecap(recap, c)}\n`);
+    if (journal) io.out(c.dim(`  journal: ${journal.file}`));
     return info;
   }
-  const c = io.colors;
-  if (dryRun) {
-    io.out(renderPlan(result.plan, c));
-    io.out(
-      result.error
-        ? c.red(`\n✗ ${result.error.message}`)
-        : c.green(
-            `\n✓ dry-run: nothing was changed; ${result.plan.steps.filter((s) => s.mutating && !s.plan?.converged && !s.skipped).length} step(s) would change something`,
-          ),
-    );
-    return info;
-  }
-  const warned = result.outcome === 'succeeded' && result.warnings.length > 0;
-  const color =
-    result.outcome === 'succeeded' && !warned
-      ? c.green
-      : result.outcome === 'rolled-back' || warned
-        ? c.yellow
-        : c.red;
-  // What the run did not do comes first, before the outcome line: it is what the operator must act on.
-  for (const warning of warned ? result.warnings : []) io.out(c.yellow(`⚠ ${warning.message}`));
-  io.out(
-    `${color(`${result.outcome === 'succeeded' ? (warned ? '⚠' : '✓') : '✗'} ${loaded.runbook.name}: ${outcomeLabel(result.outcome, result.warnings)}`)} in ${formatMs(result.durationMs - decisionMs)}${decisionMs >= HUMAN_DECISION_MS ? ` ${c.dim(`(+ ${formatMs(decisionMs)} decision time)`)}` : ''} ${c.dim(`(run ${runId})`)}`,
-  );
-  for (const warning of warned ? result.warnings : [])
-    if (warning.hint) io.out(c.dim(`  ${warning.stepId}: ${warning.hint}`));
-  if (result.rolledBack.length) io.out(c.yellow(`  rolled back: ${result.rolledBack.join(', ')}`));
-  if (retries.total)
-    io.out(c.dim(`  retried by the cloud clients ${retries.total}×: ${retries.lines().join('; ')}`));
-  // What the run leaves behind, so the operator knows where things stand before deciding.
-  if (result.outcome !== 'succeeded' && result.changed.length)
-    io.out(c.yellow(`  changed and still in place: ${result.changed.join(', ')}`));
-  if (result.error) {
-    io.out(c.red(`  ${result.error.message}`));
-    for (const problem of result.error.problems)
-      io.out(c.red(`    ${problem.path ?? ''} ${problem.message}`));
-    if (result.error.hint) io.out(c.dim(`  hint: ${result.error.hint}`));
-  }
-  if (stateNow) for (const line of renderStateNow(stateNow, runId, c)) io.out(line);
-  const hintHasResume = result.error?.hint?.includes(resumeCommand) ?? false;
-  if (
-    (result.outcome === 'failed' || result.outcome === 'interrupted') &&
-    result.madeProgress &&
-    !hintHasResume
-  )
-    io.out(c.dim(`  resume: ${resumeCommand}`));
-  else if (result.outcome === 'failed' && !result.madeProgress)
-    io.out(c.dim('  no step ran: fix the cause and run the command again'));
-  if (journal?.writeError)
-    io.out(
-      c.red(
-        `  the journal is incomplete from the failed write on: \`failover resume\` re-plans from the real state, so it still converges`,
-      ),
-    );
-  if (recap && !recapIsEmpty(recap)) io.out(`\n${renderRecap(recap, c)}\n`);
-  if (journal) io.out(c.dim(`  journal: ${journal.file}`));
-  return info;
 }
 
 /** Time spent at confirmations (the approve steps' outputs): not part of the RTO. */
@@ -407,8 +421,16 @@ async function exitAfterSecondSignal(
     const git = run.ports.openWrite().git;
     if (!git) lock = 'this runbook takes no lock';
     else {
-      const released = await git.releaseLock(run.runId, AbortSignal.timeout(SECOND_SIGNAL_RELEASE_MS));
-      lock = released ? 'the run lock was released' : 'the run lock was not held by this run';
+      const deadline = AbortSignal.timeout(SECOND_SIGNAL_RELEASE_MS);
+      const released = await git.releaseLock(run.runId, deadline);
+      // Not released here: the run's own `finally` may have given it back a moment earlier.
+      const holder = released ? undefined : await run.ports.read.git.readLock(deadline);
+      lock =
+        released || !holder
+          ? 'the run lock was released'
+          : holder.runId === run.runId
+            ? `the run lock is still held by this run; \`${run.resumeCommand}\` takes it back`
+            : `the run lock is held by run ${holder.runId}, not by this one`;
     }
   } catch (error) {
     lock = `the run lock could NOT be released (${(error as Error).message}); \`${run.resumeCommand}\` takes it back, or another run may take it over with --break-lock`;
