@@ -3,11 +3,11 @@
  * URL credentials), how they are masked in text and in structured values, and that every line the
  * terminal layer writes (stdout and stderr, text and JSON, error lines and warnings) is masked.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type GlobalOptions, Io } from '../../src/cli/io.js';
 import { createReporter } from '../../src/cli/reporter.js';
 import { Redactor } from '../../src/engine/redact.js';
+import { sink } from './memory-stream.js';
 
 function redactorWith(...values: string[]): Redactor {
   const r = new Redactor();
@@ -187,21 +187,6 @@ describe('masking structured values', () => {
     expect(r.value(undefined)).toBeUndefined();
   });
 });
-
-/** A stream that keeps what is written to it. */
-function sink(tty = false): { stream: NodeJS.WriteStream; text: () => string } {
-  let written = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk, _encoding, done) {
-        written += String(chunk);
-        done();
-      },
-    }),
-    { isTTY: tty },
-  ) as unknown as NodeJS.WriteStream;
-  return { stream, text: () => written };
-}
 
 function ioWith(output: 'text' | 'json') {
   const out = sink();

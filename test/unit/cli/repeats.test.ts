@@ -2,36 +2,27 @@
  * The plain reporter folds the same warning or error from step after step into the first line and
  * a count, and shows everything else as before.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type GlobalOptions, Io } from '../../../src/cli/io.js';
 import { RepeatFolder } from '../../../src/cli/render/repeats.js';
 import { createReporter } from '../../../src/cli/reporter.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { Redactor } from '../../../src/engine/redact.js';
+import { sink } from '../memory-stream.js';
 
 function plainReporter() {
-  let written = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk, _encoding, done) {
-        written += String(chunk);
-        done();
-      },
-    }),
-    { isTTY: false },
-  ) as unknown as NodeJS.WriteStream;
+  const err = sink();
   const io = new Io(
     { output: 'text', color: false } as GlobalOptions,
     new Redactor(),
-    stream,
-    stream,
+    err.stream,
+    err.stream,
     undefined,
     {},
   );
   return {
     reporter: createReporter(io, undefined, { showPlan: false }),
-    lines: () => written.trimEnd().split('\n'),
+    lines: () => err.text().trimEnd().split('\n'),
   };
 }
 
