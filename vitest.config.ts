@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The workers host the emulators and drive CLI runs: V8's optimizing compiler costs them more CPU
+    // than it saves (as for the CLI itself, see bin/failover.js), and CI is bound by CPU.
+    execArgv: ['--no-opt'],
     // Vitest's default is one worker less than the cores: a single worker on a 2-core CI machine,
     // where most test files spend their time waiting on emulator delays and CLI child processes.
     maxWorkers: Math.max(2, availableParallelism() - 1),

@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 // Entry point: load the compiled CLI and exit with its code. Nothing else lives here.
+import { setFlagsFromString } from 'node:v8';
+
+// A command runs for seconds and most of its code runs once: V8's optimizing compiler would spend
+// more CPU compiling than the compiled code saves (about a fifth of a to-aws). The long-lived
+// commands (the sandbox's emulators, the demo, status --watch) keep it.
+const args = process.argv.slice(2);
+if (!['sandbox', 'demo'].includes(args[0] ?? '') && !args.some((a) => a === '--watch' || a === '-w'))
+  setFlagsFromString('--no-opt');
 let cli;
 try {
   cli = await import('../dist/cli/main.js');

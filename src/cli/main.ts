@@ -3,16 +3,12 @@
  * implemented in its own module under ./commands, imported only when the command runs: `--help`
  * and `--version` load no cloud SDK.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { TOOL_VERSION } from '../util/version.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { addExamples } from './help-examples.js';
 import type { GlobalOptions } from './io.js';
 import { routeNodeWarnings, verboseWanted } from './node-warnings.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -59,7 +55,7 @@ export function buildProgram(
     .description(
       'Move production traffic between GKE and the standby cluster on AWS, safely, through runbooks.',
     )
-    .version(pkg.version, '-V, --version')
+    .version(TOOL_VERSION, '-V, --version')
     .option('-c, --config <file>', 'config file (default: failover.config.yaml, or FAILOVER_CONFIG)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'more detail on stderr')
