@@ -15,7 +15,7 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   ],
   'to-gcp': [
     'failover to-gcp --incident INC-42 --dry-run',
-    'failover to-gcp --incident INC-42 --stages 50,100',
+    'failover to-gcp --incident INC-42 --stages 10,50,100 --pause-between-stages 5m  # decide at each gate',
     'failover to-gcp --incident INC-42 --plan-out failback.plan.json',
   ],
   drill: [

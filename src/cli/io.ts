@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import type { Redactor } from '../engine/redact.js';
-import type { ConfirmRequest } from '../steps/types.js';
+import type { ChoiceRequest, ConfirmRequest } from '../steps/types.js';
 import { escapeForTerminal, stripColours } from '../util/terminal.js';
 import { TOOL_VERSION } from '../util/version.js';
 
@@ -111,37 +111,12 @@ export class Io {
     }
     if (!this.interactive) return false;
     const expect = request.expect ?? 'yes';
-    // Before readline reads anything: what is already waiting was typed before the question.
-    const typedAhead = await discardTypeahead(this.stdin);
-    if (typedAhead.chars > 0 && !typedAhead.interrupted)
-      this.err(
-        this.colors.dim(
-          `ignored ${typedAhead.chars} character(s) typed before the question: answer it now that you can read it`,
-        ),
-      );
-    const rl = createInterface({ input: this.stdin, output: this.stderr });
-    const stopped = new AbortController();
-    const stop = () => stopped.abort();
-    // In raw mode Ctrl-C reaches readline, not the process: without a listener it would pause the
-    // input and leave the question pending for ever.
-    rl.on('SIGINT', stop);
-    rl.on('close', stop);
-    signal?.addEventListener('abort', stop, { once: true });
-    if (typedAhead.interrupted) stop();
-    const ask = async (prompt: string): Promise<string | undefined> => {
-      if (stopped.signal.aborted) return undefined;
-      try {
-        return await rl.question(prompt, { signal: stopped.signal });
-      } catch {
-        // AbortError: Ctrl-C, end of input or an interrupt.
-        return undefined;
-      }
-    };
+    const session = await this.openQuestion(signal);
     try {
       let prompt = `${this.colors.bold(request.message)}\nType ${this.colors.cyan(expect)} to continue (or no to stop): `;
       // A typo at 3 a.m. deserves a second chance; "no" stops at once; Enter alone confirms nothing.
       for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt++) {
-        const raw = await ask(prompt);
+        const raw = await session.ask(prompt);
         if (raw === undefined) {
           this.stderr.write('\n');
           this.err(
@@ -159,11 +134,94 @@ export class Io {
       }
       return false;
     } finally {
-      signal?.removeEventListener('abort', stop);
-      rl.off('close', stop);
-      rl.close();
+      session.close();
     }
   }
+
+  /**
+   * Asks the operator to pick one of `request.choices` (a word or its first letter, any case).
+   * Enter alone or another word asks again: at a gate nothing happens by default. Undefined when
+   * not interactive, and on Ctrl-C, the end of input or `signal` (the caller treats that as an
+   * interrupt).
+   */
+  async choose(request: ChoiceRequest, signal?: AbortSignal): Promise<string | undefined> {
+    if (!this.interactive) return undefined;
+    const session = await this.openQuestion(signal);
+    try {
+      const words = request.choices.map((c) => this.colors.cyan(c)).join(', ');
+      const letters = request.choices.map((c) => c[0]).join('/');
+      const details = (request.details ?? []).map((line) => `  ${escapeForTerminal(line)}\n`).join('');
+      let prompt = `${details}${this.colors.bold(request.message)}\nType ${words} (${letters}): `;
+      for (;;) {
+        const raw = await session.ask(prompt);
+        if (raw === undefined) {
+          this.stderr.write('\n');
+          return undefined;
+        }
+        const picked = pickChoice(raw, request.choices);
+        if (picked !== undefined) return picked;
+        const typed = raw.trim();
+        prompt = `${typed === '' ? 'Nothing happens until you choose.' : `"${escapeForTerminal(typed)}" is not one of them.`} Type ${words} (${letters}): `;
+      }
+    } finally {
+      session.close();
+    }
+  }
+
+  /**
+   * A readline question session on the terminal. Ctrl-C at the prompt, the end of input or
+   * `signal` (an interrupt) make `ask` return undefined instead of an answer.
+   */
+  private async openQuestion(
+    signal: AbortSignal | undefined,
+  ): Promise<{ ask(prompt: string): Promise<string | undefined>; close(): void }> {
+    // Before readline reads anything: what is already waiting was typed before the question.
+    const typedAhead = await discardTypeahead(this.stdin);
+    if (typedAhead.chars > 0 && !typedAhead.interrupted)
+      this.err(
+        this.colors.dim(
+          `ignored ${typedAhead.chars} character(s) typed before the question: answer it now that you can read it`,
+        ),
+      );
+    const rl = createInterface({ input: this.stdin, output: this.stderr });
+    const stopped = new AbortController();
+    const stop = () => stopped.abort();
+    // In raw mode Ctrl-C reaches readline, not the process: without a listener it would pause the
+    // input and leave the question pending for ever.
+    rl.on('SIGINT', stop);
+    rl.on('close', stop);
+    signal?.addEventListener('abort', stop, { once: true });
+    if (typedAhead.interrupted || signal?.aborted) stop();
+    return {
+      ask: async (prompt) => {
+        if (stopped.signal.aborted) return undefined;
+        try {
+          return await rl.question(prompt, { signal: stopped.signal });
+        } catch {
+          // AbortError: Ctrl-C, end of input or an interrupt.
+          return undefined;
+        }
+      },
+      close: () => {
+        signal?.removeEventListener('abort', stop);
+        rl.off('close', stop);
+        rl.close();
+      },
+    };
+  }
+}
+
+/** The choice an answer names: the word itself or its first letter, any case, spaces ignored. */
+export function pickChoice(answer: string, choices: readonly string[]): string | undefined {
+  const typed = answer
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '');
+  if (typed === '') return undefined;
+  return choices.find((choice) => {
+    const word = choice.toLowerCase().replace(/[\s-]+/g, '');
+    return typed === word || (typed.length === 1 && typed === word[0]);
+  });
 }
 
 /** How long input is drained before a question: keys already in flight arrive within this. */

@@ -105,6 +105,10 @@ export function buildProgram(
         '--stages <list>',
         'move traffic in stages, percentages with health gates between them, e.g. 10,50,100',
       )
+      .option(
+        '--pause-between-stages <duration>',
+        'wait this long after each stage before its gate, e.g. 5m (at a terminal the gate then asks: continue, hold or roll back)',
+      )
       .option('--timeout <duration>', 'how long to wait for Argo CD and the workloads (default 15m)')
       .option(
         '--break-lock',

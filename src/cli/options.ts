@@ -18,6 +18,7 @@ export const TEXT_LIMITS = { reason: 200, operator: 100, incident: 64 } as const
 /** Bounds of `--timeout` (the Argo CD and workload wait) and of the drill's `--hold`. */
 export const TIMEOUT_BOUNDS = { minMs: 1000, maxMs: 24 * 3_600_000 };
 export const HOLD_BOUNDS = { minMs: 0, maxMs: 24 * 3_600_000 };
+export const PAUSE_BOUNDS = { minMs: 0, maxMs: 3_600_000 };
 
 /**
  * C0 and C1 control characters (newline, ESC, DEL…) and the Unicode controls that reorder or hide

@@ -214,6 +214,16 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
           );
         return io.confirm(req, interrupt.signal);
       },
+      // A gate between traffic stages asks only a person at a terminal; with --yes, without a
+      // terminal or with --output json its own checks decide. Ctrl-C at the question is Ctrl-C.
+      decide: async (req) => {
+        if (io.options.yes || io.options.output === 'json' || !io.interactive) return undefined;
+        reporter.pause();
+        const answer = await io.choose(req, interrupt.signal);
+        if (answer !== undefined) return answer;
+        if (!interrupt.signal.aborted) onSignal('SIGINT');
+        throw new FailoverError('FO_ENGINE_E1038', 'aborted', 'interrupted at the question of a stage gate');
+      },
       // With --output json both streams carry JSON only: a prompt would break them, so the run
       // asks for --yes instead of asking the question.
       canConfirm: io.options.output === 'json' ? Boolean(io.options.yes) : io.canConfirm,
@@ -379,14 +389,13 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   }
 }
 
-/** Time spent at confirmations (the approve steps' outputs): not part of the RTO. */
+/** Time spent at confirmations and stage gates (the steps' `decisionMs` outputs): not part of the RTO. */
 function decisionTimeOf(result: RunResult): number {
   let total = 0;
-  for (const step of result.plan.steps)
-    if (step.kind === 'approve') {
-      const ms = result.outputs[step.id]?.decisionMs;
-      if (typeof ms === 'number') total += ms;
-    }
+  for (const step of result.plan.steps) {
+    const ms = result.outputs[step.id]?.decisionMs;
+    if (typeof ms === 'number') total += ms;
+  }
   return total;
 }
 

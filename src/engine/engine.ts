@@ -18,6 +18,7 @@ import { flattenSteps, type LoadedRunbook } from '../runbook/load.js';
 import { isGroup, type OnFailure, type ParallelGroup, type Step } from '../runbook/schema.js';
 import type {
   ApplyContext,
+  ChoiceRequest,
   ConfirmRequest,
   PlanContext,
   RunInfo,
@@ -46,6 +47,8 @@ export interface EngineOptions {
   run: RunInfo;
   emit(event: EngineEvent): void;
   confirm(request: ConfirmRequest): Promise<boolean>;
+  /** Asks the operator to choose at a gate; absent or undefined: nobody is asked. */
+  decide?(request: ChoiceRequest): Promise<string | undefined>;
   /** False without a TTY and without --yes: runbooks that ask stop before changing anything. */
   canConfirm: boolean;
   /** Why no confirmation can be asked, and the fix (default: no terminal; pass --yes). */
@@ -315,7 +318,7 @@ class Engine {
           throw this.inputError(step, parsed.error.issues, kind.input, resolved);
         }
       } else {
-        const timeoutMs = this.timeoutOf(step, kind, true);
+        const timeoutMs = this.timeoutOf(step, kind, parsed.data, true);
         plan = await withTimeout(
           (signal) =>
             kind.plan(
@@ -371,12 +374,13 @@ class Engine {
     });
   }
 
-  private timeoutOf(step: Step, kind: StepKind<unknown>, planning = false): number {
-    if (step.timeout === undefined) return kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  private timeoutOf(step: Step, kind: StepKind<unknown>, input: unknown, planning = false): number {
+    const fallback = kind.timeoutFor?.(input) ?? kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    if (step.timeout === undefined) return fallback;
     // The schema lets `timeout` be an expression (${{ params.timeout }}); resolve it like `with`.
     const value =
       typeof step.timeout === 'string' ? resolveValue(step.timeout, this.scope(planning)) : step.timeout;
-    if (value instanceof Unknown) return kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    if (value instanceof Unknown) return fallback;
     const parsed = Timeout.safeParse(value);
     if (!parsed.success) {
       throw invalidInput(
@@ -419,6 +423,7 @@ class Engine {
       ...this.planContext(signal, false, stepId),
       write: this.write,
       confirm: (request) => this.o.confirm(request),
+      decide: async (request) => this.o.decide?.(request),
     };
   }
 
@@ -590,7 +595,7 @@ class Engine {
 
   /** One try: fresh plan, checks, apply when not converged. Interrupts get a grace period. */
   private async attempt(step: Step, kind: StepKind<unknown>, input: unknown) {
-    const timeoutMs = this.timeoutOf(step, kind);
+    const timeoutMs = this.timeoutOf(step, kind, input);
     const abandon = new AbortController();
     const onInterrupt = () => {
       const grace = setTimeout(
@@ -650,7 +655,7 @@ class Engine {
       const started = Date.now();
       this.emit({ type: 'step.rollback.started', stepId: done.step.id });
       try {
-        const timeoutMs = this.timeoutOf(done.step, done.kind);
+        const timeoutMs = this.timeoutOf(done.step, done.kind, done.input);
         await withTimeout(
           (signal) => done.kind.rollback!(this.applyContext(signal, done.step.id), done.input, done.undo),
           timeoutMs,
@@ -686,7 +691,7 @@ class Engine {
       this.emit({ type: 'step.started', stepId: step.id, kind: step.uses, attempt: 1 });
       try {
         const input = kind.input.parse(resolveValue(step.with, this.scope(false)));
-        const timeoutMs = this.timeoutOf(step, kind);
+        const timeoutMs = this.timeoutOf(step, kind, input);
         const { plan: stepPlan, result } = await withTimeout(
           async (signal) => {
             const p = await kind.plan(this.planContext(signal, false, step.id), input);

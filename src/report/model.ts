@@ -119,8 +119,9 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
         if (Array.isArray(checks)) record.checks = checks as unknown as CheckResult[];
         const kind = event.kind;
         record.phase = phaseOf(kind, mutatedBefore);
-        if (kind === 'approve' && typeof event.outputs.decisionMs === 'number')
-          decisionMs += event.outputs.decisionMs;
+        // The operator's time at a confirmation or at the gates of a staged shift: not in the RTO.
+        const decided = typeof event.outputs.decisionMs === 'number' ? event.outputs.decisionMs : 0;
+        decisionMs += decided;
         if (kind === 'argocd.wait') {
           const synced = Number(event.outputs.syncedAfterMs ?? 0);
           add('Argo CD synced', synced);
@@ -128,7 +129,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
         } else if (kind === 'check.http') {
           add(mutatedBefore ? 'verification' : 'checks', event.durationMs);
         } else if (PHASE_OF[kind]) {
-          add(PHASE_OF[kind], event.durationMs);
+          add(PHASE_OF[kind], Math.max(0, event.durationMs - decided));
         }
         if (kind === 'gitops.set-standby' || kind === 'route53.set-weights') mutatedBefore = true;
         break;

@@ -25,6 +25,16 @@ export interface ConfirmRequest {
   expect?: string;
 }
 
+/** A question with a few named answers, asked at a gate (continue / hold / roll back). */
+export interface ChoiceRequest {
+  /** The question, e.g. "stage 10%: continue to 50%?". */
+  message: string;
+  /** What the operator needs to decide, shown above the question (gate result, live share). */
+  details?: string[];
+  /** The answers, as words; the operator types a word or its first letter. */
+  choices: readonly string[];
+}
+
 export interface RunInfo {
   id: string;
   operator: string;
@@ -62,6 +72,11 @@ export interface ApplyContext extends PlanContext {
   write: WritePorts;
   /** Asks the operator; answered by --yes. Rejects without a TTY and without --yes. */
   confirm(request: ConfirmRequest): Promise<boolean>;
+  /**
+   * Asks the operator to choose; undefined when nobody is asked (--yes, no terminal, JSON output),
+   * and the step decides by its own checks. Ctrl-C at the question interrupts the run (it rejects).
+   */
+  decide(request: ChoiceRequest): Promise<string | undefined>;
 }
 
 export interface StepResult {
@@ -85,6 +100,8 @@ export interface StepKind<I = unknown> {
   independent?: boolean;
   /** Default timeout when the runbook sets none. */
   defaultTimeoutMs?: number;
+  /** A default timeout that depends on the input (a staged shift's pauses); wins over defaultTimeoutMs. */
+  timeoutFor?(input: I): number;
   /** On resume, a kind marked `once` that already succeeded is not run again (a sleep, a note). */
   resume?: 'replan' | 'once';
   /** Read-only: what the step would change, checks it ran, outputs known now. */

@@ -125,4 +125,51 @@ describe.skipIf(!scriptAvailable)('at the terminal (util-linux script is needed)
       /^verdict: on AWS \(all traffic on AWS; AWS overlay active, AWS apps running\)$/m,
     );
   }, 300_000);
+
+  const GATE = /\(c\/h\/r\): $/;
+
+  it('a staged failback asks at each gate; Ctrl-C there: exit 3, lock given back, traffic held at the stage; one resume ends on GCP', async () => {
+    world.sandbox.outage('gke', false);
+    const r = await onPty(['to-gcp', '--stages', '10,50,100', '--pause-between-stages', '1s'], {
+      cwd: world.dir,
+      env: world.env,
+      steps: [
+        { when: /Type gcp to continue \(or no to stop\): $/, send: 'gcp\r' },
+        { when: GATE, send: '\u0003' },
+      ],
+    });
+    expect(r.code, r.screen).toBe(3);
+    // What the operator saw at the gate: the gate's verdict and the live share, above the question.
+    expect(r.screen).toMatch(
+      /health gate passed\n +traffic now gcp 10\.2% \/ aws 89\.8% on 1 instance \(Route 53 weights read back\)\nStage 10% on GCP: continue to 50%, hold at 10%, or roll back to where the shift started\?\nType continue, hold, roll back \(c\/h\/r\): /,
+    );
+    expect(r.screen).toMatch(/failover resume \d{8}T\d{6}Z-[a-z0-9]{4}/);
+    expect(r.screen).not.toMatch(/AbortError|this is a bug|\n\s+at /);
+    // Held where the stage left it, the lock given back: a half state, said truthfully.
+    expect(weights(world)).toEqual({ gke: 26, aws: 229 });
+    expect(await lockHeld(world)).toBe(false);
+    const runId = runIdIn(r.screen);
+    const resumed = await cli(world, ['resume', runId, '--yes'], { timeoutMs: 240_000 });
+    expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+    expect(weights(world)).toEqual({ gke: 255, aws: 0 });
+    expect(await lockHeld(world)).toBe(false);
+  }, 300_000);
+
+  it('"r" at a gate rolls the shift back to where it started: exit 3, all traffic on GKE, lock given back', async () => {
+    const r = await onPty(['to-aws', '--stages', '50,100'], {
+      cwd: world.dir,
+      env: world.env,
+      steps: [
+        { when: QUESTION, send: 'aws\r' },
+        { when: GATE, send: 'r\r' },
+      ],
+    });
+    expect(r.code, r.screen).toBe(3);
+    expect(r.screen).toMatch(/Stage 50% on AWS: continue to 100%/);
+    expect(r.screen).toMatch(
+      /the operator rolled the shift back at stage 50%: the weights are back where the shift started/,
+    );
+    expect(weights(world)).toEqual({ gke: 255, aws: 0 });
+    expect(await lockHeld(world)).toBe(false);
+  }, 300_000);
 });

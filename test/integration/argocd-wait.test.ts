@@ -129,6 +129,7 @@ async function runStep(
     emit: (message) => messages.push(message),
     sleep: (ms) => sleep(ms, stepSignal),
     confirm: async () => true,
+    decide: async () => undefined,
   };
   const parsed = argocdWaitStep.input.parse(input);
   const started = Date.now();

@@ -271,6 +271,7 @@ describe('lock steps', () => {
       emit: (m) => messages.push(m),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       confirm: async () => true,
+      decide: async () => undefined,
     };
     return { ctx, messages };
   }

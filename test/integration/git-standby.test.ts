@@ -572,6 +572,7 @@ describe('gitops.set-standby step', () => {
       emit: (m) => messages.push(m),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       confirm: async () => true,
+      decide: async () => undefined,
     };
     return { ctx, messages };
   }

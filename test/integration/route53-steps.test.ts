@@ -19,7 +19,7 @@ import {
 import { createRegistry } from '../../src/steps/registry.js';
 import { route53HealthCheck } from '../../src/steps/route53/health.js';
 import { setWeightsStep } from '../../src/steps/route53/set-weights.js';
-import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
+import type { ApplyContext, ChoiceRequest, StepMessage } from '../../src/steps/types.js';
 import { failure } from '../support/failure.js';
 
 let emu: Route53Emulator;
@@ -95,6 +95,10 @@ interface Harness {
   ports: Ports;
   messages: StepMessage[];
   opened: () => boolean;
+  /** The operator's answers at the gates, in order (none: nobody is asked, as with --yes). */
+  answers: string[];
+  /** The questions asked at the gates. */
+  questions: ChoiceRequest[];
 }
 
 function harness(seed: WriteupSeed, runId = 'run-7'): Harness {
@@ -102,6 +106,8 @@ function harness(seed: WriteupSeed, runId = 'run-7'): Harness {
   const ports = createPorts({ config, env: { AWS_MAX_ATTEMPTS: '3' }, redactor: new Redactor(), runId });
   let opened = false;
   const messages: StepMessage[] = [];
+  const answers: string[] = [];
+  const questions: ChoiceRequest[] = [];
   const signal = new AbortController().signal;
   const ctx: ApplyContext = {
     run: { id: runId, operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h', incident: 'INC-42' },
@@ -117,13 +123,17 @@ function harness(seed: WriteupSeed, runId = 'run-7'): Harness {
     emit: (message) => messages.push(message),
     sleep: (ms) => sleep(ms, signal),
     confirm: async () => true,
+    decide: async (request) => {
+      questions.push(request);
+      return answers.shift();
+    },
   };
   let write: ReturnType<Ports['openWrite']> | undefined;
   const writePorts = () => {
     write ??= ports.openWrite();
     return write;
   };
-  return { ctx, ports, messages, opened: () => opened };
+  return { ctx, ports, messages, opened: () => opened, answers, questions };
 }
 
 function instanceOf(seed: WriteupSeed) {
@@ -238,6 +248,75 @@ describe('route53.set-weights', () => {
     await setWeightsStep.rollback?.(ctx, input, result?.undo);
     expect(splitOf(seed)).toEqual({ gke: 229, aws: 26 });
     expect(mutating()).toEqual(['UpdateTrafficPolicyInstance']);
+  });
+
+  it('at a terminal: each stage reports the live share; hold runs the gate again and asks again; continue goes on', async () => {
+    const seed = scenario();
+    const h = harness(seed);
+    h.answers.push('hold', 'continue', 'continue');
+    const input = setWeightsStep.input.parse({ to: 'aws', stages: [10, 50, 100], gate: { wait: '10ms' } });
+    const plan = await setWeightsStep.plan(h.ctx, input);
+    const result = await setWeightsStep.apply?.(h.ctx, input, plan);
+    expect(result?.outputs?.stagesApplied).toEqual(['10%', '50%', '100%']);
+    expect(splitOf(seed)).toEqual({ gke: 0, aws: 255 });
+    // Three questions: at 10% twice (hold, then continue), at 50% once; none after the last stage.
+    expect(h.questions.map((q) => q.message)).toEqual([
+      'Stage 10% on AWS: continue to 50%, hold at 10%, or roll back to where the shift started?',
+      'Stage 10% on AWS: continue to 50%, hold at 10%, or roll back to where the shift started?',
+      'Stage 50% on AWS: continue to 100%, hold at 50%, or roll back to where the shift started?',
+    ]);
+    expect(h.questions[0]?.choices).toEqual(['continue', 'hold', 'roll back']);
+    expect(h.questions[0]?.details).toEqual([
+      'health gate passed',
+      'traffic now aws 10.2% / gcp 89.8% on 1 instance (Route 53 weights read back)',
+    ]);
+    // The live share per stage, read back from Route 53 (twice at 10%: before each question).
+    const shares = h.messages.filter((m) => m.code === 'FO_ROUTE53_I3407').map((m) => m.message);
+    expect(shares).toEqual([
+      'stage 10%: traffic now aws 10.2% / gcp 89.8% on 1 instance (Route 53 weights read back)',
+      'stage 10%: traffic now aws 10.2% / gcp 89.8% on 1 instance (Route 53 weights read back)',
+      'stage 50%: traffic now aws 50.2% / gcp 49.8% on 1 instance (Route 53 weights read back)',
+      'stage 100%: traffic now aws 100% / gcp 0% on 1 instance (Route 53 weights read back)',
+    ]);
+    expect(h.messages.filter((m) => m.code === 'FO_ROUTE53_I3409')).toHaveLength(1);
+    // The gate ran three times: after 10% (twice) and after 50%.
+    expect(h.messages.filter((m) => m.code === 'FO_ROUTE53_I3405')).toHaveLength(3);
+  });
+
+  it('at a terminal: roll back at a gate puts every instance back where the shift started, as an abort', async () => {
+    const seed = scenario();
+    const h = harness(seed);
+    h.answers.push('continue', 'roll back');
+    const input = setWeightsStep.input.parse({ to: 'aws', stages: [10, 50, 100], gate: { wait: '10ms' } });
+    const plan = await setWeightsStep.plan(h.ctx, input);
+    const error = await failure(setWeightsStep.apply?.(h.ctx, input, plan) ?? Promise.resolve());
+    expect(error).toMatchObject({ code: 'FO_ROUTE53_E3443', category: 'aborted' });
+    expect(error.message).toBe(
+      'the operator rolled the shift back at stage 50%: the weights are back where the shift started',
+    );
+    // Not to the 10% stage: to the weights before the first stage.
+    expect(splitOf(seed)).toEqual({ gke: 255, aws: 0 });
+    expect(instanceOf(seed)).toMatchObject({ State: 'Applied', TrafficPolicyVersion: 1 });
+  });
+
+  it('at a terminal: the operator may continue past a failed gate, which is warned', async () => {
+    const seed = scenario();
+    const h = harness(seed);
+    h.answers.push('continue', 'continue');
+    const input = setWeightsStep.input.parse({ to: 'aws', stages: [10, 50, 100], gate: { wait: '10ms' } });
+    const plan = await setWeightsStep.plan(h.ctx, input);
+    awsBreaksAt = 40;
+    try {
+      const result = await setWeightsStep.apply?.(h.ctx, input, plan);
+      expect(result?.outputs?.stagesApplied).toEqual(['10%', '50%', '100%']);
+    } finally {
+      awsBreaksAt = 101;
+    }
+    expect(h.questions[1]?.details?.[0]).toMatch(/^health gate FAILED: probe aws ingress: status 503/);
+    const warned = h.messages.filter((m) => m.code === 'FO_ROUTE53_W3408').map((m) => m.message);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^stage 50%: the operator continues although the health gate failed/);
+    expect(splitOf(seed)).toEqual({ gke: 0, aws: 255 });
   });
 
   it('the first stage failing returns to the starting weights', async () => {

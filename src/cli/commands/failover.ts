@@ -1,6 +1,8 @@
 /**
  * `failover to-aws` and `failover to-gcp`: the shipped runbooks with their options as flags.
  */
+
+import type { Problem } from '../../engine/errors.js';
 import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
@@ -9,6 +11,7 @@ import { type GlobalOptions, Io } from '../io.js';
 import {
   auditProblems,
   durationFlagProblem,
+  PAUSE_BOUNDS,
   paramProblems,
   reportTargetProblems,
   stagesProblems,
@@ -24,6 +27,7 @@ export interface FailoverOptions {
   operator?: string;
   force?: boolean;
   stages?: string;
+  pauseBetweenStages?: string;
   timeout?: string;
   rollback: boolean;
   breakLock?: boolean;
@@ -41,10 +45,28 @@ export function failoverParams(
     ...options.param,
     ...(options.force ? { force: 'true' } : {}),
     ...(options.stages ? { stages: options.stages } : {}),
+    ...(options.pauseBetweenStages ? { pauseBetweenStages: options.pauseBetweenStages } : {}),
     ...(options.timeout ? { timeout: options.timeout } : {}),
     ...(direction === 'to-aws' && !options.rollback ? { rollback: 'false' } : {}),
     ...(options.breakLock ? { breakLock: 'true' } : {}),
   };
+}
+
+/** `--pause-between-stages`: a duration with a unit, and only where there are gates to pause before. */
+function pauseProblems(options: FailoverOptions): Problem[] {
+  if (options.pauseBetweenStages === undefined) return [];
+  const problem = durationFlagProblem('--pause-between-stages', options.pauseBetweenStages, PAUSE_BOUNDS);
+  if (problem) return [problem];
+  const stages = (options.stages ?? '').split(',').filter((s) => s.trim() !== '');
+  return stages.length > 1
+    ? []
+    : [
+        {
+          path: '--pause-between-stages',
+          message: '--pause-between-stages pauses between stages, and there is only one',
+          hint: 'add --stages with more than one stage, e.g. --stages 10,50,100',
+        },
+      ];
 }
 
 /**
@@ -56,6 +78,7 @@ export function checkFailoverOptions(options: FailoverOptions): ReportTarget[] {
   const problems = [
     ...auditProblems(options),
     ...(options.stages !== undefined ? stagesProblems('--stages', options.stages) : []),
+    ...pauseProblems(options),
     ...[
       options.timeout === undefined
         ? undefined

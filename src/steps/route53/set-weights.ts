@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Weight } from '../../config/schema.js';
-import { stepFailed } from '../../engine/errors.js';
+import { FailoverError, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import type { Change, StepPlan } from '../../engine/plan.js';
 import type { Weights, WeightTarget } from '../../providers/route53/port.js';
@@ -154,11 +154,73 @@ function comment(ctx: PlanContext, text: string): string {
   return `failover run ${ctx.run.id}: ${text}${ctx.run.incident ? ` (incident ${ctx.run.incident})` : ''}`;
 }
 
+/** The answers at a gate on a terminal. */
+const GATE_CHOICES = ['continue', 'hold', 'roll back'] as const;
+/** A hold re-runs the gate after the pause between stages, or after this long without one. */
+const HOLD_DEFAULT_MS = 15_000;
+/** How long an operator may take at each gate before the step's own deadline. */
+const DECISION_ALLOWANCE_MS = 30 * 60_000;
+
+/** The pause before each gate (`gate.wait`, `--pause-between-stages`). */
+function holdMs(input: Input): number {
+  return input.gate?.wait === undefined ? 0 : toMs(input.gate.wait);
+}
+
+function holdDelayMs(input: Input): number {
+  return holdMs(input) || HOLD_DEFAULT_MS;
+}
+
+/**
+ * The share of traffic each side has now, read back from Route 53: `traffic now aws 10% / gcp 90%
+ * on 1 instance`, or the range when instances differ. Undefined when it cannot be read (the gate
+ * then says what it can).
+ */
+async function liveShare(ctx: ApplyContext, target: Role): Promise<string | undefined> {
+  try {
+    const targets = await ctx.read.route53.describeWeights(ctx.signal);
+    if (targets.length === 0) return undefined;
+    const other: Role = target === 'aws' ? 'gcp' : 'aws';
+    const shares = targets.map((t) => percentOf(t.weights)[target]);
+    const [low, high] = [Math.min(...shares), Math.max(...shares)];
+    const range = (lo: number, hi: number) => (lo === hi ? `${lo}%` : `${lo}–${hi}%`);
+    const count = `${targets.length} ${targets.length === 1 ? 'instance' : 'instances'}`;
+    return `traffic now ${target} ${range(low, high)} / ${other} ${range(
+      Math.round((100 - high) * 10) / 10,
+      Math.round((100 - low) * 10) / 10,
+    )} on ${count} (Route 53 weights read back)`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The operator chose to roll back at a gate: every instance back to where the shift started. */
+async function rollBackByOperator(ctx: ApplyContext, stage: Stage, start: Json | undefined): Promise<never> {
+  if (start !== undefined)
+    await ctx.write.route53.restoreWeights(start, {
+      comment: comment(ctx, `roll back the shift at stage ${stage.label} (operator's choice)`),
+      signal: ctx.signal,
+      onProgress: (message) => ctx.emit({ level: 'info', code: 'FO_ROUTE53_I3402', message }),
+    });
+  throw new FailoverError(
+    'FO_ROUTE53_E3443',
+    'aborted',
+    `the operator rolled the shift back at stage ${stage.label}: the weights are back where the shift started`,
+    {
+      hint: 'the earlier steps stay as they are; run the opposite command to undo them, or `failover resume` to shift again',
+    },
+  );
+}
+
 /** Checks between stages; returns why the gate failed, or nothing when it passed. */
-async function gate(ctx: ApplyContext, input: Input, stage: Stage): Promise<string[]> {
+async function gate(
+  ctx: ApplyContext,
+  input: Input,
+  stage: Stage,
+  waitOverrideMs?: number,
+): Promise<string[]> {
   const options = input.gate ?? {};
   const target = targetSide(input);
-  const waitMs = options.wait === undefined ? 0 : toMs(options.wait);
+  const waitMs = waitOverrideMs ?? holdMs(input);
   if (waitMs > 0) {
     ctx.emit({
       level: 'info',
@@ -210,6 +272,8 @@ export const setWeightsStep = defineStep({
     'Shift traffic between GKE and AWS by changing the Route 53 weights, optionally in stages with a health gate between them.',
   mutating: true,
   defaultTimeoutMs: 30 * 60_000,
+  // Each gate adds its pause and time for the operator's decision to the step's deadline.
+  timeoutFor: (input) => 30 * 60_000 + (stagesOf(input).length - 1) * (holdMs(input) + DECISION_ALLOWANCE_MS),
   input: Input,
 
   async plan(ctx, input): Promise<StepPlan> {
@@ -270,6 +334,7 @@ export const setWeightsStep = defineStep({
     const applied: string[] = [];
     let before: Json | undefined;
     let lastGood = 'the starting weights';
+    let decisionMs = 0;
     for (const [index, stage] of remaining.entries()) {
       const plan = await ctx.read.route53.planWeights(stage.weights, ctx.signal);
       before ??= plan.restore;
@@ -334,22 +399,65 @@ export const setWeightsStep = defineStep({
         }
       }
       applied.push(stage.label);
-      if (index < remaining.length - 1) {
+      const next = remaining[index + 1];
+      // The gate between stages: its checks decide alone (--yes, no terminal), or inform the
+      // operator, who continues, holds here (the gate runs again) or rolls the shift back.
+      for (let round = 1; ; round++) {
+        const share = await liveShare(ctx, target);
+        if (share)
+          ctx.emit({ level: 'info', code: 'FO_ROUTE53_I3407', message: `stage ${stage.label}: ${share}` });
+        if (!next) break;
         let problems: string[];
         let gateError: unknown;
         try {
-          problems = await gate(ctx, input, stage);
+          problems = await gate(ctx, input, stage, round > 1 ? holdDelayMs(input) : undefined);
         } catch (error) {
           gateError = error;
           problems = [`the gate could not check: ${error instanceof Error ? error.message : String(error)}`];
         }
-        if (problems.length > 0) await fail(`health gate: ${problems.join('; ')}`, gateError);
+        const asked = Date.now();
+        const choice = await ctx.decide({
+          message: `Stage ${stage.label} on ${target.toUpperCase()}: continue to ${next.label}, hold at ${stage.label}, or roll back to where the shift started?`,
+          details: [
+            problems.length === 0 ? 'health gate passed' : `health gate FAILED: ${problems.join('; ')}`,
+            ...(share ? [share] : []),
+          ],
+          choices: GATE_CHOICES,
+        });
+        decisionMs += choice === undefined ? 0 : Date.now() - asked;
+        if (choice === undefined) {
+          if (problems.length > 0) await fail(`health gate: ${problems.join('; ')}`, gateError);
+          break;
+        }
+        if (choice === 'continue') {
+          if (problems.length > 0)
+            ctx.emit({
+              level: 'warn',
+              code: 'FO_ROUTE53_W3408',
+              message: `stage ${stage.label}: the operator continues although the health gate failed (${problems.join('; ')})`,
+            });
+          break;
+        }
+        if (choice === 'roll back') {
+          await rollBackByOperator(ctx, stage, before);
+        }
+        ctx.emit({
+          level: 'info',
+          code: 'FO_ROUTE53_I3409',
+          message: `stage ${stage.label}: holding; the gate runs again in ${formatMs(holdDelayMs(input))}`,
+        });
       }
       lastGood = `the ${stage.label} stage`;
     }
     const final = (stages.at(-1) as Stage).weights;
     return {
-      outputs: { weights: final, percent: percentOf(final), stagesApplied: applied },
+      outputs: {
+        weights: final,
+        percent: percentOf(final),
+        stagesApplied: applied,
+        // The time the operator spent at the gates: reports keep it out of the RTO.
+        ...(decisionMs > 0 ? { decisionMs } : {}),
+      },
       ...(before !== undefined ? { undo: before } : {}),
     };
   },

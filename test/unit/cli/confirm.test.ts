@@ -5,10 +5,10 @@
  */
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type GlobalOptions, Io } from '../../../src/cli/io.js';
+import { type GlobalOptions, Io, pickChoice } from '../../../src/cli/io.js';
 import { Redactor } from '../../../src/engine/redact.js';
 
-function terminalIo(answers: string[]): { io: Io; prompts: () => string } {
+function terminalIo(answers: string[], asks = /to continue/): { io: Io; prompts: () => string } {
   const stdin = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.ReadStream;
   let written = '';
   const stderr = Object.assign(
@@ -16,7 +16,7 @@ function terminalIo(answers: string[]): { io: Io; prompts: () => string } {
       write(chunk, _encoding, done) {
         written += String(chunk);
         // Answer each prompt as it appears, like an operator typing.
-        if (String(chunk).includes('to continue')) {
+        if (asks.test(String(chunk))) {
           const next = answers.shift();
           if (next !== undefined) setImmediate(() => (stdin as unknown as PassThrough).write(`${next}\n`));
         }
@@ -78,5 +78,60 @@ describe('typed confirmation', () => {
     (io.stdin as unknown as PassThrough).write('aws\n');
     await expect(io.confirm({ message: 'Go?', expect: 'aws' })).resolves.toBe(false);
     expect(prompts()).toContain('ignored 3 character(s) typed before the question');
+  });
+});
+
+describe('a choice at a stage gate', () => {
+  const GATE = {
+    message: 'Stage 10% on AWS: continue?',
+    details: ['health gate passed'],
+    choices: ['continue', 'hold', 'roll back'],
+  };
+  const ASKS = /\(c\/h\/r\): $/;
+
+  it('takes a word or its first letter, in any case, spaces ignored', () => {
+    expect(pickChoice('continue', GATE.choices)).toBe('continue');
+    expect(pickChoice(' H ', GATE.choices)).toBe('hold');
+    expect(pickChoice('rollback', GATE.choices)).toBe('roll back');
+    expect(pickChoice('Roll-Back', GATE.choices)).toBe('roll back');
+    expect(pickChoice('r', GATE.choices)).toBe('roll back');
+    expect(pickChoice('', GATE.choices)).toBeUndefined();
+    expect(pickChoice('co', GATE.choices)).toBeUndefined();
+    expect(pickChoice('yes', GATE.choices)).toBeUndefined();
+  });
+
+  it('shows what the gate found above the question, and returns the choice', async () => {
+    vi.stubEnv('CI', '');
+    const { io, prompts } = terminalIo(['h'], ASKS);
+    await expect(io.choose(GATE)).resolves.toBe('hold');
+    expect(prompts()).toContain(
+      '  health gate passed\nStage 10% on AWS: continue?\nType continue, hold, roll back (c/h/r): ',
+    );
+  });
+
+  it('Enter alone or another word changes nothing and asks again', async () => {
+    vi.stubEnv('CI', '');
+    const { io, prompts } = terminalIo(['', 'yes', 'roll back'], ASKS);
+    await expect(io.choose(GATE)).resolves.toBe('roll back');
+    expect(prompts()).toContain('Nothing happens until you choose. Type continue, hold, roll back (c/h/r): ');
+    expect(prompts()).toContain('"yes" is not one of them. Type continue, hold, roll back (c/h/r): ');
+  });
+
+  it('the end of input or an interrupt is no answer (the caller stops the run)', async () => {
+    vi.stubEnv('CI', '');
+    const { io } = terminalIo([], ASKS);
+    const interrupt = new AbortController();
+    const asked = io.choose(GATE, interrupt.signal);
+    setTimeout(() => interrupt.abort(), 200);
+    await expect(asked).resolves.toBeUndefined();
+    const closed = terminalIo([], ASKS);
+    const pending = closed.io.choose(GATE);
+    setTimeout(() => (closed.io.stdin as unknown as PassThrough).end(), 200);
+    await expect(pending).resolves.toBeUndefined();
+  });
+
+  it('nobody is asked without a terminal', async () => {
+    vi.stubEnv('CI', '1');
+    await expect(terminalIo(['continue'], ASKS).io.choose(GATE)).resolves.toBeUndefined();
   });
 });
