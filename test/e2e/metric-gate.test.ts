@@ -12,7 +12,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, limiter, runsDir, stopWorlds, type World, withWorld } from './failover-helpers.js';
+import { cli, limiter, runsDir, startCli, stopWorlds, type World, withWorld } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs } from './helpers.js';
 
 beforeAll(() => assertBuilt());
@@ -116,6 +116,27 @@ describe.concurrent('metric gate (sandbox Datadog)', { timeout: TIMEOUT }, () =>
         );
         expect(md).toContain(`- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin): cancelled`);
         expect(await route53Weights(world)).toEqual({ gke: 255, aws: 0 });
+      }),
+    ));
+
+  it('a game day left with a second Ctrl-C (exit at once) still cancels its downtime on the way out', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const running = startCli(world, ['drill', '--mode', 'game-day', '--hold', '0s', '--yes'], 240_000);
+        // Inside to-aws, past the downtime and the lock.
+        await running.waitForStderr(/^▶ (activate-aws|aws-running)/m, 120_000);
+        expect(world.sandbox.datadog.model.downtimes).toHaveLength(1);
+        running.child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        running.child.kill('SIGINT');
+        const r = await running.exited;
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toMatch(/second SIGINT: exiting/);
+        const [downtime] = world.sandbox.datadog.model.downtimes;
+        expect(downtime?.canceled, r.stderr).toBeGreaterThan(0);
+        expect(r.stderr).toContain(
+          `Datadog downtime ${downtime?.id} (scope cloud:gcp; monitors service:admin) cancelled`,
+        );
       }),
     ));
 
