@@ -20,6 +20,7 @@ import type { StepRegistry } from '../steps/types.js';
 import { formatMs } from '../util/duration.js';
 import { type CommandContext, operatorName } from './context.js';
 import { EXIT, type ExitCode, exitCodeForOutcome } from './exit-codes.js';
+import { runForcedExitCleanups } from './forced-exit.js';
 import type { Io } from './io.js';
 import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from './options.js';
 import { expectedDuration } from './past-runs.js';
@@ -469,6 +470,8 @@ async function exitAfterSecondSignal(
   if (state) for (const line of renderStateNow(state, run.runId, io.colors)) io.err(line);
   else io.err(io.colors.dim('the state could not be read back: `failover status` shows it'));
   io.err(io.colors.dim(`resume: ${run.resumeCommand}`));
+  // What the command around the run must undo whatever happens (a game day's Datadog downtime).
+  await runForcedExitCleanups(SECOND_SIGNAL_RELEASE_MS);
   process.exit(EXIT.aborted);
 }
 

@@ -12,7 +12,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, limiter, runsDir, stopWorlds, type World, withWorld } from './failover-helpers.js';
+import { cli, limiter, runsDir, startCli, stopWorlds, type World, withWorld } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs } from './helpers.js';
 
 beforeAll(() => assertBuilt());
@@ -116,6 +116,78 @@ describe.concurrent('metric gate (sandbox Datadog)', { timeout: TIMEOUT }, () =>
         );
         expect(md).toContain(`- Datadog downtime ${id} (scope cloud:gcp; monitors service:admin): cancelled`);
         expect(await route53Weights(world)).toEqual({ gke: 255, aws: 0 });
+      }),
+    ));
+
+  it('a game day left with a second Ctrl-C (exit at once) still cancels its downtime on the way out', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const running = startCli(world, ['drill', '--mode', 'game-day', '--hold', '0s', '--yes'], 240_000);
+        // Inside to-aws, past the downtime and the lock.
+        await running.waitForStderr(/^▶ (activate-aws|aws-running)/m, 120_000);
+        expect(world.sandbox.datadog.model.downtimes).toHaveLength(1);
+        running.child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        running.child.kill('SIGINT');
+        const r = await running.exited;
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toMatch(/second SIGINT: exiting/);
+        const [downtime] = world.sandbox.datadog.model.downtimes;
+        expect(downtime?.canceled, r.stderr).toBeGreaterThan(0);
+        expect(r.stderr).toContain(
+          `Datadog downtime ${downtime?.id} (scope cloud:gcp; monitors service:admin) cancelled`,
+        );
+      }),
+    ));
+
+  it('to-gcp gates on GKE: with GKE at 30 % errors the traffic stays on AWS; with auto it moves back', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const toAws = await cli(world, ['to-aws', '--yes'], { timeoutMs: 240_000 });
+        expect(toAws.code, `${toAws.stdout}\n${toAws.stderr}`).toBe(0);
+        expect(await route53Weights(world)).toEqual({ gke: 0, aws: 255 });
+
+        await cli(world, ['sandbox', 'errors', 'gcp', '30', '--dir', world.dir]);
+        const stopped = await cli(world, ['to-gcp', '--yes'], { timeoutMs: 240_000 });
+        expect(stopped.code, `${stopped.stdout}\n${stopped.stderr}`).toBe(1);
+        const said = `${stopped.stdout}\n${stopped.stderr}`;
+        expect(said).toMatch(/✗ gke-metrics /);
+        expect(said).toContain(
+          'sum:trace.http.request.errors{service:admin,cloud:gcp}.as_rate() / sum:trace.http.request.hits{service:admin,cloud:gcp}.as_rate() * 100',
+        );
+        expect(said).toContain('value 30 outside <= 1');
+        expect(await route53Weights(world)).toEqual({ gke: 0, aws: 255 });
+
+        await cli(world, ['sandbox', 'errors', 'gcp', 'auto', '--dir', world.dir]);
+        const back = await cli(world, ['to-gcp', '--yes'], { timeoutMs: 240_000 });
+        expect(back.code, `${back.stdout}\n${back.stderr}`).toBe(0);
+        expect(`${back.stdout}\n${back.stderr}`).toMatch(/✓ gke-metrics-after \d/);
+        expect(await route53Weights(world)).toEqual({ gke: 255, aws: 0 });
+      }),
+    ));
+
+  it('the emulated series follow the sandbox: a side at 0 ready or down answers 100 %, a healthy one about 0.1 %', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        // Prometheus's HTTP API, as any client asks it.
+        const rate = async (cloud: string): Promise<number> => {
+          const query = `100 * sum(rate(http_requests_total{cloud="${cloud}",code=~"5.."}[1m])) / sum(rate(http_requests_total{cloud="${cloud}"}[1m]))`;
+          const response = await fetch(
+            `${world.sandbox.info.prometheus.endpoint}/api/v1/query?${new URLSearchParams({ query })}`,
+          );
+          const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
+          return Number(body.data.result[0]?.value[1]);
+        };
+        expect(await rate('aws')).toBe(100); // the standby: every Deployment at 0
+        const gke = await rate('gcp');
+        expect(gke).toBeGreaterThan(0);
+        expect(gke).toBeLessThan(0.2);
+        world.sandbox.outage('gke', true);
+        expect(await rate('gcp')).toBe(100);
+        world.sandbox.outage('gke', false);
+        expect(await rate('gcp')).toBeLessThan(0.2);
+        await cli(world, ['sandbox', 'errors', 'gcp', '7.5', '--dir', world.dir]);
+        expect(await rate('gcp')).toBe(7.5);
       }),
     ));
 

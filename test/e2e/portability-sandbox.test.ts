@@ -10,6 +10,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PortabilityReport } from '../../src/lint/portability/index.js';
 import { git, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import {
   cli,
@@ -62,6 +63,14 @@ async function awsApp(): Promise<{
     headers: { authorization: `Bearer ${world.sandbox.argocdToken}` },
   });
   return (await response.json()) as Awaited<ReturnType<typeof awsApp>>;
+}
+
+/** `failover lint portability --output json` on both overlays of the sandbox's config, in `tree`. */
+async function lintConfigOverlays(
+  tree: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; report: PortabilityReport }> {
+  const r = await cli(world, ['--output', 'json', 'lint', 'portability', '--repo', tree]);
+  return { ...r, report: JSON.parse(r.stdout) as PortabilityReport };
 }
 
 describe('a GKE base on the AWS standby, against the sandbox', { timeout: 900_000 }, () => {
@@ -131,6 +140,8 @@ describe('a GKE base on the AWS standby, against the sandbox', { timeout: 900_00
       200,
     );
 
+    const tree = join(tempDir('failover-lint-'), 'gitops');
+    await git(['clone', '--quiet', world.sandbox.info.git.remote, tree]);
     // External Secrets Operator uninstalled from the AWS cluster: no version of the kind is served.
     const versions = ['external-secrets.io/v1/ExternalSecret', 'external-secrets.io/v1beta1/ExternalSecret'];
     for (const gvk of versions) world.sandbox.serveKind('aws', gvk, false);
@@ -146,9 +157,30 @@ describe('a GKE base on the AWS standby, against the sandbox', { timeout: 900_00
       expect(rehearsal.stdout).toContain(
         'The Kubernetes API could not find external-secrets.io/ExternalSecret for requested resource ledger/db-credentials. Make sure the "ExternalSecret" CRD is installed on the destination cluster.',
       );
+
+      // `lint portability` with the config (Argo CD in it) compares the same way, on a clone.
+      const lint = await lintConfigOverlays(tree);
+      expect(lint.code, `${lint.stdout}\n${lint.stderr}`).toBe(1);
+      expect(
+        lint.report.findings.map((f) => `${f.target} ${f.rule} ${f.object.kind} ${f.object.name}`),
+      ).toEqual(['aws unserved-kind ExternalSecret db-credentials']);
+      expect(lint.report.findings[0]?.message).toContain(
+        'cluster aws-standby does not serve external-secrets.io/v1beta1 ExternalSecret',
+      );
+      expect(lint.report.findings[0]?.message).toContain('Make sure the "ExternalSecret" CRD is installed');
+      expect(lint.report.findings[0]?.source?.file).toMatch(/base\/db-credentials\.yaml$/);
     } finally {
       for (const gvk of versions) world.sandbox.serveKind('aws', gvk, true);
     }
+    // Installed again: portable, every kind of each overlay served by its cluster.
+    const clean = await lintConfigOverlays(tree);
+    expect(clean.code, `${clean.stdout}\n${clean.stderr}`).toBe(0);
+    expect(clean.report.live?.map((l) => [l.target, l.clusters, l.skipped])).toEqual([
+      ['aws', ['aws-standby'], undefined],
+      ['gcp', ['gke-primary'], undefined],
+    ]);
+    const text = await cli(world, ['--no-color', 'lint', 'portability', '--repo', tree]);
+    expect(text.stdout).toContain('live check: kinds compared with what aws-standby serves (Argo CD)');
   });
 
   it('a failing ExternalSecret is named by the wait; healed, the round trip succeeds', async () => {

@@ -172,6 +172,48 @@ describe('what AWS cannot serve (a GKE base)', () => {
       ],
     },
     {
+      name: "an Argo Rollout's pod template on a GKE node pool; the Workload Identity node selector; a zone label",
+      objects: [
+        obj(
+          'argoproj.io/v1alpha1',
+          'Rollout',
+          'api',
+          podSpec({ nodeSelector: { 'cloud.google.com/gke-nodepool': 'pool-a' } }),
+        ),
+        obj(
+          'apps/v1',
+          'Deployment',
+          'wi',
+          podSpec({ nodeSelector: { 'iam.gke.io/gke-metadata-server-enabled': 'true' } }),
+        ),
+        obj(
+          'batch/v1',
+          'Job',
+          'backfill',
+          podSpec({
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [
+                    { matchExpressions: [{ key: 'topology.gke.io/zone', operator: 'In', values: ['a'] }] },
+                  ],
+                },
+              },
+            },
+          }),
+        ),
+        // A Rollout that refers to a Deployment's template has none of its own.
+        obj('argoproj.io/v1alpha1', 'Rollout', 'ref', {
+          spec: { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'wi' } },
+        }),
+      ],
+      expected: [
+        'gke-node-labels error spec.template.spec.nodeSelector["cloud.google.com/gke-nodepool"]',
+        'gke-node-labels error spec.template.spec.nodeSelector["iam.gke.io/gke-metadata-server-enabled"]',
+        'gke-node-labels error spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key',
+      ],
+    },
+    {
       name: 'GKE storage classes in a claim and a claim template; a StorageClass on Persistent Disk',
       objects: [
         obj('v1', 'PersistentVolumeClaim', 'data', { spec: { storageClassName: 'premium-rwo' } }),
@@ -210,6 +252,30 @@ describe('what AWS cannot serve (a GKE base)', () => {
       expected: [
         'stackdriver-external-metric error spec.metrics[1].external.metric.name',
         'keda-gcp-scalers error spec.triggers[1].type',
+      ],
+    },
+    {
+      name: 'Cloud Monitoring metrics an HPA reads as Pods or Object metrics (the Stackdriver adapter serves those too)',
+      objects: [
+        obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'queue', {
+          spec: {
+            metrics: [
+              { type: 'Pods', pods: { metric: { name: 'prometheus.googleapis.com|queue_depth|gauge' } } },
+              {
+                type: 'Object',
+                object: {
+                  describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' },
+                  metric: { name: 'custom.googleapis.com|http_requests' },
+                },
+              },
+              { type: 'Pods', pods: { metric: { name: 'http_requests_per_second' } } },
+            ],
+          },
+        }),
+      ],
+      expected: [
+        'stackdriver-external-metric error spec.metrics[0].pods.metric.name',
+        'stackdriver-external-metric error spec.metrics[1].object.metric.name',
       ],
     },
   ])('$name', ({ objects, expected }) => {

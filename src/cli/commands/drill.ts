@@ -12,6 +12,7 @@ import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { onForcedExit } from '../forced-exit.js';
 import { type GlobalOptions, Io } from '../io.js';
 import { durationFlagProblem, HOLD_BOUNDS } from '../options.js';
 import { type parseReportTargets, reportDocument, writeReports } from '../reports.js';
@@ -149,10 +150,24 @@ async function gameDay(
   io.err(c.bold(`game day: to-aws, hold ${options.hold}, to-gcp`));
   // GKE's monitors would page for a drill: mute them (when the config says how) until the end.
   const downtime = await scheduleGameDayDowntime(io, ctx, incident, notes);
+  // A second Ctrl-C exits at once: the downtime is cancelled on that way out too.
+  const unregister = downtime
+    ? onForcedExit(async () => {
+        try {
+          await downtime.cancel();
+          io.err(c.dim(`${downtime.label} cancelled`));
+        } catch (error) {
+          io.err(
+            c.yellow(`could not cancel ${downtime.label}: ${(error as Error).message}; cancel it in Datadog`),
+          );
+        }
+      })
+    : undefined;
   let exitCode: ExitCode;
   try {
     exitCode = await gameDayRuns(io, ctx, options, { incident, reason, journals, notes });
   } finally {
+    unregister?.();
     if (downtime) {
       try {
         await downtime.cancel();

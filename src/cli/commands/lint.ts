@@ -13,6 +13,7 @@ import {
   lintIngress,
   readIngressInputs,
 } from '../../lint/ingress/index.js';
+import type { ServedApis } from '../../lint/portability/live.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -149,10 +150,27 @@ export async function portability(
     }
     const p = await import('../../lint/portability/index.js');
     let targets: { overlay: string; target: 'aws' | 'gcp' }[];
+    let served: ((target: 'aws' | 'gcp') => Promise<ServedApis[]>) | undefined;
     if (options.overlay && options.cloud) {
       targets = [{ overlay: resolve(options.overlay), target: options.cloud }];
     } else {
-      const gitops = ctx.config(false).config.gitops;
+      const { config } = ctx.config(false);
+      const gitops = config.gitops;
+      // The config's overlays are its Argo CD apps' sources: compare with what their clusters serve.
+      if (config.argocd) {
+        const { createPorts } = await import('../../providers/index.js');
+        const { servedByCluster } = await import('../../lint/portability/live.js');
+        const { argocd } = createPorts({
+          config,
+          env: ctx.env,
+          redactor: ctx.redactor,
+          runId: 'lint-portability',
+        }).read;
+        served = async (target) =>
+          servedByCluster(
+            (await argocd.clusterApis?.(target, { signal: AbortSignal.timeout(30_000) })) ?? [],
+          );
+      }
       const repo = options.repo ?? '.';
       const of = (cloud: 'aws' | 'gcp') =>
         resolve(
@@ -164,7 +182,7 @@ export async function portability(
       const clouds = options.cloud ? [options.cloud] : (['aws', 'gcp'] as const);
       targets = clouds.map((cloud) => ({ overlay: of(cloud), target: cloud }));
     }
-    const report = await p.lintPortability(targets);
+    const report = await p.lintPortability(targets, served ? { served } : {});
     const fix = options.fix ? await p.portabilityFixText(report, targets) : undefined;
     if (globals.output === 'json') io.json(fix === undefined ? report : { ...report, fix });
     else if (fix !== undefined) {

@@ -73,6 +73,9 @@ function podTemplates(object: KubeObject): Segment[][] {
     case 'ReplicationController':
     case 'Job':
       return [['spec', 'template']];
+    case 'Rollout':
+      // Argo Rollouts: a template of its own (one with spec.workloadRef has none, nothing is found).
+      return groupOf(object.apiVersion) === 'argoproj.io' ? [['spec', 'template']] : [];
     default:
       return [];
   }
@@ -313,20 +316,25 @@ function checkExternalMetric(
   const pattern = match.pattern ? new RegExp(match.pattern) : undefined;
   const defined = match.definedBy ? ctx.namesByGroup.get(match.definedBy) : undefined;
   asArray(at(ctx.object, ['spec', 'metrics'])).forEach((metric, i) => {
-    const name = at(metric, ['external', 'metric', 'name']);
-    if (typeof name !== 'string') return;
-    if (!pattern?.test(name) && !defined?.has(name)) return;
-    push(
-      ctx,
-      entry,
-      ['spec', 'metrics', i, 'external', 'metric', 'name'],
-      name,
-      `external metric ${name}`,
-      remove(
-        ['spec', 'metrics', i],
-        `remove the metric ${name} (an HPA with no metric left scales on CPU at 80%)`,
-      ),
-    );
+    // A monitoring adapter serves custom metrics (Pods, Object) as well as external ones: the
+    // Stackdriver adapter's names carry the Cloud Monitoring domain either way.
+    for (const source of ['external', 'pods', 'object'] as const) {
+      const name = at(metric, [source, 'metric', 'name']);
+      if (typeof name !== 'string') continue;
+      const found = pattern?.test(name) || (source === 'external' && defined?.has(name));
+      if (!found) continue;
+      push(
+        ctx,
+        entry,
+        ['spec', 'metrics', i, source, 'metric', 'name'],
+        name,
+        `${source === 'external' ? 'external' : `${source === 'pods' ? 'Pods' : 'Object'} (custom)`} metric ${name}`,
+        remove(
+          ['spec', 'metrics', i],
+          `remove the metric ${name} (an HPA with no metric left scales on CPU at 80%)`,
+        ),
+      );
+    }
   });
 }
 

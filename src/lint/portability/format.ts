@@ -30,6 +30,14 @@ export function formatPortabilityReport(report: PortabilityReport, options: { co
       `${c.bold('Overlay')} ${overlay.overlay} on ${overlay.target}: ${overlay.objects} objects, ${state}`,
     );
     for (const finding of mine) out.push(...formatFinding(finding, c));
+    for (const live of report.live ?? []) {
+      if (live.overlay !== overlay.overlay || live.target !== overlay.target) continue;
+      if (live.clusters.length)
+        out.push(
+          c.dim(`  live check: kinds compared with what ${live.clusters.join(', ')} serves (Argo CD)`),
+        );
+      if (live.skipped) out.push(c.yellow(`  live check skipped: ${live.skipped}`));
+    }
   }
   for (const problem of report.problems) out.push(`${c.red('error')} ${problem.message}`);
   if (report.findings.length > 0) {

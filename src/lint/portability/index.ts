@@ -10,8 +10,9 @@ import { type KubeObject, render } from '../../providers/kustomize/index.js';
 import { type Cloud, entriesFor } from './catalogue.js';
 import { detect, formatField } from './detect.js';
 import { fixText } from './fix.js';
+import { type ServedApis, unservedObjects, unsyncedClusters } from './live.js';
 import { indexSources, kustomizationFile } from './sources.js';
-import type { PortabilityFinding, PortabilityReport } from './types.js';
+import type { LiveCheckNote, PortabilityFinding, PortabilityReport } from './types.js';
 
 export { type Cloud, catalogue, entriesFor } from './catalogue.js';
 export { fixText, patchEntries } from './fix.js';
@@ -28,6 +29,66 @@ export interface PortabilityOptions {
   render?: (dir: string) => Promise<KubeObject[]>;
   /** Directory file names are shown relative to (the current directory by default). */
   base?: string;
+  /** What the destination clusters of the target's apps serve (Argo CD); absent: no live check. */
+  served?: (target: Cloud) => Promise<ServedApis[]>;
+}
+
+/** A kind a destination cluster does not serve needs its CustomResourceDefinition there. */
+const UNSERVED_DOCS =
+  'https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/';
+
+async function liveFindings(
+  objects: readonly KubeObject[],
+  target: Cloud,
+  overlay: string,
+  named: ReadonlySet<string>,
+  served: NonNullable<PortabilityOptions['served']>,
+): Promise<{ findings: Omit<PortabilityFinding, 'source'>[]; note: LiveCheckNote }> {
+  let clusters: ServedApis[];
+  try {
+    clusters = await served(target);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      findings: [],
+      note: {
+        overlay,
+        target,
+        clusters: [],
+        skipped: `cannot read what the clusters serve from Argo CD: ${message}`,
+      },
+    };
+  }
+  const unsynced = unsyncedClusters(clusters);
+  const note: LiveCheckNote = {
+    overlay,
+    target,
+    clusters: clusters.filter((c) => c.apiVersions.size > 0).map((c) => c.cluster),
+    ...(unsynced.length
+      ? { skipped: `Argo CD has not cached the API resources of ${unsynced.join(', ')} yet` }
+      : {}),
+  };
+  const findings = unservedObjects(objects, clusters)
+    // An object the catalogue already names as an error is not named twice.
+    .filter((f) => !named.has(`${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`))
+    .map(
+      (f): Omit<PortabilityFinding, 'source'> => ({
+        rule: 'unserved-kind',
+        severity: 'error',
+        target,
+        overlay,
+        object: f.object,
+        field: 'kind',
+        value: `${f.object.apiVersion}/${f.object.kind}`,
+        message: `cluster ${f.cluster} does not serve ${f.object.apiVersion} ${f.object.kind} (Argo CD's API resources of the cluster); the sync would fail: ${f.message}`,
+        fix: {
+          description: `install the CRD on ${f.cluster}, or delete ${f.object.kind} ${f.object.name} in the overlay`,
+          patch: { type: 'delete' },
+        },
+        docs: UNSERVED_DOCS,
+      }),
+    );
+  return { findings, note };
 }
 
 const shown = (path: string, base: string) => relative(base, resolve(path)) || '.';
@@ -74,6 +135,16 @@ export async function lintPortability(
     }
     report.overlays.push({ overlay: name, target, rendered: true, objects: objects.length });
     const found = checkObjects(objects, target, name);
+    if (options.served) {
+      const named = new Set(
+        found
+          .filter((f) => f.severity === 'error')
+          .map((f) => `${f.object.kind}/${f.object.namespace ?? ''}/${f.object.name}`),
+      );
+      const live = await liveFindings(objects, target, name, named, options.served);
+      found.push(...live.findings);
+      report.live = [...(report.live ?? []), live.note];
+    }
     if (found.length === 0) continue;
     const sources = await indexSources(overlay, base);
     for (const finding of found) {

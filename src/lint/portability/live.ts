@@ -23,6 +23,29 @@ export interface LiveFinding {
   message: string;
 }
 
+/** One answer per application (as the Argo CD reader gives them), grouped per destination cluster. */
+export function servedByCluster(
+  answers: readonly { app: string; cluster: string; apiVersions: readonly string[] }[],
+): ServedApis[] {
+  const byCluster = new Map<string, { cluster: string; apps: string[]; apiVersions: Set<string> }>();
+  for (const answer of answers) {
+    const known = byCluster.get(answer.cluster);
+    if (known) known.apps.push(answer.app);
+    else
+      byCluster.set(answer.cluster, {
+        cluster: answer.cluster,
+        apps: [answer.app],
+        apiVersions: new Set(answer.apiVersions),
+      });
+  }
+  return [...byCluster.values()];
+}
+
+/** Clusters whose API resources Argo CD has not cached yet: nothing can be said about them. */
+export function unsyncedClusters(clusters: readonly ServedApis[]): string[] {
+  return clusters.filter((c) => c.apiVersions.size === 0).map((c) => c.cluster);
+}
+
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
 }

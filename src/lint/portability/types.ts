@@ -50,8 +50,20 @@ export interface PortabilityProblem {
   message: string;
 }
 
+/** The live check of an overlay: its kinds against what Argo CD says the clusters serve. */
+export interface LiveCheckNote {
+  overlay: string;
+  target: Cloud;
+  /** Destination clusters whose served kinds were compared. */
+  clusters: string[];
+  /** Why the live check said nothing (or nothing about some cluster): a warning, not a failure. */
+  skipped?: string;
+}
+
 export interface PortabilityReport {
   overlays: CheckedOverlay[];
   findings: PortabilityFinding[];
   problems: PortabilityProblem[];
+  /** Present when Argo CD is configured and the overlays are the config's. */
+  live?: LiveCheckNote[];
 }

@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { FailoverError } from '../../engine/errors.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import { checkObjects } from '../../lint/portability/index.js';
-import { type LiveFinding, type ServedApis, unservedObjects } from '../../lint/portability/live.js';
+import {
+  type LiveFinding,
+  type ServedApis,
+  servedByCluster,
+  unservedObjects,
+  unsyncedClusters,
+} from '../../lint/portability/live.js';
 import type { KubeObject } from '../../providers/kustomize/index.js';
 import type { Role } from '../../providers/types.js';
 import { defineStep, type PlanContext } from '../types.js';
@@ -43,19 +49,8 @@ async function liveCheck(ctx: PlanContext, role: Role, objects: readonly KubeObj
       skipped: `cannot read what the clusters serve from Argo CD: ${message}`,
     };
   }
-  const byCluster = new Map<string, ServedApis>();
-  for (const answer of answers) {
-    const known = byCluster.get(answer.cluster);
-    if (known) known.apps.push(answer.app);
-    else
-      byCluster.set(answer.cluster, {
-        cluster: answer.cluster,
-        apps: [answer.app],
-        apiVersions: new Set(answer.apiVersions),
-      });
-  }
-  const clusters = [...byCluster.values()];
-  const unsynced = clusters.filter((c) => c.apiVersions.size === 0).map((c) => c.cluster);
+  const clusters = servedByCluster(answers);
+  const unsynced = unsyncedClusters(clusters);
   return {
     findings: unservedObjects(objects, clusters),
     clusters,
