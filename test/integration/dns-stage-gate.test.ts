@@ -65,8 +65,9 @@ function seed(): WriteupSeed {
   return seedWriteupScenario(emu.model, options);
 }
 
-function harness(s: WriteupSeed, server: DnsServer) {
+function harness(s: WriteupSeed, server: DnsServer, extra: Record<string, unknown> = {}) {
   const config = Config.parse({
+    ...extra,
     aws: { region: 'us-east-1' },
     route53: {
       endpoint: emu.url,
@@ -156,6 +157,21 @@ describe('the DNS gate between stages', () => {
       level: 'warn',
       message: expect.stringMatching(/^stage 50%: .*400\/400 answers → GCP/),
     });
+  });
+
+  it('a gate that failed already does not wait for the DNS answers', async () => {
+    const s = seed();
+    // Port 9 (discard) on loopback: nothing listens, the AWS probe fails at once.
+    const probes = { aws: [{ name: 'aws ingress', url: 'http://127.0.0.1:9/healthz', timeout: '300ms' }] };
+    const { ctx, messages } = harness(s, staleDns, { probes });
+    const input = setWeightsStep.input.parse({ to: 'aws', stages: [50, 100] });
+    const error = await failure(
+      setWeightsStep.apply?.(ctx, input, await setWeightsStep.plan(ctx, input)) ?? Promise.resolve(),
+    );
+    expect(error.message).toMatch(/^stage 50% failed \(health gate: probe aws ingress: /);
+    expect(error.message).not.toContain('DNS answers');
+    expect(messages.filter((m) => m.code.startsWith('FO_DNS_'))).toEqual([]);
+    expect(splitOf(s)).toEqual({ gke: 255, aws: 0 });
   });
 
   it('expects every answer on the healthy side when the other side fails its health check', async () => {

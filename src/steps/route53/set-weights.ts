@@ -193,11 +193,15 @@ async function gate(ctx: ApplyContext, input: Input, stage: Stage, dnsStages: Js
     }
   }
   problems.push(...(await stageMetricGate(ctx, target, options.metrics)));
-  // What resolvers are handed at this stage: the split must show in the answers, not only in the API.
-  const dns = await stageDnsGate(ctx, stage.label, {
-    wanted: options.dns,
-    ...(options.dnsWithin ? { withinMs: toMs(options.dnsWithin) } : {}),
-  });
+  // What resolvers are handed at this stage: the split must show in the answers, not only in the
+  // API. Not asked once the gate failed already: the weights go back without waiting for it.
+  const dns =
+    problems.length > 0
+      ? { problems: [] }
+      : await stageDnsGate(ctx, stage.label, {
+          wanted: options.dns,
+          ...(options.dnsWithin ? { withinMs: toMs(options.dnsWithin) } : {}),
+        });
   if (dns.figures) dnsStages.push(dns.figures);
   problems.push(...dns.problems);
   if (probes.length === 0 && healthChecked === 0 && !dns.figures && problems.length === 0) {
