@@ -5,7 +5,9 @@
  * with zero mutating requests; `--require-approval` refuses without an approval and with a
  * self-approval, and applies with a colleague's approval (made from another state directory, as
  * on another machine), ending where a direct `to-aws` ends, with the approver in the trailers,
- * the journal and the report.
+ * the journal and the report. Then a failback planned with `to-gcp --plan-out` under a config
+ * with `approval: {required: true}` (no flag) waits for a colleague, and `run FILE --plan-out`
+ * keeps a runbook's parameters.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -294,5 +296,79 @@ describe('plan, approve, apply', SLOW, () => {
     r = await cli(world, ['apply', plan2, '--yes']);
     expect(r.code, output(r)).toBe(1);
     expect(r.stderr).toContain(`failover resume ${saved.runId}`);
+  });
+
+  it('to-gcp and run FILE --plan-out; `approval: {required: true}` in the config needs a colleague', async () => {
+    // The same sandbox config with four eyes required, as a team would set it.
+    const strict = join(world.dir, 'four-eyes.config.yaml');
+    writeFileSync(
+      strict,
+      `${readFileSync(world.sandbox.info.config, 'utf8')}\napproval:\n  required: true\n`,
+    );
+    const env = { ...world.env, FAILOVER_CONFIG: strict };
+    const back = join(world.dir, 'failback.plan.json');
+    world.sandbox.clearRequests();
+    let r = await cli(world, ['to-gcp', '--incident', 'INC-8', '--plan-out', back], { env });
+    expect(r.code, output(r)).toBe(0);
+    expect(mutatingRequests(world)).toEqual([]);
+    const saved = readPlan(back) as PlanFile & { command: string };
+    expect(saved.command).toBe('to-gcp');
+    expect(saved.facts.find((f) => f.id === `route53.instance.${instanceId}`)?.value).toMatch(
+      /weights gcp 0 \/ aws 255/,
+    );
+    const changes = saved.plan.steps.flatMap((s) => s.plan?.changes ?? []);
+    expect(
+      changes.some(
+        (c) =>
+          c.resource === 'git overlays/aws/kustomization.yaml' &&
+          c.diff?.includes('+  - path: replicas-zero.yml'),
+      ),
+    ).toBe(true);
+
+    // No flag, but the config requires an approval by someone else.
+    r = await cli(world, ['apply', back, '--yes'], { env });
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toMatch(/has no approval; an approval by someone other than e2e-operator is required/);
+    expect(mutatingRequests(world)).toEqual([]);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'failover-e2e-colleague-'));
+    r = await cli(world, ['approve', back, '--operator', 'Bea Colleague', '--yes'], {
+      env: { ...env, HOME: elsewhere, FAILOVER_STATE_DIR: elsewhere },
+    });
+    expect(r.code, output(r)).toBe(0);
+    r = await cli(world, ['apply', back, '--yes'], { env });
+    expect(r.code, output(r)).toBe(0);
+    expect(weights(world)).toEqual({ gke: 255, aws: 0 });
+    const body = (await git(['--git-dir', world.sandbox.info.git.remote, 'log', '-1', '--format=%B', 'main']))
+      .stdout;
+    expect(body).toContain(`Failover-Plan: ${saved.hash}`);
+    expect(body).toContain('Failover-Approved-By: Bea Colleague');
+
+    // A runbook of one's own: planned with its parameters, applied as planned (no approval needed here).
+    const runbook = join(world.dir, 'canary.yaml');
+    writeFileSync(
+      runbook,
+      [
+        'name: canary',
+        'params:',
+        '  share: { type: string, default: "5%" }',
+        'steps:',
+        '  - id: shift',
+        '    uses: route53.set-weights',
+        '    with:',
+        '      weights: { gcp: "80%", aws: "${{ params.share }}" }',
+        '',
+      ].join('\n'),
+    );
+    const canary = join(world.dir, 'canary.plan.json');
+    world.sandbox.clearRequests();
+    r = await cli(world, ['run', runbook, '--param', 'share=20%', '--plan-out', canary]);
+    expect(r.code, output(r)).toBe(0);
+    expect(mutatingRequests(world)).toEqual([]);
+    const planned = readPlan(canary) as PlanFile & { command: string; params: Record<string, unknown> };
+    expect(planned.command).toBe(`run ${runbook}`);
+    expect(planned.params).toEqual({ share: '20%' });
+    r = await cli(world, ['apply', canary, '--yes']);
+    expect(r.code, output(r)).toBe(0);
+    expect(weights(world)).toEqual({ gke: 204, aws: 51 });
   });
 });

@@ -100,6 +100,7 @@ describe.skipIf(!scriptAvailable)('at the terminal (util-linux script is needed)
     );
     expect(recap![1]).toMatch(/running +admin-aws at [0-9a-f]{7}: Deployment admin-api 2\/2 ready/);
     expect(recap![1]).toMatch(/fencing +GKE CronJobs fenced \(suspended\) in git at [0-9a-f]{7}/);
+    expect(recap![1]).toMatch(/dns +admin\.example\.com: 20\/20 answers → AWS, asked 127\.0\.0\.1:\d+/);
     expect(recap![1]).toMatch(/next +failover to-gcp --incident INC-TTY/);
     // Decision time: measured, outside the RTO, said on the outcome line and in the report.
     const runId = runIdIn(screen);

@@ -103,6 +103,7 @@ function harness(metrics: boolean): { ctx: ApplyContext; messages: StepMessage[]
     emit: (message) => messages.push(message),
     sleep: (ms) => sleep(ms, signal),
     confirm: async () => true,
+    decide: async () => undefined,
   };
   return { ctx, messages };
 }

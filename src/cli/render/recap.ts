@@ -6,6 +6,7 @@
  */
 import type { Json, RunOutcome, RunWarning } from '../../engine/events.js';
 import type { PlannedStep, RunPlan } from '../../engine/plan.js';
+import { describeDnsCounts } from '../../steps/verify/dns-sides.js';
 import type { Colors } from '../io.js';
 
 type Percent = { gcp: number; aws: number };
@@ -29,6 +30,8 @@ export interface Recap {
   apps: { name: string; revision?: string; workloads: string[] }[];
   fencing: string[];
   probes: string[];
+  /** What the name servers answered (verify.dns): `admin.example.com: 20/20 answers → AWS`. */
+  dns: string[];
   warnings: string[];
   next?: { command: string; when: string };
 }
@@ -59,6 +62,22 @@ function applied(plan: RunPlan, outputs: RecapInput['outputs']): { step: Planned
     .map((step) => ({ step, out: outputs[step.id] as JsonObject }));
 }
 
+function dnsLine(figures: JsonObject, ok: boolean): string {
+  const count = (key: string) => (typeof figures[key] === 'number' ? (figures[key] as number) : 0);
+  const counts = {
+    name: String(figures.name ?? ''),
+    type: String(figures.type ?? ''),
+    server: String(figures.server ?? ''),
+    samples: count('samples'),
+    gcp: count('gcp'),
+    aws: count('aws'),
+    other: count('other'),
+    answers: [],
+    elapsedMs: count('elapsedMs'),
+  };
+  return `${describeDnsCounts(counts)}${ok ? '' : ' (FAILED)'}, asked ${counts.server}`;
+}
+
 function nextCommand(input: RecapInput): Recap['next'] {
   const flags = `${input.incident ? ` --incident ${input.incident}` : ''}${input.configArg ?? ''}`;
   if (input.outcome === 'succeeded' && input.runbook === 'to-aws')
@@ -85,6 +104,7 @@ export function buildRecap(input: RecapInput): Recap {
     apps: [],
     fencing: [],
     probes: [],
+    dns: [],
     warnings: input.warnings.map((w) => w.message),
   };
   let mutated = false;
@@ -146,6 +166,7 @@ export function buildRecap(input: RecapInput): Recap {
           `${r.name}: ${r.ok ? 'ok' : 'FAILED'}${typeof r.successes === 'number' ? ` (${r.successes}/${r.wanted ?? r.successes})` : ''}${typeof r.servedBy === 'string' ? `, served by ${r.servedBy}` : ''}`,
         );
     }
+    if (step.kind === 'verify.dns' && isObject(out.dns)) recap.dns.push(dnsLine(out.dns, out.ok === true));
   }
   // A fence step that did not run, or failed and let the run go on, is a warning already: say it here too.
   const fenceWarning = input.warnings.find((w) => /NOT fenced/.test(w.message));
@@ -196,6 +217,7 @@ export function renderRecap(recap: Recap, c: Colors): string {
     recap.fencing.map((f) => (/NOT fenced/.test(f) ? c.yellow(f) : f)),
   );
   row('probes', recap.probes);
+  row('dns', recap.dns);
   for (const warning of recap.warnings.filter((w) => !recap.fencing.includes(w)))
     lines.push(`  ${c.yellow(`⚠ ${warning}`)}`);
   if (recap.next)

@@ -276,7 +276,7 @@ function snapshotReads(ctx: NeedContext): Need[] {
   return [...gkeReads(ctx), ...awsClusterReads(ctx), ...weightReads(ctx), ...healthChecks(ctx)];
 }
 
-/** The DNS verification reads the weights and the hosted zone's name servers (GetHostedZone). */
+/** The DNS verification reads the weights, the health checks and the hosted zone's name servers (GetHostedZone). */
 function dnsVerifyReads(ctx: NeedContext): AwsNeed[] {
   const zones = new Set<string>();
   const rsZone = ctx.config?.route53?.recordSets?.hostedZoneId;
@@ -290,6 +290,8 @@ function dnsVerifyReads(ctx: NeedContext): AwsNeed[] {
   const named = ctx.config?.route53?.mode === 'record-sets' ? [...zones] : [];
   return [
     ...weightReads(ctx),
+    // A side failing its health check gets no answers: the expected shares read them.
+    ...healthChecks(ctx),
     {
       cloud: 'aws',
       action: 'route53:GetHostedZone',
@@ -305,7 +307,13 @@ const nothing = (): Need[] => [];
 
 /** Step kind → what it calls in AWS and Google Cloud (plan, apply and rollback together). */
 export const STEP_NEEDS: Readonly<Record<string, (ctx: NeedContext) => Need[]>> = {
-  'route53.set-weights': (ctx) => [...weightReads(ctx), ...weightWrites(ctx), ...healthChecks(ctx)],
+  'route53.set-weights': (ctx) => [
+    ...weightReads(ctx),
+    ...weightWrites(ctx),
+    ...healthChecks(ctx),
+    // The gate between stages samples the DNS answers when the config verifies DNS.
+    ...(!ctx.config || ctx.config.verify?.dns ? dnsVerifyReads(ctx) : []),
+  ],
   'check.route53-policy': weightReads,
   'check.route53-health': healthChecks,
   'check.eks-cluster': eksReads,

@@ -22,6 +22,7 @@ import type { Role } from '../../providers/types.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
 import { stageMetricGate } from '../check/metric-stage.js';
 import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
+import { stageDnsGate } from '../verify/dns-check.js';
 
 const Side = z.enum(['gcp', 'aws']);
 
@@ -34,6 +35,10 @@ const Gate = z.strictObject({
   healthChecks: z.boolean().optional(),
   /** Also run the target side's metric gate (config metrics.<side>); default: when configured. */
   metrics: z.boolean().optional(),
+  /** Also sample the DNS answers: each side's share within verify.dns.tolerance of its weight; default: when the config has verify.dns. */
+  dns: z.boolean().optional(),
+  /** How long the DNS answers may take to follow a stage's weights before the gate fails. Default 30s. */
+  dnsWithin: Duration.optional(),
 });
 
 const Input = z
@@ -216,6 +221,7 @@ async function gate(
   ctx: ApplyContext,
   input: Input,
   stage: Stage,
+  dnsStages: Json[],
   waitOverrideMs?: number,
 ): Promise<string[]> {
   const options = input.gate ?? {};
@@ -250,7 +256,18 @@ async function gate(
     }
   }
   problems.push(...(await stageMetricGate(ctx, target, options.metrics)));
-  if (probes.length === 0 && healthChecked === 0 && problems.length === 0) {
+  // What resolvers are handed at this stage: the split must show in the answers, not only in the
+  // API. Not asked once the gate failed already: the weights go back without waiting for it.
+  const dns =
+    problems.length > 0
+      ? { problems: [] }
+      : await stageDnsGate(ctx, stage.label, {
+          wanted: options.dns,
+          ...(options.dnsWithin ? { withinMs: toMs(options.dnsWithin) } : {}),
+        });
+  if (dns.figures) dnsStages.push(dns.figures);
+  problems.push(...dns.problems);
+  if (probes.length === 0 && healthChecked === 0 && !dns.figures && problems.length === 0) {
     ctx.emit({
       level: 'warn',
       code: 'FO_ROUTE53_W3404',
@@ -260,7 +277,7 @@ async function gate(
     ctx.emit({
       level: 'info',
       code: 'FO_ROUTE53_I3405',
-      message: `stage ${stage.label}: health gate passed (${results.length} probes, ${healthChecked} health checks)`,
+      message: `stage ${stage.label}: health gate passed (${results.length} probes, ${healthChecked} health checks${dns.figures ? ', DNS answers' : ''})`,
     });
   }
   return problems;
@@ -335,6 +352,7 @@ export const setWeightsStep = defineStep({
     let before: Json | undefined;
     let lastGood = 'the starting weights';
     let decisionMs = 0;
+    const dnsStages: Json[] = [];
     for (const [index, stage] of remaining.entries()) {
       const plan = await ctx.read.route53.planWeights(stage.weights, ctx.signal);
       before ??= plan.restore;
@@ -410,7 +428,7 @@ export const setWeightsStep = defineStep({
         let problems: string[];
         let gateError: unknown;
         try {
-          problems = await gate(ctx, input, stage, round > 1 ? holdDelayMs(input) : undefined);
+          problems = await gate(ctx, input, stage, dnsStages, round > 1 ? holdDelayMs(input) : undefined);
         } catch (error) {
           gateError = error;
           problems = [`the gate could not check: ${error instanceof Error ? error.message : String(error)}`];
@@ -455,6 +473,7 @@ export const setWeightsStep = defineStep({
         weights: final,
         percent: percentOf(final),
         stagesApplied: applied,
+        ...(dnsStages.length ? { dnsStages } : {}),
         // The time the operator spent at the gates: reports keep it out of the RTO.
         ...(decisionMs > 0 ? { decisionMs } : {}),
       },

@@ -10,13 +10,8 @@ import type { Json } from '../../engine/events.js';
 import type { StepPlan } from '../../engine/plan.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
 import { defineStep } from '../types.js';
-import { countDnsAnswers, type DnsSideCounts, dnsVerifyConfig, judgeDnsCounts } from './dns-sides.js';
-
-/**
- * Answers sampled when the weights split traffic: with 400, one standard deviation of a 50 % share
- * is 2.5 points, so the default tolerance of 10 points is four of them.
- */
-export const SPLIT_SAMPLES = 400;
+import { checkDnsAnswers, dnsCheckLine, dnsCheckResult, dnsFigures } from './dns-check.js';
+import { dnsVerifyConfig } from './dns-sides.js';
 
 const Input = z.strictObject({
   /** The side traffic moved to (for the summary; the expected shares come from the weights). */
@@ -49,42 +44,23 @@ export const verifyDnsStep = defineStep({
         converged: false,
       };
     }
-    const deadline = Date.now() + (input.within && ctx.phase === 'apply' ? toMs(input.within) : 0);
-    let counts: DnsSideCounts;
-    let judgement: ReturnType<typeof judgeDnsCounts>;
-    for (;;) {
-      const [target] = await ctx.read.route53.describeWeights(ctx.signal);
-      const weights = target?.weights ?? { gcp: 0, aws: 0 };
-      // A share is only measured well by many answers: a split gets at least SPLIT_SAMPLES.
-      const split = weights.gcp > 0 && weights.aws > 0;
-      const wanted = split ? Math.max(samples, SPLIT_SAMPLES) : samples;
-      counts = await countDnsAnswers(ctx.read, ctx.config, { samples: wanted, signal: ctx.signal });
-      judgement = judgeDnsCounts(counts, weights, tolerance);
-      if (judgement.ok || Date.now() >= deadline) break;
-      ctx.emit({
-        level: 'info',
-        code: 'FO_DNS_I7510',
-        message: `DNS answers do not follow the weights yet (${judgement.detail}); asking again`,
-      });
-      await ctx.sleep(Math.min(2000, Math.max(0, deadline - Date.now())));
-    }
-    const { answers, ...figures } = counts;
+    const withinMs = input.within && ctx.phase === 'apply' ? toMs(input.within) : 0;
+    const check = await checkDnsAnswers(ctx, { samples, tolerance, withinMs });
+    const line = dnsCheckLine(check, formatMs(check.counts.elapsedMs));
+    const result = dnsCheckResult(check, input.required);
+    // The step tree shows the counts the moment they are in (the summary is not shown when applying).
+    if (ctx.phase === 'apply') ctx.emit({ level: 'info', code: 'FO_DNS_I7511', message: line });
     return {
-      summary: `${judgement.detail} (${counts.samples} queries in ${formatMs(counts.elapsedMs)})`,
+      summary: line,
       changes: [],
       converged: false,
-      checks: [
-        {
-          name: `DNS answers for ${counts.name.replace(/\.$/, '')}`,
-          ok: judgement.ok,
-          severity: input.required ? 'error' : 'warning',
-          detail: judgement.detail,
-        },
-      ],
+      checks: [result],
       outputs: {
-        ok: judgement.ok,
-        dns: { ...figures, expectedAws: judgement.expectedAws } as Json,
-        answers: answers as unknown as Json,
+        ok: check.judgement.ok,
+        dns: dnsFigures(check),
+        answers: check.counts.answers as unknown as Json,
+        // The report lists a run's checks from here.
+        checks: [result] as unknown as Json,
       },
     };
   },
