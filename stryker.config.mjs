@@ -27,6 +27,8 @@ export default {
     'src/steps/lock/release.ts',
     // the kustomization edit and the CronJob fence
     'src/providers/git/kustomization.ts',
+    'src/providers/git/kustomization-entries.ts',
+    'src/providers/git/kustomization-text.ts',
     // the engine's rollback and resume
     'src/engine/engine.ts',
     'src/engine/plan.ts',

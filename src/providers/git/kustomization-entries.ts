@@ -1,0 +1,179 @@
+/**
+ * Which items of an overlay's kustomization are standby entries: patch entries whose `path`
+ * matches a configured name (as in the write-up), Kustomize Components under `components:`, and the
+ * generated CronJob fence; and whether an overlay is in standby, active or partly so.
+ */
+import { posix } from 'node:path';
+import { isMap, isScalar, isSeq, type Node, type Pair, parseAllDocuments, parseDocument } from 'yaml';
+import { invalidInput } from '../../engine/errors.js';
+import type { StandbyScope, StandbyState } from './port.js';
+
+/** Top-level kustomization fields whose items can be standby entries. */
+export const ENTRY_KEYS = ['patches', 'patchesJson6902', 'patchesStrategicMerge', 'components'] as const;
+export type EntryKey = (typeof ENTRY_KEYS)[number];
+
+/** Which entries mean "standby" (config `gitops.standby`). */
+export interface StandbyMatcher {
+  /** Patch paths: a basename (`replicas-zero.yml`) or a path suffix (`standby/replicas-zero.yml`). */
+  patchPaths: readonly string[];
+  /** Component paths, matched as a path suffix (`standby` matches `../../components/standby`). */
+  components: readonly string[];
+}
+
+/** A kind that standby keeps dormant; `*` when an entry may touch every kind (a component). */
+export type DormantKind = 'Deployment' | 'CronJob' | '*' | (string & {});
+
+export interface StandbyEntry {
+  key: EntryKey;
+  shape: 'patch' | 'component';
+  /** The path as written in the kustomization. */
+  path: string;
+  /** What the entry keeps dormant, from `target.kind` or, without one, guessed from the file name. */
+  kinds: DormantKind[];
+  /** Index of the item in its sequence. */
+  index: number;
+}
+
+export interface EntryIdentity {
+  key: EntryKey;
+  path: string;
+}
+
+export type OverlayStandbyState = StandbyState | 'partial';
+
+/** The generated CronJob fence beside a kustomization (see kustomization.ts): always a standby entry. */
+export const FENCE_FILE = 'failover-fence-cronjobs.yaml';
+
+// ── matching ────────────────────────────────────────────────────────────────────────────────────
+
+export function normalizePath(path: string): string {
+  const normalized = posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
+  return normalized.startsWith('./') ? normalized.slice(2) : normalized;
+}
+
+/** `pattern` matches `path` when it is the whole path or a suffix that starts at a `/`. */
+export function pathMatches(path: string, pattern: string): boolean {
+  const p = normalizePath(path);
+  const q = normalizePath(pattern);
+  return q !== '' && (p === q || p.endsWith(`/${q}`));
+}
+
+function kindsOfTarget(kind: unknown, path: string): DormantKind[] {
+  if (typeof kind === 'string' && kind !== '') {
+    const kinds: DormantKind[] = [];
+    if (/cronjob/i.test(kind)) kinds.push('CronJob');
+    if (/deployment/i.test(kind)) kinds.push('Deployment');
+    return kinds.length ? kinds : [kind];
+  }
+  return kindsFromName(path);
+}
+
+/** Without a target kind, the write-up's file names tell: `cronjob-suspend`, `replicas-zero`. */
+function kindsFromName(path: string): DormantKind[] {
+  const name = posix.basename(normalizePath(path));
+  if (/cron/i.test(name)) return ['CronJob'];
+  if (/replica|deploy/i.test(name)) return ['Deployment'];
+  return ['*'];
+}
+
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Classifies one item (as plain data) of a kustomization field; undefined when it is not a standby entry. */
+export function classifyItem(
+  key: EntryKey,
+  value: unknown,
+  matcher: StandbyMatcher,
+): Omit<StandbyEntry, 'index' | 'key'> | undefined {
+  if (key === 'components') {
+    if (typeof value !== 'string' || !matcher.components.some((c) => pathMatches(value, c))) return undefined;
+    return { shape: 'component', path: value, kinds: ['*'] };
+  }
+  if (key === 'patchesStrategicMerge') {
+    if (typeof value !== 'string' || !matcher.patchPaths.some((p) => pathMatches(value, p))) return undefined;
+    return { shape: 'patch', path: value, kinds: kindsFromName(value) };
+  }
+  const map = asRecord(value);
+  const path = map?.path;
+  if (typeof path !== 'string') return undefined;
+  if (!matcher.patchPaths.some((p) => pathMatches(path, p)) && normalizePath(path) !== FENCE_FILE)
+    return undefined;
+  return { shape: 'patch', path, kinds: kindsOfTarget(asRecord(map?.target)?.kind, path) };
+}
+
+export function covers(entries: readonly StandbyEntry[], kind: DormantKind): boolean {
+  return entries.some((e) => e.kinds.includes(kind) || e.kinds.includes('*'));
+}
+
+/** Entries a scope toggles: all, or only the ones that suspend CronJobs and nothing else. */
+export function entriesInScope(entries: readonly StandbyEntry[], scope: StandbyScope): StandbyEntry[] {
+  if (scope === 'all') return [...entries];
+  return entries.filter((e) => e.kinds.length > 0 && e.kinds.every((k) => k === 'CronJob'));
+}
+
+/**
+ * The standby state as the scope sees it. `all`: standby when both Deployments and CronJobs are
+ * kept dormant, active when no entry is listed, partial in between. `cronjobs`: standby when
+ * CronJobs are suspended.
+ */
+export function stateOf(entries: readonly StandbyEntry[], scope: StandbyScope): OverlayStandbyState {
+  if (scope === 'cronjobs') return covers(entries, 'CronJob') ? 'standby' : 'active';
+  if (entries.length === 0) return 'active';
+  return covers(entries, 'Deployment') && covers(entries, 'CronJob') ? 'standby' : 'partial';
+}
+
+// ── parsing ─────────────────────────────────────────────────────────────────────────────────────
+
+export interface ParsedKustomization {
+  text: string;
+  pairs: Map<EntryKey, Pair<Node, Node | null>>;
+  entries: StandbyEntry[];
+  data: Record<string, unknown>;
+}
+
+export function parseKustomization(text: string, file: string, matcher: StandbyMatcher): ParsedKustomization {
+  const docs = parseAllDocuments(text);
+  if (docs.length > 1) {
+    throw invalidInput('FO_GIT_E3120', `${file}: a kustomization holds one YAML document`, {
+      details: { file },
+    });
+  }
+  const doc = parseDocument(text, { keepSourceTokens: true });
+  const error = doc.errors[0];
+  if (error) {
+    throw invalidInput('FO_GIT_E3121', `${file}: invalid YAML: ${error.message.split('\n')[0]}`, {
+      hint: 'fix the kustomization in the GitOps repository first; failover edits only valid files',
+      details: { file },
+    });
+  }
+  const root = doc.contents;
+  if (root !== null && !isMap(root)) {
+    throw invalidInput('FO_GIT_E3122', `${file}: a kustomization must be a YAML mapping`, {
+      details: { file },
+    });
+  }
+  const pairs = new Map<EntryKey, Pair<Node, Node | null>>();
+  const entries: StandbyEntry[] = [];
+  for (const pair of root?.items ?? []) {
+    const key = isScalar(pair.key) ? pair.key.value : undefined;
+    if (typeof key !== 'string' || !(ENTRY_KEYS as readonly string[]).includes(key)) continue;
+    const entryKey = key as EntryKey;
+    pairs.set(entryKey, pair as Pair<Node, Node | null>);
+    if (!isSeq(pair.value)) continue;
+    pair.value.items.forEach((item, index) => {
+      const value: unknown = (item as Node | null)?.toJSON();
+      const found = classifyItem(entryKey, value, matcher);
+      if (found) entries.push({ key: entryKey, index, ...found });
+    });
+  }
+  const data = asRecord(doc.toJS({ maxAliasCount: 100 })) ?? {};
+  return { text, pairs, entries, data };
+}
+
+/** The standby entries of a kustomization (throws invalid-input when it does not parse). */
+export function findStandbyEntries(text: string, file: string, matcher: StandbyMatcher): StandbyEntry[] {
+  return parseKustomization(text, file, matcher).entries;
+}
