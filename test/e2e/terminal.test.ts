@@ -149,6 +149,12 @@ describe.skipIf(!scriptAvailable)('at the terminal (util-linux script is needed)
     // Held where the stage left it, the lock given back: a half state, said truthfully.
     expect(weights(world)).toEqual({ gke: 26, aws: 229 });
     expect(await lockHeld(world)).toBe(false);
+    // status calls it what it is: split, with the reason.
+    const held = await cli(world, ['status', '--output', 'json'], { timeoutMs: 240_000 });
+    expect(JSON.parse(held.stdout), held.stderr).toMatchObject({ verdict: 'split' });
+    expect(JSON.parse(held.stdout).verdictReason).toBe(
+      'traffic is split: gcp 10.2% / aws 89.8% on admin.example.com.',
+    );
     const runId = runIdIn(r.screen);
     const resumed = await cli(world, ['resume', runId, '--yes'], { timeoutMs: 240_000 });
     expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
