@@ -7,10 +7,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import type { Json } from '../../src/engine/events.js';
-import { Redactor } from '../../src/engine/redact.js';
-import { sleep } from '../../src/engine/retry.js';
-import { createPorts } from '../../src/providers/index.js';
-import type { Ports } from '../../src/providers/ports.js';
 import { aliasTargetAddress, type DnsServer, startDnsServer } from '../../src/sandbox/dns/index.js';
 import {
   type Route53Emulator,
@@ -19,9 +15,9 @@ import {
   type WriteupSeed,
 } from '../../src/sandbox/route53/index.js';
 import { setWeightsStep } from '../../src/steps/route53/set-weights.js';
-import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
 import { healthyWeights } from '../../src/steps/verify/dns-check.js';
 import { failure } from '../support/failure.js';
+import { stepContext } from '../support/step-context.js';
 
 const GKE = '192.0.2.41';
 const ALB = 'k8s-admin-ingress-5150aa-0042.ap-northeast-1.elb.amazonaws.com';
@@ -88,27 +84,7 @@ function harness(s: WriteupSeed, server: DnsServer, extra: Record<string, unknow
       },
     },
   });
-  const ports: Ports = createPorts({ config, env: {}, redactor: new Redactor(), runId: 'run-dns' });
-  const messages: StepMessage[] = [];
-  const signal = new AbortController().signal;
-  let write: ReturnType<Ports['openWrite']> | undefined;
-  const ctx: ApplyContext = {
-    run: { id: 'run-dns', operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h' },
-    config,
-    read: ports.read,
-    get write() {
-      write ??= ports.openWrite();
-      return write;
-    },
-    signal,
-    afterChanges: false,
-    phase: 'apply',
-    emit: (message) => messages.push(message),
-    sleep: (ms) => sleep(ms, signal),
-    confirm: async () => true,
-    decide: async () => undefined,
-  };
-  return { ctx, messages };
+  return stepContext({ config }, { id: 'run-dns' });
 }
 
 const splitOf = (s: WriteupSeed) =>

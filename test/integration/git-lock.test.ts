@@ -21,9 +21,9 @@ import { createGitRemote, git } from '../../src/sandbox/gitops-demo/index.js';
 import { lockAcquireStep } from '../../src/steps/lock/acquire.js';
 import { lockReleaseStep } from '../../src/steps/lock/release.js';
 import { createRegistry } from '../../src/steps/registry.js';
-import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
 import { adapterOptions } from '../fixtures/gitops/harness.js';
 import { failure } from '../support/failure.js';
+import { stepContext } from '../support/step-context.js';
 import { run } from '../unit/engine/fakes.js';
 
 const REF = 'refs/failover/lock';
@@ -256,24 +256,13 @@ describe('run lock (adapter)', () => {
 
 describe('lock steps', () => {
   function context(options: ReturnType<typeof machine>['options'], runId: string, dryRun: boolean) {
-    const ports = createPorts(options);
-    const messages: StepMessage[] = [];
-    const ctx: ApplyContext = {
-      run: { id: runId, operator: 'alice', dryRun, runbook: 'to-aws', host: 'laptop', incident: 'INC-42' },
-      config: options.config,
-      read: ports.read,
-      get write() {
-        return ports.openWrite();
-      },
-      signal: new AbortController().signal,
-      afterChanges: false,
-      phase: 'apply',
-      emit: (m) => messages.push(m),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      confirm: async () => true,
-      decide: async () => undefined,
-    };
-    return { ctx, messages };
+    return stepContext(options, {
+      id: runId,
+      operator: 'alice',
+      dryRun,
+      host: 'laptop',
+      incident: 'INC-42',
+    });
   }
 
   it('are registered', () => {

@@ -13,7 +13,6 @@ import { createGitReader, createGitWriter } from '../../src/providers/git/adapte
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import type { CommitMeta } from '../../src/providers/git/port.js';
-import { createPorts } from '../../src/providers/index.js';
 import {
   createGitRemote,
   demoTreeDir,
@@ -23,7 +22,6 @@ import {
 } from '../../src/sandbox/gitops-demo/index.js';
 import { setStandbyStep } from '../../src/steps/gitops/set-standby.js';
 import { createRegistry } from '../../src/steps/registry.js';
-import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
 import { exec, findOnPath } from '../../src/util/exec.js';
 import {
   adapterOptions,
@@ -37,6 +35,7 @@ import {
   remoteSubjects,
 } from '../fixtures/gitops/harness.js';
 import { failure } from '../support/failure.js';
+import { stepContext } from '../support/step-context.js';
 
 const AWS_FILE = 'overlays/aws/kustomization.yaml';
 const GKE_FILE = 'overlays/gke/kustomization.yaml';
@@ -548,33 +547,17 @@ describe('standby toggle, Component shape', () => {
 
 describe('gitops.set-standby step', () => {
   function harness(s: Awaited<ReturnType<typeof scenario>>, afterChanges = false) {
-    const ports = createPorts(s.options);
-    const messages: StepMessage[] = [];
-    const signal = new AbortController().signal;
-    const ctx: ApplyContext = {
-      run: {
+    return stepContext(
+      s.options,
+      {
         id: 'run-42',
         operator: 'alice',
         incident: 'INC-42',
         reason: 'GKE down',
-        dryRun: false,
-        runbook: 'to-aws',
         host: 'laptop',
       },
-      config: s.options.config,
-      read: ports.read,
-      get write() {
-        return ports.openWrite();
-      },
-      signal,
-      afterChanges,
-      phase: 'apply',
-      emit: (m) => messages.push(m),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      confirm: async () => true,
-      decide: async () => undefined,
-    };
-    return { ctx, messages };
+      { afterChanges },
+    );
   }
 
   it('is registered; plans the diff and the commit, applies, and rolls back with a rollback commit', async () => {

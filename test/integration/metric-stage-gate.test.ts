@@ -6,9 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
-import { Redactor } from '../../src/engine/redact.js';
-import { sleep } from '../../src/engine/retry.js';
-import { createPorts } from '../../src/providers/index.js';
 import { type PrometheusEmulator, startPrometheusEmulator } from '../../src/sandbox/prometheus/index.js';
 import {
   type Route53Emulator,
@@ -17,8 +14,8 @@ import {
   type WriteupSeed,
 } from '../../src/sandbox/route53/index.js';
 import { setWeightsStep } from '../../src/steps/route53/set-weights.js';
-import type { ApplyContext, StepMessage } from '../../src/steps/types.js';
 import { failure } from '../support/failure.js';
+import { type StepHarness, stepContext } from '../support/step-context.js';
 
 const AWS_QUERY =
   '100 * sum(rate(http_requests_total{app="ledger",cloud="aws",code=~"5.."}[1m])) / sum(rate(http_requests_total{app="ledger",cloud="aws"}[1m]))';
@@ -49,7 +46,7 @@ afterAll(async () => {
   await Promise.all([route53?.close(), prometheus?.close()]);
 });
 
-function harness(metrics: boolean): { ctx: ApplyContext; messages: StepMessage[] } {
+function harness(metrics: boolean): StepHarness {
   scenarios += 1;
   seed = seedWriteupScenario(route53.model, {
     zoneName: `ledger${scenarios}.example.com.`,
@@ -78,34 +75,7 @@ function harness(metrics: boolean): { ctx: ApplyContext; messages: StepMessage[]
         }
       : {}),
   });
-  const ports = createPorts({ config, env: {}, redactor: new Redactor(), runId: 'run-stage' });
-  const messages: StepMessage[] = [];
-  const signal = new AbortController().signal;
-  let write: ReturnType<typeof ports.openWrite> | undefined;
-  const ctx: ApplyContext = {
-    run: {
-      id: 'run-stage',
-      operator: 'test',
-      dryRun: false,
-      runbook: 'to-aws',
-      host: 'h',
-      incident: 'INC-9',
-    },
-    config,
-    read: ports.read,
-    get write() {
-      write ??= ports.openWrite();
-      return write;
-    },
-    signal,
-    afterChanges: false,
-    phase: 'apply',
-    emit: (message) => messages.push(message),
-    sleep: (ms) => sleep(ms, signal),
-    confirm: async () => true,
-    decide: async () => undefined,
-  };
-  return { ctx, messages };
+  return stepContext({ config }, { id: 'run-stage', incident: 'INC-9' });
 }
 
 const splitOf = () =>

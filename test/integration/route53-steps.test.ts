@@ -5,10 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
-import { Redactor } from '../../src/engine/redact.js';
-import { sleep } from '../../src/engine/retry.js';
-import { createPorts } from '../../src/providers/index.js';
-import type { Ports } from '../../src/providers/ports.js';
 import { type RunningServer, startHttpServer } from '../../src/sandbox/common/http-server.js';
 import {
   type Route53Emulator,
@@ -19,8 +15,8 @@ import {
 import { createRegistry } from '../../src/steps/registry.js';
 import { route53HealthCheck } from '../../src/steps/route53/health.js';
 import { setWeightsStep } from '../../src/steps/route53/set-weights.js';
-import type { ApplyContext, ChoiceRequest, StepMessage } from '../../src/steps/types.js';
 import { failure } from '../support/failure.js';
+import { type StepHarness, stepContext } from '../support/step-context.js';
 
 let emu: Route53Emulator;
 let probeServer: RunningServer;
@@ -90,50 +86,11 @@ function configFor(seed: WriteupSeed): Config {
   });
 }
 
-interface Harness {
-  ctx: ApplyContext;
-  ports: Ports;
-  messages: StepMessage[];
-  opened: () => boolean;
-  /** The operator's answers at the gates, in order (none: nobody is asked, as with --yes). */
-  answers: string[];
-  /** The questions asked at the gates. */
-  questions: ChoiceRequest[];
-}
-
-function harness(seed: WriteupSeed, runId = 'run-7'): Harness {
-  const config = configFor(seed);
-  const ports = createPorts({ config, env: { AWS_MAX_ATTEMPTS: '3' }, redactor: new Redactor(), runId });
-  let opened = false;
-  const messages: StepMessage[] = [];
-  const answers: string[] = [];
-  const questions: ChoiceRequest[] = [];
-  const signal = new AbortController().signal;
-  const ctx: ApplyContext = {
-    run: { id: runId, operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h', incident: 'INC-42' },
-    config,
-    read: ports.read,
-    get write() {
-      opened = true;
-      return writePorts();
-    },
-    signal,
-    afterChanges: false,
-    phase: 'apply',
-    emit: (message) => messages.push(message),
-    sleep: (ms) => sleep(ms, signal),
-    confirm: async () => true,
-    decide: async (request) => {
-      questions.push(request);
-      return answers.shift();
-    },
-  };
-  let write: ReturnType<Ports['openWrite']> | undefined;
-  const writePorts = () => {
-    write ??= ports.openWrite();
-    return write;
-  };
-  return { ctx, ports, messages, opened: () => opened, answers, questions };
+function harness(seed: WriteupSeed, runId = 'run-7'): StepHarness {
+  return stepContext(
+    { config: configFor(seed), env: { AWS_MAX_ATTEMPTS: '3' } },
+    { id: runId, incident: 'INC-42' },
+  );
 }
 
 function instanceOf(seed: WriteupSeed) {
