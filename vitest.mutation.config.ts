@@ -14,6 +14,8 @@ export default defineConfig({
       'test/unit/argocd-judge.test.ts',
       'test/unit/argocd-cronjob-health.test.ts',
       'test/unit/argocd-judge-edges.test.ts',
+      'test/unit/argocd-judge-details.test.ts',
+      'test/unit/argocd-external-secrets.test.ts',
       // weights and the Route 53 wait
       'test/unit/route53-weights.test.ts',
       'test/integration/route53-wait.test.ts',
