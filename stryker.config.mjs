@@ -21,6 +21,8 @@ export default {
     'src/providers/route53/weights.ts',
     // the Route 53 wait (Traffic Flow: wait for Applied, point back, restore)
     'src/providers/route53/traffic-flow.ts',
+    // the joint wait for Applied itself (InstanceReader.waitAll) and the bulk reads it polls with
+    'src/providers/route53/instances.ts',
     // the lock
     'src/providers/git/lock.ts',
     'src/steps/lock/acquire.ts',

@@ -201,6 +201,90 @@ describe('the mode mismatches beside DaemonSets and missing objects', () => {
   });
 });
 
+describe('ExternalSecrets beside workloads', () => {
+  const failing = {
+    name: 'ledger-db',
+    namespace: 'billing',
+    secret: 'ledger-db',
+    ready: false,
+    reason: 'SecretSyncedError',
+    message: 'provider denied access',
+    secretExists: false,
+  };
+
+  it('a standby wait names a workload left running by its count, never by the Secret it needs', () => {
+    const render = desiredWorkloads([
+      deploy('ledger', { replicas: 0 }),
+      deploy('status-page', { replicas: 1 }),
+    ]);
+    const live: WorkloadState = {
+      kind: 'Deployment',
+      name: 'ledger',
+      namespace: 'billing',
+      desired: 2,
+      ready: 2,
+      updated: 2,
+      secrets: ['ledger-db'],
+    };
+    const page: WorkloadState = {
+      kind: 'Deployment',
+      name: 'status-page',
+      namespace: 'billing',
+      desired: 1,
+      ready: 1,
+      updated: 1,
+    };
+    const v = judgeApp(app([live, page], { externalSecrets: [failing] }), 'standby', REV, {
+      desired: render,
+    });
+    expect(v.resources).toEqual(['Deployment billing/ledger: spec.replicas 2, want 0 (not applied yet)']);
+  });
+
+  it('an ExternalSecret no workload line names is listed after a workload pending for another reason', () => {
+    const render = desiredWorkloads([deploy('ledger', { replicas: 2 })]);
+    const live: WorkloadState = {
+      kind: 'Deployment',
+      name: 'ledger',
+      namespace: 'billing',
+      desired: 2,
+      ready: 1,
+      updated: 2,
+    };
+    const v = judgeApp(app([live], { externalSecrets: [failing] }), 'running', REV, { desired: render });
+    expect(v.resources).toEqual([
+      'Deployment billing/ledger: 1/2 ready, want 2',
+      'ExternalSecret billing/ledger-db: SecretSyncedError provider denied access',
+    ]);
+  });
+});
+
+describe('ExternalSecrets without a namespace', () => {
+  it('are named by their name alone, once, whether a workload line names them or not', () => {
+    const unnamed = {
+      name: 'ledger-db',
+      secret: 'ledger-db',
+      ready: false,
+      reason: 'SecretSyncedError',
+      secretExists: false,
+    };
+    const other = { ...unnamed, name: 'ledger-cache', secret: 'ledger-cache' };
+    const live: WorkloadState = {
+      kind: 'Deployment',
+      name: 'ledger',
+      desired: 1,
+      ready: 0,
+      updated: 1,
+      secrets: ['ledger-db'],
+      target: { replicas: 1 },
+    };
+    const v = judgeApp(app([live], { externalSecrets: [unnamed, other] }), 'running', REV);
+    expect(v.resources).toEqual([
+      'Deployment ledger: 0/1 ready, want 1, waiting for ExternalSecret ledger-db: SecretSyncedError',
+      'ExternalSecret ledger-cache: SecretSyncedError',
+    ]);
+  });
+});
+
 describe('sync state and a revision that contains ours', () => {
   const ready: WorkloadState = { kind: 'Deployment', name: 'ledger', desired: 1, ready: 1, updated: 1 };
 
