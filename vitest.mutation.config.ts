@@ -22,6 +22,7 @@ export default defineConfig({
       'test/integration/route53-adapter.test.ts',
       'test/integration/route53-steps.test.ts',
       'test/integration/route53-restore.test.ts',
+      'test/integration/route53-instance-reads.test.ts',
       // the lock
       'test/unit/run-lock.test.ts',
       // the kustomization edit and the fence

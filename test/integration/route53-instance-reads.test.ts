@@ -1,0 +1,266 @@
+/**
+ * Reading traffic policy instances in bulk, and the joint wait for Applied, against the Route 53
+ * emulator with the real @aws-sdk/client-route-53: a few ids are read one by one, more from the
+ * account's list (paged with Route 53's markers), each list scope uses its own operation, and the
+ * joint wait polls the list of the version the instances were pointed at. The emulator's request
+ * log says which operations were sent.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Config } from '../../src/config/schema.js';
+import { FailoverError } from '../../src/engine/errors.js';
+import { Redactor } from '../../src/engine/redact.js';
+import type { AdapterOptions } from '../../src/providers/index.js';
+import { InstanceReader, isSettled, label, toInstance } from '../../src/providers/route53/instances.js';
+import { route53Session } from '../../src/providers/route53/session.js';
+import {
+  type Route53Emulator,
+  seedWriteupScenario,
+  startRoute53Emulator,
+  type WriteupSeed,
+} from '../../src/sandbox/route53/index.js';
+import { failure } from '../support/failure.js';
+
+let emu: Route53Emulator;
+let zones = 0;
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  emu = await startRoute53Emulator({ rateLimit: false });
+});
+
+afterEach(() => {
+  emu.control.knobs.propagationDelayMs = 0;
+  emu.control.log.clear();
+});
+
+afterAll(async () => {
+  await emu?.close();
+});
+
+function fleet(instances: number, settle = true): WriteupSeed {
+  zones += 1;
+  return seedWriteupScenario(emu.model, {
+    zoneName: `fleet${zones}.example.org.`,
+    policyName: `fleet-${zones}`,
+    instances,
+    settle,
+  });
+}
+
+function reader(): InstanceReader {
+  const config = Config.parse({
+    aws: { region: 'eu-central-1' },
+    route53: {
+      endpoint: emu.url,
+      trafficFlow: { instances: ['placeholder'], roles: { gcp: 'gke', aws: 'aws' }, pollInterval: 0.05 },
+      rateLimit: { perSecond: 1000, burst: 1000 },
+    },
+  });
+  const options: AdapterOptions = { config, env: {}, redactor: new Redactor(), runId: 'run-reads' };
+  return new InstanceReader(route53Session(options), 0.05);
+}
+
+const ops = () => emu.control.log.operations();
+const count = (operation: string) => ops().filter((o) => o === operation).length;
+
+describe('reading instances by id', () => {
+  it('up to three ids: one GetTrafficPolicyInstance each, in the order asked, repeats kept', async () => {
+    const seed = fleet(3);
+    const [a, b] = seed.trafficPolicyInstanceIds as [string, string];
+    const read = await reader().byIds([b, a, b]);
+    expect(read.map((i) => i.id)).toEqual([b, a, b]);
+    expect(read[1]).toMatchObject({
+      hostedZoneId: seed.hostedZoneId,
+      name: `admin.${seed.zoneName}`,
+      state: 'Applied',
+      policyId: seed.trafficPolicyId,
+      version: 1,
+      type: 'A',
+    });
+    expect(ops()).toEqual(['GetTrafficPolicyInstance', 'GetTrafficPolicyInstance']);
+  });
+
+  it('more than three ids: read from the account list, with no single reads', async () => {
+    const seed = fleet(6);
+    const ids = seed.trafficPolicyInstanceIds.slice(1, 6).reverse();
+    const read = await reader().byIds(ids);
+    expect(read.map((i) => i.id)).toEqual(ids);
+    expect(read.every((i) => i.policyId === seed.trafficPolicyId && i.state === 'Applied')).toBe(true);
+    expect(count('ListTrafficPolicyInstances')).toBeGreaterThanOrEqual(1);
+    expect(count('GetTrafficPolicyInstance')).toBe(0);
+  });
+
+  it('an id the list does not hold is read on its own and fails as not found, naming it', async () => {
+    const seed = fleet(4);
+    const ids = [...seed.trafficPolicyInstanceIds, 'not-an-instance-0000'];
+    const error = await failure(reader().byIds(ids));
+    expect(error).toMatchObject({ code: 'FO_ROUTE53_E3406' });
+    expect(error.message).toBe('traffic policy instance not-an-instance-0000 not found');
+    expect(error.hint).toMatch(/route53\.trafficFlow\.instances/);
+    expect(ops().filter((o) => o === 'GetTrafficPolicyInstance')).toHaveLength(1);
+  });
+});
+
+describe('listing instances', () => {
+  it('a hosted zone of 130 instances is read in full across pages, with its own operation', async () => {
+    const seed = fleet(130);
+    const listed = await reader().list({ kind: 'zone', hostedZoneId: seed.hostedZoneId });
+    expect(new Set(listed.map((i) => i.id))).toEqual(new Set(seed.trafficPolicyInstanceIds));
+    expect(listed).toHaveLength(130);
+    expect(ops()).toEqual([
+      'ListTrafficPolicyInstancesByHostedZone',
+      'ListTrafficPolicyInstancesByHostedZone',
+    ]);
+  });
+
+  it('the account list pages across zones; the policy list holds only that version', async () => {
+    const big = fleet(120);
+    const small = fleet(2);
+    const all = await reader().list({ kind: 'account' });
+    const ids = new Set(all.map((i) => i.id));
+    for (const id of [...big.trafficPolicyInstanceIds, ...small.trafficPolicyInstanceIds])
+      expect(ids.has(id)).toBe(true);
+    expect(ids.size).toBe(all.length);
+    expect(count('ListTrafficPolicyInstances')).toBeGreaterThanOrEqual(2);
+    emu.control.log.clear();
+    const ofPolicy = await reader().list({ kind: 'policy', policyId: small.trafficPolicyId, version: 1 });
+    expect(ofPolicy.map((i) => i.id).sort()).toEqual([...small.trafficPolicyInstanceIds].sort());
+    expect(ops()).toEqual(['ListTrafficPolicyInstancesByPolicy']);
+  });
+
+  it('a list that fails names what was listed', async () => {
+    const error = await failure(reader().list({ kind: 'zone', hostedZoneId: 'ZNOSUCHZONE0' }));
+    expect(error.message).toContain('traffic policy instances of hosted zone ZNOSUCHZONE0');
+  });
+});
+
+describe('the joint wait for Applied', () => {
+  it('many instances pointed at one version: polls that version’s list until all are Applied', async () => {
+    emu.control.knobs.propagationDelayMs = 400;
+    const seed = fleet(5, false);
+    const ids = seed.trafficPolicyInstanceIds;
+    const progress: string[] = [];
+    const settled = await reader().waitAll(
+      ids,
+      { policyId: seed.trafficPolicyId, version: 1 },
+      { onProgress: (m) => progress.push(m) },
+    );
+    expect([...settled.keys()].sort()).toEqual([...ids].sort());
+    expect([...settled.values()].every((i) => i.state === 'Applied')).toBe(true);
+    expect(count('ListTrafficPolicyInstancesByPolicy')).toBeGreaterThanOrEqual(2);
+    expect(count('GetTrafficPolicyInstance')).toBe(0);
+    expect(progress[0]).toMatch(
+      new RegExp(
+        `^waiting for Route 53 to apply version 1 of policy ${seed.trafficPolicyId} on 5 of 5 traffic policy instances \\(Creating, \\d+s\\)$`,
+      ),
+    );
+    // Reported once at the start, then at most every 10 s: not on every poll.
+    expect(progress).toHaveLength(1);
+  });
+
+  it('without a shared version: polls the account list and says "the pending changes"', async () => {
+    emu.control.knobs.propagationDelayMs = 300;
+    const seed = fleet(4, false);
+    const progress: string[] = [];
+    const settled = await reader().waitAll(seed.trafficPolicyInstanceIds, undefined, {
+      onProgress: (m) => progress.push(m),
+    });
+    expect(settled.size).toBe(4);
+    expect(count('ListTrafficPolicyInstances')).toBeGreaterThanOrEqual(2);
+    expect(progress[0]).toMatch(
+      /^waiting for Route 53 to apply the pending changes on 4 of 4 traffic policy instances \(Creating, \d+s\)$/,
+    );
+  });
+
+  it('one instance: read on its own, named in the progress line', async () => {
+    emu.control.knobs.propagationDelayMs = 200;
+    const seed = fleet(1, false);
+    const id = seed.trafficPolicyInstanceIds[0] as string;
+    const progress: string[] = [];
+    const settled = await reader().waitAll([id], undefined, { onProgress: (m) => progress.push(m) });
+    expect(settled.get(id)?.state).toBe('Applied');
+    expect(count('ListTrafficPolicyInstances')).toBe(0);
+    expect(progress).toHaveLength(1);
+    expect(progress[0]).toMatch(
+      new RegExp(
+        `^traffic policy instance ${id} \\(admin\\.${seed.zoneName.replaceAll('.', '\\.')}\\): waiting for Route 53 to apply the pending change \\(Creating, \\d+s\\)$`,
+      ),
+    );
+  });
+
+  it('an instance already settled ends the wait at once, with no progress line', async () => {
+    const seed = fleet(1);
+    const progress: string[] = [];
+    const settled = await reader().waitAll(seed.trafficPolicyInstanceIds, undefined, {
+      onProgress: (m) => progress.push(m),
+    });
+    expect(settled.size).toBe(1);
+    expect(progress).toEqual([]);
+    expect(ops()).toEqual(['GetTrafficPolicyInstance']);
+  });
+
+  it("an abort during the wait ends it with the run's own reason, or as an interrupted Route 53 wait", async () => {
+    emu.control.knobs.propagationDelayMs = 5000;
+    const seed = fleet(1, false);
+    const interrupted = new FailoverError('FO_ENGINE_E1020', 'aborted', 'interrupted');
+    const withReason = new AbortController();
+    const error = await failure(
+      reader().waitAll(seed.trafficPolicyInstanceIds, undefined, {
+        signal: withReason.signal,
+        onProgress: () => withReason.abort(interrupted),
+      }),
+    );
+    expect(error).toBe(interrupted);
+    const bare = new AbortController();
+    const wrapped = await failure(
+      reader().waitAll(seed.trafficPolicyInstanceIds, undefined, {
+        signal: bare.signal,
+        onProgress: () => bare.abort(),
+      }),
+    );
+    expect(wrapped).toMatchObject({ code: 'FO_AWS_E3001' });
+    expect(wrapped.message).toBe('Route 53: call for traffic policy instances was interrupted');
+    expect(count('GetTrafficPolicyInstance')).toBe(2);
+  });
+});
+
+describe('instance records', () => {
+  it('an answer without id, policy or version is incomplete; absent fields read as empty', () => {
+    expect(() =>
+      toInstance({ Id: 'i-1', TrafficPolicyId: 'p' } as never, 'traffic policy instance i-1'),
+    ).toThrow('traffic policy instance i-1: Route 53 returned an incomplete traffic policy instance');
+    expect(() => toInstance(undefined, 'x')).toThrow(/incomplete/);
+    expect(
+      toInstance(
+        { Id: 'i-1', TrafficPolicyId: 'p', TrafficPolicyVersion: 3, HostedZoneId: '/hostedzone/Z1' } as never,
+        'x',
+      ),
+    ).toEqual({
+      id: 'i-1',
+      hostedZoneId: 'Z1',
+      name: '',
+      ttl: 0,
+      state: 'Unknown',
+      message: '',
+      policyId: 'p',
+      version: 3,
+      type: '',
+    });
+  });
+
+  it('only Applied and Failed are settled; a label names the DNS name when there is one', () => {
+    expect(['Applied', 'Failed'].map(isSettled)).toEqual([true, true]);
+    expect(['Creating', 'Updating', 'Deleting', 'applied', ''].map(isSettled)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(label({ id: 'i-1', name: 'admin.example.org.' })).toBe(
+      'traffic policy instance i-1 (admin.example.org.)',
+    );
+    expect(label({ id: 'i-1', name: '' })).toBe('traffic policy instance i-1');
+  });
+});
