@@ -100,6 +100,40 @@ describe('reading instances by id', () => {
     expect(error.hint).toMatch(/route53\.trafficFlow\.instances/);
     expect(ops().filter((o) => o === 'GetTrafficPolicyInstance')).toHaveLength(1);
   });
+  it('exactly three ids are still read one by one', async () => {
+    const seed = fleet(3);
+    const ids = seed.trafficPolicyInstanceIds;
+    const read = await reader().byIds([...ids, ids[0] as string]);
+    expect(read.map((i) => i.id)).toEqual([...ids, ids[0]]);
+    expect(ops()).toEqual([
+      'GetTrafficPolicyInstance',
+      'GetTrafficPolicyInstance',
+      'GetTrafficPolicyInstance',
+    ]);
+  });
+
+  it('a read that fails for another reason than not found is a Route 53 error, not "not found"', async () => {
+    const seed = fleet(1);
+    emu.control.injectFault('server-error', { operation: 'GetTrafficPolicyInstance', count: 10 });
+    try {
+      const error = await failure(reader().byIds(seed.trafficPolicyInstanceIds));
+      expect(error.code).not.toBe('FO_ROUTE53_E3406');
+      expect(error.message).toMatch(/^Route 53: .*traffic policy instance /);
+    } finally {
+      emu.control.clearFaults();
+    }
+  });
+
+  it('an aborted run sends no read', async () => {
+    const seed = fleet(2);
+    const controller = new AbortController();
+    controller.abort();
+    const error = await failure(reader().byIds(seed.trafficPolicyInstanceIds, controller.signal));
+    expect(error.code).toBe('FO_AWS_E3001');
+    const listed = await failure(reader().list({ kind: 'account' }, controller.signal));
+    expect(listed.message).toBe('Route 53: call for traffic policy instances was interrupted');
+    expect(ops()).toEqual([]);
+  });
 });
 
 describe('listing instances', () => {
@@ -131,7 +165,18 @@ describe('listing instances', () => {
 
   it('a list that fails names what was listed', async () => {
     const error = await failure(reader().list({ kind: 'zone', hostedZoneId: 'ZNOSUCHZONE0' }));
-    expect(error.message).toContain('traffic policy instances of hosted zone ZNOSUCHZONE0');
+    expect(error.message).toMatch(/^Route 53: .*traffic policy instances of hosted zone ZNOSUCHZONE0/);
+    const policy = await failure(reader().list({ kind: 'policy', policyId: 'no-such-policy', version: 9 }));
+    expect(policy.message).toMatch(
+      /^Route 53: .*traffic policy instances of policy no-such-policy version 9/,
+    );
+    emu.control.injectFault('server-error', { operation: 'ListTrafficPolicyInstances', count: 10 });
+    try {
+      const account = await failure(reader().list({ kind: 'account' }));
+      expect(account.message).toMatch(/^Route 53: .*traffic policy instances(?! of)/);
+    } finally {
+      emu.control.clearFaults();
+    }
   });
 });
 
@@ -148,7 +193,9 @@ describe('the joint wait for Applied', () => {
     );
     expect([...settled.keys()].sort()).toEqual([...ids].sort());
     expect([...settled.values()].every((i) => i.state === 'Applied')).toBe(true);
+    // Polled every 50 ms over a 400 ms propagation: a handful of polls, not a busy loop.
     expect(count('ListTrafficPolicyInstancesByPolicy')).toBeGreaterThanOrEqual(2);
+    expect(count('ListTrafficPolicyInstancesByPolicy')).toBeLessThanOrEqual(30);
     expect(count('GetTrafficPolicyInstance')).toBe(0);
     expect(progress[0]).toMatch(
       new RegExp(
@@ -171,6 +218,39 @@ describe('the joint wait for Applied', () => {
     expect(progress[0]).toMatch(
       /^waiting for Route 53 to apply the pending changes on 4 of 4 traffic policy instances \(Creating, \d+s\)$/,
     );
+  });
+
+  it('instances missing from the version list (moved elsewhere) are read on their own', async () => {
+    const seed = fleet(4);
+    const v2 = emu.model.createTrafficPolicyVersion(seed.trafficPolicyId, {
+      Document: emu.model.getTrafficPolicy(seed.trafficPolicyId, 1).Document,
+    });
+    const settled = await reader().waitAll(
+      seed.trafficPolicyInstanceIds,
+      { policyId: seed.trafficPolicyId, version: v2.Version },
+      {},
+    );
+    expect([...settled.values()].map((i) => [i.state, i.version])).toEqual([
+      ['Applied', 1],
+      ['Applied', 1],
+      ['Applied', 1],
+      ['Applied', 1],
+    ]);
+    expect(ops()).toEqual([
+      'ListTrafficPolicyInstancesByPolicy',
+      'GetTrafficPolicyInstance',
+      'GetTrafficPolicyInstance',
+      'GetTrafficPolicyInstance',
+      'GetTrafficPolicyInstance',
+    ]);
+  });
+
+  it('three instances are polled one by one, never from a list', async () => {
+    emu.control.knobs.propagationDelayMs = 200;
+    const seed = fleet(3, false);
+    const settled = await reader().waitAll(seed.trafficPolicyInstanceIds, undefined, {});
+    expect(settled.size).toBe(3);
+    expect(ops().every((o) => o === 'GetTrafficPolicyInstance')).toBe(true);
   });
 
   it('one instance: read on its own, named in the progress line', async () => {
