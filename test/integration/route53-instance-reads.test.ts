@@ -311,6 +311,13 @@ describe('instance records', () => {
       toInstance({ Id: 'i-1', TrafficPolicyId: 'p' } as never, 'traffic policy instance i-1'),
     ).toThrow('traffic policy instance i-1: Route 53 returned an incomplete traffic policy instance');
     expect(() => toInstance(undefined, 'x')).toThrow(/incomplete/);
+    let incomplete: unknown;
+    try {
+      toInstance({ Id: 'i-1', TrafficPolicyVersion: 1 } as never, 'x');
+    } catch (error) {
+      incomplete = error;
+    }
+    expect(incomplete).toMatchObject({ code: 'FO_ROUTE53_E3405', category: 'step-failed' });
     expect(
       toInstance(
         { Id: 'i-1', TrafficPolicyId: 'p', TrafficPolicyVersion: 3, HostedZoneId: '/hostedzone/Z1' } as never,
