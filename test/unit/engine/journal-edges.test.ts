@@ -135,6 +135,12 @@ describe('writing', () => {
     expect(journal.writeError?.code).toBe('EISDIR');
     expect(reported[0]).toBe(journal.writeError);
     rmSync(journal.file, { recursive: true });
+    // Without a listener a failed write is still only recorded, never thrown into the run.
+    const quiet = new Journal(dir, '20260501T100000Z-ab18', new Redactor());
+    rmSync(quiet.file);
+    mkdirSync(quiet.file);
+    expect(() => quiet.append(event(1))).not.toThrow();
+    expect(quiet.writeError?.code).toBe('EISDIR');
     journal.append(event(4));
     journal.append(event(5));
     expect(readFileSync(journal.file, 'utf8')).toBe(
@@ -158,6 +164,13 @@ describe('reading', () => {
       '',
     ]);
     expect(readJournal(file)).toEqual([started(runId)]);
+  });
+
+  it('a journal that cannot be read is named as a journal, with its own code', () => {
+    const file = join(dir, 'runs', '20260501T100000Z-dir0.ndjson');
+    mkdirSync(file, { recursive: true });
+    expect(() => readJournal(file)).toThrow(expect.objectContaining({ code: 'FO_JOURNAL_E2306' }));
+    expect(() => readJournal(file)).toThrow(/journal/);
   });
 
   it('a file with no event at all is invalid input naming it', () => {
@@ -231,7 +244,27 @@ describe('listing runs', () => {
   });
 });
 
+describe('listing runs by start', () => {
+  it('orders by the start recorded in the journal, then by run id, whatever the file names say', () => {
+    const early = '20260501T100000Z-zzzz';
+    const late = '20260501T100000Z-aaaa';
+    write(late, [started(late, { at: '2026-05-01T10:00:01.000Z' }), '']);
+    write(early, [started(early, { at: '2026-05-01T10:00:00.000Z' }), '']);
+    const same = ['k3m9', 'b7x2', 'q1w8', 'e5r6', 'y0t4', 'c2v1'].map((s) => `20260501T090000Z-${s}`);
+    for (const id of same) write(id, [started(id, { at: '2026-05-01T09:00:00.000Z' }), '']);
+    expect(listRunsWithSkipped(dir).runs.map((r) => r.runId)).toEqual([...[...same].sort(), early, late]);
+  });
+
+  it('no state directory yet: no runs and nothing skipped', () => {
+    expect(listRunsWithSkipped(join(dir, 'none'))).toEqual({ runs: [], skipped: [] });
+  });
+});
+
 describe('journalFile', () => {
+  it('an unknown run names the run and the state directory', () => {
+    expect(() => journalFile(dir, '20260501T100000Z-gone')).toThrow(`no run 20260501T100000Z-gone in ${dir}`);
+  });
+
   it('names the fix for a malformed id', () => {
     let error: unknown;
     try {
