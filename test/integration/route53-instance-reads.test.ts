@@ -5,7 +5,7 @@
  * joint wait polls the list of the version the instances were pointed at. The emulator's request
  * log says which operations were sent.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { FailoverError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
@@ -302,6 +302,48 @@ describe('the joint wait for Applied', () => {
     expect(wrapped).toMatchObject({ code: 'FO_AWS_E3001' });
     expect(wrapped.message).toBe('Route 53: call for traffic policy instances was interrupted');
     expect(count('GetTrafficPolicyInstance')).toBe(2);
+  });
+});
+
+describe('the joint wait against the clock', () => {
+  function shiftClockFrom(armed: () => boolean, byMs: number): void {
+    const real = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => real() + (armed() ? byMs : 0));
+  }
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('gives up after 20 minutes, retryable, naming how many and one still pending', async () => {
+    emu.control.knobs.propagationDelayMs = 60_000;
+    const seed = fleet(1, false);
+    const id = seed.trafficPolicyInstanceIds[0] as string;
+    let reported = false;
+    shiftClockFrom(() => reported, 21 * 60_000);
+    const error = await failure(
+      reader().waitAll([id], undefined, {
+        onProgress: () => {
+          reported = true;
+        },
+      }),
+    );
+    expect(error).toMatchObject({ code: 'FO_ROUTE53_E3414', category: 'step-failed', retryable: true });
+    expect(error.message).toBe(
+      `1 traffic policy instance(s) still not Applied after 21 minutes (e.g. traffic policy instance ${id} (admin.${seed.zoneName}): Creating)`,
+    );
+    expect(error.hint).toMatch(/run again once they are Applied/);
+  });
+
+  it('reports progress again once 10 s have passed, not before', async () => {
+    emu.control.knobs.propagationDelayMs = 400;
+    const seed = fleet(1, false);
+    const progress: string[] = [];
+    shiftClockFrom(() => progress.length > 0, 11_000);
+    await reader().waitAll(seed.trafficPolicyInstanceIds, undefined, { onProgress: (m) => progress.push(m) });
+    // The first line, then one more as the clock passed 10 s; none on the polls after it.
+    expect(progress).toHaveLength(2);
+    expect(progress[1]).toMatch(/\(Creating, 11s\)$/);
   });
 });
 
