@@ -14,12 +14,15 @@ export default defineConfig({
       'test/unit/argocd-judge.test.ts',
       'test/unit/argocd-cronjob-health.test.ts',
       'test/unit/argocd-judge-edges.test.ts',
+      'test/unit/argocd-judge-details.test.ts',
+      'test/unit/argocd-external-secrets.test.ts',
       // weights and the Route 53 wait
       'test/unit/route53-weights.test.ts',
       'test/integration/route53-wait.test.ts',
       'test/integration/route53-adapter.test.ts',
       'test/integration/route53-steps.test.ts',
       'test/integration/route53-restore.test.ts',
+      'test/integration/route53-instance-reads.test.ts',
       // the lock
       'test/unit/run-lock.test.ts',
       // the kustomization edit and the fence
