@@ -54,12 +54,13 @@ describe.sequential('SIGKILL at each step boundary of to-aws, then `failover res
     ['verify'],
     ['aws-metrics-after'],
   ];
-  // One boundary per phase among the read-only checks that follow each other (after the wait:
-  // aws-endpoints, aws-metrics; after the shift: dns, verify, aws-metrics-after): a resume after
-  // any of them re-plans the same read-only steps, so one boundary of each run (after aws-metrics,
-  // after verify) stands for the others. Every boundary before and after a step that changes
-  // something is a case of its own.
-  const sameAsNext = new Set(['aws-endpoints', 'dns', 'aws-metrics-after']);
+  // One boundary per run of read-only checks that follow each other (before the confirmation:
+  // before, the health checks; after the wait: aws-endpoints, aws-metrics; after the shift: dns,
+  // verify, aws-metrics-after): a resume after any of them re-plans the same read-only steps, so
+  // the boundaries at the ends of each run (after lock and after confirm, after aws-metrics, after
+  // verify) stand for the others. Every boundary before and after a step that changes something is
+  // a case of its own.
+  const sameAsNext = new Set(['before', 'aws-cluster', 'aws-endpoints', 'dns', 'aws-metrics-after']);
   const boundaries = order
     .map((after, i) => ({ name: after.length === 4 ? 'the health checks' : after.join(' and '), i }))
     .filter(({ i }) => !sameAsNext.has(order[i]![0]!));
