@@ -54,13 +54,19 @@ describe.sequential('SIGKILL at each step boundary of to-aws, then `failover res
     ['verify'],
     ['aws-metrics-after'],
   ];
-  // One boundary per run of read-only checks that follow each other (before the confirmation:
-  // before, the health checks; after the wait: aws-endpoints, aws-metrics; after the shift: dns,
-  // verify, aws-metrics-after): a resume after any of them re-plans the same read-only steps, so
-  // the boundaries at the ends of each run (after lock and after confirm, after aws-metrics, after
-  // verify) stand for the others. Every boundary before and after a step that changes something is
-  // a case of its own.
-  const sameAsNext = new Set(['before', 'aws-cluster', 'aws-endpoints', 'dns', 'aws-metrics-after']);
+  // Inside a run of steps that change nothing (before the confirmation: before, the health checks;
+  // after the activation: the wait, aws-endpoints, aws-metrics; after the shift: dns, verify,
+  // aws-metrics-after) a resume re-plans the same read-only steps wherever the kill fell, so the
+  // boundaries at the two ends of each run stand for those inside it. Every boundary before and
+  // after a step that changes something is a case of its own.
+  const sameAsNext = new Set([
+    'before',
+    'aws-cluster',
+    'aws-running',
+    'aws-endpoints',
+    'dns',
+    'aws-metrics-after',
+  ]);
   const boundaries = order
     .map((after, i) => ({ name: after.length === 4 ? 'the health checks' : after.join(' and '), i }))
     .filter(({ i }) => !sameAsNext.has(order[i]![0]!));
