@@ -5,7 +5,7 @@
  * joint wait polls the list of the version the instances were pointed at. The emulator's request
  * log says which operations were sent.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { FailoverError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
@@ -15,27 +15,16 @@ import { route53Session } from '../../src/providers/route53/session.js';
 import {
   type Route53Emulator,
   seedWriteupScenario,
-  startRoute53Emulator,
   type WriteupSeed,
 } from '../../src/sandbox/route53/index.js';
 import { failure } from '../support/failure.js';
+import { useRoute53Emulator } from '../support/route53-emulator.js';
 
 let emu: Route53Emulator;
 let zones = 0;
 
-beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  emu = await startRoute53Emulator({ rateLimit: false });
-});
-
-afterEach(() => {
-  emu.control.knobs.propagationDelayMs = 0;
-  emu.control.log.clear();
-});
-
-afterAll(async () => {
-  await emu?.close();
+useRoute53Emulator((started) => {
+  emu = started;
 });
 
 function fleet(instances: number, settle = true): WriteupSeed {

@@ -5,7 +5,7 @@
  * restore starts. Real @aws-sdk/client-route-53 against the emulator; the outcome is read back
  * from the emulator's model.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import type { Json } from '../../src/engine/events.js';
 import { Redactor } from '../../src/engine/redact.js';
@@ -14,28 +14,16 @@ import { createRoute53Reader, createRoute53Writer } from '../../src/providers/ro
 import {
   type Route53Emulator,
   seedWriteupScenario,
-  startRoute53Emulator,
   type WriteupSeed,
 } from '../../src/sandbox/route53/index.js';
 import { failure } from '../support/failure.js';
+import { useRoute53Emulator } from '../support/route53-emulator.js';
 
 let emu: Route53Emulator;
 let scenarios = 0;
 
-beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  emu = await startRoute53Emulator({ rateLimit: false });
-});
-
-afterEach(() => {
-  emu.control.knobs.propagationDelayMs = 0;
-  emu.control.clearFaults();
-  emu.control.log.clear();
-});
-
-afterAll(async () => {
-  await emu?.close();
+useRoute53Emulator((started) => {
+  emu = started;
 });
 
 function scenario(): WriteupSeed {

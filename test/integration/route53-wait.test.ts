@@ -3,7 +3,7 @@
  * Route 53 may add later are waited out. Real @aws-sdk/client-route-53 against the emulator; the
  * emulator's `reportInstanceState` knob makes it answer a state it never reaches by itself.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { Redactor } from '../../src/engine/redact.js';
 import type { AdapterOptions } from '../../src/providers/index.js';
@@ -12,28 +12,16 @@ import { isSettled } from '../../src/providers/route53/traffic-flow.js';
 import {
   type Route53Emulator,
   seedWriteupScenario,
-  startRoute53Emulator,
   type WriteupSeed,
 } from '../../src/sandbox/route53/index.js';
 import { failure } from '../support/failure.js';
+import { useRoute53Emulator } from '../support/route53-emulator.js';
 
 let emu: Route53Emulator;
 let scenarios = 0;
 
-beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  emu = await startRoute53Emulator({ rateLimit: false });
-});
-
-afterEach(() => {
-  emu.control.knobs.propagationDelayMs = 0;
-  emu.control.clearFaults();
-  emu.control.log.clear();
-});
-
-afterAll(async () => {
-  await emu?.close();
+useRoute53Emulator((started) => {
+  emu = started;
 });
 
 function scenario(settle = true): WriteupSeed {
