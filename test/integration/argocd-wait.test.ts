@@ -459,6 +459,24 @@ describe('argocd.wait', () => {
     }
   }, 90_000);
 
+  it("is woken by Argo CD's watch stream: with a 30 s poll interval, each wait ends with its rollout", async () => {
+    const head = await git(['--git-dir', remote.remote, 'show', `main:${KUSTOMIZATION}`]);
+    // Start from whichever state the remote is in, so that both pushes change the overlay.
+    const order = head.stdout === standbyKustomization ? [false, true] : [true, false];
+    for (const standby of order) {
+      const revision = await setAwsStandby(standby, standby ? 'Back to standby' : 'Fail over to AWS again');
+      emulator.control.log.clear();
+      const run = await runStep(
+        { role: 'aws', expect: standby ? 'standby' : 'running', revision, pollInterval: 30 },
+        { timeoutMs: 25_000 },
+      );
+      // Polling alone would read again only after 30 s, past the step's 25 s timeout: the
+      // stream's change events woke the wait.
+      expect(run.error?.message).toBeUndefined();
+      expect(emulator.control.log.operations()).toContain('WatchApplications');
+    }
+  }, 60_000);
+
   it('rejects a revision that is not a commit sha', async () => {
     await expect(
       runStep({ role: 'aws', expect: 'running', revision: 'main' }, { timeoutMs: 1000 }),

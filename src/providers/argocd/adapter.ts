@@ -10,6 +10,7 @@ import type { ArgocdConfig } from '../../config/schema.js';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
+import { watchAppChanges } from './changes.js';
 import { ArgoCdClient, type CallContext } from './client.js';
 import { readClusterApis } from './clusters.js';
 import { externalSecretState, OperationSync, SyncResult, secretRefsOf, syncFailure } from './details.js';
@@ -373,6 +374,17 @@ export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
     },
     async podProblems(app, { signal } = {}) {
       return readPodProblems(client, app, signal);
+    },
+    changes(role) {
+      const selector = role === 'aws' ? connection.config.awsApps : connection.config.gcpApps;
+      const filter = !selector
+        ? { names: [] }
+        : Array.isArray(selector)
+          ? { names: selector }
+          : 'names' in selector
+            ? { names: selector.names }
+            : { selector: selector.selector };
+      return watchAppChanges(client, filter);
     },
   };
 }

@@ -3,6 +3,7 @@
  * transport, authentication and how errors read; nothing about what the tool does with the apps.
  * The token goes into the Authorization header and nowhere else: messages never contain it.
  */
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { z } from 'zod';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
@@ -118,6 +119,64 @@ export class ArgoCdClient {
     return this.parse('POST', path, await this.call('POST', path, body, context), schema);
   }
 
+  /**
+   * Opens a stream (GET, server-sent events) and hands each message's JSON to `onMessage` until
+   * the server ends it or `signal` aborts. Resolves when the stream ends; rejects when it cannot be
+   * opened or breaks, with the same errors as `get`.
+   */
+  stream(path: string, onMessage: (message: unknown) => void, signal: AbortSignal): Promise<void> {
+    const url = new URL(path, `${this.server}/`);
+    const where = `GET ${path.split('?')[0]}`;
+    const headers = {
+      authorization: `Bearer ${this.options.token}`,
+      accept: 'text/event-stream',
+      'user-agent': 'failover',
+    };
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(abortError(signal));
+      const req = request(
+        url,
+        { method: 'GET', headers, signal, ...(this.options.insecure ? { rejectUnauthorized: false } : {}) },
+        (res) => {
+          res.setEncoding('utf8');
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            let text = '';
+            res.on('data', (chunk: string) => {
+              text += chunk;
+            });
+            res.on('end', () => reject(this.httpError({ status, text }, where, undefined)));
+            res.on('error', reject);
+            return;
+          }
+          const sse = String(res.headers['content-type'] ?? '').includes('text/event-stream');
+          let buffer = '';
+          const deliver = (json: string) => {
+            try {
+              onMessage(JSON.parse(json));
+            } catch {
+              // A message cut by a proxy or not JSON tells nothing; the next one will.
+            }
+          };
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+              const line = buffer.slice(0, end).trim();
+              buffer = buffer.slice(end + 1);
+              // SSE: `data:` lines carry the JSON (one per message here); `:` lines are keepalives.
+              if (sse ? line.startsWith('data:') : line !== '') deliver(sse ? line.slice(5) : line);
+            }
+          });
+          res.on('end', () => resolve());
+          res.on('error', (error) => reject(signal.aborted ? abortError(signal) : error));
+        },
+      );
+      req.on('error', (error) => reject(signal.aborted ? abortError(signal) : this.networkError(error)));
+      req.end();
+    });
+  }
+
   /** True when an error is Argo CD saying another operation (sync) is already running. */
   static isOperationInProgress(error: unknown): boolean {
     return (
@@ -156,19 +215,23 @@ export class ArgoCdClient {
           },
         );
       }
-      const code = networkCode(error);
-      const reason = code ?? this.scrub(error instanceof Error ? error.message : String(error));
-      const tls = code !== undefined && /CERT|SSL|TLS/.test(code);
-      throw stepFailed('FO_ARGOCD_E3507', `cannot reach Argo CD at ${this.server}: ${reason}`, {
-        hint: tls
-          ? "argocd-server's certificate is not trusted: point NODE_EXTRA_CA_CERTS at its CA, or set argocd.insecure: true for a self-signed one"
-          : 'check argocd.server in the config and the network path to it (VPN, port-forward, proxy)',
-        retryable: code === undefined || NETWORK_CODES.has(code),
-        details: { server: this.server, ...(code ? { errorCode: code } : {}) },
-      });
+      throw this.networkError(error);
     }
     if (answer.status >= 200 && answer.status < 300) return answer.text;
     throw this.httpError(answer, where, context.app);
+  }
+
+  private networkError(error: unknown): FailoverError {
+    const code = networkCode(error);
+    const reason = code ?? this.scrub(error instanceof Error ? error.message : String(error));
+    const tls = code !== undefined && /CERT|SSL|TLS/.test(code);
+    return stepFailed('FO_ARGOCD_E3507', `cannot reach Argo CD at ${this.server}: ${reason}`, {
+      hint: tls
+        ? "argocd-server's certificate is not trusted: point NODE_EXTRA_CA_CERTS at its CA, or set argocd.insecure: true for a self-signed one"
+        : 'check argocd.server in the config and the network path to it (VPN, port-forward, proxy)',
+      retryable: code === undefined || NETWORK_CODES.has(code),
+      details: { server: this.server, ...(code ? { errorCode: code } : {}) },
+    });
   }
 
   private httpError(answer: RawAnswer, where: string, app: string | undefined): FailoverError {

@@ -1,5 +1,7 @@
 /** Port of the Argo CD adapter. */
+
 import type { Role } from '../types.js';
+import type { AppChanges } from './changes.js';
 
 export interface WorkloadState {
   /** Deployment, StatefulSet, ReplicaSet, DaemonSet, CronJob, or an Argo Rollouts Rollout. */
@@ -108,6 +110,8 @@ export interface ArgoCdReader {
   clusterApis?(role: Role, options?: { signal?: AbortSignal }): Promise<ClusterApis[]>;
   /** The pods of an app that fail to start (crash loops, image pulls), from its resource tree. */
   podProblems?(app: string, options?: { signal?: AbortSignal }): Promise<PodProblem[]>;
+  /** Changes of a side's apps as Argo CD streams them, to wake a wait early (close it when done). */
+  changes?(role: Role): AppChanges;
 }
 
 /** `started`: a sync operation began; `in-progress`: another operation was already running (wait for it). */

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorControl } from '../common/control.js';
 import { readBody } from '../common/http-server.js';
 import { ArgoApiError, type ArgoCdModel, type SyncRequest } from './model.js';
+import { serveWatch } from './watch.js';
 
 export const ARGOCD_VERSION = 'v3.2.0+sandbox';
 
@@ -29,6 +30,8 @@ interface Route {
   /** The route names one application (params[0]): argocd-server's RBAC check comes first. */
   app?: boolean;
   handle: (params: string[], url: URL, req: IncomingMessage, body: string) => Promise<unknown> | unknown;
+  /** A streaming route answers by itself, for as long as the client listens. */
+  stream?: (url: URL, req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** Which applications the token may see. Everything else answers as argocd-server does for it. */
@@ -184,6 +187,25 @@ export function createArgoCdHandler(
     },
     {
       method: 'GET',
+      pattern: /^\/api\/v1\/stream\/applications$/,
+      operation: 'WatchApplications',
+      mutating: false,
+      authenticated: true,
+      handle: () => undefined,
+      stream: (url, req, res) =>
+        serveWatch(
+          {
+            list: (query) => model.listApplications(query),
+            hidden: (name) => access.hidden.has(name),
+            down: () => control.knobs.outage,
+          },
+          url,
+          req,
+          res,
+        ),
+    },
+    {
+      method: 'GET',
       pattern: new RegExp(`^${app}$`),
       operation: 'GetApplication',
       mutating: false,
@@ -290,6 +312,10 @@ export function createArgoCdHandler(
     try {
       const text = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
       if (route.app) enforceAppAccess(model, access, params[0] ?? '', projectsOf(url, text));
+      if (route.stream) {
+        control.log.record({ service: 'argocd', operation, mutating, status: 200 });
+        return route.stream(url, req, res);
+      }
       const body = await route.handle(params, url, req, text);
       sendJson(res, 200, body);
       control.log.record({ service: 'argocd', operation, mutating, status: 200 });

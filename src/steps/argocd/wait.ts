@@ -189,6 +189,14 @@ function describeTargets(
   return `wait until ${input.role} Argo CD apps ${names.join(', ')} are Synced${at} with ${GOAL[input.expect]}`;
 }
 
+/**
+ * Reads woken by the watch stream come at least this far apart: a rollout changes its apps many
+ * times a second, and each read costs a list call plus one per app not yet settled.
+ */
+const MIN_POLL_GAP_MS = 400;
+/** …and further apart for many apps (200 apps: the poll interval), to keep the request rate of a fleet. */
+const READ_GAP_PER_APP_MS = 10;
+
 /** When the wait looks at the pods of apps still not ready: at the third poll, then every fifth. */
 const POD_CHECK_FIRST = 2;
 const POD_CHECK_EVERY = 5;
@@ -401,6 +409,8 @@ export const argocdWaitStep = defineStep<Input>({
       ctx.emit({ level: 'error', code: error.code, message: error.message, data: error.details as Json });
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // Argo CD's watch stream wakes the wait as soon as an app moves; polls stay the backstop.
+    const changes = ctx.read.argocd.changes?.(input.role);
     try {
       for (let poll = 0; ; poll += 1) {
         let apps: AppState[];
@@ -499,11 +509,14 @@ export const argocdWaitStep = defineStep<Input>({
             });
           }
         }
-        await ctx.sleep(pollMs).catch(() => {
+        const minGapMs = Math.min(pollMs, Math.max(MIN_POLL_GAP_MS, READ_GAP_PER_APP_MS * apps.length));
+        const pause = changes ? changes.next(minGapMs, pollMs, ctx.signal) : ctx.sleep(pollMs);
+        await pause.catch(() => {
           throw cutShort(ctx.signal.reason);
         });
       }
     } finally {
+      changes?.close();
       ctx.signal.removeEventListener('abort', onAbort);
     }
   },
