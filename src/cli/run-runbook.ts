@@ -145,7 +145,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       );
     };
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  // `note` replaces the usual line where the interrupt came at a question (nothing runs then).
+  const onSignal = (signal: NodeJS.Signals, note?: string) => {
     signals += 1;
     if (signals === 2) {
       reporter.close();
@@ -158,7 +159,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     if (io.options.output !== 'json')
       io.err(
         io.colors.yellow(
-          `${signal}: stopping after the current call (up to 10s); press Ctrl-C again to exit at once`,
+          note ??
+            `${signal}: stopping after the current call (up to 10s); press Ctrl-C again to exit at once`,
         ),
       );
     interrupt.abort(signal);
@@ -222,7 +224,8 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
         reporter.pause();
         const answer = await io.choose(req, interrupt.signal);
         if (answer !== undefined) return answer;
-        if (!interrupt.signal.aborted) onSignal('SIGINT');
+        if (!interrupt.signal.aborted)
+          onSignal('SIGINT', 'SIGINT at the stage gate: stopping here; traffic stays at this stage');
         throw new FailoverError('FO_ENGINE_E1038', 'aborted', 'interrupted at the question of a stage gate');
       },
       // With --output json both streams carry JSON only: a prompt would break them, so the run

@@ -146,6 +146,9 @@ describe.skipIf(!scriptAvailable)('at the terminal (util-linux script is needed)
     );
     expect(r.screen).toMatch(/failover resume \d{8}T\d{6}Z-[a-z0-9]{4}/);
     expect(r.screen).not.toMatch(/AbortError|this is a bug|\n\s+at /);
+    // At a question nothing is in flight: the line says what Ctrl-C did there.
+    expect(r.screen).toContain('SIGINT at the stage gate: stopping here; traffic stays at this stage');
+    expect(r.screen).not.toContain('stopping after the current call');
     // Held where the stage left it, the lock given back: a half state, said truthfully.
     expect(weights(world)).toEqual({ gke: 26, aws: 229 });
     expect(await lockHeld(world)).toBe(false);
