@@ -5,9 +5,10 @@ import { setFlagsFromString } from 'node:v8';
 // A command runs for seconds and most of its code runs once: V8's optimizing compiler would spend
 // more CPU compiling than the compiled code saves (about a fifth of a to-aws). The long-lived
 // commands (the sandbox's emulators, the demo, status --watch) keep it.
-const args = process.argv.slice(2);
-if (!['sandbox', 'demo'].includes(args[0] ?? '') && !args.some((a) => a === '--watch' || a === '-w'))
-  setFlagsFromString('--no-opt');
+// Global options may come before the command (`failover --config f sandbox start`), so any bare
+// `sandbox`/`demo` counts; a value that happens to read so only costs the run some CPU.
+const longLived = new Set(['sandbox', 'demo', '--watch', '-w']);
+if (!process.argv.slice(2).some((arg) => longLived.has(arg))) setFlagsFromString('--no-opt');
 let cli;
 try {
   cli = await import('../dist/cli/main.js');
