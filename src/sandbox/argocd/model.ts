@@ -9,44 +9,33 @@ import {
   type KustomizeTool,
   matchesLabelSelector,
 } from '../../providers/kustomize/index.js';
+import { clone, type KubeObject, splitApiVersion } from '../../providers/kustomize/types.js';
 import {
-  clone,
-  deepEqual,
-  isMap,
-  type KubeObject,
-  splitApiVersion,
-} from '../../providers/kustomize/types.js';
+  type AppRecord,
+  type AppSpec,
+  nowIso,
+  type OperationState,
+  type RunningOperation,
+  type SyncRequest,
+} from './app-record.js';
 import type { ClusterProfile } from './clusters.js';
-import {
-  type CronJobHealthModel,
-  type HealthStatus,
-  type HealthStatusCode,
-  isWorse,
-  resourceHealth,
-} from './health.js';
-import { crashLoop, LiveCluster, type LiveEntry, objectKey, type RolloutFault } from './live.js';
+import { type CronJobHealthModel, resourceHealth } from './health.js';
+import { crashLoop, LiveCluster, objectKey, type RolloutFault } from './live.js';
 import { ComparisonError, RepoService } from './repo.js';
 import { clusterJson, INVALID_TASKS_MESSAGE, invalidTasks, registerCrds } from './served-kinds.js';
-import { imagesOf, resourceTree } from './tree.js';
+import { resourceTree } from './tree.js';
+import {
+  appHealth,
+  applicationJson,
+  managedResourcesJson,
+  resourceViews,
+  sourceJson,
+  type WorkloadSummary,
+  workloadSummaries,
+} from './views.js';
 
-export interface AppSpec {
-  name: string;
-  labels?: Record<string, string>;
-  /** The git remote: a local (bare) repository path or file:// URL. */
-  repoURL: string;
-  /** Branch (or tag, sha, HEAD) to track. */
-  targetRevision: string;
-  /** Directory inside the repository holding the kustomization. */
-  path: string;
-  /** spec.syncPolicy.automated; default false (manual sync), as in Argo CD. */
-  autoSync?: boolean;
-  /** automated.selfHeal: re-sync when the live state drifts at an already synced revision. */
-  selfHeal?: boolean;
-  /** automated.prune: delete live resources no longer in git when auto-syncing. */
-  prune?: boolean;
-  project?: string;
-  destination?: { server?: string; name?: string; namespace?: string };
-}
+export type { AppSpec, ResourceView, SyncRequest } from './app-record.js';
+export type { WorkloadSummary } from './views.js';
 
 export interface ModelOptions {
   apps: AppSpec[];
@@ -79,116 +68,11 @@ export class ArgoApiError extends Error {
   }
 }
 
-export interface SyncRequest {
-  revision?: string;
-  prune?: boolean;
-  dryRun?: boolean;
-  resources?: { group?: string; kind: string; name: string; namespace?: string }[];
-}
-
-interface RunningOperation {
-  request: SyncRequest & { automated: boolean };
-  json: Record<string, unknown>;
-  terminating: boolean;
-}
-
-interface OperationState {
-  operation: Record<string, unknown>;
-  phase: 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
-  message: string;
-  startedAt: string;
-  finishedAt?: string;
-  syncResult?: { resources: Record<string, unknown>[]; revision: string; source: Record<string, unknown> };
-}
-
-interface HistoryEntry {
-  id: number;
-  revision: string;
-  deployedAt: string;
-  deployStartedAt: string;
-  source: Record<string, unknown>;
-  initiatedBy: Record<string, unknown>;
-}
-
-interface AppRecord {
-  spec: AppSpec;
-  automated: boolean;
-  createdAt: string;
-  uid: string;
-  live: LiveCluster;
-  compared?: { revision: string; desired: KubeObject[] };
-  comparisonError?: { message: string; at: string };
-  /** Auto-sync skipped because the last attempt at this revision failed (Argo CD's SyncError condition). */
-  syncError?: { message: string; at: string };
-  /** The destination cluster. */
-  cluster: ClusterProfile;
-  reconciledAt?: string;
-  operation?: RunningOperation;
-  operationState?: OperationState;
-  history: HistoryEntry[];
-  /** The revision the last automated sync went to (Argo CD auto-syncs each revision once). */
-  lastAutoSyncRevision?: string;
-  stalled: boolean;
-  /** When a sync last applied to the live state (the next controller passes still change it). */
-  changedAt: number;
-  health?: { status: HealthStatusCode; since: string };
-  lock: Promise<unknown>;
-  reconciling: boolean;
-}
-
-export interface ResourceView {
-  group: string;
-  version: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  status: 'Synced' | 'OutOfSync';
-  health?: HealthStatus;
-  requiresPruning?: boolean;
-  target?: KubeObject;
-  live?: LiveEntry;
-}
-
-/** What `model.workloads(app)` reports about each Deployment and CronJob in the live cluster. */
-export interface WorkloadSummary {
-  kind: string;
-  name: string;
-  namespace: string | undefined;
-  replicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  updatedReplicas?: number;
-  suspend?: boolean;
-  /** Why new pods cannot start: the scheduler's reason (Unschedulable) or the kubelet's. */
-  blocked?: { reason: string; message: string };
-}
-
 const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 /** Apps with nothing in motion are ticked on every QUIET_TICK_EVERY-th tick only … */
 const QUIET_TICK_EVERY = 20;
 /** … once this long has passed since their last apply (observedGeneration catches up a pass later). */
 const QUIET_AFTER_MS = 2000;
-
-function nowIso(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function isSubset(desired: unknown, live: unknown): boolean {
-  if (Array.isArray(desired)) {
-    return (
-      Array.isArray(live) &&
-      desired.length === live.length &&
-      desired.every((item, i) => isSubset(item, live[i]))
-    );
-  }
-  if (isMap(desired)) {
-    return isMap(live) && Object.entries(desired).every(([key, value]) => isSubset(value, live[key]));
-  }
-  // Argo CD normalizes numbers and strings the way the API server does; equal text is equal here.
-  return (
-    desired === live || (desired !== undefined && live !== undefined && String(desired) === String(live))
-  );
-}
 
 export class ArgoCdModel {
   private readonly apps = new Map<string, AppRecord>();
@@ -280,35 +164,7 @@ export class ArgoCdModel {
 
   /** Deployments and CronJobs as they run now. */
   workloads(name: string): WorkloadSummary[] {
-    return this.app(name)
-      .live.list()
-      .filter((e) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'].includes(e.object.kind))
-      .map((entry) => {
-        const { object } = entry;
-        const spec = (object.spec ?? {}) as Record<string, unknown>;
-        const status = (object.status ?? {}) as Record<string, unknown>;
-        const summary: WorkloadSummary = {
-          kind: object.kind,
-          name: object.metadata.name,
-          namespace: object.metadata.namespace,
-        };
-        if (object.kind === 'DaemonSet') {
-          summary.replicas = Number(status.desiredNumberScheduled ?? 0);
-          summary.readyReplicas = Number(status.numberReady ?? 0);
-          summary.availableReplicas = Number(status.numberAvailable ?? 0);
-          summary.updatedReplicas = Number(status.updatedNumberScheduled ?? 0);
-        } else if (object.kind === 'Deployment' || object.kind === 'StatefulSet') {
-          summary.replicas = Number(spec.replicas ?? 1);
-          summary.readyReplicas = Number(status.readyReplicas ?? 0);
-          summary.availableReplicas = Number(status.availableReplicas ?? 0);
-          summary.updatedReplicas = Number(status.updatedReplicas ?? 0);
-        }
-        if (entry.blocked) summary.blocked = { reason: entry.blocked.reason, message: entry.blocked.message };
-        if (object.kind === 'CronJob') {
-          summary.suspend = spec.suspend === true;
-        }
-        return summary;
-      });
+    return workloadSummaries(this.app(name));
   }
 
   /**
@@ -339,14 +195,14 @@ export class ArgoCdModel {
     return [...this.apps.values()]
       .filter((app) => !query.name || app.spec.name === query.name)
       .filter((app) => !query.selector || matchesLabelSelector(app.spec.labels, query.selector))
-      .map((app) => this.toApplication(app));
+      .map((app) => applicationJson(app, this.options.cronJobHealth));
   }
 
   async getApplication(name: string, refresh?: 'normal' | 'hard'): Promise<Record<string, unknown>> {
     const app = this.app(name);
     // ?refresh blocks until the controller has reconciled the app.
     if (refresh) await this.track(this.reconcile(app, { hard: refresh === 'hard', autoSync: true }));
-    return this.toApplication(app);
+    return applicationJson(app, this.options.cronJobHealth);
   }
 
   sync(name: string, request: SyncRequest): Record<string, unknown> {
@@ -365,7 +221,7 @@ export class ArgoCdModel {
       );
     }
     this.startOperation(app, { ...request, automated: false });
-    return this.toApplication(app);
+    return applicationJson(app, this.options.cronJobHealth);
   }
 
   terminateOperation(name: string): void {
@@ -388,26 +244,7 @@ export class ArgoCdModel {
   }
 
   managedResources(name: string): Record<string, unknown> {
-    const app = this.app(name);
-    return {
-      items: this.resourceViews(app).map((view) => {
-        const liveJson = view.live ? JSON.stringify(view.live.object) : 'null';
-        return {
-          group: view.group,
-          version: view.version,
-          kind: view.kind,
-          namespace: view.namespace,
-          name: view.name,
-          targetState: view.target ? JSON.stringify(view.target) : 'null',
-          liveState: liveJson,
-          normalizedLiveState: liveJson,
-          predictedLiveState: view.target ? JSON.stringify(view.target) : 'null',
-          hook: false,
-          modified: view.status === 'OutOfSync',
-          resourceVersion: view.live?.object.metadata.resourceVersion ?? '',
-        };
-      }),
-    };
+    return managedResourcesJson(this.app(name), this.options.cronJobHealth);
   }
 
   // --- the controller ----------------------------------------------------------------------------
@@ -496,7 +333,7 @@ export class ArgoCdModel {
   /** Argo CD's automated sync policy. */
   private maybeAutoSync(app: AppRecord): void {
     if (!app.automated || app.operation || app.comparisonError || !app.compared) return;
-    const views = this.resourceViews(app);
+    const views = resourceViews(app, this.options.cronJobHealth);
     const outOfSync = views.filter((v) => v.status === 'OutOfSync');
     if (outOfSync.length === 0) return;
     // "Skipping sync attempt: need to prune extra resources only but automated prune is disabled"
@@ -577,7 +414,7 @@ export class ArgoCdModel {
       // whole operation, with Argo CD's message per resource.
       const invalid = invalidTasks(app.cluster, selected);
       if (invalid.length > 0) {
-        state.syncResult = { resources: invalid.map((t) => ({ ...t })), revision, source: this.source(app) };
+        state.syncResult = { resources: invalid.map((t) => ({ ...t })), revision, source: sourceJson(app) };
         finish('Failed', INVALID_TASKS_MESSAGE);
         if (!this.closed) await this.reconcile(app, { hard: false, autoSync: false });
         return;
@@ -585,7 +422,7 @@ export class ArgoCdModel {
       if (!request.dryRun) registerCrds(app.cluster, selected);
       const results = this.applyAll(app, selected, desired, request.prune === true, request.dryRun === true);
       state.message = 'one or more tasks are running';
-      state.syncResult = { resources: results, revision, source: this.source(app) };
+      state.syncResult = { resources: results, revision, source: sourceJson(app) };
       await this.sleep(this.options.syncDurationMs);
       if (this.closed) return;
       if (operation.terminating) return finish('Failed', 'Operation terminated');
@@ -599,7 +436,7 @@ export class ArgoCdModel {
           revision,
           deployedAt: state.finishedAt!,
           deployStartedAt: state.startedAt,
-          source: this.source(app),
+          source: sourceJson(app),
           initiatedBy: operation.json.initiatedBy as Record<string, unknown>,
         });
       }
@@ -686,7 +523,7 @@ export class ArgoCdModel {
         syncResult: {
           resources: invalid.map((t) => ({ ...t })),
           revision: compared.revision,
-          source: this.source(app),
+          source: sourceJson(app),
         },
       };
       app.lastAutoSyncRevision = compared.revision;
@@ -703,14 +540,14 @@ export class ArgoCdModel {
       message: 'successfully synced (all tasks run)',
       startedAt: at,
       finishedAt: at,
-      syncResult: { resources: [], revision: compared.revision, source: this.source(app) },
+      syncResult: { resources: [], revision: compared.revision, source: sourceJson(app) },
     };
     app.history.push({
       id: 0,
       revision: compared.revision,
       deployedAt: at,
       deployStartedAt: at,
-      source: this.source(app),
+      source: sourceJson(app),
       initiatedBy: { automated: true },
     });
     app.lastAutoSyncRevision = compared.revision;
@@ -734,59 +571,8 @@ export class ArgoCdModel {
     });
   }
 
-  private resourceViews(app: AppRecord): ResourceView[] {
-    const views: ResourceView[] = [];
-    const desired = app.compared?.desired ?? [];
-    const wanted = new Set<string>();
-    for (const target of desired) {
-      const key = objectKey(target);
-      wanted.add(key);
-      const live = app.live.get(key);
-      const { group, version } = splitApiVersion(target.apiVersion);
-      // Three-way, like Argo CD with client-side apply: every field of the target must be live, and
-      // the last applied manifest must be this one (otherwise a field removed from git would not count).
-      const synced =
-        live !== undefined && deepEqual(live.applied, target) && isSubset(withoutStatus(target), live.object);
-      views.push({
-        group,
-        version,
-        kind: target.kind,
-        namespace: target.metadata.namespace ?? '',
-        name: target.metadata.name,
-        status: synced ? 'Synced' : 'OutOfSync',
-        health: live ? resourceHealth(live.object, this.options.cronJobHealth) : { status: 'Missing' },
-        target,
-        live,
-      });
-    }
-    for (const live of app.live.list()) {
-      if (wanted.has(objectKey(live.object))) continue;
-      const { group, version } = splitApiVersion(live.object.apiVersion);
-      views.push({
-        group,
-        version,
-        kind: live.object.kind,
-        namespace: live.object.metadata.namespace ?? '',
-        name: live.object.metadata.name,
-        status: 'OutOfSync',
-        requiresPruning: true,
-        health: resourceHealth(live.object, this.options.cronJobHealth),
-        live,
-      });
-    }
-    return views;
-  }
-
-  private appHealth(views: ResourceView[]): HealthStatusCode {
-    let worst: HealthStatusCode = 'Healthy';
-    for (const view of views) {
-      if (view.health && isWorse(worst, view.health.status)) worst = view.health.status;
-    }
-    return worst;
-  }
-
   private updateHealthTransition(app: AppRecord): void {
-    const status = this.appHealth(this.resourceViews(app));
+    const status = appHealth(resourceViews(app, this.options.cronJobHealth));
     if (app.health?.status !== status) app.health = { status, since: nowIso() };
   }
 
@@ -802,93 +588,4 @@ export class ArgoCdModel {
     if (!fallback) throw new Error(`application ${spec.name}: no destination cluster`);
     return fallback;
   }
-
-  private source(app: AppRecord): Record<string, unknown> {
-    return { repoURL: app.spec.repoURL, path: app.spec.path, targetRevision: app.spec.targetRevision };
-  }
-
-  private destination(app: AppRecord): Record<string, unknown> {
-    const destination = app.spec.destination ?? {};
-    return {
-      ...(destination.name
-        ? { name: destination.name }
-        : { server: destination.server ?? 'https://kubernetes.default.svc' }),
-      ...(destination.server && destination.name ? { server: destination.server } : {}),
-      ...(destination.namespace ? { namespace: destination.namespace } : {}),
-    };
-  }
-
-  private toApplication(app: AppRecord): Record<string, unknown> {
-    const views = this.resourceViews(app);
-    const outOfSync = views.some((v) => v.status === 'OutOfSync');
-    const syncStatus = app.comparisonError || !app.compared ? 'Unknown' : outOfSync ? 'OutOfSync' : 'Synced';
-    const healthStatus = this.appHealth(views);
-    const spec = app.spec;
-    const syncPolicy = app.automated
-      ? { automated: { prune: spec.prune === true, selfHeal: spec.selfHeal === true } }
-      : {};
-    const status: Record<string, unknown> = {
-      resources: views.map((view) => ({
-        group: view.group,
-        version: view.version,
-        kind: view.kind,
-        namespace: view.namespace,
-        name: view.name,
-        status: view.status,
-        ...(view.health ? { health: view.health } : {}),
-        ...(view.requiresPruning ? { requiresPruning: true } : {}),
-      })),
-      sync: {
-        status: syncStatus,
-        comparedTo: { source: this.source(app), destination: this.destination(app) },
-        ...(app.compared ? { revision: app.compared.revision } : {}),
-      },
-      health: { status: healthStatus, ...(app.health ? { lastTransitionTime: app.health.since } : {}) },
-      history: app.history,
-      reconciledAt: app.reconciledAt,
-      sourceType: 'Kustomize',
-      summary: { images: [...new Set(app.live.list().flatMap((e) => imagesOf(e.object)))].sort() },
-      controllerNamespace: 'argocd',
-    };
-    if (app.operationState) status.operationState = app.operationState;
-    const conditions: Record<string, unknown>[] = [];
-    if (app.comparisonError) {
-      conditions.push({
-        type: 'ComparisonError',
-        message: app.comparisonError.message,
-        lastTransitionTime: app.comparisonError.at,
-      });
-    }
-    if (app.syncError) {
-      conditions.push({
-        type: 'SyncError',
-        message: app.syncError.message,
-        lastTransitionTime: app.syncError.at,
-      });
-    }
-    if (conditions.length > 0) status.conditions = conditions;
-    const application: Record<string, unknown> = {
-      metadata: {
-        name: spec.name,
-        namespace: 'argocd',
-        uid: app.uid,
-        creationTimestamp: app.createdAt,
-        labels: spec.labels ?? {},
-      },
-      spec: {
-        project: spec.project ?? 'default',
-        source: this.source(app),
-        destination: this.destination(app),
-        syncPolicy,
-      },
-      status,
-    };
-    if (app.operation) application.operation = app.operation.json;
-    return structuredClone(application);
-  }
-}
-
-function withoutStatus(object: KubeObject): KubeObject {
-  const { status: _status, ...rest } = object;
-  return rest as KubeObject;
 }
