@@ -495,13 +495,12 @@ class Engine {
    * a skipped step never gave): deciding must not crash the run.
    */
   private resolveOnFailure(step: Step): OnFailure {
-    let value: unknown = step.onFailure;
-    if (step.onFailure.startsWith('${{')) {
-      try {
-        value = resolveValue(step.onFailure, this.scope(false));
-      } catch {
-        value = undefined;
-      }
+    let value: unknown;
+    try {
+      // A word as written resolves to itself.
+      value = resolveValue(step.onFailure, this.scope(false));
+    } catch {
+      value = undefined;
     }
     return value === 'rollback' || value === 'continue' ? value : 'abort';
   }
