@@ -281,6 +281,18 @@ class Engine {
     return value ? undefined : `condition is false: ${String(when)}`;
   }
 
+  /**
+   * A `when` at apply time. One that cannot be resolved (it reads an output of a step that was
+   * skipped or did not give it) is the step's failure, like such an input: never a crash of the run.
+   */
+  private applyWhen(when: boolean | string | undefined): string | FailoverError | undefined {
+    try {
+      return this.whenSkip(when, false);
+    } catch (thrown) {
+      return toFailoverError(thrown);
+    }
+  }
+
   private async planStep(
     step: Step,
     afterChanges: boolean,
@@ -434,7 +446,7 @@ class Engine {
     for (const entry of runbook.steps) {
       if (this.interrupted) return this.onInterrupt(plan, []);
       const members = isGroup(entry) ? entry.parallel : [entry];
-      const groupSkip = isGroup(entry) ? this.whenSkip(entry.when, false) : undefined;
+      const groupSkip = isGroup(entry) ? this.applyWhen(entry.when) : undefined;
       const results = await Promise.all(members.map((step) => this.runStep(step, groupSkip)));
       if (this.interrupted && results.some((r) => r.kind === 'interrupted')) {
         return this.onInterrupt(
@@ -477,11 +489,19 @@ class Engine {
     return own !== 'abort' ? own : isGroup(entry) ? entry.onFailure : own;
   }
 
-  /** `onFailure` as written, or what its expression resolves to (anything unexpected means abort). */
+  /**
+   * `onFailure` as written, or what its expression resolves to. Anything unexpected means abort, and
+   * so does an expression that cannot be resolved (an earlier step's output while planning, or one
+   * a skipped step never gave): deciding must not crash the run.
+   */
   private resolveOnFailure(step: Step): OnFailure {
-    const value = step.onFailure.startsWith('${{')
-      ? resolveValue(step.onFailure, this.scope(false))
-      : step.onFailure;
+    let value: unknown;
+    try {
+      // A word as written resolves to itself.
+      value = resolveValue(step.onFailure, this.scope(false));
+    } catch {
+      value = undefined;
+    }
     return value === 'rollback' || value === 'continue' ? value : 'abort';
   }
 
@@ -504,9 +524,10 @@ class Engine {
     return this.runFinally(plan, 'interrupted', error);
   }
 
-  private async runStep(step: Step, groupSkip: string | undefined): Promise<StepOutcome> {
+  private async runStep(step: Step, groupSkip: string | FailoverError | undefined): Promise<StepOutcome> {
     const kind = this.o.registry.get(step.uses)!;
-    const skipped = groupSkip ?? this.whenSkip(step.when, false);
+    const skipped = groupSkip ?? this.applyWhen(step.when);
+    if (FailoverError.is(skipped)) return this.failed(step, kind, skipped, Date.now());
     if (skipped) {
       this.emit({ type: 'step.skipped', stepId: step.id, reason: skipped });
       return { kind: 'skipped', stepId: step.id };
@@ -682,14 +703,15 @@ class Engine {
   ): Promise<RunResult> {
     for (const step of this.o.loaded.runbook.finally) {
       const kind = this.o.registry.get(step.uses)!;
-      const skipped = this.whenSkip(step.when, false);
-      if (skipped) {
+      const skipped = this.applyWhen(step.when);
+      if (typeof skipped === 'string') {
         this.emit({ type: 'step.skipped', stepId: step.id, reason: skipped });
         continue;
       }
       const started = Date.now();
       this.emit({ type: 'step.started', stepId: step.id, kind: step.uses, attempt: 1 });
       try {
+        if (skipped) throw skipped;
         const input = kind.input.parse(resolveValue(step.with, this.scope(false)));
         const timeoutMs = this.timeoutOf(step, kind, input);
         const { plan: stepPlan, result } = await withTimeout(

@@ -712,7 +712,7 @@ steps:
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(result.outcome).toBe('interrupted');
     expect(world.attempts.get('f')).toBe(1);
-    expect(ofType(events, 'run.interrupted')[0]!.signal).toBe('SIGTERM');
+    expect(ofType(events, 'run.interrupted')[0]).toMatchObject({ signal: 'SIGTERM', inFlight: ['f'] });
   });
 
   it('starts no step, not even finally, when interrupted before the first one', async () => {
