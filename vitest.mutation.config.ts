@@ -28,6 +28,7 @@ export default defineConfig({
       // the kustomization edit and the fence
       'test/unit/kustomization-edit.test.ts',
       'test/unit/kustomization-fence.test.ts',
+      'test/unit/kustomization-layouts.test.ts',
       // the engine's rollback and resume
       'test/unit/engine/*.test.ts',
       // redaction
