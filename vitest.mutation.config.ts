@@ -29,6 +29,7 @@ export default defineConfig({
       'test/unit/kustomization-edit.test.ts',
       'test/unit/kustomization-fence.test.ts',
       'test/unit/kustomization-layouts.test.ts',
+      'test/unit/kustomization-edges.test.ts',
       // the engine's rollback and resume
       'test/unit/engine/*.test.ts',
       // redaction

@@ -60,9 +60,9 @@ function blockItemSpans(text: string, seq: YAMLSeq, floor: number, file: string)
       if (above < previousEnd || !text.slice(above, start).trim().startsWith('#')) break;
       start = above;
     }
-    let last = Math.max(range[1], range[0] + 1) - 1;
-    while (last > range[0] && /\s/.test(text[last] ?? '')) last--;
-    const end = lineEndOf(text, last);
+    // A node's range ends at its last character or just after its line ending; an empty item
+    // (a stray `-`) has an empty range.
+    const end = lineEndOf(text, Math.max(range[1] - 1, range[0]));
     spans.push({ start, end });
     previousEnd = end;
   }
@@ -192,10 +192,17 @@ export function appendToList(
   const seq = pair.value;
   const keyRange = pair.key.range!;
   if (seq === null || (isScalar(seq) && (seq.value === null || seq.value === ''))) {
-    // `patches:` with nothing after it: the items go on the lines below.
-    const at = lineEndOf(text, keyRange[1]);
-    const prefix = text[at - 1] === '\n' ? '' : eol;
-    return text.slice(0, at) + prefix + block + text.slice(at);
+    // `patches:` with nothing after it, or `~` or `''`: the items go on the lines below, and the
+    // empty value goes (a block list cannot follow it).
+    let cleared = text;
+    if (seq?.range && seq.range[1] > seq.range[0]) {
+      let from = seq.range[0];
+      while (text[from - 1] === ' ' || text[from - 1] === '\t') from--;
+      cleared = splice(text, { start: from, end: seq.range[1] });
+    }
+    const at = lineEndOf(cleared, keyRange[1]);
+    const prefix = cleared[at - 1] === '\n' ? '' : eol;
+    return cleared.slice(0, at) + prefix + block + cleared.slice(at);
   }
   if (!isSeq(seq)) throw unsupported(file, `\`${key}\` is not a list`);
   if (seq.flow) {
@@ -216,7 +223,7 @@ export function appendToList(
 export function itemIndent(text: string, file: string, key: EntryKey): string {
   const parsed = parseKustomization(text, file, { patchPaths: [], components: [] });
   const seq = parsed.pairs.get(key)?.value;
-  if (isSeq(seq) && !seq.flow && seq.items.length > 0) {
+  if (isSeq(seq) && !seq.flow) {
     const range = (seq.items[0] as Node | null)?.range;
     if (range) {
       let dash = range[0] - 1;
@@ -291,11 +298,8 @@ export function commentedItems(text: string): CommentedBlock[] {
 export function revertChange(current: string, newer: string, older: string): string[] {
   const results: string[] = [];
   for (const context of [3, 1]) {
+    // No change at all gives no hunks, and applying none gives `current`.
     const patch = structuredPatch('newer', 'older', newer, older, '', '', { context });
-    if (patch.hunks.length === 0) {
-      results.push(current);
-      continue;
-    }
     const applied = applyPatch(current, patch, { fuzzFactor: 0 });
     if (applied !== false && !results.includes(applied)) results.push(applied);
   }
