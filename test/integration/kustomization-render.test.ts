@@ -86,7 +86,8 @@ function write(root: string, file: string, result: ToggleResult): void {
 function workloads(objects: Map<string, Rendered>): Record<string, number | boolean> {
   const out: Record<string, number | boolean> = {};
   for (const [key, o] of objects) {
-    if (o.kind === 'CronJob') out[key] = o.spec?.suspend !== true; // runs unless suspended
+    if (o.kind === 'CronJob')
+      out[key] = o.spec?.suspend !== true; // runs unless suspended
     else if (o.kind === 'Deployment' || o.kind === 'StatefulSet') out[key] = o.spec?.replicas ?? 1;
   }
   return out;
