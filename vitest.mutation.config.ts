@@ -25,6 +25,7 @@ export default defineConfig({
       'test/integration/route53-instance-reads.test.ts',
       // the lock
       'test/unit/run-lock.test.ts',
+      'test/unit/run-lock-views.test.ts',
       // the kustomization edit and the fence
       'test/unit/kustomization-edit.test.ts',
       'test/unit/kustomization-fence.test.ts',
