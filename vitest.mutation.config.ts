@@ -31,6 +31,7 @@ export default defineConfig({
       'test/unit/kustomization-fence.test.ts',
       'test/unit/kustomization-layouts.test.ts',
       'test/unit/kustomization-edges.test.ts',
+      'test/unit/kustomization-history.test.ts',
       // the engine's rollback and resume
       'test/unit/engine/*.test.ts',
       // redaction

@@ -150,7 +150,8 @@ function withoutToggled(data: Record<string, unknown>, matcher: StandbyMatcher, 
   const out: Record<string, unknown> = { ...data };
   for (const key of ENTRY_KEYS) {
     const value = out[key];
-    if (value === null || value === undefined) {
+    // `patches:` with nothing after it is as good as no `patches:`.
+    if (value === null) {
       delete out[key];
       continue;
     }
@@ -224,7 +225,7 @@ export function planToggle(request: ToggleRequest): ToggleResult {
       method,
       ...(fromCommit ? { fromCommit } : {}),
       toggled: identities(toggled),
-      toggledTexts: toggled.map((e) => texts.get(entryId(e)) ?? ''),
+      toggledTexts: toggled.map((e) => texts.get(entryId(e))!),
       warnings,
     };
   };
@@ -325,7 +326,9 @@ function appendFromHistory(
         if (itemText === undefined || !itemText.includes('\n')) return undefined;
         const lines = itemText.replace(/\r?\n$/, '').split(/\r?\n/);
         const indent = itemIndent(text, request.file, entry.key);
-        const oldIndent = /^[ \t]*/.exec(lines.find((l) => /^\s*-/.test(l)) ?? '')?.[0] ?? '';
+        // The item's own line is the first that starts with its `-` (comment lines may come first).
+        const dashLine = lines.find((l) => /^\s*-/.test(l))!;
+        const oldIndent = dashLine.slice(0, dashLine.indexOf('-'));
         const reindented = lines.map((l) =>
           l.startsWith(oldIndent) ? indent + l.slice(oldIndent.length) : l,
         );
@@ -380,7 +383,8 @@ function addMissing(
         method = 'canonical';
       }
     }
-    if (next === undefined && scope === 'cronjobs' && !covers(entries, 'CronJob')) {
+    // Scope `cronjobs` misses nothing but CronJob.
+    if (next === undefined && scope === 'cronjobs') {
       next = addFenceEntry(text, file);
       method = 'fence';
     }
