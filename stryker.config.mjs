@@ -9,7 +9,8 @@
  * it, and incremental results in reports/ (git-ignored) so that a re-run tests only what changed.
  * Full runs measured on a loaded 2-core machine: condition.ts 8-9 min, instances.ts 17 min (its
  * tests drive the Route 53 emulator), journal.ts 2 min, engine.ts's rollback/resume lines
- * (`--mutate "src/engine/engine.ts:427-577,src/engine/engine.ts:646-671"`) 5 min. `--mutate` takes
+ * (`--mutate "src/engine/engine.ts:427-577,src/engine/engine.ts:646-671"`) 5 min, the three
+ * kustomization modules together 11 min, the lock and its two steps together 5 min. `--mutate` takes
  * one comma-separated list; a second `--mutate` flag replaces the first. New tests do not re-run
  * static mutants (module-level constants) from the incremental file: use `--force` for a true score.
  *
