@@ -25,9 +25,13 @@ export default defineConfig({
       'test/integration/route53-instance-reads.test.ts',
       // the lock
       'test/unit/run-lock.test.ts',
+      'test/unit/run-lock-views.test.ts',
       // the kustomization edit and the fence
       'test/unit/kustomization-edit.test.ts',
       'test/unit/kustomization-fence.test.ts',
+      'test/unit/kustomization-layouts.test.ts',
+      'test/unit/kustomization-edges.test.ts',
+      'test/unit/kustomization-history.test.ts',
       // the engine's rollback and resume
       'test/unit/engine/*.test.ts',
       // redaction

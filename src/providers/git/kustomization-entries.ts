@@ -47,8 +47,9 @@ export const FENCE_FILE = 'failover-fence-cronjobs.yaml';
 // ── matching ────────────────────────────────────────────────────────────────────────────────────
 
 export function normalizePath(path: string): string {
+  // posix.normalize drops a leading `./`, and makes `.` of an empty path: that names no file.
   const normalized = posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
-  return normalized.startsWith('./') ? normalized.slice(2) : normalized;
+  return normalized === '.' ? '' : normalized;
 }
 
 /** `pattern` matches `path` when it is the whole path or a suffix that starts at a `/`. */
@@ -141,7 +142,7 @@ export function parseKustomization(text: string, file: string, matcher: StandbyM
       details: { file },
     });
   }
-  const doc = parseDocument(text, { keepSourceTokens: true });
+  const doc = parseDocument(text);
   const error = doc.errors[0];
   if (error) {
     throw invalidInput('FO_GIT_E3121', `${file}: invalid YAML: ${error.message.split('\n')[0]}`, {
@@ -159,7 +160,7 @@ export function parseKustomization(text: string, file: string, matcher: StandbyM
   const entries: StandbyEntry[] = [];
   for (const pair of root?.items ?? []) {
     const key = isScalar(pair.key) ? pair.key.value : undefined;
-    if (typeof key !== 'string' || !(ENTRY_KEYS as readonly string[]).includes(key)) continue;
+    if (!(ENTRY_KEYS as readonly unknown[]).includes(key)) continue;
     const entryKey = key as EntryKey;
     pairs.set(entryKey, pair as Pair<Node, Node | null>);
     if (!isSeq(pair.value)) continue;

@@ -31,6 +31,30 @@ export function lineEndingOf(text: string): '\n' | '\r\n' {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
+/** Offset of the last non-blank character before `offset` (-1 when there is none). */
+function lastNonBlankBefore(text: string, offset: number): number {
+  let at = offset - 1;
+  while (/\s/.test(text.charAt(at))) at--;
+  return at;
+}
+
+/** Where a node the parser read from the text is (every such node has a range). */
+function rangeOf(node: unknown): [number, number, number] {
+  return (node as Node).range!;
+}
+
+/** The list of an entry field as parsed (entries only come from lists), and where its key is. */
+function listOf(
+  parsed: ParsedKustomization,
+  key: EntryKey,
+): { seq: YAMLSeq; keyRange: [number, number, number] } {
+  const pair = parsed.pairs.get(key)!;
+  return { seq: pair.value as YAMLSeq, keyRange: rangeOf(pair.key) };
+}
+
+/** Only the layout of a file is read: no item is a standby entry. */
+const LAYOUT_ONLY: StandbyMatcher = { patchPaths: [], components: [] };
+
 function unsupported(file: string, what: string) {
   return invalidInput('FO_GIT_E3123', `${file}: ${what}; failover does not rewrite this layout`, {
     hint: 'write the standby entries as a block list (one `- ` item per entry) and run again',
@@ -46,23 +70,22 @@ function blockItemSpans(text: string, seq: YAMLSeq, floor: number, file: string)
   const spans: Span[] = [];
   let previousEnd = floor;
   for (const item of seq.items) {
-    const range = (item as Node | null)?.range;
-    if (!range) throw unsupported(file, 'an empty list item');
-    let dash = range[0] - 1;
-    while (dash >= 0 && /\s/.test(text[dash] ?? '')) dash--;
+    const range = rangeOf(item);
+    const dash = lastNonBlankBefore(text, range[0]);
     if (text[dash] !== '-') throw unsupported(file, 'a list item without its own `-`');
     const lineStart = lineStartOf(text, dash);
     if (text.slice(lineStart, dash).trim() !== '')
       throw unsupported(file, 'a list item that shares its line');
+    // `previousEnd` is a line start, so the line above `start` never reaches back past it.
     let start = lineStart;
     while (start > previousEnd) {
       const above = lineStartOf(text, start - 1);
-      if (above < previousEnd || !text.slice(above, start).trim().startsWith('#')) break;
+      if (!text.slice(above, start).trim().startsWith('#')) break;
       start = above;
     }
-    let last = Math.max(range[1], range[0] + 1) - 1;
-    while (last > range[0] && /\s/.test(text[last] ?? '')) last--;
-    const end = lineEndOf(text, last);
+    // A node's range ends at its last character or just after its line ending; an empty item
+    // (a stray `-`) has an empty range.
+    const end = lineEndOf(text, Math.max(range[1] - 1, range[0]));
     spans.push({ start, end });
     previousEnd = end;
   }
@@ -72,24 +95,16 @@ function blockItemSpans(text: string, seq: YAMLSeq, floor: number, file: string)
 /** The text range to cut to remove one item (and its key, when it is the only item). */
 function removalSpan(parsed: ParsedKustomization, entry: StandbyEntry, file: string): Span {
   const { text } = parsed;
-  const pair = parsed.pairs.get(entry.key);
-  const seq = pair?.value;
-  if (!pair || !isSeq(seq)) throw new Error(`internal: ${entry.key} is not a list`);
-  const keyRange = pair.key.range;
-  if (!keyRange) throw unsupported(file, `\`${entry.key}\` without a source position`);
+  const { seq, keyRange } = listOf(parsed, entry.key);
   const keyLineStart = lineStartOf(text, keyRange[0]);
-  const item = seq.items[entry.index] as Node | undefined;
-  if (!item?.range) throw unsupported(file, 'a list item without a source position');
   if (seq.flow) {
-    if (seq.items.length === 1) {
-      const seqEnd = seq.range?.[1] ?? item.range[2];
-      return { start: keyLineStart, end: lineEndOf(text, Math.max(seqEnd - 1, keyRange[0])) };
-    }
-    const next = seq.items[entry.index + 1] as Node | undefined;
-    if (next?.range) return { start: item.range[0], end: next.range[0] };
-    const previous = seq.items[entry.index - 1] as Node | undefined;
-    if (!previous?.range) throw unsupported(file, 'a flow list item without a source position');
-    return { start: previous.range[1], end: item.range[1] };
+    const range = rangeOf(seq.items[entry.index]);
+    // The only item: the key's line through the line of the closing `]`.
+    if (seq.items.length === 1) return { start: keyLineStart, end: lineEndOf(text, rangeOf(seq)[1] - 1) };
+    // Up to the next item, or from the end of the previous one (the last item).
+    if (entry.index + 1 < seq.items.length)
+      return { start: range[0], end: rangeOf(seq.items[entry.index + 1])[0] };
+    return { start: rangeOf(seq.items[entry.index - 1])[1], end: range[1] };
   }
   const spans = blockItemSpans(text, seq, lineEndOf(text, keyRange[1]), file);
   const span = spans[entry.index]!;
@@ -106,17 +121,14 @@ export function entryTexts(text: string, file: string, matcher: StandbyMatcher):
   const parsed = parseKustomization(text, file, matcher);
   const out = new Map<string, string>();
   for (const entry of parsed.entries) {
-    const seq = parsed.pairs.get(entry.key)?.value;
-    if (!isSeq(seq)) continue;
-    const item = seq.items[entry.index] as Node | undefined;
+    const { seq, keyRange } = listOf(parsed, entry.key);
     if (seq.flow) {
-      if (item?.range) out.set(entryId(entry), text.slice(item.range[0], item.range[1]));
+      const range = rangeOf(seq.items[entry.index]);
+      out.set(entryId(entry), text.slice(range[0], range[1]));
       continue;
     }
-    const keyRange = parsed.pairs.get(entry.key)?.key.range;
-    const spans = blockItemSpans(text, seq, keyRange ? lineEndOf(text, keyRange[1]) : 0, file);
-    const span = spans[entry.index];
-    if (span) out.set(entryId(entry), text.slice(span.start, span.end));
+    const span = blockItemSpans(text, seq, lineEndOf(text, keyRange[1]), file)[entry.index]!;
+    out.set(entryId(entry), text.slice(span.start, span.end));
   }
   return out;
 }
@@ -138,13 +150,13 @@ export function removeEntries(
   which: readonly EntryIdentity[],
 ): string {
   let current = text;
-  for (let guard = 0; guard < 1000; guard++) {
+  // Each pass cuts one entry out of the text, so the passes end.
+  for (;;) {
     const parsed = parseKustomization(current, file, matcher);
     const entry = parsed.entries.find((e) => which.some((w) => w.key === e.key && w.path === e.path));
     if (!entry) return current;
     current = splice(current, removalSpan(parsed, entry, file));
   }
-  throw new Error('internal: too many entries to remove');
 }
 
 // ── adding ──────────────────────────────────────────────────────────────────────────────────────
@@ -182,7 +194,7 @@ export function appendToList(
   flow: string,
 ): string {
   const eol = lineEndingOf(text);
-  const parsed = parseKustomization(text, file, { patchPaths: [], components: [] });
+  const parsed = parseKustomization(text, file, LAYOUT_ONLY);
   const pair = parsed.pairs.get(key);
   const block = lines.join(eol) + eol;
   if (!pair) {
@@ -190,21 +202,25 @@ export function appendToList(
     return `${text}${prefix}${key}:${eol}${block}`;
   }
   const seq = pair.value;
-  const keyRange = pair.key.range!;
-  if (seq === null || (isScalar(seq) && (seq.value === null || seq.value === ''))) {
-    // `patches:` with nothing after it: the items go on the lines below.
-    const at = lineEndOf(text, keyRange[1]);
-    const prefix = text[at - 1] === '\n' ? '' : eol;
-    return text.slice(0, at) + prefix + block + text.slice(at);
+  const keyRange = rangeOf(pair.key);
+  if (isScalar(seq) && (seq.value ?? '') === '') {
+    // `patches:` with nothing after it, or `~` or `''`: the items go on the lines below. An
+    // explicit empty value goes, with the blanks before it (a block list cannot follow it).
+    const [from, to] = rangeOf(seq);
+    const cleared = to > from ? splice(text, { start: lastNonBlankBefore(text, from) + 1, end: to }) : text;
+    const at = lineEndOf(cleared, keyRange[1]);
+    const prefix = cleared[at - 1] === '\n' ? '' : eol;
+    return cleared.slice(0, at) + prefix + block + cleared.slice(at);
   }
   if (!isSeq(seq)) throw unsupported(file, `\`${key}\` is not a list`);
   if (seq.flow) {
-    const lastItem = seq.items[seq.items.length - 1] as Node | undefined;
-    if (lastItem?.range)
-      return splice(text, { start: lastItem.range[1], end: lastItem.range[1] }, `, ${flow}`);
-    const open = text.indexOf('[', seq.range?.[0] ?? keyRange[1]);
-    if (open < 0) throw unsupported(file, `\`${key}\` is an unusual flow list`);
-    return splice(text, { start: open + 1, end: open + 1 }, flow);
+    if (seq.items.length > 0) {
+      const end = rangeOf(seq.items[seq.items.length - 1])[1];
+      return splice(text, { start: end, end }, `, ${flow}`);
+    }
+    // `[]`: a flow list's range starts at its `[`.
+    const open = rangeOf(seq)[0] + 1;
+    return splice(text, { start: open, end: open }, flow);
   }
   const spans = blockItemSpans(text, seq, lineEndOf(text, keyRange[1]), file);
   const last = spans[spans.length - 1]!;
@@ -214,18 +230,11 @@ export function appendToList(
 
 /** Column of the first item's `-` of a block list, or two spaces. */
 export function itemIndent(text: string, file: string, key: EntryKey): string {
-  const parsed = parseKustomization(text, file, { patchPaths: [], components: [] });
-  const seq = parsed.pairs.get(key)?.value;
-  if (isSeq(seq) && !seq.flow && seq.items.length > 0) {
-    const range = (seq.items[0] as Node | null)?.range;
-    if (range) {
-      let dash = range[0] - 1;
-      while (dash >= 0 && /\s/.test(text[dash] ?? '')) dash--;
-      const lineStart = lineStartOf(text, dash);
-      return text.slice(lineStart, dash);
-    }
-  }
-  return '  ';
+  const seq = parseKustomization(text, file, LAYOUT_ONLY).pairs.get(key)?.value;
+  if (!isSeq(seq) || seq.flow) return '  ';
+  // A block list has at least one item.
+  const dash = lastNonBlankBefore(text, rangeOf(seq.items[0])[0]);
+  return text.slice(lineStartOf(text, dash), dash);
 }
 
 export function addCanonicalEntry(text: string, file: string, entry: CanonicalEntry): string {
@@ -291,11 +300,8 @@ export function commentedItems(text: string): CommentedBlock[] {
 export function revertChange(current: string, newer: string, older: string): string[] {
   const results: string[] = [];
   for (const context of [3, 1]) {
+    // No change at all gives no hunks, and applying none gives `current`.
     const patch = structuredPatch('newer', 'older', newer, older, '', '', { context });
-    if (patch.hunks.length === 0) {
-      results.push(current);
-      continue;
-    }
     const applied = applyPatch(current, patch, { fuzzFactor: 0 });
     if (applied !== false && !results.includes(applied)) results.push(applied);
   }

@@ -1,4 +1,3 @@
-import { isSeq } from 'yaml';
 import { invalidInput } from '../../engine/errors.js';
 import {
   asRecord,
@@ -151,7 +150,8 @@ function withoutToggled(data: Record<string, unknown>, matcher: StandbyMatcher, 
   const out: Record<string, unknown> = { ...data };
   for (const key of ENTRY_KEYS) {
     const value = out[key];
-    if (value === null || value === undefined) {
+    // `patches:` with nothing after it is as good as no `patches:`.
+    if (value === null) {
       delete out[key];
       continue;
     }
@@ -174,8 +174,8 @@ function acceptable(request: ToggleRequest, before: ParsedKustomization, candida
   } catch {
     return false;
   }
+  // Active as the scope sees it leaves no entry the scope toggles (see stateOf).
   if (stateOf(after.entries, request.scope) !== request.target) return false;
-  if (request.target === 'active' && entriesInScope(after.entries, request.scope).length > 0) return false;
   return deepEqual(
     withoutToggled(before.data, request.matcher, request.scope),
     withoutToggled(after.data, request.matcher, request.scope),
@@ -225,7 +225,7 @@ export function planToggle(request: ToggleRequest): ToggleResult {
       method,
       ...(fromCommit ? { fromCommit } : {}),
       toggled: identities(toggled),
-      toggledTexts: toggled.map((e) => texts.get(entryId(e)) ?? ''),
+      toggledTexts: toggled.map((e) => texts.get(entryId(e))!),
       warnings,
     };
   };
@@ -243,8 +243,9 @@ export function planToggle(request: ToggleRequest): ToggleResult {
   }
 
   if (target === 'active') {
+    // Only scope `cronjobs` leaves entries out (with scope `all` every entry is in scope).
     const blocking = difference(current.entries, scoped).filter((e) => e.kinds.includes('*'));
-    if (scope === 'cronjobs' && blocking.length > 0) {
+    if (blocking.length > 0) {
       throw invalidInput(
         'FO_GIT_E3124',
         `${file}: CronJobs are kept suspended by ${describeEntries(blocking)}, which also covers other kinds; scope \`cronjobs\` cannot resume them alone`,
@@ -285,19 +286,13 @@ function restoreFromHistory(
   let newer = request.text;
   for (const version of request.history ?? []) {
     if (version.text === undefined) return undefined;
-    let state: OverlayStandbyState;
-    let scopedCount: number;
+    // A version that does not parse is passed over. Active as the scope sees it leaves no entry
+    // the scope toggles (see stateOf).
+    let state: OverlayStandbyState | undefined;
     try {
-      const entries = findStandbyEntries(version.text, request.file, request.matcher);
-      state = stateOf(entries, request.scope);
-      scopedCount = entriesInScope(entries, request.scope).length;
-    } catch {
-      newer = version.text;
-      continue;
-    }
-    const inTarget =
-      request.target === 'active' ? scopedCount === 0 && state === 'active' : state === 'standby';
-    if (inTarget) {
+      state = stateOf(findStandbyEntries(version.text, request.file, request.matcher), request.scope);
+    } catch {}
+    if (state === request.target) {
       for (const candidate of revertChange(request.text, newer, version.text)) {
         if (acceptable(request, current, candidate)) return { text: candidate, commit: version.commit };
       }
@@ -331,7 +326,9 @@ function appendFromHistory(
         if (itemText === undefined || !itemText.includes('\n')) return undefined;
         const lines = itemText.replace(/\r?\n$/, '').split(/\r?\n/);
         const indent = itemIndent(text, request.file, entry.key);
-        const oldIndent = /^[ \t]*/.exec(lines.find((l) => /^\s*-/.test(l)) ?? '')?.[0] ?? '';
+        // The item's own line is the first that starts with its `-` (comment lines may come first).
+        const dashLine = lines.find((l) => /^\s*-/.test(l))!;
+        const oldIndent = dashLine.slice(0, dashLine.indexOf('-'));
         const reindented = lines.map((l) =>
           l.startsWith(oldIndent) ? indent + l.slice(oldIndent.length) : l,
         );
@@ -377,17 +374,17 @@ function addMissing(
       }
     }
     if (next === undefined) {
-      const canonical = (request.canonical ?? []).find(
-        (c) =>
-          (scope === 'all' || c.kind === 'CronJob') &&
-          (c.key === 'components' ? scope === 'all' : c.kind !== undefined && missing.includes(c.kind)),
+      // A component may touch every kind: only scope `all` adds one. Scope `cronjobs` misses only CronJob.
+      const canonical = (request.canonical ?? []).find((c) =>
+        c.key === 'components' ? scope === 'all' : c.kind !== undefined && missing.includes(c.kind),
       );
       if (canonical) {
         next = addCanonicalEntry(text, file, canonical);
         method = 'canonical';
       }
     }
-    if (next === undefined && scope === 'cronjobs' && !covers(entries, 'CronJob')) {
+    // Scope `cronjobs` misses nothing but CronJob.
+    if (next === undefined && scope === 'cronjobs') {
       next = addFenceEntry(text, file);
       method = 'fence';
     }
@@ -427,12 +424,8 @@ function addMissing(
 function addFenceEntry(text: string, file: string): string {
   const entry: CanonicalEntry = { key: 'patches', path: FENCE_FILE, kind: 'CronJob' };
   const indent = itemIndent(text, file, 'patches');
-  const parsed = parseKustomization(text, file, { patchPaths: [], components: [] });
-  const seq = parsed.pairs.get('patches')?.value;
-  const flow = isSeq(seq) && seq.flow;
-  const lines = flow
-    ? canonicalLines(entry, indent)
-    : [`${indent}${FENCE_COMMENT}`, ...canonicalLines(entry, indent)];
+  // A flow list (`patches: [...]`) takes the flow item alone: a comment cannot go inside it.
+  const lines = [`${indent}${FENCE_COMMENT}`, ...canonicalLines(entry, indent)];
   return appendToList(text, file, 'patches', lines, flowItem(entry));
 }
 
