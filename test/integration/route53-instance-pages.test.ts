@@ -5,6 +5,8 @@
  * back, or the A instance comes twice), the first poll of the wait (at once, never after a poll
  * interval), and which still-pending instance the wait's progress and time-out name.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { Redactor } from '../../src/engine/redact.js';
@@ -41,7 +43,7 @@ function fleet(instances: number, settle = true): WriteupSeed {
   });
 }
 
-function reader(on: Route53Emulator, pollIntervalS = 0.05): InstanceReader {
+function reader(on: { url: string }, pollIntervalS = 0.05): InstanceReader {
   const config = Config.parse({
     aws: { region: 'ap-southeast-2' },
     route53: {
@@ -243,5 +245,76 @@ describe('the still-pending instance the wait names', () => {
     expect(emu.control.log.operations().length).toBeGreaterThanOrEqual(3);
     expect(progress).toHaveLength(1);
     expect(progress[0]).toMatch(/\(Creating, 0s\)$/);
+  });
+});
+
+describe('an instance list longer than the page limit', () => {
+  /**
+   * A loopback stand-in for Route 53 that answers ListTrafficPolicyInstances(ByPolicy) with one
+   * instance a page and a marker that moves on every page, forever (as a runaway list would), and
+   * records each query string. Only this can show the page limit: the emulator would need 20,000
+   * instances.
+   */
+  async function endlessList(): Promise<{ url: string; queries: URLSearchParams[]; close(): Promise<void> }> {
+    const queries: URLSearchParams[] = [];
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      queries.push(url.searchParams);
+      const n = queries.length;
+      const root = url.pathname.includes('/trafficpolicy')
+        ? 'ListTrafficPolicyInstancesByPolicyResponse'
+        : 'ListTrafficPolicyInstancesResponse';
+      response.writeHead(200, { 'content-type': 'text/xml' });
+      response.end(
+        `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="https://route53.amazonaws.com/doc/2013-04-01/">` +
+          '<TrafficPolicyInstances><TrafficPolicyInstance>' +
+          `<Id>endless-${n}</Id><HostedZoneId>ZENDLESS${n % 3}</HostedZoneId><Name>n-${n}.endless.test.</Name>` +
+          '<TTL>60</TTL><State>Applied</State><Message></Message><TrafficPolicyId>p-endless</TrafficPolicyId>' +
+          '<TrafficPolicyVersion>4</TrafficPolicyVersion><TrafficPolicyType>AAAA</TrafficPolicyType>' +
+          '</TrafficPolicyInstance></TrafficPolicyInstances>' +
+          `<HostedZoneIdMarker>ZENDLESS${(n + 1) % 3}</HostedZoneIdMarker>` +
+          `<TrafficPolicyInstanceNameMarker>n-${n + 1}.endless.test.</TrafficPolicyInstanceNameMarker>` +
+          `<TrafficPolicyInstanceTypeMarker>${n % 2 ? 'AAAA' : 'A'}</TrafficPolicyInstanceTypeMarker>` +
+          `<IsTruncated>true</IsTruncated><MaxItems>1</MaxItems></${root}>`,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      queries,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('stops after 200 pages with an error that says so and what to give instead', async () => {
+    const endless = await endlessList();
+    try {
+      const error = await failure(
+        reader(endless).list({ kind: 'policy', policyId: 'p-endless', version: 4 }),
+      );
+      expect(error).toMatchObject({ code: 'FO_ROUTE53_E3408', category: 'step-failed' });
+      expect(error.message).toBe(
+        'traffic policy instances of policy p-endless version 4: more than 200 pages',
+      );
+      expect(error.hint).toBe('give the instance ids (or hostedZoneId) in route53.trafficFlow.instances');
+      expect(endless.queries).toHaveLength(200);
+      // Each call after the first sends back the three markers of the answer before it.
+      expect(Object.fromEntries(endless.queries[0] as URLSearchParams)).toEqual({
+        id: 'p-endless',
+        version: '4',
+      });
+      expect(Object.fromEntries(endless.queries[1] as URLSearchParams)).toEqual({
+        id: 'p-endless',
+        version: '4',
+        hostedzoneid: 'ZENDLESS2',
+        trafficpolicyinstancename: 'n-2.endless.test.',
+        trafficpolicyinstancetype: 'AAAA',
+      });
+      expect(endless.queries[2]?.get('trafficpolicyinstancetype')).toBe('A');
+      expect(endless.queries[199]?.get('trafficpolicyinstancename')).toBe('n-200.endless.test.');
+    } finally {
+      await endless.close();
+    }
   });
 });
