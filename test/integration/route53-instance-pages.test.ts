@@ -233,18 +233,36 @@ describe('the still-pending instance the wait names', () => {
     );
   });
 
-  it('a clock that does not move between polls still reports progress once, not on every poll', async () => {
-    emu.control.knobs.propagationDelayMs = 300;
+  it('progress: once while the clock stands still, again when exactly 10 s have passed', async () => {
+    emu.control.knobs.propagationDelayMs = 400;
     const seed = fleet(1, false);
-    const frozen = Date.now();
-    vi.spyOn(Date, 'now').mockReturnValue(frozen);
+    // A coarse clock: it stands still for the first three polls, then reads exactly 10.001 s later
+    // (the first report counts from 1 ms, so that is exactly 10 s after it).
+    const base = Date.now();
+    const polls = () => emu.control.log.operations().length;
+    vi.spyOn(Date, 'now').mockImplementation(() => base + (polls() >= 3 ? 10_001 : 0));
     const progress: string[] = [];
     await reader(emu).waitAll(seed.trafficPolicyInstanceIds, undefined, {
       onProgress: (m) => progress.push(m),
     });
-    expect(emu.control.log.operations().length).toBeGreaterThanOrEqual(3);
-    expect(progress).toHaveLength(1);
+    expect(polls()).toBeGreaterThanOrEqual(4);
+    expect(progress).toHaveLength(2);
     expect(progress[0]).toMatch(/\(Creating, 0s\)$/);
+    expect(progress[1]).toMatch(/\(Creating, 10s\)$/);
+  });
+
+  it('exactly 20 minutes is not yet past the limit: the wait goes on until Applied', async () => {
+    emu.control.knobs.propagationDelayMs = 200;
+    const seed = fleet(1, false);
+    const base = Date.now();
+    let calls = 0;
+    vi.spyOn(Date, 'now').mockImplementation(() => base + (calls++ > 0 ? 20 * 60_000 : 0));
+    const progress: string[] = [];
+    const settled = await reader(emu).waitAll(seed.trafficPolicyInstanceIds, undefined, {
+      onProgress: (m) => progress.push(m),
+    });
+    expect([...settled.values()].map((i) => i.state)).toEqual(['Applied']);
+    expect(progress[0]).toMatch(/\(Creating, 1200s\)$/);
   });
 });
 
