@@ -25,6 +25,7 @@ export default defineConfig({
       'test/integration/route53-instance-reads.test.ts',
       'test/integration/route53-instance-pages.test.ts',
       'test/integration/route53-traffic-flow-edges.test.ts',
+      'test/integration/route53-traffic-flow-moves.test.ts',
       // the lock
       'test/unit/run-lock.test.ts',
       // the kustomization edit and the fence

@@ -234,7 +234,10 @@ describe('Failed instances before a change', () => {
     expect(error.message).toBe(
       `traffic policy instance ${id} (admin.${seed.zoneName}) is Failed (version 1 of policy ${seed.trafficPolicyId}): ${message}`,
     );
-    expect(error.hint).toMatch(/^Route 53 still answers with the last version it applied/);
+    expect(error.hint).toBe(
+      'Route 53 still answers with the last version it applied. Fix the cause, then point the instance at a ' +
+        'good version (`aws route53 update-traffic-policy-instance …`) or roll the failed run back, and run again',
+    );
   });
 
   it('an Applied instance has no message in its status; a Failed one without a message says so', async () => {
