@@ -214,6 +214,24 @@ describe('instances named by DNS name', () => {
   });
 });
 
+describe('a new document that would be rejected', () => {
+  it('lists every problem, each named, joined in the message and given one by one', async () => {
+    const seed = scenario();
+    const id = seed.trafficPolicyInstanceIds[0] as string;
+    const error = await failure(createRoute53Reader(optionsFor([id])).planWeights({ gcp: 256, aws: 300 }));
+    expect(error).toMatchObject({ code: 'FO_ROUTE53_E3410', category: 'invalid-input' });
+    expect(error.problems.map((p) => p.message)).toEqual([
+      'Rules.split.Items[0].Weight must be an integer from 0 to 255 (got "256")',
+      'Rules.split.Items[1].Weight must be an integer from 0 to 255 (got "300")',
+    ]);
+    expect(error.message).toBe(
+      `traffic policy instance ${id} (admin.${seed.zoneName}): the new version of traffic policy ${seed.trafficPolicyId} would be rejected: ` +
+        error.problems.map((p) => p.message).join('; '),
+    );
+    expect(mutating()).toEqual([]);
+  });
+});
+
 describe('Failed instances before a change', () => {
   it('status shows the Failed message; a plan refuses, naming the version and the message', async () => {
     scenarios += 1;
