@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { Redactor } from '../../src/engine/redact.js';
 import type { AdapterOptions } from '../../src/providers/index.js';
-import { InstanceReader } from '../../src/providers/route53/instances.js';
+import { InstanceReader, toInstance } from '../../src/providers/route53/instances.js';
 import { route53Session } from '../../src/providers/route53/session.js';
 import {
   type Route53Emulator,
@@ -334,5 +334,28 @@ describe('an instance list longer than the page limit', () => {
     } finally {
       await endless.close();
     }
+  });
+});
+
+describe('the pace of the wait', () => {
+  it('polls once per poll interval: 0.2 s over a 500 ms propagation is a handful of reads', async () => {
+    emu.control.knobs.propagationDelayMs = 500;
+    const seed = fleet(1, false);
+    const started = Date.now();
+    const settled = await reader(emu, 0.2).waitAll(seed.trafficPolicyInstanceIds, undefined, {});
+    expect([...settled.values()].map((i) => i.state)).toEqual(['Applied']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    const reads = emu.control.log.operations().length;
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('an instance record without a hosted zone', () => {
+  it('reads as an empty zone id, not as something made up', () => {
+    expect(
+      toInstance({ Id: 'i-9', TrafficPolicyId: 'p', TrafficPolicyVersion: 1, Name: 'x.example.' }, 'x')
+        .hostedZoneId,
+    ).toBe('');
   });
 });
