@@ -201,6 +201,22 @@ describe('instances named by DNS name', () => {
     expect(target?.id).toBe(seed.trafficPolicyInstanceIds[0]);
   });
 
+  it('one instance read by id: the same record the list gives', async () => {
+    const seed = scenario();
+    const id = seed.trafficPolicyInstanceIds[0] as string;
+    const session = route53Session(optionsFor([id]));
+    emu.control.log.clear();
+    const instance = await new TrafficFlow(session).getInstance(id);
+    expect(instance).toMatchObject({
+      id,
+      name: `admin.${seed.zoneName}`,
+      state: 'Applied',
+      version: 1,
+      ttl: 120,
+    });
+    expect(ops()).toEqual(['GetTrafficPolicyInstance']);
+  });
+
   it('without route53.trafficFlow, Traffic Flow mode says what to add', () => {
     const config = Config.parse({ aws: { region: 'sa-east-1' }, route53: { endpoint: emu.url } });
     const session = route53Session({ config, env: {}, redactor: new Redactor(), runId: 'r' });
@@ -387,6 +403,9 @@ describe('instances that change between the plan and the change', () => {
     emu.control.log.clear();
     const error = await failure(createRoute53Writer(options).applyWeights(plan, { comment: 'late' }));
     expect(error).toMatchObject({ code: 'FO_ROUTE53_E3411', retryable: false });
+    expect(error.hint).toBe(
+      'someone else changed it; check who, then run again (the new plan starts from the current version)',
+    );
     expect(error.message).toBe(
       `traffic policy instance ${id} (admin.${seed.zoneName}) changed since the plan: it now uses version 2 of policy ${seed.trafficPolicyId}, the plan was made from version 1 of ${seed.trafficPolicyId}`,
     );
@@ -499,6 +518,7 @@ describe('what Route 53 answers to a new version', () => {
     expect(error.message).toBe(
       `traffic policy instance ${moved} (admin-2.${seed.zoneName}) moved to version 2 of policy ${seed.trafficPolicyId} while this run was changing it`,
     );
+    expect(error.hint).toBe('another change is in progress: check who, then run again');
     expect(mutating()).toEqual([]);
     client.destroy();
   });
