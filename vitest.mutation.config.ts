@@ -23,6 +23,9 @@ export default defineConfig({
       'test/integration/route53-steps.test.ts',
       'test/integration/route53-restore.test.ts',
       'test/integration/route53-instance-reads.test.ts',
+      'test/integration/route53-instance-pages.test.ts',
+      'test/integration/route53-traffic-flow-edges.test.ts',
+      'test/integration/route53-traffic-flow-moves.test.ts',
       // the lock
       'test/unit/run-lock.test.ts',
       'test/unit/run-lock-views.test.ts',

@@ -196,6 +196,11 @@ describe('Traffic Flow: errors before anything changes', () => {
     expect(error).toMatchObject({ code: 'FO_ROUTE53_E3410', category: 'invalid-input' });
     expect(error.message).toContain(`the maximum is ${TRAFFIC_POLICY_DOCUMENT_MAX_CHARS}`);
     expect(error.message).toContain(instance.Id);
+    expect(error.hint).toBe(
+      'the current version 1 is not a valid base: fix the policy in Route 53 (Traffic policies) and run again',
+    );
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toContain(`: ${error.problems[0]?.message}`);
     expect(mutating()).toEqual([]);
   });
 
@@ -207,6 +212,9 @@ describe('Traffic Flow: errors before anything changes', () => {
     const error = await failure(reader.planWeights({ gcp: 0, aws: 255 }));
     expect(error).toMatchObject({ code: 'FO_ROUTE53_E3403', category: 'invalid-input' });
     expect(error.message).toMatch(/role aws is endpoint "alb".*rule split.*endpoint "gke", endpoint "aws"/);
+    expect(error.message).toContain(
+      `traffic policy instance ${seed.trafficPolicyInstanceIds[0]} (admin.${seed.zoneName}), traffic policy ${seed.trafficPolicyId} version 1`,
+    );
     expect(error.hint).toContain('route53.trafficFlow.roles.aws');
     expect(mutating()).toEqual([]);
   });
