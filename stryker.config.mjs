@@ -7,8 +7,8 @@
  * Sized for a small shared machine: one test runner, only the tests of these modules (see
  * vitest.mutation.config.ts), per-test coverage so that each mutant runs only the tests that reach
  * it, and incremental results in reports/ (git-ignored) so that a re-run tests only what changed.
- * Full runs measured on a loaded 2-core machine: condition.ts 8-9 min, instances.ts 17 min (its
- * tests drive the Route 53 emulator), journal.ts 2-3 min, plan.ts with redact.ts 11 min, the three
+ * Full runs measured on a loaded 2-core machine: condition.ts 8-9 min, instances.ts 17-18 min (its
+ * tests drive the Route 53 emulator), traffic-flow.ts 16 min, journal.ts 2-3 min, plan.ts with redact.ts 11 min, the three
  * kustomization modules together 11 min, the lock and its two steps together 5 min, engine.ts's
  * when/apply/failure/interrupt/rollback lines (applyWhen, applyAll … runStep, rollbackCompleted:
  * `--mutate "src/engine/engine.ts:284-294,src/engine/engine.ts:444-602,src/engine/engine.ts:671-696"`)
