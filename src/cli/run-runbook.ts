@@ -165,11 +165,13 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       );
     interrupt.abort(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Node passes the signal's number as a second argument: not a note.
+  const onProcessSignal = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGINT', onProcessSignal);
+  process.on('SIGTERM', onProcessSignal);
   const detachSignals = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onProcessSignal);
+    process.off('SIGTERM', onProcessSignal);
   };
 
   let result: RunResult;
