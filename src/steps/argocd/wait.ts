@@ -409,8 +409,9 @@ export const argocdWaitStep = defineStep<Input>({
       ctx.emit({ level: 'error', code: error.code, message: error.message, data: error.details as Json });
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    // Argo CD's watch stream wakes the wait as soon as an app moves; polls stay the backstop.
-    const changes = ctx.read.argocd.changes?.(input.role);
+    // Argo CD's watch stream wakes the wait as soon as an app moves; polls stay the backstop. Polls
+    // no further apart than the minimum gap between woken reads gain nothing from it.
+    const changes = pollMs > MIN_POLL_GAP_MS ? ctx.read.argocd.changes?.(input.role) : undefined;
     try {
       for (let poll = 0; ; poll += 1) {
         let apps: AppState[];
