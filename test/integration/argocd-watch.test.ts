@@ -96,8 +96,8 @@ const SSE = { authorization: `Bearer ${TOKEN}`, accept: 'text/event-stream' };
 interface Event {
   type: string;
   name: string;
-  /** When the app's last sync operation started. */
-  operationStarted: string | undefined;
+  /** How many syncs the app's history records. */
+  syncs: number;
 }
 
 /** The events of an SSE text: each `data: ` line is one {"result": ApplicationWatchEvent}. */
@@ -110,14 +110,14 @@ function sseEvents(text: string): Event[] {
         JSON.parse(line.slice(6)) as {
           result: {
             type: string;
-            application: { metadata: { name: string }; status?: { operationState?: { startedAt?: string } } };
+            application: { metadata: { name: string }; status?: { history?: unknown[] } };
           };
         },
     )
     .map(({ result }) => ({
       type: result.type,
       name: result.application.metadata.name,
-      operationStarted: result.application.status?.operationState?.startedAt,
+      syncs: result.application.status?.history?.length ?? 0,
     }));
 }
 
@@ -177,7 +177,7 @@ describe('the emulated watch stream', () => {
       await other.until((t) => sseEvents(t).length >= 1);
       emulator.model.sync('preview-proxy-aws', {});
       const text = await stream.until((t) =>
-        sseEvents(t).some((e) => e.type === 'MODIFIED' && e.operationStarted !== opening?.operationStarted),
+        sseEvents(t).some((e) => e.type === 'MODIFIED' && e.syncs > (opening?.syncs ?? 0)),
       );
       expect(sseEvents(text).every((e) => e.name === 'preview-proxy-aws')).toBe(true);
       // The other stream only ever saw its own app.

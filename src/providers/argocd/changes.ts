@@ -29,6 +29,7 @@ interface AppStatus {
   sync?: { status?: string; revision?: string; revisions?: string[] };
   health?: { status?: string };
   operationState?: { phase?: string; startedAt?: string; finishedAt?: string };
+  history?: unknown[];
   resources?: {
     kind?: string;
     namespace?: string;
@@ -47,10 +48,12 @@ function digest(status: AppStatus | undefined, operation: unknown): string {
     status?.sync?.status,
     status?.sync?.revision ?? status?.sync?.revisions,
     status?.health?.status,
-    // A new sync operation counts even when a stream's reads fall before and after it.
+    // A new sync operation counts even when a stream's reads fall before and after it (its
+    // timestamps are to the second; the history grows by one entry per sync).
     status?.operationState?.phase,
     status?.operationState?.startedAt,
     status?.operationState?.finishedAt,
+    status?.history?.length,
     operation !== undefined && operation !== null,
     (status?.resources ?? []).map((r) => [r.kind, r.namespace, r.name, r.status, r.health?.status]),
   ]);
