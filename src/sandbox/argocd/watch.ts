@@ -58,8 +58,9 @@ export function serveWatch(source: WatchSource, url: URL, req: IncomingMessage, 
   const permitted = (app: Application) =>
     !source.hidden(nameOf(app)) && (projects.size === 0 || projects.has(projectOf(app)));
   const lastSent = new Map<string, string>();
-  const send = (type: 'ADDED' | 'MODIFIED' | 'DELETED', app: Application) => {
-    const data = JSON.stringify({ result: { type, application: app } });
+  // `json` is the app's JSON already made for the comparison: the event wraps it as it is.
+  const send = (type: 'ADDED' | 'MODIFIED' | 'DELETED', app: Application, json = JSON.stringify(app)) => {
+    const data = `{"result":{"type":"${type}","application":${json}}}`;
     const key = nameOf(app);
     if (lastSent.get(key) === data) return;
     lastSent.set(key, data);
@@ -71,8 +72,9 @@ export function serveWatch(source: WatchSource, url: URL, req: IncomingMessage, 
   const current = () => source.list({ name, selector }).filter(permitted);
   const initial = current().sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
   for (const app of initial) {
-    seen.set(nameOf(app), JSON.stringify(app));
-    if (resourceVersion === undefined || name !== undefined) send('ADDED', app);
+    const json = JSON.stringify(app);
+    seen.set(nameOf(app), json);
+    if (resourceVersion === undefined || name !== undefined) send('ADDED', app, json);
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -90,12 +92,12 @@ export function serveWatch(source: WatchSource, url: URL, req: IncomingMessage, 
       const before = seen.get(key);
       if (before === json) continue;
       seen.set(key, json);
-      send(before === undefined ? 'ADDED' : 'MODIFIED', app);
+      send(before === undefined ? 'ADDED' : 'MODIFIED', app, json);
     }
     for (const [key, json] of seen) {
       if (now.has(key)) continue;
       seen.delete(key);
-      send('DELETED', JSON.parse(json) as Application);
+      send('DELETED', JSON.parse(json) as Application, json);
     }
     // Reading hundreds of apps costs the emulator tens of milliseconds: a stream may take at
     // most a tenth of its time.
