@@ -15,6 +15,7 @@ import {
   splitApiVersion,
 } from '../../providers/kustomize/types.js';
 import type { NodeSpec, SecretStoreState } from './clusters.js';
+import { hpaStatus, scaleTargetOf } from './hpa.js';
 import { externalSecretStatus, type PodBlocker, podBlocker, podSpecOf } from './pod-blockers.js';
 
 type Map = Record<string, unknown>;
@@ -466,83 +467,12 @@ export class LiveCluster {
 
   private tickHpa(entry: LiveEntry, now: number): void {
     const hpa = entry.object;
-    const hpaSpec = spec(hpa);
-    const ref = isMap(hpaSpec.scaleTargetRef) ? hpaSpec.scaleTargetRef : {};
-    const target = this.find(String(ref.kind), String(ref.name), hpa.metadata.namespace);
-    const min = typeof hpaSpec.minReplicas === 'number' ? hpaSpec.minReplicas : 1;
-    const max = typeof hpaSpec.maxReplicas === 'number' ? hpaSpec.maxReplicas : min;
+    const ref = scaleTargetOf(hpa);
+    const target = this.find(ref.kind, ref.name, hpa.metadata.namespace);
     const transition = new Date(now).toISOString();
-    let status: Map;
-    if (!target) {
-      status = {
-        currentReplicas: 0,
-        desiredReplicas: 0,
-        conditions: [
-          {
-            type: 'AbleToScale',
-            status: 'False',
-            reason: 'FailedGetScale',
-            message: `the HPA controller was unable to get the target's current scale: deployments/scale.apps "${String(ref.name)}" not found`,
-          },
-        ],
-      };
-    } else {
-      const current = Number(spec(target.object).replicas ?? 1);
-      if (current === 0) {
-        status = {
-          desiredReplicas: 0,
-          conditions: [
-            {
-              type: 'AbleToScale',
-              status: 'True',
-              reason: 'SucceededGetScale',
-              message: "the HPA controller was able to get the target's current scale",
-            },
-            {
-              type: 'ScalingActive',
-              status: 'False',
-              reason: 'ScalingDisabled',
-              message: 'scaling is disabled since the replica count of the target is zero',
-            },
-          ],
-        };
-      } else {
-        // No metrics in the sandbox: the recommendation is the current size, clamped to the bounds.
-        const desired = Math.min(max, Math.max(min, current));
-        if (desired !== current) this.scale(target, desired, now);
-        status = {
-          currentReplicas: current,
-          desiredReplicas: desired,
-          conditions: [
-            {
-              type: 'AbleToScale',
-              status: 'True',
-              reason: desired !== current ? 'SucceededRescale' : 'ReadyForNewScale',
-              message:
-                desired !== current
-                  ? `the HPA controller was able to update the target scale to ${desired}`
-                  : 'recommended size matches current size',
-            },
-            {
-              type: 'ScalingActive',
-              status: 'True',
-              reason: 'ValidMetricFound',
-              message:
-                'the HPA was able to successfully calculate a replica count from cpu resource utilization',
-            },
-            {
-              type: 'ScalingLimited',
-              status: current < min ? 'True' : 'False',
-              reason: current < min ? 'TooFewReplicas' : 'DesiredWithinRange',
-              message:
-                current < min
-                  ? 'the desired replica count is less than the minimum replica count'
-                  : 'the desired count is within the acceptable range',
-            },
-          ],
-        };
-      }
-    }
+    const current = target ? Number(spec(target.object).replicas ?? 1) : undefined;
+    const { status, desired } = hpaStatus(hpa, ref, current);
+    if (target && desired !== undefined && desired !== current) this.scale(target, desired, now);
     const previous = isMap(hpa.status) ? hpa.status : {};
     const sameConditions = deepEqual(stripTimes(previous.conditions), stripTimes(status.conditions));
     if (!sameConditions || previous.currentReplicas !== status.currentReplicas) {
