@@ -121,6 +121,8 @@ class Engine {
   private write: WritePorts | undefined;
   private interrupted = false;
   private readonly reuse = new PlanReuse();
+  /** What steps will need at their turn (StepKind.prepare), loaded when a step first waits. */
+  private readonly preparing: (() => void)[] = [];
 
   constructor(private readonly o: EngineOptions) {
     // A signal aborted before the run began never fires its event: read its state too.
@@ -333,6 +335,10 @@ class Engine {
         }
       } else {
         const timeoutMs = this.timeoutOf(step, kind, parsed.data, true);
+        if (kind.prepare)
+          this.preparing.push(() =>
+            kind.prepare?.({ config: this.o.config, read: this.o.ports.read }, parsed.data),
+          );
         plan = await withTimeout(
           (signal) =>
             kind.plan(
@@ -428,7 +434,11 @@ class Engine {
           this.warnings.push({ stepId, code: message.code, message: message.message });
         this.emit({ type: 'step.message', stepId, ...message });
       },
-      sleep: (ms) => sleep(ms, signal),
+      sleep: (ms) => {
+        // A step that sleeps waits on the world: the moment to load what later steps will need.
+        if (phase === 'apply') for (const prepare of this.preparing.splice(0)) setImmediate(prepare);
+        return sleep(ms, signal);
+      },
     };
   }
 

@@ -110,6 +110,11 @@ export interface StepKind<I = unknown> {
    * again (a kind that waits at its turn, or that reads what the run itself changes).
    */
   reusePlan?(input: I, plan: StepPlan): boolean;
+  /**
+   * Loads what the step's own turn will need (a client library) while earlier steps wait: called
+   * once, not awaited, when a step of the apply phase first sleeps. It reads and changes nothing.
+   */
+  prepare?(ctx: Pick<PlanContext, 'config' | 'read'>, input: I): void;
   /** Read-only: what the step would change, checks it ran, outputs known now. */
   plan(ctx: PlanContext, input: I): Promise<StepPlan>;
   /** Makes the change. Only called when plan() reported converged: false. */
