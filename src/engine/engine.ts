@@ -4,7 +4,8 @@
  * - Plan is data: every step's plan() is called with read ports only.
  * - Writes are reachable only through the ApplyContext, created after the plan, never in a dry-run.
  * - Each apply re-plans the step first; a step whose goal already holds is not applied again,
- *   which makes resume (and re-running) safe.
+ *   which makes resume (and re-running) safe. A read-only check whose plan read the same facts
+ *   moments earlier, with nothing changed since, stands on that read (plan-reuse.ts).
  * - On failure, `onFailure` decides: abort (stop, keep state for resume), rollback (undo completed
  *   steps in reverse order), continue.
  * - An interrupt lets an in-flight mutating step finish within a grace period, then abandons it
