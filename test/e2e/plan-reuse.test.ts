@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf } from '../../src/engine/events.js';
+import { PLAN_REUSE_FRESH_MS } from '../../src/engine/plan-reuse.js';
 import { cli, journal, runIdIn, SLOW, startWorld, stopWorlds, type World } from './failover-helpers.js';
 import { assertBuilt, removeTempDirs, tempDir } from './helpers.js';
 
@@ -36,23 +37,37 @@ describe('to-aws reads each fact once', SLOW, () => {
     const r = await cli(world, ['to-aws', '--yes', '--report', `md:${report}`]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
 
-    // In standby the ingress has no backend (503). One probe read is 1 success wanted + 2 failures
-    // tolerated: 3 requests. Reading again when the step ran would make 6.
-    const answers = awsIngress();
-    expect(answers.filter((s) => s === 503)).toHaveLength(3);
-    // After the scale-up the gate before DNS (aws-endpoints) and the shift's gate read live: 200s.
-    expect(answers.slice(3).length).toBeGreaterThan(0);
-    expect(answers.slice(3).every((s) => s === 200)).toBe(true);
-
     const events = journal(world, runIdIn(r.stdout));
     const succeeded = new Map(
       events
         .filter((e): e is EventOf<'step.succeeded'> => e.type === 'step.succeeded')
         .map((e) => [e.stepId, e]),
     );
-    for (const id of ['before', 'aws-endpoints-before', 'aws-portable']) {
-      expect(succeeded.get(id)?.planAgeMs, id).toBeGreaterThanOrEqual(0);
-    }
+    // A plan older than the freshness bound when its step runs is read again, by design: on a
+    // machine so loaded that planning took that long, the step must have read again.
+    const reused = (id: string) => {
+      const planned = events.find((e) => e.type === 'step.planned' && e.stepId === id);
+      const started = events.find((e) => e.type === 'step.started' && e.stepId === id);
+      const planStart =
+        Date.parse(planned!.at) - (planned?.type === 'step.planned' ? planned.durationMs! : 0);
+      const age = Date.parse(started!.at) - planStart;
+      const stood = succeeded.get(id)?.planAgeMs !== undefined;
+      if (age < PLAN_REUSE_FRESH_MS - 500) expect(stood, `${id}: planned ${age} ms before`).toBe(true);
+      if (age > PLAN_REUSE_FRESH_MS + 500) expect(stood, `${id}: planned ${age} ms before`).toBe(false);
+      return stood;
+    };
+    for (const id of ['before', 'aws-portable']) reused(id);
+
+    // In standby the ingress has no backend (503). One probe read is 1 success wanted + 2 failures
+    // tolerated: 3 requests. Reading again when the step ran would make 6.
+    const answers = awsIngress();
+    const once = reused('aws-endpoints-before');
+    expect(answers.filter((s) => s === 503)).toHaveLength(once ? 3 : 6);
+    // After the scale-up the gate before DNS (aws-endpoints) and the shift's gate read live: 200s.
+    const live = answers.filter((s) => s !== 503);
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.every((s) => s === 200)).toBe(true);
+
     // Steps after the changes read live: their plan only said what they would check.
     for (const id of ['aws-endpoints', 'aws-metrics', 'verify', 'fence-gke', 'shift']) {
       expect(succeeded.get(id)?.planAgeMs, id).toBeUndefined();
@@ -65,6 +80,6 @@ describe('to-aws reads each fact once', SLOW, () => {
     });
 
     const markdown = readFileSync(report, 'utf8');
-    expect(markdown).toMatch(/aws-endpoints-before.*as read by the plan \d+(ms|\.\ds) before/);
+    if (once) expect(markdown).toMatch(/aws-endpoints-before.*as read by the plan \d+(ms|\.\ds) before/);
   });
 });
