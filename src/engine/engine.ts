@@ -4,7 +4,8 @@
  * - Plan is data: every step's plan() is called with read ports only.
  * - Writes are reachable only through the ApplyContext, created after the plan, never in a dry-run.
  * - Each apply re-plans the step first; a step whose goal already holds is not applied again,
- *   which makes resume (and re-running) safe.
+ *   which makes resume (and re-running) safe. A read-only check whose plan read the same facts
+ *   moments earlier, with nothing changed since, stands on that read (plan-reuse.ts).
  * - On failure, `onFailure` decides: abort (stop, keep state for resume), rollback (undo completed
  *   steps in reverse order), continue.
  * - An interrupt lets an in-flight mutating step finish within a grace period, then abandons it
@@ -33,6 +34,7 @@ import type { EngineEvent, ErrorInfo, EventPayload, Json, RunOutcome, RunWarning
 import type { ResumeState } from './journal.js';
 import type { PlannedStep, RunPlan, StepPlan } from './plan.js';
 import { planProblems } from './plan.js';
+import { PlanReuse, type ReusedPlan } from './plan-reuse.js';
 import { backoffDelay, StepTimeoutError, sleep, withTimeout } from './retry.js';
 
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
@@ -119,6 +121,9 @@ class Engine {
   private readonly rolledBack: string[] = [];
   private write: WritePorts | undefined;
   private interrupted = false;
+  private readonly reuse = new PlanReuse();
+  /** What steps will need at their turn (StepKind.prepare), loaded when a step first waits. */
+  private readonly preparing: (() => void)[] = [];
 
   constructor(private readonly o: EngineOptions) {
     // A signal aborted before the run began never fires its event: read its state too.
@@ -331,6 +336,10 @@ class Engine {
         }
       } else {
         const timeoutMs = this.timeoutOf(step, kind, parsed.data, true);
+        if (kind.prepare)
+          this.preparing.push(() =>
+            kind.prepare?.({ config: this.o.config, read: this.o.ports.read }, parsed.data),
+          );
         plan = await withTimeout(
           (signal) =>
             kind.plan(
@@ -343,6 +352,7 @@ class Engine {
           this.o.interrupt,
         );
         if (unknowns.length) plan = { ...plan, deferred: unknowns.map((u) => u.ref) };
+        else if (!afterChanges) this.reuse.keep(step.id, kind, parsed.data, plan, planStarted);
       }
       if (plan.outputs) this.outputs[step.id] = { ...this.outputs[step.id], ...plan.outputs };
       this.emit({
@@ -425,7 +435,11 @@ class Engine {
           this.warnings.push({ stepId, code: message.code, message: message.message });
         this.emit({ type: 'step.message', stepId, ...message });
       },
-      sleep: (ms) => sleep(ms, signal),
+      sleep: (ms) => {
+        // A step that sleeps waits on the world: the moment to load what later steps will need.
+        if (phase === 'apply') for (const prepare of this.preparing.splice(0)) setImmediate(prepare);
+        return sleep(ms, signal);
+      },
     };
   }
 
@@ -557,8 +571,10 @@ class Engine {
     const attempts = retry?.attempts ?? 1;
     for (let attempt = 1; ; attempt++) {
       this.emit({ type: 'step.started', stepId: step.id, kind: step.uses, attempt });
+      // A retry reads again: only the first attempt may stand on the plan's read.
+      const reused = attempt === 1 ? this.reuse.take(step.id, kind, input) : undefined;
       try {
-        const { plan, result } = await this.attempt(step, kind, input);
+        const { plan, result } = await this.attempt(step, kind, input, reused);
         const outputs = { ...(previous?.outputs ?? {}), ...(plan.outputs ?? {}), ...(result?.outputs ?? {}) };
         this.outputs[step.id] = outputs;
         const undo = result?.undo ?? (plan.converged ? previous?.undo : undefined);
@@ -571,6 +587,7 @@ class Engine {
           outputs,
           ...(undo !== undefined ? { undo } : {}),
           durationMs: Date.now() - started,
+          ...(reused ? { planAgeMs: reused.ageMs } : {}),
         });
         return { kind: 'ok', stepId: step.id };
       } catch (thrown) {
@@ -597,12 +614,18 @@ class Engine {
           }
           continue;
         }
-        return this.failed(step, kind, error, started);
+        return this.failed(step, kind, error, started, reused);
       }
     }
   }
 
-  private failed(step: Step, kind: StepKind<unknown>, error: FailoverError, started: number): StepOutcome {
+  private failed(
+    step: Step,
+    kind: StepKind<unknown>,
+    error: FailoverError,
+    started: number,
+    reused?: ReusedPlan,
+  ): StepOutcome {
     this.failedSteps.push(step.id);
     this.emit({
       type: 'step.failed',
@@ -610,12 +633,16 @@ class Engine {
       kind: kind.kind,
       error: errorInfo(error),
       durationMs: Date.now() - started,
+      ...(reused ? { planAgeMs: reused.ageMs } : {}),
     });
     return { kind: 'failed', stepId: step.id, step, error };
   }
 
-  /** One try: fresh plan, checks, apply when not converged. Interrupts get a grace period. */
-  private async attempt(step: Step, kind: StepKind<unknown>, input: unknown) {
+  /**
+   * One try: fresh plan (or the plan phase's, when it still stands), checks, apply when not
+   * converged. Interrupts get a grace period.
+   */
+  private async attempt(step: Step, kind: StepKind<unknown>, input: unknown, reused?: ReusedPlan) {
     const timeoutMs = this.timeoutOf(step, kind, input);
     const abandon = new AbortController();
     const onInterrupt = () => {
@@ -641,7 +668,7 @@ class Engine {
     try {
       return await withTimeout(
         async (signal) => {
-          const plan = await kind.plan(this.planContext(signal, false, step.id), input);
+          const plan = reused?.plan ?? (await kind.plan(this.planContext(signal, false, step.id), input));
           const failedChecks = (plan.checks ?? []).filter((c) => !c.ok && c.severity !== 'warning');
           if (failedChecks.length > 0) {
             throw new FailoverError(
@@ -656,6 +683,7 @@ class Engine {
           if (plan.converged || !kind.apply) return { plan, result: undefined };
           const refused = this.o.guard?.(step.id, step.uses, plan);
           if (refused) throw refused;
+          this.reuse.changing(kind);
           const result = await kind.apply(this.applyContext(signal, step.id), input, plan);
           return { plan, result };
         },

@@ -2,6 +2,7 @@
  * Engine events: the one stream that the terminal renderers, the JSON output and the journal all
  * consume. Each event type has a stable code (tests assert on codes, never on text).
  */
+import { formatMs } from '../util/duration.js';
 import type { ErrorCategory, Problem } from './errors.js';
 import type { RunPlan, StepPlan } from './plan.js';
 import type { PlanAudit } from './saved-plan.js';
@@ -31,6 +32,11 @@ export interface RunWarning {
 /** "succeeded with warnings" for a succeeded run that has warnings; the outcome itself otherwise. */
 export function outcomeLabel(outcome: string, warnings: readonly unknown[] | undefined): string {
   return outcome === 'succeeded' && warnings && warnings.length > 0 ? 'succeeded with warnings' : outcome;
+}
+
+/** What a step that stood on its plan's read (planAgeMs) says instead of reading again. */
+export function fromPlan(ageMs: number): string {
+  return `as read by the plan ${formatMs(ageMs)} before`;
 }
 
 export type RunOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'aborted' | 'interrupted' | 'planned';
@@ -78,9 +84,19 @@ export type EngineEvent = Base &
         /** What rollback needs to undo this step; journalled so a resumed run can roll back too. */
         undo?: Json;
         durationMs: number;
+        /** The step stood on its plan's read from this long ago instead of reading again. */
+        planAgeMs?: number;
       }
     | { type: 'step.skipped'; stepId: string; reason: string }
-    | { type: 'step.failed'; stepId: string; kind: string; error: ErrorInfo; durationMs: number }
+    | {
+        type: 'step.failed';
+        stepId: string;
+        kind: string;
+        error: ErrorInfo;
+        durationMs: number;
+        /** Failed on its plan's read from this long ago (its checks), without reading again. */
+        planAgeMs?: number;
+      }
     | { type: 'step.rollback.started'; stepId: string }
     | { type: 'step.rolled-back'; stepId: string; durationMs: number }
     | { type: 'step.rollback.failed'; stepId: string; error: ErrorInfo }

@@ -3,7 +3,15 @@
  * (`failover report RUN_ID`), and tells exactly what the journal tells.
  */
 import { invalidInput } from '../engine/errors.js';
-import type { EngineEvent, ErrorInfo, EventOf, Json, RunOutcome, RunWarning } from '../engine/events.js';
+import {
+  type EngineEvent,
+  type ErrorInfo,
+  type EventOf,
+  fromPlan,
+  type Json,
+  type RunOutcome,
+  type RunWarning,
+} from '../engine/events.js';
 import type { CheckResult } from '../engine/plan.js';
 import type { PlanAudit } from '../engine/saved-plan.js';
 
@@ -114,6 +122,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
       case 'step.succeeded': {
         record.outcome = event.converged ? 'converged' : 'succeeded';
         record.durationMs = event.durationMs;
+        if (event.planAgeMs !== undefined) record.note = fromPlan(event.planAgeMs);
         record.outputs = event.outputs;
         const checks = event.outputs.checks;
         if (Array.isArray(checks)) record.checks = checks as unknown as CheckResult[];
@@ -137,6 +146,7 @@ export function buildRunReport(events: EngineEvent[]): RunReport {
       case 'step.failed':
         record.outcome = 'failed';
         record.durationMs = event.durationMs;
+        if (event.planAgeMs !== undefined) record.note = fromPlan(event.planAgeMs);
         record.error = event.error;
         break;
       case 'step.skipped':

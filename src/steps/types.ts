@@ -104,6 +104,17 @@ export interface StepKind<I = unknown> {
   timeoutFor?(input: I): number;
   /** On resume, a kind marked `once` that already succeeded is not run again (a sleep, a note). */
   resume?: 'replan' | 'once';
+  /**
+   * Read-only kinds: may the plan made moments earlier in the whole-run plan (on live state, same
+   * input, nothing changed since) stand for this step's own read? Absent: never, the step reads
+   * again (a kind that waits at its turn, or that reads what the run itself changes).
+   */
+  reusePlan?(input: I, plan: StepPlan): boolean;
+  /**
+   * Loads what the step's own turn will need (a client library) while earlier steps wait: called
+   * once, not awaited, when a step of the apply phase first sleeps. It reads and changes nothing.
+   */
+  prepare?(ctx: Pick<PlanContext, 'config' | 'read'>, input: I): void;
   /** Read-only: what the step would change, checks it ran, outputs known now. */
   plan(ctx: PlanContext, input: I): Promise<StepPlan>;
   /** Makes the change. Only called when plan() reported converged: false. */

@@ -2,7 +2,7 @@
  * One formatter per engine event type for plain (non-TTY) output. The Record type makes the build
  * fail when a new event type has no formatter.
  */
-import type { EngineEventType, EventOf } from '../../engine/events.js';
+import { type EngineEventType, type EventOf, fromPlan } from '../../engine/events.js';
 import { formatMs } from '../../util/duration.js';
 import type { Colors } from '../io.js';
 
@@ -29,7 +29,7 @@ export const PLAIN_FORMATTERS: { [T in EngineEventType]: Formatter<T> } = {
   'step.retrying': (e, c) =>
     `${c.yellow('↻')} ${e.stepId}: ${e.error.message}; retrying in ${formatMs(e.delayMs)}`,
   'step.succeeded': (e, c) =>
-    `${c.green('✓')} ${e.stepId} ${c.dim(formatMs(e.durationMs))}${e.converged ? c.dim(' (already done)') : ''}`,
+    `${c.green('✓')} ${e.stepId} ${c.dim(formatMs(e.durationMs))}${e.converged ? c.dim(' (already done)') : ''}${e.planAgeMs !== undefined ? c.dim(` (${fromPlan(e.planAgeMs)})`) : ''}`,
   'step.skipped': (e, c) => `${c.dim('○')} ${e.stepId} ${c.dim(`skipped: ${e.reason}`)}`,
   'step.failed': (e, c) => `${c.red('✗')} ${e.stepId} ${c.dim(formatMs(e.durationMs))}: ${e.error.message}`,
   'step.rollback.started': (e, c) => `${c.yellow('↺')} rolling back ${e.stepId}`,

@@ -3,7 +3,7 @@
  * (log-update); step messages scroll above it. Without a TTY the plain formatters print lines.
  */
 import { createLogUpdate } from 'log-update';
-import type { EngineEvent } from '../../engine/events.js';
+import { type EngineEvent, fromPlan } from '../../engine/events.js';
 import type { RunPlan } from '../../engine/plan.js';
 import { formatMs } from '../../util/duration.js';
 import type { Colors } from '../io.js';
@@ -81,7 +81,7 @@ export class LiveTree {
           Object.assign(row, {
             state: event.converged ? 'converged' : 'ok',
             durationMs: event.durationMs,
-            note: undefined,
+            note: event.planAgeMs !== undefined ? fromPlan(event.planAgeMs) : undefined,
           });
         break;
       case 'step.failed':

@@ -21,11 +21,17 @@ export function createMetricsReader(
 ): MetricsReader {
   const metrics = config.metrics ?? noMetrics();
   if ((provider ?? metrics.provider) === 'prometheus') return createPrometheusReader(metrics.prometheus, env);
-  const calls = deferred<Omit<MetricsReader, 'provider'>>(
+  const calls = deferred<Omit<MetricsReader, 'provider' | 'warm'>>(
     async () => (await import('./datadog.js')).createDatadogReader({ config: metrics.datadog, env }),
     { query: true, monitors: true },
   );
-  return { provider: 'datadog', query: calls.query, monitors: calls.monitors };
+  return {
+    provider: 'datadog',
+    query: calls.query,
+    monitors: calls.monitors,
+    // The module stays loaded: the first call's own import then finds it. A failure shows there.
+    warm: () => void import('./datadog.js').catch(() => undefined),
+  };
 }
 
 export function createMetricsWriter(config: Config, env: NodeJS.ProcessEnv): MetricsWriter {

@@ -23,6 +23,8 @@ export interface MetricsReader {
   query(query: string, windowMs: number, signal: AbortSignal): Promise<MetricValue>;
   /** Monitors carrying every tag given. Datadog only. */
   monitors(tags: string[], signal: AbortSignal): Promise<MonitorState[]>;
+  /** Loads the client library now, in the background, so that the first read does not wait for it. */
+  warm?(): void;
 }
 
 export interface Downtime {

@@ -27,6 +27,7 @@ export function clusterCheck(
     mutating: false,
     defaultTimeoutMs: 60_000,
     input: Input,
+    reusePlan: () => true,
     async plan(ctx: PlanContext, input: Input): Promise<StepPlan> {
       const severity = input.required ? 'error' : 'warning';
       if (ctx.afterChanges) {

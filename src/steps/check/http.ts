@@ -43,6 +43,8 @@ export const httpCheck = defineStep({
   mutating: false,
   defaultTimeoutMs: 5 * 60_000,
   input: Input,
+  // The plan's answer is "now"; with `within` the step's own turn waits for failing probes.
+  reusePlan: (input, plan) => !input.within || (plan.checks ?? []).every((c) => c.ok),
   async plan(ctx, input): Promise<StepPlan> {
     const probes = probesOf(ctx, input);
     const label = typeof input.probes === 'string' ? `${input.probes} probes` : 'probes';

@@ -52,6 +52,11 @@ export const metricCheck = defineStep({
   mutating: false,
   defaultTimeoutMs: 10 * 60_000,
   input: Input,
+  // The Datadog client loads thousands of modules, synchronously: while earlier steps wait on the
+  // world (a rollout, an ingress coming up), not at the gate.
+  prepare(ctx, input) {
+    if (ctx.config.metrics) ctx.read.metrics.reader(input.provider).warm?.();
+  },
   async plan(ctx, input): Promise<StepPlan> {
     const metrics = ctx.config.metrics;
     const severity = input.required ? 'error' : 'warning';

@@ -70,6 +70,7 @@ export const portabilityCheck = defineStep({
     role: z.enum(['aws', 'gcp']).default('aws'),
     required: z.boolean().default(true),
   }),
+  reusePlan: () => true,
   async plan(ctx, input): Promise<StepPlan> {
     const severity: 'error' | 'warning' = input.required ? 'error' : 'warning';
     const side = SIDE[input.role];

@@ -29,6 +29,7 @@ export const overlayCheck = defineStep({
     expect: z.enum(['active', 'standby']),
     required: z.boolean().default(true),
   }),
+  reusePlan: () => true,
   async plan(ctx, input): Promise<StepPlan> {
     const severity = input.required ? 'error' : 'warning';
     try {
@@ -71,6 +72,7 @@ export const argocdAppsCheck = defineStep({
     expect: z.enum(['running', 'standby', 'any']).default('any'),
     required: z.boolean().default(true),
   }),
+  reusePlan: () => true,
   async plan(ctx, input): Promise<StepPlan> {
     const severity = input.required ? 'error' : 'warning';
     try {
@@ -137,6 +139,7 @@ export const route53PolicyCheck = defineStep({
   mutating: false,
   defaultTimeoutMs: 2 * 60_000,
   input: z.strictObject({ trafficOn: RoleInput.optional(), required: z.boolean().default(true) }),
+  reusePlan: () => true,
   async plan(ctx, input): Promise<StepPlan> {
     const severity = input.required ? 'error' : 'warning';
     const checks: CheckResult[] = [];
@@ -201,6 +204,7 @@ export const lockCheck = defineStep({
   mutating: false,
   defaultTimeoutMs: 60_000,
   input: z.strictObject({ required: z.boolean().default(true) }),
+  // No reusePlan: the run's own lock.acquire changes what it reads, yet counts as no change.
   async plan(ctx, input): Promise<StepPlan> {
     const severity = input.required ? 'error' : 'warning';
     try {

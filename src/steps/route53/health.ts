@@ -21,6 +21,7 @@ export const route53HealthCheck = defineStep({
   mutating: false,
   defaultTimeoutMs: 60_000,
   input: Input,
+  reusePlan: () => true,
   async plan(ctx, input: Input): Promise<StepPlan> {
     const severity = input.required ? 'error' : 'warning';
     const configured = ctx.config.route53?.healthChecks ?? {};

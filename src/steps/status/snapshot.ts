@@ -9,6 +9,7 @@ export const snapshotStep = defineStep({
   description: 'Record clusters, weights, health checks, overlays and Argo CD apps (read-only).',
   mutating: false,
   input: z.strictObject({}),
+  reusePlan: () => true,
   async plan(ctx) {
     const report = await collectStatus(ctx.read, ctx.config, ctx.signal);
     const unreadable = [
