@@ -131,6 +131,13 @@ async function rootTree(rev: string): Promise<string> {
 
 const find = (objects: KubeObject[], kind: string) => objects.find((o) => o.kind === kind);
 
+/** A field of the first object of `kind` (its spec, or the top level for `data`). */
+function field(objects: KubeObject[], kind: string, part: 'spec' | 'data', name: string): unknown {
+  const object = find(objects, kind);
+  if (!object) throw new Error(`no ${kind} rendered`);
+  return (object[part] as Record<string, unknown> | undefined)?.[name];
+}
+
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'failover-render-inputs-'));
   const source = join(work, 'source');
@@ -247,7 +254,7 @@ describe.skipIf(!kubectl)('renders, by what they read', () => {
     const start = await renders();
     const first = await renderEdited(cache, seed, EU);
     expect(await renders()).toBe(start + 1);
-    expect((find(first, 'Deployment')?.spec as { replicas: number }).replicas).toBe(0);
+    expect(field(first, 'Deployment', 'spec', 'replicas')).toBe(0);
 
     // Only the US overlay changes: the EU render is known.
     const us = await commit(
@@ -266,7 +273,7 @@ describe.skipIf(!kubectl)('renders, by what they read', () => {
     const base = await commit(docs, 'base/cronjob.yaml', TREE['base/cronjob.yaml']!.replace('0 23', '30 22'));
     const afterBase = await renderEdited(cache, base, EU);
     expect(await renders()).toBe(start + 2);
-    expect((find(afterBase, 'CronJob')?.spec as { schedule: string }).schedule).toBe('30 22 * * *');
+    expect(field(afterBase, 'CronJob', 'spec', 'schedule')).toBe('30 22 * * *');
 
     // The component.
     const component = await commit(
@@ -276,7 +283,7 @@ describe.skipIf(!kubectl)('renders, by what they read', () => {
     );
     const afterComponent = await renderEdited(cache, component, EU);
     expect(await renders()).toBe(start + 3);
-    expect((find(afterComponent, 'Deployment')?.spec as { replicas: number }).replicas).toBe(1);
+    expect(field(afterComponent, 'Deployment', 'spec', 'replicas')).toBe(1);
 
     // The file the overlay's patch reads.
     const patch = await commit(
@@ -296,7 +303,7 @@ describe.skipIf(!kubectl)('renders, by what they read', () => {
     );
     const afterDeep = await renderEdited(cache, deep, EU);
     expect(await renders()).toBe(start + 5);
-    expect((find(afterDeep, 'ConfigMap')?.data as { threshold: string }).threshold).toBe('400ms');
+    expect(field(afterDeep, 'ConfigMap', 'data', 'threshold')).toBe('400ms');
   });
 
   it('an overlay that uses the other overlay as its base renders again when that one changes', async () => {
