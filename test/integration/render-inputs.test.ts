@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import { renderEdited, renderToggle, summarizeRender } from '../../src/providers/git/render.js';
-import { optionsKeepRootOnly, renderInputs } from '../../src/providers/git/render-inputs.js';
+import {
+  cachedView,
+  editedView,
+  optionsKeepRootOnly,
+  renderInputs,
+} from '../../src/providers/git/render-inputs.js';
 import type { KubeObject } from '../../src/providers/kustomize/index.js';
 import { createGitRemote, git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { exec, findOnPath } from '../../src/util/exec.js';
@@ -125,8 +130,8 @@ function commit(parent: string, path: string, content: string): Promise<string> 
   return cache.commitFile({ parent, path, content, message: `change ${path}\n`, env: IDENTITY });
 }
 
-async function rootTree(rev: string): Promise<string> {
-  return cache.treeOf(rev, '');
+async function rootTree(rev: string) {
+  return cachedView(cache, await cache.treeOf(rev, ''));
 }
 
 const find = (objects: KubeObject[], kind: string) => objects.find((o) => o.kind === kind);
@@ -180,6 +185,14 @@ describe('what a build reads', () => {
   it('the overlay, its base, component and the directory two references away, by tree id', async () => {
     const tree = await rootTree(seed);
     const reads = await renderInputs(cache, tree, EU, []);
+    // The same tree as an edit not yet committed reads the same directories, written nowhere.
+    const edit = { path: 'docs/runbook.md', content: '# Ledger\nDraft.\n' };
+    const drafted = await editedView(cache, seed, [edit]);
+    expect(drafted.root).not.toBe(tree.root);
+    expect(await renderInputs(cache, drafted, EU, [])).toBe(reads);
+    expect(await cache.typeOf(drafted.root, 'docs')).toBeUndefined();
+    const committed = await commit(seed, edit.path, edit.content);
+    expect(await cache.treeOf(committed, '')).toBe(drafted.root);
     const dirs = reads
       .replace(/^inputs /, '')
       .split(' ')
@@ -216,16 +229,16 @@ describe('what a build reads', () => {
       'a field it does not know': 'resources:\n  - ../../base\nmystery: true\n',
     };
     for (const [what, text] of Object.entries(unsure)) {
-      const tree = await cache.writeEditedTree(seed, [{ path: `${US}/kustomization.yaml`, content: text }]);
-      expect(await renderInputs(cache, tree, US, []), what).toBe(`tree ${tree}`);
+      const view = await editedView(cache, seed, [{ path: `${US}/kustomization.yaml`, content: text }]);
+      expect(await renderInputs(cache, view, US, []), what).toBe(`tree ${view.root}`);
     }
     // Two kustomization files in one directory (kustomize refuses the build).
-    const twice = await cache.writeEditedTree(seed, [
+    const twice = await editedView(cache, seed, [
       { path: `${US}/kustomization.yml`, content: 'resources: []\n' },
     ]);
-    expect(await renderInputs(cache, twice, US, [])).toBe(`tree ${twice}`);
+    expect(await renderInputs(cache, twice, US, [])).toBe(`tree ${twice.root}`);
     // A generator given as inline configuration reads nothing more; a file inside the overlay is fine.
-    const fine = await cache.writeEditedTree(seed, [
+    const fine = await editedView(cache, seed, [
       {
         path: `${US}/kustomization.yaml`,
         content:
@@ -237,9 +250,9 @@ describe('what a build reads', () => {
 
     const tree = await rootTree(seed);
     expect(await renderInputs(cache, tree, US, ['--load-restrictor', 'LoadRestrictionsNone'])).toBe(
-      `tree ${tree}`,
+      `tree ${tree.root}`,
     );
-    expect(await renderInputs(cache, tree, US, ['--enable-helm'])).toBe(`tree ${tree}`);
+    expect(await renderInputs(cache, tree, US, ['--enable-helm'])).toBe(`tree ${tree.root}`);
     expect(
       optionsKeepRootOnly(['--load-restrictor=LoadRestrictionsRootOnly', '--enable-managedby-label']),
     ).toBe(true);
@@ -335,9 +348,9 @@ describe.skipIf(!kubectl)('renders, by what they read', () => {
         env: IDENTITY,
       })
     ).stdout.trim();
-    expect(await renderInputs(cache, linkedTree, US, [])).toBe(`tree ${linkedTree}`);
+    expect(await renderInputs(cache, cachedView(cache, linkedTree), US, [])).toBe(`tree ${linkedTree}`);
     // The EU overlay reads nothing of the US one: still keyed by its inputs.
-    expect(await renderInputs(cache, linkedTree, EU, [])).toMatch(/^inputs /);
+    expect(await renderInputs(cache, cachedView(cache, linkedTree), EU, [])).toMatch(/^inputs /);
 
     const start = await renders();
     const first = await renderEdited(cache, linked, US);

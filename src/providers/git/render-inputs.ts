@@ -16,6 +16,7 @@ import { posix } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { KUSTOMIZATION_FILES } from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
+import { parseTree, type TreeEdit, typeOfMode } from './objects.js';
 
 /** Build options that do not widen what a build reads; any other option gives no inputs. */
 const SAFE_FLAGS = new Set(['--enable-managedby-label', '--reorder']);
@@ -121,23 +122,91 @@ function filePaths(field: string, value: unknown): string[] {
   return paths;
 }
 
-/** `dir`'s tree id, after checking that nothing below it is a symlink (kustomize follows them). */
+/**
+ * A tree read by path: a fetched tree, or a tree with edits whose objects are not written (a plan
+ * writes nothing to the cache). An entry the edits did not touch is the base tree's at that path.
+ */
+export interface TreeView {
+  /** The root tree id (an edited tree's is the id its commit will have). */
+  root: string;
+  /** Entries of a tree object: mode as `git ls-tree` shows it, type, name, and the id (of a tree at least). */
+  entries(tree: string): Promise<{ mode: string; type: string; name: string; oid: string }[]>;
+  /** A blob's text by its path from the root, or undefined. */
+  read(path: string): Promise<string | undefined>;
+}
+
+/** `tree` as the cache has it. */
+export function cachedView(cache: GitCache, root: string): TreeView {
+  return {
+    root,
+    entries: async (tree) =>
+      Promise.all(
+        (await cache.listDir(tree, '')).map(async (e) => ({
+          ...e,
+          oid: e.type === 'tree' ? await cache.treeOf(tree, e.name) : '',
+        })),
+      ),
+    read: (path) => cache.readFile(root, path),
+  };
+}
+
+/** The tree `base` with `edits`, read without writing its new objects anywhere. */
+export async function editedView(
+  cache: GitCache,
+  base: string,
+  edits: readonly TreeEdit[],
+): Promise<TreeView> {
+  const { tree, objects } = await cache.editedTree(base, edits);
+  const baseRoot = await cache.treeOf(base, '');
+  const own = new Map(objects.filter((o) => o.type === 'tree').map((o) => [o.oid, o.content]));
+  const written = new Map(
+    edits.map((e) => [e.path.replace(/^\/+|\/+$/g, '').replace(/\/+/g, '/'), e.content]),
+  );
+  const cached = cachedView(cache, baseRoot);
+  return {
+    root: tree,
+    entries: async (oid) => {
+      const content = own.get(oid);
+      if (!content) return cached.entries(oid);
+      return parseTree(content, oid.length / 2).map((e) => ({
+        mode: e.mode.padStart(6, '0'),
+        type: typeOfMode(e.mode),
+        name: e.name,
+        oid: e.oid,
+      }));
+    },
+    read: async (path) => (written.has(path) ? (written.get(path) ?? undefined) : cached.read(path)),
+  };
+}
+
+/** The type and id of `path` in the view (`''`: the root), or undefined when there is none. */
+async function lookup(view: TreeView, path: string): Promise<{ type: string; oid: string } | undefined> {
+  let at = { type: 'tree', oid: view.root };
+  for (const name of path === '' ? [] : path.split('/')) {
+    if (at.type !== 'tree') return undefined;
+    const entry = (await view.entries(at.oid)).find((e) => e.name === name);
+    if (!entry) return undefined;
+    // A symlink on the way is a path kustomize would follow: nothing this module can vouch for.
+    if (entry.mode === '120000') throw new Unsure();
+    at = { type: entry.type, oid: entry.oid };
+  }
+  return at;
+}
+
+/** Whether nothing below the tree is a symlink (kustomize follows them, out of the directory too). */
 const symlinkFree = new Map<string, Promise<boolean>>();
 const SYMLINK_MEMO_LIMIT = 2000;
 
-function noSymlinks(cache: GitCache, tree: string): Promise<boolean> {
+function noSymlinks(cache: GitCache, view: TreeView, tree: string): Promise<boolean> {
+  // A tree id names its content: the answer holds in every view and every run.
   const key = `${cache.dir}\0${tree}`;
   let known = symlinkFree.get(key);
   if (!known) {
     known = (async () => {
-      const checks: Promise<boolean>[] = [];
-      for (const entry of await cache.listDir(tree, '')) {
-        if (entry.mode === '120000') return false;
-        if (entry.type === 'tree') {
-          checks.push(cache.treeOf(tree, entry.name).then((sub) => noSymlinks(cache, sub)));
-        }
-      }
-      return (await Promise.all(checks)).every(Boolean);
+      const entries = await view.entries(tree);
+      if (entries.some((e) => e.mode === '120000')) return false;
+      const below = entries.filter((e) => e.type === 'tree');
+      return (await Promise.all(below.map((e) => noSymlinks(cache, view, e.oid)))).every(Boolean);
     })();
     symlinkFree.set(key, known);
     known.catch(() => symlinkFree.delete(key));
@@ -147,38 +216,34 @@ function noSymlinks(cache: GitCache, tree: string): Promise<boolean> {
 }
 
 /** The kustomization of `dir` (tree id `tree`), parsed; unsure when there is not exactly one. */
-async function kustomizationOf(cache: GitCache, tree: string): Promise<Record<string, unknown>> {
-  const names = new Set((await cache.listDir(tree, '')).map((e) => e.name));
+async function kustomizationOf(view: TreeView, dir: string, tree: string): Promise<Record<string, unknown>> {
+  const names = new Set((await view.entries(tree)).filter((e) => e.type === 'blob').map((e) => e.name));
   const present = KUSTOMIZATION_FILES.filter((name) => names.has(name));
   if (present.length !== 1) throw new Unsure();
-  const text = await cache.readFile(tree, present[0] as string);
+  const text = await view.read(dir === '' ? (present[0] as string) : `${dir}/${present[0]}`);
   if (text === undefined) throw new Unsure();
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Unsure();
   const contents = doc.contents;
   if (contents === null) return {};
   if (!isMap(contents)) throw new Unsure();
-  const value = doc.toJS() as Record<string, unknown>;
   for (const field of DIRECTORY_FIELDS) {
     const node = doc.get(field);
     if (node !== undefined && node !== null && !isSeq(node)) throw new Unsure();
   }
-  return value;
+  return doc.toJS() as Record<string, unknown>;
 }
 
-/**
- * `dir:tree` for the overlay and each directory its build can read, sorted; undefined when unsure.
- * `rootTree` must be readable from the cache (a fetched commit's tree, or a written edited tree).
- */
-async function inputsOf(cache: GitCache, rootTree: string, overlay: string): Promise<string | undefined> {
+/** `dir:tree` for the overlay and each directory its build can read, sorted; undefined when unsure. */
+async function inputsOf(cache: GitCache, view: TreeView, overlay: string): Promise<string | undefined> {
   const seen = new Map<string, string>();
   const visit = async (dir: string): Promise<void> => {
     if (seen.has(dir)) return;
-    if ((await cache.typeOf(rootTree, dir)) !== 'tree') throw new Unsure();
-    const tree = await cache.treeOf(rootTree, dir);
-    seen.set(dir, tree);
-    if (!(await noSymlinks(cache, tree))) throw new Unsure();
-    const kustomization = await kustomizationOf(cache, tree);
+    const found = await lookup(view, dir);
+    if (found?.type !== 'tree') throw new Unsure();
+    seen.set(dir, found.oid);
+    if (!(await noSymlinks(cache, view, found.oid))) throw new Unsure();
+    const kustomization = await kustomizationOf(view, dir, found.oid);
     for (const [field, value] of Object.entries(kustomization)) {
       if (PLAIN_FIELDS.has(field) || value === null || value === undefined) continue;
       if (FILE_FIELDS.has(field)) {
@@ -194,7 +259,7 @@ async function inputsOf(cache: GitCache, rootTree: string, overlay: string): Pro
         // An inline generator or transformer config is no path.
         if (entry.includes('\n')) continue;
         const path = resolveIn(dir, entry);
-        const type = await cache.typeOf(rootTree, path);
+        const type = (await lookup(view, path))?.type;
         if (type === 'tree') await visit(path);
         else if (type !== 'blob' || !under(dir, path)) throw new Unsure();
       }
@@ -216,22 +281,23 @@ const inputs = new Map<string, Promise<string | undefined>>();
 const INPUTS_LIMIT = 256;
 
 /**
- * The identity of what a build of `overlay` in the tree `rootTree` reads, with build `options`:
- * `inputs <dir>:<tree>...`, or `tree <rootTree>` when that cannot be known (then any change to the
+ * The identity of what a build of `overlay` in the tree `view` reads, with build `options`:
+ * `inputs <dir>:<tree>...`, or `tree <root tree id>` when that cannot be known (then any change to the
  * tree counts). A read error gives the whole-tree identity too: the render will say what is wrong.
  */
 export async function renderInputs(
   cache: GitCache,
-  rootTree: string,
+  view: TreeView,
   overlay: string,
   options: readonly string[],
 ): Promise<string> {
+  const rootTree = view.root;
   const whole = `tree ${rootTree}`;
   if (!optionsKeepRootOnly(options)) return whole;
   const key = `${cache.dir}\0${rootTree}\0${overlay}`;
   let known = inputs.get(key);
   if (!known) {
-    known = inputsOf(cache, rootTree, overlay).catch(() => undefined);
+    known = inputsOf(cache, view, overlay).catch(() => undefined);
     inputs.set(key, known);
     if (inputs.size > INPUTS_LIMIT) inputs.delete(inputs.keys().next().value as string);
   }

@@ -4,9 +4,9 @@
  * beside the diff; the diff alone decides the change, so a plan without kustomize says the render
  * was skipped rather than failing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExecError } from '../../util/exec.js';
 import {
   type KubeObject,
@@ -18,7 +18,7 @@ import {
 } from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
-import { renderInputs } from './render-inputs.js';
+import { cachedView, editedView, renderInputs } from './render-inputs.js';
 
 export type RenderSummary = NonNullable<StandbyPlan['render']>;
 
@@ -118,28 +118,37 @@ function remembered(error: unknown): boolean {
   return cause instanceof ExecError && cause.exitCode !== null && !cause.timedOut;
 }
 
-/** Exports the tree `tree` into a temporary directory, renders `overlay` there, removes it. */
+/**
+ * Exports the tree at `revision` into a temporary directory, writes `edits` there, renders
+ * `overlay`, and removes the directory. An edited tree is never written to the cache: a plan
+ * leaves no object behind.
+ */
 async function renderExported(
   cache: GitCache,
-  tree: string,
+  revision: string,
+  edits: readonly Edit[],
   overlay: string,
   tool: KustomizeTool,
 ): Promise<KubeObject[]> {
   const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
   try {
     const dir = join(work, 'tree');
-    await cache.exportTree(tree, dir);
+    await cache.exportTree(revision, dir);
+    for (const edit of edits) {
+      const path = join(dir, edit.path);
+      if (edit.content === null) await rm(path, { force: true });
+      else {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, edit.content);
+      }
+    }
     return await render(join(dir, overlay), { tool });
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-/**
- * The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached). An
- * edited tree's objects are written to the cache (as its commit would write them) so that its
- * kustomizations can be read and the tree exported like any other.
- */
+/** The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached). */
 async function renderTree(
   cache: GitCache,
   revision: string,
@@ -147,13 +156,15 @@ async function renderTree(
   edits: readonly Edit[],
   tool: KustomizeTool,
 ): Promise<KubeObject[]> {
-  const tree = edits.length ? await cache.writeEditedTree(revision, edits) : await cache.treeOf(revision, '');
+  const view = edits.length
+    ? await editedView(cache, revision, edits)
+    : cachedView(cache, await cache.treeOf(revision, ''));
   const [, , ...options] = tool.args('');
-  const reads = await renderInputs(cache, tree, overlay, options);
+  const reads = await renderInputs(cache, view, overlay, options);
   const key = [cache.dir, reads, overlay, tool.path, ...tool.args('')].join('\0');
   let rendered = renders.get(key);
   if (!rendered) {
-    rendered = renderExported(cache, tree, overlay, tool);
+    rendered = renderExported(cache, revision, edits, overlay, tool);
     renders.set(key, rendered);
     rendered.catch((error: unknown) => {
       if (!remembered(error)) renders.delete(key);
