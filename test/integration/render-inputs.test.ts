@@ -6,6 +6,7 @@
  * unreadable kustomization key by the whole tree. Renders are counted by a kubectl wrapper on PATH
  * that logs each build. The repository is a ledger service with EU and US overlays, unlike the demo.
  */
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -191,6 +192,13 @@ describe('what a build reads', () => {
     expect(drafted.root).not.toBe(tree.root);
     expect(await renderInputs(cache, drafted, EU, [])).toBe(reads);
     expect(await cache.typeOf(drafted.root, 'docs')).toBeUndefined();
+    // Attributes above the overlay change what the export writes: they count too.
+    const attributes = await editedView(cache, seed, [
+      { path: '.gitattributes', content: '*.yaml text eol=crlf\n' },
+    ]);
+    expect(await renderInputs(cache, attributes, EU, [])).toBe(
+      `${reads} .gitattributes:${createHash('sha256').update('*.yaml text eol=crlf\n').digest('hex')}`,
+    );
     const committed = await commit(seed, edit.path, edit.content);
     expect(await cache.treeOf(committed, '')).toBe(drafted.root);
     const dirs = reads

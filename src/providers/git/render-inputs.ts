@@ -12,6 +12,7 @@
  * (a remote base or file, a symlink, helm, a relaxed restrictor or another unknown build option, a
  * kustomization it cannot read) gives no inputs: the caller keys by the whole tree.
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { KUSTOMIZATION_FILES } from '../kustomize/index.js';
@@ -265,16 +266,36 @@ async function inputsOf(cache: GitCache, view: TreeView, overlay: string): Promi
       }
     }
   };
+  // The export applies the `.gitattributes` of the directories above too (eol, working-tree
+  // encodings): their text is an input as well.
+  const attributes = new Map<string, string>();
+  const readAttributes = async (): Promise<void> => {
+    const above = new Set<string>();
+    for (const dir of seen.keys()) {
+      const parts = dir === '' ? [] : dir.split('/');
+      for (let n = 0; n < parts.length; n++) above.add(parts.slice(0, n).join('/'));
+    }
+    for (const dir of above) {
+      const found = await lookup(view, dir);
+      if (found?.type !== 'tree') throw new Unsure();
+      const file = (await view.entries(found.oid)).find((e) => e.name === '.gitattributes');
+      if (!file) continue;
+      const path = dir === '' ? file.name : `${dir}/${file.name}`;
+      const text = await view.read(path);
+      if (text === undefined) throw new Unsure();
+      attributes.set(path, createHash('sha256').update(text).digest('hex'));
+    }
+  };
   try {
     await visit(overlay.replace(/^\.?\/+|\/+$/g, ''));
+    await readAttributes();
   } catch (error) {
     if (error instanceof Unsure) return undefined;
     throw error;
   }
-  return [...seen]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([dir, tree]) => `${dir}:${tree}`)
-    .join(' ');
+  const sorted = (map: Map<string, string>) =>
+    [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, id]) => `${path}:${id}`);
+  return [...sorted(seen), ...sorted(attributes)].join(' ');
 }
 
 const inputs = new Map<string, Promise<string | undefined>>();
