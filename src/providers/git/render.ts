@@ -4,9 +4,9 @@
  * beside the diff; the diff alone decides the change, so a plan without kustomize says the render
  * was skipped rather than failing.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExecError } from '../../util/exec.js';
 import {
   type KubeObject,
@@ -18,6 +18,7 @@ import {
 } from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
+import { cachedView, editedView, renderInputs } from './render-inputs.js';
 
 export type RenderSummary = NonNullable<StandbyPlan['render']>;
 
@@ -102,10 +103,12 @@ export function describeRender(summary: RenderSummary): string {
 type Edit = { path: string; content: string | null };
 
 /**
- * Renders of a tree, by cache, root tree id, overlay and tool: kustomize gives the same output for
- * the same bytes and the same command, so a run renders each tree once however many steps ask (a
- * failed build too; a timeout or an interrupted build is not remembered). The edited tree of a plan
- * has the id its commit will have, so the render of a pushed edit is already known.
+ * Renders by cache, overlay, tool and what the build reads (render-inputs.ts: the tree ids of the
+ * overlay's directory and of the kustomization directories it references, else the root tree id):
+ * kustomize gives the same output for the same bytes and the same command, so a run renders each
+ * overlay once however many steps ask, and a commit to another overlay keeps the render (a failed
+ * build too; a timeout or an interrupted build is not remembered). The edited tree of a plan has
+ * the id its commit will have, so the render of a pushed edit is already known.
  */
 const renders = new Map<string, Promise<KubeObject[]>>();
 const RENDER_LIMIT = 64;
@@ -115,66 +118,53 @@ function remembered(error: unknown): boolean {
   return cause instanceof ExecError && cause.exitCode !== null && !cause.timedOut;
 }
 
-/** A work tree exported once for the renders of one call, and removed after them. */
-class Export {
-  private dir: Promise<string> | undefined;
-  private work: string | undefined;
-
-  constructor(
-    private readonly cache: GitCache,
-    readonly revisionName: string,
-  ) {}
-
-  tree(): Promise<string> {
-    this.dir ??= (async () => {
-      this.work = await mkdtemp(join(tmpdir(), 'failover-render-'));
-      const tree = join(this.work, 'tree');
-      await this.cache.exportTree(this.revisionName, tree);
-      return tree;
-    })();
-    return this.dir;
-  }
-
-  async remove(): Promise<void> {
-    await this.dir?.catch(() => undefined);
-    if (this.work) await rm(this.work, { recursive: true, force: true });
-  }
-}
-
-async function writeEdits(tree: string, edits: readonly Edit[]): Promise<void> {
-  for (const edit of edits) {
-    if (edit.content === null) await rm(join(tree, edit.path), { force: true });
-    else await writeFile(join(tree, edit.path), edit.content);
-  }
-}
-
 /**
- * The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached). The
- * export holds the tree at `revision` plus the edits written so far (`applied`): edits are only
- * ever added, so a call renders the unedited tree before the edited one.
+ * Exports the tree at `revision` into a temporary directory, writes `edits` there, renders
+ * `overlay`, and removes the directory. An edited tree is never written to the cache: a plan
+ * leaves no object behind.
  */
+async function renderExported(
+  cache: GitCache,
+  revision: string,
+  edits: readonly Edit[],
+  overlay: string,
+  tool: KustomizeTool,
+): Promise<KubeObject[]> {
+  const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
+  try {
+    const dir = join(work, 'tree');
+    await cache.exportTree(revision, dir);
+    for (const edit of edits) {
+      const path = join(dir, edit.path);
+      if (edit.content === null) await rm(path, { force: true });
+      else {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, edit.content);
+      }
+    }
+    return await render(join(dir, overlay), { tool });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached). */
 async function renderTree(
   cache: GitCache,
-  exported: Export,
+  revision: string,
   overlay: string,
   edits: readonly Edit[],
   tool: KustomizeTool,
-  applied: { edits: readonly Edit[] },
 ): Promise<KubeObject[]> {
-  const tree = edits.length
-    ? (await cache.editedTree(exported.revisionName, edits)).tree
-    : await cache.treeOf(exported.revisionName, '');
-  const key = [cache.dir, tree, overlay, tool.path, ...tool.args('')].join('\0');
+  const view = edits.length
+    ? await editedView(cache, revision, edits)
+    : cachedView(cache, await cache.treeOf(revision, ''));
+  const [, , ...options] = tool.args('');
+  const reads = await renderInputs(cache, view, overlay, options);
+  const key = [cache.dir, reads, overlay, tool.path, ...tool.args('')].join('\0');
   let rendered = renders.get(key);
   if (!rendered) {
-    rendered = (async () => {
-      const dir = await exported.tree();
-      if (applied.edits !== edits) {
-        await writeEdits(dir, edits);
-        applied.edits = edits;
-      }
-      return render(join(dir, overlay), { tool });
-    })();
+    rendered = renderExported(cache, revision, edits, overlay, tool);
     renders.set(key, rendered);
     rendered.catch((error: unknown) => {
       if (!remembered(error)) renders.delete(key);
@@ -202,24 +192,14 @@ export async function renderToggle(
   settings: KustomizeSettings = {},
 ): Promise<{ renderer: string; summary: RenderSummary }> {
   const tool = await locateKustomize(settings);
-  const exported = new Export(cache, revision);
-  try {
-    const applied = { edits: [] as readonly Edit[] };
-    const before = await renderTree(cache, exported, overlay, [], tool, applied);
-    const after = await renderTree(
-      cache,
-      exported,
-      overlay,
-      [{ path: file, content: text }, ...files],
-      tool,
-      applied,
-    );
-    const summary = summarizeRender(before, after);
-    if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
-    return { renderer: tool.name, summary };
-  } finally {
-    await exported.remove();
-  }
+  // Before and after at once: each is its own export and build when not already known.
+  const [before, after] = await Promise.all([
+    renderTree(cache, revision, overlay, [], tool),
+    renderTree(cache, revision, overlay, [{ path: file, content: text }, ...files], tool),
+  ]);
+  const summary = summarizeRender(before, after);
+  if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
+  return { renderer: tool.name, summary };
 }
 
 /**
@@ -235,11 +215,6 @@ export async function renderEdited(
   text?: string,
 ): Promise<KubeObject[]> {
   const tool = await locateKustomize();
-  const exported = new Export(cache, revision);
-  try {
-    const edits = file === undefined || text === undefined ? [] : [{ path: file, content: text }];
-    return await renderTree(cache, exported, overlay, edits, tool, { edits: [] });
-  } finally {
-    await exported.remove();
-  }
+  const edits = file === undefined || text === undefined ? [] : [{ path: file, content: text }];
+  return renderTree(cache, revision, overlay, edits, tool);
 }
