@@ -11,7 +11,7 @@
  * tests drive the Route 53 emulator), traffic-flow.ts 16 min, journal.ts 2-3 min, plan.ts with redact.ts 11 min, the three
  * kustomization modules together 11 min, the lock and its two steps together 5 min, engine.ts's
  * when/apply/failure/interrupt/rollback lines (applyWhen, applyAll … runStep, rollbackCompleted:
- * `--mutate "src/engine/engine.ts:284-294,src/engine/engine.ts:444-602,src/engine/engine.ts:671-696"`)
+ * `--mutate "src/engine/engine.ts:289-299,src/engine/engine.ts:458-620,src/engine/engine.ts:699-724"`)
  * 9 min. `--mutate` takes
  * one comma-separated list; a second `--mutate` flag replaces the first. New tests do not re-run
  * static mutants (module-level constants) from the incremental file: use `--force` for a true score.
