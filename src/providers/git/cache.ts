@@ -61,6 +61,20 @@ export interface TreeEntry {
   name: string;
 }
 
+/**
+ * How long what this process last learnt of a remote ref (a fetch, an ls-remote, its own push)
+ * stands for the remote's state for reads: the steps of one run that ask within it share one
+ * network round trip. Writes never rely on it alone: a push is checked by the remote (fast-forward
+ * or lease), and the retry after a rejection reads afresh.
+ */
+export const FRESH_MS = 2000;
+
+/** What the remote had at a ref, as of `at` (ms, when the read or push that told us started). */
+interface Known<T> {
+  value: T;
+  at: number;
+}
+
 /** A full object id: what it names never changes, so reads at it can be remembered. */
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const MEMO_LIMIT = 1000;
@@ -72,14 +86,20 @@ export class GitCache {
   /** Fetches waiting for their turn, by refspec: a second caller joins instead of queueing another. */
   private readonly queuedFetches = new Map<
     string,
-    { signal: AbortSignal | undefined; done: Promise<void> }
+    { signal: AbortSignal | undefined; done: Promise<number> }
   >();
 
   /** Object reads: one `git cat-file --batch` for the cache, started on the first read. */
   private readonly batch: CatFileBatch;
 
-  /** Fetches under way, by refspec. */
-  private readonly runningFetches = new Map<string, Promise<void>>();
+  /** Fetches under way, by refspec: each resolves to when it started (ms). */
+  private readonly runningFetches = new Map<string, Promise<number>>();
+  /** Branch tips as last fetched or pushed by this process, by branch. */
+  private readonly tips = new Map<string, Known<string>>();
+  /** Remote refs as last listed or pushed by this process (undefined: absent), by ref. */
+  private readonly listed = new Map<string, Known<string | undefined>>();
+  /** `ls-remote` of one ref under way, by ref: a second reader joins it. */
+  private readonly listing = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly git: GitRunner,
@@ -165,39 +185,57 @@ export class GitCache {
   }
 
   /**
-   * Fetches `branch` and returns the commit at its tip. With `shareRunning`, a fetch of the branch
-   * already under way serves too (a read may see the remote as of a moment before it asked);
-   * without, the fetch starts after the call (what a commit is built on).
+   * Fetches `branch` and returns the commit at its tip. `shared` (reads): a tip this process fetched
+   * or pushed less than FRESH_MS ago serves, and so does a fetch already under way (the remote as
+   * of a moment before the call). `fresh` (after a rejected push): a fetch that starts after the call.
    */
   async fetchBranch(
     branch: string,
     signal?: AbortSignal,
-    options: { shareRunning?: boolean } = {},
+    options: { mode?: 'shared' | 'fresh' } = {},
   ): Promise<string> {
     await this.ensure();
+    const shared = options.mode !== 'fresh';
+    const known = this.tips.get(branch);
+    if (shared && known && Date.now() - known.at < FRESH_MS) return known.value;
     const tracking = `refs/remotes/origin/${branch}`;
     const refspec = `+refs/heads/${branch}:${tracking}`;
     const describe = () => ({ missing: `branch ${branch}` });
-    const running = options.shareRunning ? this.runningFetches.get(refspec) : undefined;
+    const running = shared ? this.runningFetches.get(refspec) : undefined;
     // A shared fetch that fails (another caller's abort, say) is no answer: fetch on our own.
-    if (running) await running.catch(() => this.fetchRefspec(refspec, signal, describe));
-    else await this.fetchRefspec(refspec, signal, describe);
+    const started = running
+      ? await running.catch(() => this.fetchRefspec(refspec, signal, describe))
+      : await this.fetchRefspec(refspec, signal, describe);
     const tip = await this.object(`${tracking}^{commit}`);
     if (!tip) throw new Error(`${tracking} is missing in ${this.dir} after fetching it`);
+    this.learnTip(branch, tip.oid, started);
     return tip.oid;
   }
 
-  /** Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it. */
-  async fetchRefspec(refspec: string, signal: AbortSignal | undefined, describe: () => { missing: string }) {
+  private learnTip(branch: string, tip: string, at: number): void {
+    const known = this.tips.get(branch);
+    if (!known || known.at <= at) this.tips.set(branch, { value: tip, at });
+  }
+
+  /**
+   * Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it.
+   * Resolves to when the fetch started (ms): what it brought is the remote as of then or later.
+   */
+  async fetchRefspec(
+    refspec: string,
+    signal: AbortSignal | undefined,
+    describe: () => { missing: string },
+  ): Promise<number> {
     await this.ensure();
     // A fetch of the same refspec that has not started yet will see the remote as it is now or
     // later: join it (same signal only, so one caller's abort never fails another).
     const queued = this.queuedFetches.get(refspec);
     if (queued && queued.signal === signal) return queued.done;
-    const entry = { signal, done: Promise.resolve() };
+    const entry = { signal, done: Promise.resolve(0) };
     entry.done = serialized(this.dir, async () => {
       if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
       this.runningFetches.set(refspec, entry.done);
+      const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         try {
           await this.run(
@@ -215,7 +253,7 @@ export class GitCache {
               ...(signal ? { signal } : {}),
             },
           );
-          return;
+          return started;
         } catch (error) {
           if (isRefLockContention(error) && attempt < 5) {
             await sleep(100 * attempt);
@@ -243,9 +281,43 @@ export class GitCache {
     return entry.done;
   }
 
-  /** `git ls-remote` for one exact ref name: its commit, or undefined when it does not exist. */
-  async remoteRef(ref: string, signal?: AbortSignal): Promise<string | undefined> {
+  /**
+   * The commit of one exact remote ref, or undefined when it does not exist. `shared` (reads): an
+   * answer less than FRESH_MS old (a listing, or this process's own push) or a listing under way
+   * serves; `fresh`: an `ls-remote` that starts after the call (what decides against another run).
+   */
+  async remoteRef(
+    ref: string,
+    signal?: AbortSignal,
+    options: { mode?: 'shared' | 'fresh' } = {},
+  ): Promise<string | undefined> {
     await this.ensure();
+    if (options.mode !== 'fresh') {
+      const known = this.listed.get(ref);
+      if (known && Date.now() - known.at < FRESH_MS) return known.value;
+      const running = this.listing.get(ref);
+      // One caller's abort is no answer for another: list on our own then.
+      if (running) return running.catch(() => this.listRef(ref, signal));
+    }
+    return this.listRef(ref, signal);
+  }
+
+  private listRef(ref: string, signal?: AbortSignal): Promise<string | undefined> {
+    const started = Date.now();
+    const listing = this.lsRemote(ref, signal);
+    this.listing.set(ref, listing);
+    return listing
+      .then((sha) => {
+        const known = this.listed.get(ref);
+        if (!known || known.at <= started) this.listed.set(ref, { value: sha, at: started });
+        return sha;
+      })
+      .finally(() => {
+        if (this.listing.get(ref) === listing) this.listing.delete(ref);
+      });
+  }
+
+  private async lsRemote(ref: string, signal?: AbortSignal): Promise<string | undefined> {
     let out: string;
     try {
       out = await this.git.run(['ls-remote', '--exit-code', '--end-of-options', this.url, ref], {
@@ -516,6 +588,7 @@ export class GitCache {
     ref: string,
     options: { lease?: string; signal?: AbortSignal } = {},
   ): Promise<PushOutcome> {
+    const started = Date.now();
     const args = ['push', '--porcelain'];
     if (options.lease !== undefined) args.push(`--force-with-lease=${ref}:${options.lease}`);
     // Whatever the config says, git reads the URL as a URL, never as an option.
@@ -525,8 +598,9 @@ export class GitCache {
         timeoutMs: NETWORK_TIMEOUT_MS,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return { ok: true };
     } catch (error) {
+      // Whatever the remote has now, it is not what we knew.
+      this.forget(ref);
       if (!(error instanceof ExecError)) throw error;
       const line = error.stdout.split('\n').find((l) => l.startsWith('!\t'));
       if (!line) throw unreachable(this.url, error, 'push to');
@@ -544,6 +618,20 @@ export class GitCache {
         ? { ok: false, reason: 'moved', detail }
         : { ok: false, reason: 'refused', detail, remote };
     }
+    // The remote took it: its ref is what we pushed, as of the push.
+    this.listed.set(ref, { value: source || undefined, at: started });
+    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+    if (branch !== undefined && source) {
+      // The tracking ref follows too, as a fetch would have moved it.
+      await this.setRef(`refs/remotes/origin/${branch}`, source);
+      this.learnTip(branch, source, started);
+    } else if (branch !== undefined) this.tips.delete(branch);
+    return { ok: true };
+  }
+
+  private forget(ref: string): void {
+    this.listed.delete(ref);
+    if (ref.startsWith('refs/heads/')) this.tips.delete(ref.slice('refs/heads/'.length));
   }
 
   /** Refs in the cache other than the fetched ones: there should be none (tests, diagnostics). */
