@@ -5,7 +5,7 @@
  * push is known without a fetch; a push built on a tip that moved is rejected, fetched afresh and
  * retried. The repository is a payments service with two region overlays (not the demo tree).
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { createGitReader, createGitWriter } from '../../src/providers/git/adapte
 import { cacheDirFor, FRESH_MS, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import { RunLock } from '../../src/providers/git/lock.js';
+import type { TreeEdit } from '../../src/providers/git/objects.js';
 import type { CommitMeta, LockInfo } from '../../src/providers/git/port.js';
 import { createGitRemote, git, isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { findOnPath } from '../../src/util/exec.js';
@@ -232,5 +233,95 @@ describe('the lock ref, shared within a run', () => {
     await sleep(FRESH_MS + 100);
     expect((await ours.read())?.info.runId).toBe('run-other');
     otherCache.close();
+  });
+});
+
+describe('the history of an overlay file after a commit of the run', () => {
+  /** A commit on `parent` with `edits` (what the writer builds), without pushing it. */
+  async function commitOn(cache: GitCache, parent: string, edits: TreeEdit[]): Promise<string> {
+    const tree = await cache.writeEditedTree(parent, edits);
+    return (
+      await git(['--git-dir', cache.dir, 'commit-tree', tree, '-p', parent, '-m', 'edit'], {
+        env: {
+          ...isolatedGitEnv(),
+          GIT_AUTHOR_NAME: 'dana',
+          GIT_AUTHOR_EMAIL: 'd@x',
+          GIT_COMMITTER_NAME: 'dana',
+          GIT_COMMITTER_EMAIL: 'd@x',
+        },
+      })
+    ).stdout.trim();
+  }
+
+  it('is the parent`s plus its own version, as git log gives it, without running git log', async () => {
+    const s = await scenario();
+    const file = 'regions/aws/kustomization.yaml';
+    const tip = await s.cache.fetchBranch('main');
+    // The parent's history, then the seed's file edited twice (a second history entry each time).
+    const edited = await commitOn(s.cache, tip, [{ path: file, content: 'resources:\n  - ../../base\n' }]);
+    const other = await commitOn(s.cache, edited, [{ path: 'base/ledger.yaml', content: 'kind: CronJob\n' }]);
+    const mode = await commitOn(s.cache, other, [
+      { path: file, content: 'resources:\n  - ../../base\n', mode: '100755' },
+    ]);
+    const deleted = await commitOn(s.cache, mode, [{ path: file, content: null }]);
+    const revs = [tip, edited, other, mode, deleted];
+    const logs = await spawned(s.cacheDir, 'log');
+    const derived = [];
+    for (const rev of revs) derived.push(await s.cache.fileHistory(rev, file, 3));
+    // Only the first needed git log; each later one came from its parent's.
+    expect(await spawned(s.cacheDir, 'log')).toBe(logs + 1);
+    // A cache that has read nothing asks git log: the same answers.
+    const unread = new GitCache(createGitRunner(isolatedGitEnv()), s.remote, s.cacheDir);
+    for (const [i, rev] of revs.entries()) expect(derived[i]).toEqual(await unread.fileHistory(rev, file, 3));
+    expect(derived[1]?.map((v) => v.commit)).toEqual([edited, tip]);
+    expect(derived[2]).toEqual(derived[1]);
+    expect(derived[3]?.map((v) => v.commit)).toEqual([mode, edited, tip]);
+    expect(derived[4]).toEqual([{ commit: deleted, text: undefined }]);
+    unread.close();
+  });
+});
+
+describe('a tree exported for rendering', () => {
+  /** Every path below `dir`: its kind, exec bit, and content or link target. */
+  async function snapshot(dir: string, prefix = ''): Promise<string[]> {
+    const out: string[] = [];
+    for (const entry of (await readdir(join(dir, prefix), { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(prefix, entry.name);
+      const full = join(dir, path);
+      if (entry.isSymbolicLink()) out.push(`link ${path} -> ${await readlink(full)}`);
+      else if (entry.isDirectory()) out.push(`dir ${path}`, ...(await snapshot(dir, path)));
+      else {
+        const exec = ((await lstat(full)).mode & 0o111) !== 0;
+        out.push(`file ${path}${exec ? ' (x)' : ''}: ${await readFile(full, 'utf8')}`);
+      }
+    }
+    return out;
+  }
+
+  it('is written in one git process, file for file what read-tree and checkout-index give', async () => {
+    const s = await scenario();
+    const tip = await s.cache.fetchBranch('main');
+    const tree = await s.cache.writeEditedTree(tip, [
+      { path: 'tools/close-books.sh', content: '#!/bin/sh\necho closed\n', mode: '100755' },
+      { path: 'regions/aws/current', content: '../gcp', mode: '120000' },
+      { path: 'regions/gcp/deep/er/notes.md', content: 'notes\n' },
+    ]);
+    const ours = join(work, `export-${counter}`, 'tree');
+    const before = (await readFile(log, 'utf8')).split('\n').length;
+    await s.cache.exportTree(tree, ours);
+    expect((await readFile(log, 'utf8')).split('\n').length - before).toBe(1);
+    const theirs = join(work, `export-${counter}`, 'reference');
+    await mkdir(theirs);
+    const env = { ...isolatedGitEnv(), GIT_INDEX_FILE: join(work, `export-${counter}`, 'index') };
+    const base = ['--git-dir', s.cacheDir, '--work-tree', theirs];
+    await git([...base, 'read-tree', tree], { env });
+    await git([...base, 'checkout-index', '--all', '--force'], { env });
+    const written = await snapshot(ours);
+    expect(written).toEqual(await snapshot(theirs));
+    expect(written).toContain('link regions/aws/current -> ../gcp');
+    expect(written).toContain('file tools/close-books.sh (x): #!/bin/sh\necho closed\n');
+    expect(written).toContain('file regions/gcp/deep/er/notes.md: notes\n');
   });
 });

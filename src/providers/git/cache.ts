@@ -473,9 +473,40 @@ export class GitCache {
   fileHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
     const key = `history\0${tip}\0${path}\0${max}`;
     // A copy for each caller: the remembered list stays as read.
-    return this.memoized(key, tip, () => this.readHistory(tip, path, max)).then((h) =>
-      h.map((v) => ({ ...v })),
-    );
+    return this.memoized(
+      key,
+      tip,
+      async () => (await this.historyFromParent(tip, path, max)) ?? this.readHistory(tip, path, max),
+    ).then((h) => h.map((v) => ({ ...v })));
+  }
+
+  /**
+   * The history at a one-parent commit whose parent's history this process has read (a commit this
+   * run built on the tip it read): the parent's, after the commit's own version when it changed the
+   * file (mode or content, as `git log` decides). Undefined when it cannot be told without `git log`.
+   */
+  private async historyFromParent(
+    tip: string,
+    path: string,
+    max: number,
+  ): Promise<HistoryVersion[] | undefined> {
+    const parents = [...((await this.commitParts(tip))?.headers ?? '').matchAll(/^parent (\S+)$/gm)];
+    const parent = parents.length === 1 ? parents[0]?.[1] : undefined;
+    const known = parent && this.memo.get(`history\0${parent}\0${path}\0${max}`);
+    const before = known ? await (known as Promise<HistoryVersion[]>).catch(() => undefined) : undefined;
+    if (!parent || !before) return undefined;
+    const slash = path.lastIndexOf('/');
+    const [dir, name] = slash < 0 ? ['', path] : [path.slice(0, slash), path.slice(slash + 1)];
+    const entry = async (rev: string) => {
+      const entries = await this.treeEntries(dir === '' ? `${rev}^{tree}` : `${rev}:${dir}`).catch(() => []);
+      const found = entries.find((e) => e.name === name);
+      return found ? `${found.mode} ${found.oid}` : undefined;
+    };
+    const [now, then] = await Promise.all([entry(tip), entry(parent)]);
+    if (now === then) return before;
+    const object = await this.object(`${tip}:${path}`);
+    if (object?.type !== 'blob') return [{ commit: tip, text: undefined }];
+    return [{ commit: tip, text: object.content.toString('utf8') }, ...before].slice(0, max);
   }
 
   private async readHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
@@ -571,9 +602,9 @@ export class GitCache {
     const index = join(dir, '..', `index-${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
     try {
-      const options = { workTree: dir, env: { GIT_INDEX_FILE: index } };
-      await this.run(['read-tree', rev], options);
-      await this.run(['checkout-index', '--all', '--force'], options);
+      // One process: `--reset -u` from an empty index writes every file, through the same
+      // checkout code (attributes, symlinks, path checks) as `checkout-index --all` would.
+      await this.run(['read-tree', '--reset', '-u', rev], { workTree: dir, env: { GIT_INDEX_FILE: index } });
     } finally {
       await rm(index, { force: true });
     }
