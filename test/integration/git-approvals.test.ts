@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
 import { approverId, type PlanApproval } from '../../src/providers/git/approvals.js';
-import { FRESH_MS } from '../../src/providers/git/cache.js';
+import { FRESH_MS } from '../../src/providers/git/remote-view.js';
 import { createGitRemote, git, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { adapterOptions } from '../fixtures/gitops/harness.js';
 

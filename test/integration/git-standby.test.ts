@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
-import { cacheDirFor, FRESH_MS, GitCache } from '../../src/providers/git/cache.js';
+import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import type { CommitMeta } from '../../src/providers/git/port.js';
+import { FRESH_MS } from '../../src/providers/git/remote-view.js';
 import {
   createGitRemote,
   demoTreeDir,

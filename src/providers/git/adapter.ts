@@ -28,6 +28,7 @@ import {
 import { RunLock } from './lock.js';
 import { standbyCommitMessage } from './message.js';
 import type { GitReader, LockInfo, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
+import type { ReadMode } from './remote-view.js';
 import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
@@ -111,7 +112,7 @@ export class GitOps {
    * The branch tip: `shared`, as fetched or pushed by this run a moment ago (see FRESH_MS) or by a
    * fetch under way; `fresh`, from a fetch that starts now.
    */
-  async fetch(signal?: AbortSignal, mode: 'shared' | 'fresh' = 'shared'): Promise<string> {
+  async fetch(signal?: AbortSignal, mode: ReadMode = 'shared'): Promise<string> {
     try {
       return await this.cache.fetchBranch(this.config.branch, signal, { mode });
     } catch (error) {

@@ -21,6 +21,7 @@ import {
   typeOfMode,
   writeLooseObjects,
 } from './objects.js';
+import { type ReadMode, RemoteView } from './remote-view.js';
 
 /** The cache of one repository URL: `<parent>/<sha256(url) prefix>`. */
 export function cacheDirFor(parent: string, url: string): string {
@@ -61,20 +62,6 @@ export interface TreeEntry {
   name: string;
 }
 
-/**
- * How long what this process last learnt of a remote ref (a fetch, an ls-remote, its own push)
- * stands for the remote's state for reads: the steps of one run that ask within it share one
- * network round trip. Writes never rely on it alone: a push is checked by the remote (fast-forward
- * or lease), and the retry after a rejection reads afresh.
- */
-export const FRESH_MS = 2000;
-
-/** What the remote had at a ref, as of `at` (ms, when the read or push that told us started). */
-interface Known<T> {
-  value: T;
-  at: number;
-}
-
 /** A full object id: what it names never changes, so reads at it can be remembered. */
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const MEMO_LIMIT = 1000;
@@ -94,12 +81,8 @@ export class GitCache {
 
   /** Fetches under way, by refspec: each resolves to when it started (ms). */
   private readonly runningFetches = new Map<string, Promise<number>>();
-  /** Branch tips as last fetched or pushed by this process, by branch. */
-  private readonly tips = new Map<string, Known<string>>();
-  /** Remote refs as last listed or pushed by this process (undefined: absent), by ref. */
-  private readonly listed = new Map<string, Known<string | undefined>>();
-  /** `ls-remote` of one ref under way, by ref: a second reader joins it. */
-  private readonly listing = new Map<string, Promise<string | undefined>>();
+  /** The remote's refs as this process last fetched, listed or pushed them. */
+  private readonly view = new RemoteView();
 
   constructor(
     private readonly git: GitRunner,
@@ -186,18 +169,19 @@ export class GitCache {
 
   /**
    * Fetches `branch` and returns the commit at its tip. `shared` (reads): a tip this process fetched
-   * or pushed less than FRESH_MS ago serves, and so does a fetch already under way (the remote as
-   * of a moment before the call). `fresh` (after a rejected push): a fetch that starts after the call.
+   * or pushed less than FRESH_MS ago (remote-view.ts) serves, and so does a fetch already under way
+   * (the remote as of a moment before the call). `fresh`: a fetch that starts after the call.
    */
   async fetchBranch(
     branch: string,
     signal?: AbortSignal,
-    options: { mode?: 'shared' | 'fresh' } = {},
+    options: { mode?: ReadMode } = {},
   ): Promise<string> {
+    signal?.throwIfAborted();
     await this.ensure();
     const shared = options.mode !== 'fresh';
-    const known = this.tips.get(branch);
-    if (shared && known && Date.now() - known.at < FRESH_MS) return known.value;
+    const recent = shared ? this.view.recentTip(branch) : undefined;
+    if (recent) return recent;
     const tracking = `refs/remotes/origin/${branch}`;
     const refspec = `+refs/heads/${branch}:${tracking}`;
     const describe = () => ({ missing: `branch ${branch}` });
@@ -208,13 +192,8 @@ export class GitCache {
       : await this.fetchRefspec(refspec, signal, describe);
     const tip = await this.object(`${tracking}^{commit}`);
     if (!tip) throw new Error(`${tracking} is missing in ${this.dir} after fetching it`);
-    this.learnTip(branch, tip.oid, started);
+    this.view.learnTip(branch, tip.oid, started);
     return tip.oid;
-  }
-
-  private learnTip(branch: string, tip: string, at: number): void {
-    const known = this.tips.get(branch);
-    if (!known || known.at <= at) this.tips.set(branch, { value: tip, at });
   }
 
   /**
@@ -289,32 +268,11 @@ export class GitCache {
   async remoteRef(
     ref: string,
     signal?: AbortSignal,
-    options: { mode?: 'shared' | 'fresh' } = {},
+    options: { mode?: ReadMode } = {},
   ): Promise<string | undefined> {
+    signal?.throwIfAborted();
     await this.ensure();
-    if (options.mode !== 'fresh') {
-      const known = this.listed.get(ref);
-      if (known && Date.now() - known.at < FRESH_MS) return known.value;
-      const running = this.listing.get(ref);
-      // One caller's abort is no answer for another: list on our own then.
-      if (running) return running.catch(() => this.listRef(ref, signal));
-    }
-    return this.listRef(ref, signal);
-  }
-
-  private listRef(ref: string, signal?: AbortSignal): Promise<string | undefined> {
-    const started = Date.now();
-    const listing = this.lsRemote(ref, signal);
-    this.listing.set(ref, listing);
-    return listing
-      .then((sha) => {
-        const known = this.listed.get(ref);
-        if (!known || known.at <= started) this.listed.set(ref, { value: sha, at: started });
-        return sha;
-      })
-      .finally(() => {
-        if (this.listing.get(ref) === listing) this.listing.delete(ref);
-      });
+    return this.view.ref(ref, options.mode ?? 'shared', () => this.lsRemote(ref, signal));
   }
 
   private async lsRemote(ref: string, signal?: AbortSignal): Promise<string | undefined> {
@@ -630,8 +588,7 @@ export class GitCache {
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
-      // Whatever the remote has now, it is not what we knew.
-      this.forget(ref);
+      this.view.forget(ref);
       if (!(error instanceof ExecError)) throw error;
       const line = error.stdout.split('\n').find((l) => l.startsWith('!\t'));
       if (!line) throw unreachable(this.url, error, 'push to');
@@ -649,20 +606,11 @@ export class GitCache {
         ? { ok: false, reason: 'moved', detail }
         : { ok: false, reason: 'refused', detail, remote };
     }
-    // The remote took it: its ref is what we pushed, as of the push.
-    this.listed.set(ref, { value: source || undefined, at: started });
-    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
-    if (branch !== undefined && source) {
-      // The tracking ref follows too, as a fetch would have moved it.
-      await this.setRef(`refs/remotes/origin/${branch}`, source);
-      this.learnTip(branch, source, started);
-    } else if (branch !== undefined) this.tips.delete(branch);
+    // The tracking ref follows the branch, as a fetch would have moved it.
+    if (ref.startsWith('refs/heads/') && source)
+      await this.setRef(`refs/remotes/origin/${ref.slice('refs/heads/'.length)}`, source);
+    this.view.pushed(ref, source, started);
     return { ok: true };
-  }
-
-  private forget(ref: string): void {
-    this.listed.delete(ref);
-    if (ref.startsWith('refs/heads/')) this.tips.delete(ref.slice('refs/heads/'.length));
   }
 
   /** Refs in the cache other than the fetched ones: there should be none (tests, diagnostics). */

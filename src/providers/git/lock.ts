@@ -12,6 +12,7 @@ import { type GitCache, MissingRemoteRef } from './cache.js';
 import { displayUrl } from './cli.js';
 import { auditLine } from './message.js';
 import type { LockInfo } from './port.js';
+import type { ReadMode } from './remote-view.js';
 
 const LOCK_FILE = 'lock.json';
 /** Where a fetched lock commit is kept in the cache. */
@@ -126,10 +127,7 @@ export class RunLock {
     return this.readRemote(signal, 'fresh');
   }
 
-  private async readRemote(
-    signal: AbortSignal | undefined,
-    mode: 'shared' | 'fresh',
-  ): Promise<HeldLock | undefined> {
+  private async readRemote(signal: AbortSignal | undefined, mode: ReadMode): Promise<HeldLock | undefined> {
     const advertised = await this.cache.remoteRef(this.ref, signal, { mode });
     if (!advertised) return undefined;
     let sha = advertised;

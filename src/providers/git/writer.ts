@@ -9,6 +9,7 @@ import { gitOpsOf, repoFiles } from './adapter.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { gitMessage } from './cli.js';
 import type { GitWriter, StandbyPlan } from './port.js';
+import type { ReadMode } from './remote-view.js';
 
 /** The toggled entries (with their text) as the plan recorded them, to spot a changed edit. */
 function plannedEntries(plan: StandbyPlan): string[] | undefined {
@@ -26,7 +27,7 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
       const planned = plannedEntries(plan);
       // First on the newest tip this run knows (a fetch or its own push a moment ago): the push
       // is rejected if the branch moved since, and then the edit is re-applied on a fresh fetch.
-      let mode: 'shared' | 'fresh' = 'shared';
+      let mode: ReadMode = 'shared';
       for (let attempt = 1; attempt <= attempts; ) {
         const revision = await gitops.fetch(signal, mode);
         const overlay = await gitops.readOverlay(revision, plan.role);
