@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
 import { approverId, type PlanApproval } from '../../src/providers/git/approvals.js';
+import { FRESH_MS } from '../../src/providers/git/remote-view.js';
 import { createGitRemote, git, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { adapterOptions } from '../fixtures/gitops/harness.js';
 
@@ -121,6 +122,8 @@ describe('plan approvals in the GitOps remote', () => {
       message: 'aws: note',
       change: (dir) => writeFile(join(dir, before.path, 'NOTES.md'), 'hello\n'),
     });
+    // A read within FRESH_MS of the last one shares its fetch: ask after it.
+    await new Promise((resolve) => setTimeout(resolve, FRESH_MS + 100));
     const after = await reader.overlayDigest!('aws');
     expect(after.revision).toBe(head);
     expect(after.tree).not.toBe(before.tree);

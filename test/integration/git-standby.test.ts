@@ -13,6 +13,7 @@ import { createGitReader, createGitWriter } from '../../src/providers/git/adapte
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import type { CommitMeta } from '../../src/providers/git/port.js';
+import { FRESH_MS } from '../../src/providers/git/remote-view.js';
 import {
   createGitRemote,
   demoTreeDir,
@@ -286,6 +287,8 @@ describe('push races', () => {
     });
     const s = { ...s0, ...(await withEnv(s0, { GIT_CONFIG_GLOBAL: injected.gitconfig })) };
     const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    // Past the window in which the apply would build on the plan's fetch: its first attempt fetches.
+    await new Promise((resolve) => setTimeout(resolve, FRESH_MS + 100));
     // An ordinary commit after the plan, so that the apply's fetch moves the tracking ref (and
     // fires the hook, which lands one more commit before our push).
     await pushChange({

@@ -1,7 +1,7 @@
 /**
  * The GitOps adapter over the git CLI: the standby toggle of the overlays (read and plan here; commit
  * and push with retries on a moved remote in writer.ts) and the run lock. Works in a cache clone
- * under the state directory, fetched before every read and every change.
+ * under the state directory; reads of one run share a fetch made a moment ago (cache.ts, FRESH_MS).
  */
 import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
@@ -28,6 +28,7 @@ import {
 import { RunLock } from './lock.js';
 import { standbyCommitMessage } from './message.js';
 import type { GitReader, LockInfo, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
+import type { ReadMode } from './remote-view.js';
 import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
@@ -107,10 +108,13 @@ export class GitOps {
     this.keepAliveTimer = undefined;
   }
 
-  /** The branch tip after a fetch; `forCommit`: a fetch that starts now (reads may share one). */
-  async fetch(signal?: AbortSignal, forCommit = false): Promise<string> {
+  /**
+   * The branch tip: `shared`, as fetched or pushed by this run a moment ago (see FRESH_MS) or by a
+   * fetch under way; `fresh`, from a fetch that starts now.
+   */
+  async fetch(signal?: AbortSignal, mode: ReadMode = 'shared'): Promise<string> {
     try {
-      return await this.cache.fetchBranch(this.config.branch, signal, { shareRunning: !forCommit });
+      return await this.cache.fetchBranch(this.config.branch, signal, { mode });
     } catch (error) {
       if (error instanceof MissingRemoteRef) {
         throw invalidInput(
@@ -478,10 +482,9 @@ export function createGitReader(options: AdapterOptions): GitReader {
 
     async renderOverlay(role, revision, signal) {
       let at = revision;
-      if (!at || !(await gitops.cache.hasObject(at))) {
-        const tip = await gitops.fetch(signal);
-        at ??= tip;
-      }
+      if (!at) at = await gitops.fetch(signal);
+      // A commit the cache lacks is newer than what this run knows: only a new fetch brings it.
+      else if (!(await gitops.cache.hasObject(at))) await gitops.fetch(signal, 'fresh');
       const resolved = (await gitops.cache.readRev(at)) ?? at;
       return {
         role,
@@ -493,7 +496,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
 
     async contains(descendant, ancestor, signal) {
       if (!(await gitops.cache.hasObject(descendant)) || !(await gitops.cache.hasObject(ancestor)))
-        await gitops.fetch(signal);
+        await gitops.fetch(signal, 'fresh');
       return gitops.cache.isAncestor(ancestor, descendant);
     },
 

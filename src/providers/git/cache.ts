@@ -21,6 +21,7 @@ import {
   typeOfMode,
   writeLooseObjects,
 } from './objects.js';
+import { type ReadMode, RemoteView } from './remote-view.js';
 
 /** The cache of one repository URL: `<parent>/<sha256(url) prefix>`. */
 export function cacheDirFor(parent: string, url: string): string {
@@ -72,14 +73,16 @@ export class GitCache {
   /** Fetches waiting for their turn, by refspec: a second caller joins instead of queueing another. */
   private readonly queuedFetches = new Map<
     string,
-    { signal: AbortSignal | undefined; done: Promise<void> }
+    { signal: AbortSignal | undefined; done: Promise<number> }
   >();
 
   /** Object reads: one `git cat-file --batch` for the cache, started on the first read. */
   private readonly batch: CatFileBatch;
 
-  /** Fetches under way, by refspec. */
-  private readonly runningFetches = new Map<string, Promise<void>>();
+  /** Fetches under way, by refspec: each resolves to when it started (ms). */
+  private readonly runningFetches = new Map<string, Promise<number>>();
+  /** The remote's refs as this process last fetched, listed or pushed them. */
+  private readonly view = new RemoteView();
 
   constructor(
     private readonly git: GitRunner,
@@ -165,39 +168,53 @@ export class GitCache {
   }
 
   /**
-   * Fetches `branch` and returns the commit at its tip. With `shareRunning`, a fetch of the branch
-   * already under way serves too (a read may see the remote as of a moment before it asked);
-   * without, the fetch starts after the call (what a commit is built on).
+   * Fetches `branch` and returns the commit at its tip. `shared` (reads): a tip this process fetched
+   * or pushed less than FRESH_MS ago (remote-view.ts) serves, and so does a fetch already under way
+   * (the remote as of a moment before the call). `fresh`: a fetch that starts after the call.
    */
   async fetchBranch(
     branch: string,
     signal?: AbortSignal,
-    options: { shareRunning?: boolean } = {},
+    options: { mode?: ReadMode } = {},
   ): Promise<string> {
+    signal?.throwIfAborted();
     await this.ensure();
+    const shared = options.mode !== 'fresh';
+    const recent = shared ? this.view.recentTip(branch) : undefined;
+    if (recent) return recent;
     const tracking = `refs/remotes/origin/${branch}`;
     const refspec = `+refs/heads/${branch}:${tracking}`;
     const describe = () => ({ missing: `branch ${branch}` });
-    const running = options.shareRunning ? this.runningFetches.get(refspec) : undefined;
+    const running = shared ? this.runningFetches.get(refspec) : undefined;
     // A shared fetch that fails (another caller's abort, say) is no answer: fetch on our own.
-    if (running) await running.catch(() => this.fetchRefspec(refspec, signal, describe));
-    else await this.fetchRefspec(refspec, signal, describe);
+    const started = running
+      ? await running.catch(() => this.fetchRefspec(refspec, signal, describe))
+      : await this.fetchRefspec(refspec, signal, describe);
     const tip = await this.object(`${tracking}^{commit}`);
     if (!tip) throw new Error(`${tracking} is missing in ${this.dir} after fetching it`);
+    this.view.learnTip(branch, tip.oid, started);
     return tip.oid;
   }
 
-  /** Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it. */
-  async fetchRefspec(refspec: string, signal: AbortSignal | undefined, describe: () => { missing: string }) {
+  /**
+   * Fetches one ref into a local ref; `describe` names what is missing when the remote lacks it.
+   * Resolves to when the fetch started (ms): what it brought is the remote as of then or later.
+   */
+  async fetchRefspec(
+    refspec: string,
+    signal: AbortSignal | undefined,
+    describe: () => { missing: string },
+  ): Promise<number> {
     await this.ensure();
     // A fetch of the same refspec that has not started yet will see the remote as it is now or
     // later: join it (same signal only, so one caller's abort never fails another).
     const queued = this.queuedFetches.get(refspec);
     if (queued && queued.signal === signal) return queued.done;
-    const entry = { signal, done: Promise.resolve() };
+    const entry = { signal, done: Promise.resolve(0) };
     entry.done = serialized(this.dir, async () => {
       if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
       this.runningFetches.set(refspec, entry.done);
+      const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         try {
           await this.run(
@@ -215,7 +232,7 @@ export class GitCache {
               ...(signal ? { signal } : {}),
             },
           );
-          return;
+          return started;
         } catch (error) {
           if (isRefLockContention(error) && attempt < 5) {
             await sleep(100 * attempt);
@@ -243,9 +260,22 @@ export class GitCache {
     return entry.done;
   }
 
-  /** `git ls-remote` for one exact ref name: its commit, or undefined when it does not exist. */
-  async remoteRef(ref: string, signal?: AbortSignal): Promise<string | undefined> {
+  /**
+   * The commit of one exact remote ref, or undefined when it does not exist. `shared` (reads): an
+   * answer less than FRESH_MS old (a listing, or this process's own push) or a listing under way
+   * serves; `fresh`: an `ls-remote` that starts after the call (what decides against another run).
+   */
+  async remoteRef(
+    ref: string,
+    signal?: AbortSignal,
+    options: { mode?: ReadMode } = {},
+  ): Promise<string | undefined> {
+    signal?.throwIfAborted();
     await this.ensure();
+    return this.view.ref(ref, options.mode ?? 'shared', () => this.lsRemote(ref, signal));
+  }
+
+  private async lsRemote(ref: string, signal?: AbortSignal): Promise<string | undefined> {
     let out: string;
     try {
       out = await this.git.run(['ls-remote', '--exit-code', '--end-of-options', this.url, ref], {
@@ -401,9 +431,40 @@ export class GitCache {
   fileHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
     const key = `history\0${tip}\0${path}\0${max}`;
     // A copy for each caller: the remembered list stays as read.
-    return this.memoized(key, tip, () => this.readHistory(tip, path, max)).then((h) =>
-      h.map((v) => ({ ...v })),
-    );
+    return this.memoized(
+      key,
+      tip,
+      async () => (await this.historyFromParent(tip, path, max)) ?? this.readHistory(tip, path, max),
+    ).then((h) => h.map((v) => ({ ...v })));
+  }
+
+  /**
+   * The history at a one-parent commit whose parent's history this process has read (a commit this
+   * run built on the tip it read): the parent's, after the commit's own version when it changed the
+   * file (mode or content, as `git log` decides). Undefined when it cannot be told without `git log`.
+   */
+  private async historyFromParent(
+    tip: string,
+    path: string,
+    max: number,
+  ): Promise<HistoryVersion[] | undefined> {
+    const parents = [...((await this.commitParts(tip))?.headers ?? '').matchAll(/^parent (\S+)$/gm)];
+    const parent = parents.length === 1 ? parents[0]?.[1] : undefined;
+    const known = parent && this.memo.get(`history\0${parent}\0${path}\0${max}`);
+    const before = known ? await (known as Promise<HistoryVersion[]>).catch(() => undefined) : undefined;
+    if (!parent || !before) return undefined;
+    const slash = path.lastIndexOf('/');
+    const [dir, name] = slash < 0 ? ['', path] : [path.slice(0, slash), path.slice(slash + 1)];
+    const entry = async (rev: string) => {
+      const entries = await this.treeEntries(dir === '' ? `${rev}^{tree}` : `${rev}:${dir}`).catch(() => []);
+      const found = entries.find((e) => e.name === name);
+      return found ? `${found.mode} ${found.oid}` : undefined;
+    };
+    const [now, then] = await Promise.all([entry(tip), entry(parent)]);
+    if (now === then) return before;
+    const object = await this.object(`${tip}:${path}`);
+    if (object?.type !== 'blob') return [{ commit: tip, text: undefined }];
+    return [{ commit: tip, text: object.content.toString('utf8') }, ...before].slice(0, max);
   }
 
   private async readHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
@@ -499,9 +560,9 @@ export class GitCache {
     const index = join(dir, '..', `index-${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
     try {
-      const options = { workTree: dir, env: { GIT_INDEX_FILE: index } };
-      await this.run(['read-tree', rev], options);
-      await this.run(['checkout-index', '--all', '--force'], options);
+      // One process: `--reset -u` from an empty index writes every file, through the same
+      // checkout code (attributes, symlinks, path checks) as `checkout-index --all` would.
+      await this.run(['read-tree', '--reset', '-u', rev], { workTree: dir, env: { GIT_INDEX_FILE: index } });
     } finally {
       await rm(index, { force: true });
     }
@@ -516,6 +577,7 @@ export class GitCache {
     ref: string,
     options: { lease?: string; signal?: AbortSignal } = {},
   ): Promise<PushOutcome> {
+    const started = Date.now();
     const args = ['push', '--porcelain'];
     if (options.lease !== undefined) args.push(`--force-with-lease=${ref}:${options.lease}`);
     // Whatever the config says, git reads the URL as a URL, never as an option.
@@ -525,8 +587,8 @@ export class GitCache {
         timeoutMs: NETWORK_TIMEOUT_MS,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return { ok: true };
     } catch (error) {
+      this.view.forget(ref);
       if (!(error instanceof ExecError)) throw error;
       const line = error.stdout.split('\n').find((l) => l.startsWith('!\t'));
       if (!line) throw unreachable(this.url, error, 'push to');
@@ -544,6 +606,11 @@ export class GitCache {
         ? { ok: false, reason: 'moved', detail }
         : { ok: false, reason: 'refused', detail, remote };
     }
+    // The tracking ref follows the branch, as a fetch would have moved it.
+    if (ref.startsWith('refs/heads/') && source)
+      await this.setRef(`refs/remotes/origin/${ref.slice('refs/heads/'.length)}`, source);
+    this.view.pushed(ref, source, started);
+    return { ok: true };
   }
 
   /** Refs in the cache other than the fetched ones: there should be none (tests, diagnostics). */

@@ -12,6 +12,7 @@ import { type GitCache, MissingRemoteRef } from './cache.js';
 import { displayUrl } from './cli.js';
 import { auditLine } from './message.js';
 import type { LockInfo } from './port.js';
+import type { ReadMode } from './remote-view.js';
 
 const LOCK_FILE = 'lock.json';
 /** Where a fetched lock commit is kept in the cache. */
@@ -102,9 +103,12 @@ export class RunLock {
     readonly ref: string,
   ) {}
 
-  /** The lock as it is in the remote now, or undefined when nobody holds it. */
+  /**
+   * The lock in the remote, or undefined when nobody holds it: as listed or pushed by this process
+   * a moment ago, or by a listing under way (the steps of a run that ask at once share one).
+   */
   async read(signal?: AbortSignal): Promise<HeldLock | undefined> {
-    const held = await this.readRemote(signal);
+    const held = await this.readRemote(signal, 'shared');
     this.lastSeen = { held };
     return held;
   }
@@ -120,11 +124,11 @@ export class RunLock {
     const seen = this.lastSeen;
     this.lastSeen = undefined;
     if (seen && usable(seen.held)) return seen.held;
-    return this.readRemote(signal);
+    return this.readRemote(signal, 'fresh');
   }
 
-  private async readRemote(signal?: AbortSignal): Promise<HeldLock | undefined> {
-    const advertised = await this.cache.remoteRef(this.ref, signal);
+  private async readRemote(signal: AbortSignal | undefined, mode: ReadMode): Promise<HeldLock | undefined> {
+    const advertised = await this.cache.remoteRef(this.ref, signal, { mode });
     if (!advertised) return undefined;
     let sha = advertised;
     if (!(await this.cache.hasObject(advertised))) {
@@ -202,7 +206,7 @@ export class RunLock {
       if (outcome.reason === 'refused') throw this.refused(outcome.detail, outcome.remote);
       // Lost a race: somebody changed the ref between our read and our push. Look again.
     }
-    const held = await this.read(options.signal);
+    const held = await this.readRemote(options.signal, 'fresh');
     if (held && held.info.runId !== lock.runId) throw lockedError(held.info, this.ref);
     throw stepFailed(
       'FO_LOCK_E4002',
@@ -219,7 +223,9 @@ export class RunLock {
    * and never touches another run's: false when the lock is gone or no longer ours.
    */
   async renew(lock: LockInfo, signal?: AbortSignal): Promise<boolean> {
-    const held = await this.read(signal);
+    // Read afresh: a lease lost to a stale view would end the renewals for good.
+    const held = await this.readRemote(signal, 'fresh');
+    this.lastSeen = { held };
     if (!held || held.info.runId !== lock.runId) return false;
     const commit = await this.lockCommit(lock, ', renewed');
     const outcome = await this.cache.push(commit, this.ref, {

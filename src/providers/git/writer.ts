@@ -9,6 +9,7 @@ import { gitOpsOf, repoFiles } from './adapter.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { gitMessage } from './cli.js';
 import type { GitWriter, StandbyPlan } from './port.js';
+import type { ReadMode } from './remote-view.js';
 
 /** The toggled entries (with their text) as the plan recorded them, to spot a changed edit. */
 function plannedEntries(plan: StandbyPlan): string[] | undefined {
@@ -24,12 +25,21 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
     async applyStandby(plan, _meta, signal) {
       const branchRef = `refs/heads/${gitops.config.branch}`;
       const planned = plannedEntries(plan);
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        // Always on the newest tip: the edit is re-applied, never rebased.
-        const revision = await gitops.fetch(signal, true);
+      // First on the newest tip this run knows (a fetch or its own push a moment ago): the push
+      // is rejected if the branch moved since, and then the edit is re-applied on a fresh fetch.
+      let mode: ReadMode = 'shared';
+      for (let attempt = 1; attempt <= attempts; ) {
+        const revision = await gitops.fetch(signal, mode);
         const overlay = await gitops.readOverlay(revision, plan.role);
         const result = await gitops.toggle(revision, overlay, plan.target, plan.scope);
-        if (result.converged) return { commit: revision, attempts: attempt, changed: false };
+        if (result.converged) {
+          // Nothing to push, so no remote check: "already so" is only said of a fresh fetch.
+          if (mode === 'shared') {
+            mode = 'fresh';
+            continue;
+          }
+          return { commit: revision, attempts: attempt, changed: false };
+        }
         const now = result.toggled.map((e, i) => `${e.key}:${e.path}:${result.toggledTexts[i] ?? ''}`).sort();
         if (planned && planned.join('\n') !== now.join('\n')) {
           const before = plan.entries ?? [];
@@ -69,11 +79,9 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
           }
           throw stepFailed('FO_GIT_E3135', `could not create the commit: ${gitMessage(error)}`);
         }
+        // A push that succeeds moves the cache's tracking ref and counts as a fresh read of the tip.
         const outcome = await gitops.cache.push(commit, branchRef, signal ? { signal } : {});
-        if (outcome.ok) {
-          await gitops.cache.setRef(`refs/remotes/origin/${gitops.config.branch}`, commit);
-          return { commit, attempts: attempt, changed: true };
-        }
+        if (outcome.ok) return { commit, attempts: attempt, changed: true };
         if (outcome.reason === 'refused') {
           throw stepFailed(
             'FO_GIT_E3132',
@@ -85,6 +93,8 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
           );
         }
         // The branch moved between our fetch and our push: fetch again and re-apply.
+        mode = 'fresh';
+        attempt++;
       }
       throw stepFailed(
         'FO_GIT_E3133',
