@@ -34,6 +34,7 @@ import type { EngineEvent, ErrorInfo, EventPayload, Json, RunOutcome, RunWarning
 import type { ResumeState } from './journal.js';
 import type { PlannedStep, RunPlan, StepPlan } from './plan.js';
 import { planProblems } from './plan.js';
+import { planBatches } from './plan-batches.js';
 import { PlanReuse, type ReusedPlan } from './plan-reuse.js';
 import { backoffDelay, StepTimeoutError, sleep, withTimeout } from './retry.js';
 
@@ -250,14 +251,22 @@ class Engine {
     const { runbook } = this.o.loaded;
     const steps: PlannedStep[] = [];
     let afterChanges = false;
-    for (const entry of runbook.steps) {
-      const members = isGroup(entry) ? entry.parallel : [entry];
-      const groupSkip = isGroup(entry) ? this.whenSkip(entry.when, true) : undefined;
-      const planned = await Promise.all(
-        members.map((step) =>
-          this.planStep(step, afterChanges, groupSkip, isGroup(entry) ? entry.id : undefined),
-        ),
-      );
+    // Entries of a batch are planned at once (their reads overlap); see plan-batches.ts.
+    for (const batch of planBatches(runbook.steps, this.o.registry)) {
+      const batchAfterChanges = afterChanges;
+      const planned = (
+        await Promise.all(
+          batch.map((entry) => {
+            const members = isGroup(entry) ? entry.parallel : [entry];
+            const groupSkip = isGroup(entry) ? this.whenSkip(entry.when, true) : undefined;
+            return Promise.all(
+              members.map((step) =>
+                this.planStep(step, batchAfterChanges, groupSkip, isGroup(entry) ? entry.id : undefined),
+              ),
+            );
+          }),
+        )
+      ).flat();
       steps.push(...planned);
       if (
         planned.some(

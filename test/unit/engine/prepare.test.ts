@@ -41,9 +41,10 @@ describe('prepare', () => {
     const { result } = await run(RUNBOOK, { world, registry });
     expect(result.outcome).toBe('succeeded');
     expect(world.timeline).toEqual([
+      // The whole-run plan reads the read-only steps at once (plan-batches.ts).
       'plan sleep start',
-      'plan sleep end',
       'gate g plan',
+      'plan sleep end',
       // planning-wait's own turn sleeps first: the preparation runs while it waits.
       'sleep start',
       'prepared g',
@@ -60,6 +61,6 @@ describe('prepare', () => {
     const world = new World();
     const { result } = await run(RUNBOOK, { world, registry, dryRun: true });
     expect(result.outcome).toBe('planned');
-    expect(world.timeline).toEqual(['plan sleep start', 'plan sleep end', 'gate g plan']);
+    expect(world.timeline).toEqual(['plan sleep start', 'gate g plan', 'plan sleep end']);
   });
 });
