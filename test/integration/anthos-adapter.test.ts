@@ -3,7 +3,7 @@
  * AwsClustersClient (@google-cloud/gkemulticloud on google-gax 5, on this Node 20) against the
  * emulator on loopback.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Config } from '../../src/config/schema.js';
 import { FailoverError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
@@ -167,6 +167,9 @@ describe('Anthos-on-AWS adapter', () => {
     expect(failure.message).toContain('projects/karte-prod/locations/us-east-1/awsClusters/admin-aws');
     expect(failure.message).toContain('cluster not found');
     expect(failure.hint).toContain('not the AWS region');
+    // The read fails at the first NOT_FOUND; the node-pool call may still be on its way (the
+    // clients run in a thread of their own): let it land here, not in the next test's count.
+    await vi.waitFor(() => expect(emu.control.log.entries).toHaveLength(2), { timeout: 5_000 });
   });
 
   it('without an anthosAws section the adapter says what to add (EKS stays the default)', async () => {
