@@ -7,10 +7,12 @@
  * Optional: EKS is the default AWS-side cluster type; this adapter is only built when a check asks
  * for it, and it needs the `anthosAws` config section.
  */
-import type { protos } from '@google-cloud/gkemulticloud';
+import type { AwsClustersClient } from '@google-cloud/gkemulticloud';
+import type { CallOptions } from 'google-gax';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
+import { abortable } from '../gke/adapter.js';
+import { localGoogleClientOptions } from '../google/client-options.js';
 import { googleError } from '../google/errors.js';
-import { callGoogle, type GoogleClientSpec } from '../google/thread.js';
 import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { AnthosAwsReader } from './port.js';
@@ -23,10 +25,7 @@ const SERVICE = 'Anthos clusters on AWS';
  * down in the very incident we fail over for: fail fast, and let the runbook's retry policy decide,
  * instead of the client's own UNAVAILABLE retries (up to 10 minutes).
  */
-const CALL_TIMEOUT_MS = 15_000;
-
-type AwsCluster = protos.google.cloud.gkemulticloud.v1.IAwsCluster;
-type AwsNodePool = protos.google.cloud.gkemulticloud.v1.IAwsNodePool;
+const CALL_OPTIONS: CallOptions = { timeout: 15_000, retry: { retryCodes: [] } };
 
 /** Regional endpoint of the GKE Multi-Cloud API; `location` is the Google Cloud region managing the cluster. */
 export function anthosAwsApiEndpoint(location: string): string {
@@ -42,17 +41,29 @@ export function createAnthosAwsReader({ config }: AdapterOptions): AnthosAwsRead
   }
   const name = `projects/${anthos.project}/locations/${anthos.location}/awsClusters/${anthos.cluster}`;
   const resource = `AWS cluster ${name}`;
-  // Loaded on first use (in the Google client thread): most setups run EKS and never pay for it.
-  const client: GoogleClientSpec = anthos.endpoint
-    ? { api: 'anthos-aws', endpoint: anthos.endpoint, projectId: anthos.project }
-    : { api: 'anthos-aws', apiEndpoint: anthosAwsApiEndpoint(anthos.location) };
+  let client: Promise<AwsClustersClient> | undefined;
+  // Loaded on first use: most setups run EKS and never pay for this SDK.
+  const sdk = () => {
+    client ??= import('@google-cloud/gkemulticloud').then(({ AwsClustersClient }) => {
+      const created = new AwsClustersClient(
+        anthos.endpoint
+          ? localGoogleClientOptions(anthos.endpoint, { projectId: anthos.project })
+          : { apiEndpoint: anthosAwsApiEndpoint(anthos.location) },
+      );
+      // Google marks the AWS API deprecated and the client says so through process warnings on
+      // first use; that would print into the operator's terminal. Known and documented: silence it.
+      created.warn = () => {};
+      return created;
+    });
+    return client;
+  };
   return {
     async describeCluster(signal) {
       try {
-        const call = { timeoutMs: CALL_TIMEOUT_MS, signal };
-        const [cluster, pools] = await Promise.all([
-          callGoogle<AwsCluster>(client, 'getAwsCluster', { name }, call),
-          callGoogle<AwsNodePool[]>(client, 'listAwsNodePools', { parent: name }, call),
+        const aws = await sdk();
+        const [[cluster], [pools]] = await Promise.all([
+          abortable(aws.getAwsCluster({ name }, CALL_OPTIONS), signal),
+          abortable(aws.listAwsNodePools({ parent: name }, CALL_OPTIONS), signal),
         ]);
         const state = String(cluster.state ?? 'STATE_UNSPECIFIED');
         const usableState = USABLE.has(state);
