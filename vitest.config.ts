@@ -4,7 +4,6 @@ import { SlowestFirstSequencer } from './test/sequencer.js';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     // Integration tests start emulators on loopback; keep them bounded.
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -18,5 +17,19 @@ export default defineConfig({
     // The slowest files first (test/timings.json where vitest has no cache, as in CI).
     sequence: { sequencer: SlowestFirstSequencer },
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      // Unit tests touch no process-wide state worth a fresh module graph per file: they share one
+      // (less than half the CPU of the unit suite, which CI runs on two Node versions).
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts'], isolate: false },
+      },
+      // Integration, conformance and end-to-end files start emulators, set credentials in the
+      // environment and keep per-process caches: each gets a fresh module graph.
+      {
+        extends: true,
+        test: { name: 'system', include: ['test/{integration,conformance,e2e}/**/*.test.ts'] },
+      },
+    ],
   },
 });

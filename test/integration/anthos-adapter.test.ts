@@ -167,8 +167,8 @@ describe('Anthos-on-AWS adapter', () => {
     expect(failure.message).toContain('projects/karte-prod/locations/us-east-1/awsClusters/admin-aws');
     expect(failure.message).toContain('cluster not found');
     expect(failure.hint).toContain('not the AWS region');
-    // The read fails at the first NOT_FOUND; the node-pool call may still be on its way (the
-    // clients run in a thread of their own): let it land here, not in the next test's count.
+    // The read fails at the first NOT_FOUND; the node-pool call may still be on its way: let it
+    // land here, not in the next test's count.
     await vi.waitFor(() => expect(emu.control.log.entries).toHaveLength(2), { timeout: 5_000 });
   });
 
