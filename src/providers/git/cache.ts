@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { ExecError } from '../../util/exec.js';
 import { type BatchObject, CatFileBatch } from './batch.js';
 import { type GitRunner, gitEnvironment, NETWORK_TIMEOUT_MS, unreachable } from './cli.js';
+import { fileHistory, type HistoryReader } from './file-history.js';
 import type { HistoryVersion } from './kustomization.js';
 import {
   editTree,
@@ -83,6 +84,16 @@ export class GitCache {
   private readonly runningFetches = new Map<string, Promise<number>>();
   /** The remote's refs as this process last fetched, listed or pushed them. */
   private readonly view = new RemoteView();
+
+  /** File history's view of the cache: its reads, its memo and `git` in it, nothing else. */
+  private readonly historyReader: HistoryReader = {
+    commitHeaders: async (sha) => (await this.commitParts(sha))?.headers,
+    treeEntries: (name) => this.treeEntries(name),
+    object: (name) => this.object(name),
+    run: (args) => this.run(args),
+    memoized: (key, rev, read) => this.memoized(key, rev, read),
+    remembered: (key) => this.memo.get(key),
+  };
 
   constructor(
     private readonly git: GitRunner,
@@ -429,68 +440,7 @@ export class GitCache {
    * read in one `git cat-file --batch`. Stops at a commit where the file does not exist.
    */
   fileHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
-    const key = `history\0${tip}\0${path}\0${max}`;
-    // A copy for each caller: the remembered list stays as read.
-    return this.memoized(
-      key,
-      tip,
-      async () => (await this.historyFromParent(tip, path, max)) ?? this.readHistory(tip, path, max),
-    ).then((h) => h.map((v) => ({ ...v })));
-  }
-
-  /**
-   * The history at a one-parent commit whose parent's history this process has read (a commit this
-   * run built on the tip it read): the parent's, after the commit's own version when it changed the
-   * file (mode or content, as `git log` decides). Undefined when it cannot be told without `git log`.
-   */
-  private async historyFromParent(
-    tip: string,
-    path: string,
-    max: number,
-  ): Promise<HistoryVersion[] | undefined> {
-    const parents = [...((await this.commitParts(tip))?.headers ?? '').matchAll(/^parent (\S+)$/gm)];
-    const parent = parents.length === 1 ? parents[0]?.[1] : undefined;
-    const known = parent && this.memo.get(`history\0${parent}\0${path}\0${max}`);
-    const before = known ? await (known as Promise<HistoryVersion[]>).catch(() => undefined) : undefined;
-    if (!parent || !before) return undefined;
-    const slash = path.lastIndexOf('/');
-    const [dir, name] = slash < 0 ? ['', path] : [path.slice(0, slash), path.slice(slash + 1)];
-    const entry = async (rev: string) => {
-      const entries = await this.treeEntries(dir === '' ? `${rev}^{tree}` : `${rev}:${dir}`).catch(() => []);
-      const found = entries.find((e) => e.name === name);
-      return found ? `${found.mode} ${found.oid}` : undefined;
-    };
-    const [now, then] = await Promise.all([entry(tip), entry(parent)]);
-    if (now === then) return before;
-    const object = await this.object(`${tip}:${path}`);
-    if (object?.type !== 'blob') return [{ commit: tip, text: undefined }];
-    return [{ commit: tip, text: object.content.toString('utf8') }, ...before].slice(0, max);
-  }
-
-  private async readHistory(tip: string, path: string, max: number): Promise<HistoryVersion[]> {
-    const out = await this.run([
-      'log',
-      '--first-parent',
-      '--format=%H',
-      `--max-count=${max}`,
-      tip,
-      '--',
-      path,
-    ]);
-    const commits = out.split('\n').filter(Boolean);
-    if (commits.length === 0) return [];
-    // All asked at once: the reader answers them in order.
-    const objects = await Promise.all(commits.map((c) => this.object(`${c}:${path}`)));
-    const versions: HistoryVersion[] = [];
-    for (const [i, commit] of commits.entries()) {
-      const object = objects[i];
-      if (object?.type !== 'blob') {
-        versions.push({ commit, text: undefined });
-        break;
-      }
-      versions.push({ commit, text: object.content.toString('utf8') });
-    }
-    return versions;
+    return fileHistory(this.historyReader, tip, path, max);
   }
 
   /**
