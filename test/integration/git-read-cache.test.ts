@@ -6,15 +6,21 @@
  * again, and an edit that is then committed is already rendered. The repository is a billing
  * service with a primary and a standby cluster overlay (not the demo tree).
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import { renderEdited, renderToggle } from '../../src/providers/git/render.js';
-import { createGitRemote, git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
+import { git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { exec, findOnPath } from '../../src/util/exec.js';
+import {
+  type CountingWrapper,
+  countingWrapper,
+  loggedLines,
+  remoteFromTree,
+} from '../fixtures/counting-git.js';
 
 const kubectl = await findOnPath('kubectl');
 const OVERLAY = 'clusters/standby';
@@ -81,7 +87,7 @@ let remote: string;
 let seed: string;
 let cache: GitCache;
 let log: string;
-const savedPath = process.env.PATH;
+let wrapper: CountingWrapper | undefined;
 
 /** git in the cache repository (objects are read from there). */
 async function remoteGit(args: string[]): Promise<string> {
@@ -89,18 +95,12 @@ async function remoteGit(args: string[]): Promise<string> {
 }
 
 async function renders(): Promise<number> {
-  return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  return (await loggedLines(log)).length;
 }
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'failover-git-read-cache-'));
-  const source = join(work, 'source');
-  for (const [path, content] of Object.entries(TREE)) {
-    await mkdir(join(source, path, '..'), { recursive: true });
-    await writeFile(join(source, path), content);
-  }
-  await chmod(join(source, 'tools/smoke.sh'), 0o755);
-  ({ remote, head: seed } = await createGitRemote({ dir: join(work, 'remote'), from: source }));
+  ({ remote, head: seed } = await remoteFromTree(work, TREE, { executable: ['tools/smoke.sh'] }));
   cache = new GitCache(
     createGitRunner(isolatedGitEnv()),
     remote,
@@ -108,17 +108,11 @@ beforeAll(async () => {
   );
   // kubectl behind a wrapper that counts the builds, first on PATH for the renderer lookup.
   log = join(work, 'renders.log');
-  if (kubectl) {
-    const bin = join(work, 'bin');
-    await mkdir(bin);
-    await writeFile(join(bin, 'kubectl'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${kubectl}' "$@"\n`);
-    await chmod(join(bin, 'kubectl'), 0o755);
-    process.env.PATH = `${bin}${delimiter}${savedPath ?? ''}`;
-  }
+  if (kubectl) wrapper = await countingWrapper(work, 'kubectl', kubectl, { log });
 });
 
 afterAll(async () => {
-  process.env.PATH = savedPath;
+  wrapper?.restore();
   cache?.close();
   await rm(work, { recursive: true, force: true });
 });

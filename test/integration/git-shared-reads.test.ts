@@ -5,9 +5,9 @@
  * push is known without a fetch; a push built on a tip that moved is rejected, fetched afresh and
  * retried. The repository is a payments service with two region overlays (not the demo tree).
  */
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
@@ -16,8 +16,9 @@ import { RunLock } from '../../src/providers/git/lock.js';
 import type { TreeEdit } from '../../src/providers/git/objects.js';
 import type { CommitMeta, LockInfo } from '../../src/providers/git/port.js';
 import { FRESH_MS } from '../../src/providers/git/remote-view.js';
-import { createGitRemote, git, isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
+import { git, isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { findOnPath } from '../../src/util/exec.js';
+import { type CountingWrapper, countingWrapper, remoteFromTree } from '../fixtures/counting-git.js';
 import { adapterOptions, remoteHead } from '../fixtures/gitops/harness.js';
 
 const STANDBY = `resources:
@@ -40,7 +41,7 @@ const META: CommitMeta = { runId: 'run-pay-7', operator: 'dana', incident: 'INC-
 let work: string;
 let log: string;
 let counter = 0;
-const savedPath = process.env.PATH;
+let wrapper: CountingWrapper | undefined;
 
 /** The git processes started so far with `subcommand` and naming `where` (the cache, or the remote). */
 async function spawned(where: string, subcommand: string): Promise<number> {
@@ -55,27 +56,18 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'failover-git-shared-reads-'));
   const real = await findOnPath('git');
   if (!real) throw new Error('git is not on PATH');
-  log = join(work, 'git.log');
-  const bin = join(work, 'bin');
-  await mkdir(bin);
-  await writeFile(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`);
-  await chmod(join(bin, 'git'), 0o755);
-  process.env.PATH = `${bin}${delimiter}${savedPath ?? ''}`;
+  wrapper = await countingWrapper(work, 'git', real);
+  log = wrapper.log;
 });
 
 afterAll(async () => {
-  process.env.PATH = savedPath;
+  wrapper?.restore();
   await rm(work, { recursive: true, force: true });
 });
 
 async function scenario() {
   const dir = join(work, `s${++counter}`);
-  const source = join(dir, 'source');
-  for (const [path, content] of Object.entries(TREE)) {
-    await mkdir(join(source, path, '..'), { recursive: true });
-    await writeFile(join(source, path), content);
-  }
-  const { remote, head } = await createGitRemote({ dir: join(dir, 'remote'), from: source });
+  const { remote, head } = await remoteFromTree(dir, TREE);
   const stateDir = join(dir, 'state');
   const options = adapterOptions({
     repo: remote,

@@ -7,9 +7,9 @@
  * that logs each build. The repository is a ledger service with EU and US overlays, unlike the demo.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
@@ -21,8 +21,14 @@ import {
   renderInputs,
 } from '../../src/providers/git/render-inputs.js';
 import type { KubeObject } from '../../src/providers/kustomize/index.js';
-import { createGitRemote, git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
+import { git, isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { exec, findOnPath } from '../../src/util/exec.js';
+import {
+  type CountingWrapper,
+  countingWrapper,
+  loggedLines,
+  remoteFromTree,
+} from '../fixtures/counting-git.js';
 
 const kubectl = await findOnPath('kubectl');
 const EU = 'overlays/eu';
@@ -114,12 +120,11 @@ let remote: string;
 let seed: string;
 let cache: GitCache;
 let log: string;
-const savedPath = process.env.PATH;
+let wrapper: CountingWrapper | undefined;
 
 /** Builds started so far (the wrapper logs a `start` line per build). */
 async function renders(): Promise<number> {
-  return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.startsWith('start'))
-    .length;
+  return (await loggedLines(log)).filter((l) => l.startsWith('start')).length;
 }
 
 function newCache(name: string): GitCache {
@@ -146,37 +151,28 @@ function field(objects: KubeObject[], kind: string, part: 'spec' | 'data', name:
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'failover-render-inputs-'));
-  const source = join(work, 'source');
-  for (const [path, content] of Object.entries(TREE)) {
-    await mkdir(join(source, path, '..'), { recursive: true });
-    await writeFile(join(source, path), content);
-  }
-  ({ remote, head: seed } = await createGitRemote({ dir: join(work, 'remote'), from: source }));
+  ({ remote, head: seed } = await remoteFromTree(work, TREE));
   cache = newCache('state');
   await cache.fetchBranch('main');
   log = join(work, 'renders.log');
   if (kubectl) {
     // Logs the start and end of each build; RENDER_TEST_DELAY holds the build open a while.
-    const bin = join(work, 'bin');
-    await mkdir(bin);
-    await writeFile(
-      join(bin, 'kubectl'),
-      `#!/bin/sh
-echo "start $(date +%s%N) $*" >> '${log}'
+    wrapper = await countingWrapper(work, 'kubectl', kubectl, {
+      log,
+      script: (to, real) => `#!/bin/sh
+echo "start $(date +%s%N) $*" >> '${to}'
 if [ -n "$RENDER_TEST_DELAY" ]; then sleep "$RENDER_TEST_DELAY"; fi
-'${kubectl}' "$@"
+'${real}' "$@"
 status=$?
-echo "end $(date +%s%N)" >> '${log}'
+echo "end $(date +%s%N)" >> '${to}'
 exit $status
 `,
-    );
-    await chmod(join(bin, 'kubectl'), 0o755);
-    process.env.PATH = `${bin}${delimiter}${savedPath ?? ''}`;
+    });
   }
 });
 
 afterAll(async () => {
-  process.env.PATH = savedPath;
+  wrapper?.restore();
   delete process.env.RENDER_TEST_DELAY;
   cache?.close();
   await rm(work, { recursive: true, force: true });
