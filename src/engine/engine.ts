@@ -11,85 +11,38 @@
  * - An interrupt lets an in-flight mutating step finish within a grace period, then abandons it
  *   (read-only steps at once); `finally` steps (lock release, report) still run; the journal says
  *   how to resume.
+ *
+ * The modules: planner.ts plans (the whole-run plan, and a step's `when`, `with`, `timeout` and
+ * `onFailure` resolved against the run's scope); step-context.ts builds what a step is handed (the
+ * read context, and the write ports opened at the first apply); run-types.ts declares EngineOptions
+ * and RunResult. This one runs the steps: apply, retries, the failure policy, interrupts, finally
+ * steps and rollback, and builds the RunResult.
  */
-import type { Config } from '../config/schema.js';
-import type { Ports, WritePorts } from '../providers/ports.js';
-import { resolveValue, type Scope, Unknown, unknownPaths, withPlaceholders } from '../runbook/expressions.js';
-import { flattenSteps, type LoadedRunbook } from '../runbook/load.js';
+import { resolveValue } from '../runbook/expressions.js';
 import { isGroup, type OnFailure, type ParallelGroup, type Step } from '../runbook/schema.js';
-import type {
-  ApplyContext,
-  ChoiceRequest,
-  ConfirmRequest,
-  PlanContext,
-  RunInfo,
-  StepKind,
-  StepRegistry,
-} from '../steps/types.js';
-import { Timeout, toMs } from '../util/duration.js';
-import { formatPath } from '../util/yaml-source.js';
-import { flattenIssues } from '../util/zod-issues.js';
+import type { StepKind } from '../steps/types.js';
+import { toMs } from '../util/duration.js';
 import { FailoverError, invalidInput, toFailoverError } from './errors.js';
-import type { EngineEvent, ErrorInfo, EventPayload, Json, RunOutcome, RunWarning } from './events.js';
-import type { ResumeState } from './journal.js';
-import type { PlannedStep, RunPlan, StepPlan } from './plan.js';
+import {
+  type EngineEvent,
+  type EventPayload,
+  errorInfo,
+  type Json,
+  type RunOutcome,
+  type RunWarning,
+} from './events.js';
+import type { RunPlan } from './plan.js';
 import { planProblems } from './plan.js';
-import { planBatches } from './plan-batches.js';
 import { PlanReuse, type ReusedPlan } from './plan-reuse.js';
+import { Planner } from './planner.js';
 import { backoffDelay, StepTimeoutError, sleep, withTimeout } from './retry.js';
+import type { EngineOptions, RunResult } from './run-types.js';
+import { StepContexts } from './step-context.js';
 
-const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
+/** The event form of an error (defined beside ErrorInfo, where the planner uses it too). */
+export { errorInfo } from './events.js';
 
-export interface EngineOptions {
-  loaded: LoadedRunbook;
-  params: Record<string, Json>;
-  config: Config;
-  configFile?: string;
-  registry: StepRegistry;
-  ports: Ports;
-  run: RunInfo;
-  emit(event: EngineEvent): void;
-  confirm(request: ConfirmRequest): Promise<boolean>;
-  /** Asks the operator to choose at a gate; absent or undefined: nobody is asked. */
-  decide?(request: ChoiceRequest): Promise<string | undefined>;
-  /** False without a TTY and without --yes: runbooks that ask stop before changing anything. */
-  canConfirm: boolean;
-  /** Why no confirmation can be asked, and the fix (default: no terminal; pass --yes). */
-  cannotConfirm?: { reason: string; hint: string };
-  /** Aborts when the operator interrupts (SIGINT/SIGTERM). */
-  interrupt: AbortSignal;
-  /** How long an in-flight mutating step may take to finish after an interrupt before it is abandoned. */
-  interruptGraceMs?: number;
-  resume?: ResumeState;
-  /** The command that resumes this run, printed after an interrupt or an abort. */
-  resumeCommand?: string;
-  /**
-   * Applying a saved plan: called with a step's fresh plan just before it changes anything; an
-   * error stops the step (the change differs from the one planned).
-   */
-  guard?(stepId: string, kind: string, plan: StepPlan): FailoverError | undefined;
-}
-
-export interface RunResult {
-  runId: string;
-  outcome: RunOutcome;
-  plan: RunPlan;
-  outputs: Record<string, Record<string, Json>>;
-  /** The failure that decided the outcome (first failed step, or the plan problem). */
-  error?: FailoverError;
-  failedSteps: string[];
-  rolledBack: string[];
-  /** What the run did not do although it went on: a succeeded run with these is "succeeded with warnings". */
-  warnings: RunWarning[];
-  /**
-   * Whether this run (or the run it resumes) completed any step beyond taking the lock: when not,
-   * a failed run has nothing to resume and is simply run again.
-   */
-  madeProgress: boolean;
-  /** Steps of this run that changed something and were not rolled back, in order: the state left behind. */
-  changed: string[];
-  durationMs: number;
-}
+export type { EngineOptions, RunResult } from './run-types.js';
 
 interface Completed {
   step: Step;
@@ -97,16 +50,6 @@ interface Completed {
   input: unknown;
   converged: boolean;
   undo?: Json;
-}
-
-export function errorInfo(error: FailoverError): ErrorInfo {
-  return {
-    code: error.code,
-    category: error.category,
-    message: error.message,
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.problems.length ? { problems: error.problems } : {}),
-  };
 }
 
 export async function executeRun(options: EngineOptions): Promise<RunResult> {
@@ -120,13 +63,20 @@ class Engine {
   private readonly failedSteps: string[] = [];
   private readonly warnings: RunWarning[] = [];
   private readonly rolledBack: string[] = [];
-  private write: WritePorts | undefined;
   private interrupted = false;
   private readonly reuse = new PlanReuse();
-  /** What steps will need at their turn (StepKind.prepare), loaded when a step first waits. */
-  private readonly preparing: (() => void)[] = [];
+  private readonly contexts: StepContexts;
+  private readonly planner: Planner;
 
   constructor(private readonly o: EngineOptions) {
+    const emit = (payload: EventPayload) => this.emit(payload);
+    this.contexts = new StepContexts(o, emit, this.warnings);
+    this.planner = new Planner(o, {
+      emit,
+      outputs: this.outputs,
+      reuse: this.reuse,
+      contexts: this.contexts,
+    });
     // A signal aborted before the run began never fires its event: read its state too.
     this.interrupted = o.interrupt.aborted;
     o.interrupt.addEventListener('abort', () => {
@@ -154,7 +104,7 @@ class Engine {
     });
     for (const [id, done] of this.o.resume?.completed ?? []) this.outputs[id] = done.outputs;
 
-    const plan = await this.planAll();
+    const plan = await this.planner.planAll();
     this.emit({ type: 'run.planned', plan });
     if (this.interrupted) {
       // Interrupted while planning: nothing was changed, there is nothing to resume.
@@ -187,8 +137,8 @@ class Engine {
       return this.finish(plan, 'planned', error);
     }
     const blocking = plan.steps.filter((s) => {
-      const step = this.stepOf(s.id);
-      return s.error && !(step && this.resolveOnFailure(step) === 'continue');
+      const step = this.planner.stepOf(s.id);
+      return s.error && !(step && this.planner.resolveOnFailure(step) === 'continue');
     });
     if (blocking.length > 0) {
       const first = blocking[0]!;
@@ -219,81 +169,7 @@ class Engine {
     return this.applyAll(plan);
   }
 
-  private stepOf(id: string): Step | undefined {
-    return flattenSteps(this.o.loaded.runbook).find((f) => f.step.id === id)?.step;
-  }
-
-  // ── plan ────────────────────────────────────────────────────────────────────────────────────
-
-  private scope(planning: boolean): Scope {
-    const steps: Scope['steps'] = {};
-    for (const flat of flattenSteps(this.o.loaded.runbook)) {
-      const known = this.outputs[flat.step.id] ?? {};
-      const id = flat.step.id;
-      steps[id] = {
-        outputs: planning
-          ? new Proxy(known, {
-              get: (t, key: string) => (key in t ? t[key] : new Unknown(`steps.${id}.outputs.${key}`)),
-              has: () => true,
-            })
-          : known,
-      };
-    }
-    return {
-      params: this.o.params,
-      config: this.o.config as unknown as Record<string, unknown>,
-      steps,
-      run: { ...this.o.run } as unknown as Record<string, unknown>,
-    };
-  }
-
-  private async planAll(): Promise<RunPlan> {
-    const { runbook } = this.o.loaded;
-    const steps: PlannedStep[] = [];
-    let afterChanges = false;
-    // Entries of a batch are planned at once (their reads overlap); see plan-batches.ts.
-    for (const batch of planBatches(runbook.steps, this.o.registry)) {
-      const batchAfterChanges = afterChanges;
-      const planned = (
-        await Promise.all(
-          batch.map((entry) => {
-            const members = isGroup(entry) ? entry.parallel : [entry];
-            const groupSkip = isGroup(entry) ? this.whenSkip(entry.when, true) : undefined;
-            return Promise.all(
-              members.map((step) =>
-                this.planStep(step, batchAfterChanges, groupSkip, isGroup(entry) ? entry.id : undefined),
-              ),
-            );
-          }),
-        )
-      ).flat();
-      steps.push(...planned);
-      if (
-        planned.some(
-          (p) => p.mutating && !p.skipped && !p.plan?.converged && !this.o.registry.get(p.kind)?.independent,
-        )
-      ) {
-        afterChanges = true;
-      }
-    }
-    const finallySteps: PlannedStep[] = [];
-    for (const step of runbook.finally)
-      finallySteps.push(await this.planStep(step, afterChanges, undefined, undefined));
-    return {
-      runId: this.o.run.id,
-      runbook: { name: runbook.name, file: this.o.loaded.file },
-      params: this.o.params,
-      steps,
-      finally: finallySteps,
-    };
-  }
-
-  private whenSkip(when: boolean | string | undefined, planning: boolean): string | undefined {
-    if (when === undefined) return undefined;
-    const value = resolveValue(when, this.scope(planning));
-    if (value instanceof Unknown) return undefined; // decided at apply time
-    return value ? undefined : `condition is false: ${String(when)}`;
-  }
+  // ── apply ───────────────────────────────────────────────────────────────────────────────────
 
   /**
    * A `when` at apply time. One that cannot be resolved (it reads an output of a step that was
@@ -301,168 +177,11 @@ class Engine {
    */
   private applyWhen(when: boolean | string | undefined): string | FailoverError | undefined {
     try {
-      return this.whenSkip(when, false);
+      return this.planner.whenSkip(when, false);
     } catch (thrown) {
       return toFailoverError(thrown);
     }
   }
-
-  private async planStep(
-    step: Step,
-    afterChanges: boolean,
-    groupSkip: string | undefined,
-    group: string | undefined,
-  ): Promise<PlannedStep> {
-    const kind = this.o.registry.get(step.uses)!;
-    const planStarted = Date.now();
-    const base: PlannedStep = {
-      id: step.id,
-      kind: step.uses,
-      mutating: kind.mutating,
-      ...(group ? { group } : {}),
-      ...(this.resolveOnFailure(step) === 'continue' ? { onFailure: 'continue' as const } : {}),
-    };
-    try {
-      const skipped = groupSkip ?? this.whenSkip(step.when, true);
-      if (skipped) {
-        this.emit({ type: 'step.skipped', stepId: step.id, reason: skipped });
-        return { ...base, skipped };
-      }
-      const resolved = resolveValue(step.with, this.scope(true));
-      const unknowns = unknownPaths(resolved);
-      let plan: StepPlan;
-      const parsed = kind.input.safeParse(unknowns.length ? withPlaceholders(resolved) : resolved);
-      if (!parsed.success) {
-        if (unknowns.length) {
-          plan = {
-            summary: `${step.uses}: planned when its inputs are known`,
-            changes: [],
-            converged: false,
-            deferred: unknowns.map((u) => u.ref),
-          };
-        } else {
-          throw this.inputError(step, parsed.error.issues, kind.input, resolved);
-        }
-      } else {
-        const timeoutMs = this.timeoutOf(step, kind, parsed.data, true);
-        if (kind.prepare)
-          this.preparing.push(() =>
-            kind.prepare?.({ config: this.o.config, read: this.o.ports.read }, parsed.data),
-          );
-        plan = await withTimeout(
-          (signal) =>
-            kind.plan(
-              this.planContext(signal, afterChanges || unknowns.length > 0, step.id, 'plan'),
-              parsed.data,
-            ),
-          timeoutMs,
-          () => new StepTimeoutError(step.id, timeoutMs),
-          // Planning only reads: Ctrl-C abandons it at once.
-          this.o.interrupt,
-        );
-        if (unknowns.length) plan = { ...plan, deferred: unknowns.map((u) => u.ref) };
-        else if (!afterChanges) this.reuse.keep(step.id, kind, parsed.data, plan, planStarted);
-      }
-      if (plan.outputs) this.outputs[step.id] = { ...this.outputs[step.id], ...plan.outputs };
-      this.emit({
-        type: 'step.planned',
-        stepId: step.id,
-        kind: step.uses,
-        plan,
-        durationMs: Date.now() - planStarted,
-      });
-      return { ...base, plan };
-    } catch (thrown) {
-      const error = toFailoverError(thrown);
-      return { ...base, error: errorInfo(error) };
-    }
-  }
-
-  private inputError(
-    step: Step,
-    issues: Parameters<typeof flattenIssues>[0],
-    schema: StepKind<unknown>['input'],
-    input: unknown,
-  ): FailoverError {
-    const flat = flattenSteps(this.o.loaded.runbook).find((f) => f.step.id === step.id)!;
-    return invalidInput('FO_ENGINE_E1032', `invalid input for step "${step.id}" (${step.uses})`, {
-      problems: flattenIssues(issues, [], { schema, input }).map((issue) => {
-        const path = [
-          ...flat.path,
-          'with',
-          ...issue.path.filter((s): s is string | number => typeof s !== 'symbol'),
-        ];
-        const pos = this.o.loaded.source.positionOf(path);
-        return {
-          file: this.o.loaded.file,
-          line: pos?.line,
-          column: pos?.column,
-          path: formatPath(path),
-          message: issue.message,
-        };
-      }),
-      hint: 'check the values the expressions resolve to (params, config, earlier outputs)',
-    });
-  }
-
-  private timeoutOf(step: Step, kind: StepKind<unknown>, input: unknown, planning = false): number {
-    const fallback = kind.timeoutFor?.(input) ?? kind.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-    if (step.timeout === undefined) return fallback;
-    // The schema lets `timeout` be an expression (${{ params.timeout }}); resolve it like `with`.
-    const value =
-      typeof step.timeout === 'string' ? resolveValue(step.timeout, this.scope(planning)) : step.timeout;
-    if (value instanceof Unknown) return fallback;
-    const parsed = Timeout.safeParse(value);
-    if (!parsed.success) {
-      throw invalidInput(
-        'FO_ENGINE_E1036',
-        `step "${step.id}": timeout ${JSON.stringify(value)} is not a duration from 10ms to 24d`,
-        {
-          hint: 'write a duration such as 30s, 5m or 1h, or a number of seconds',
-        },
-      );
-    }
-    return toMs(parsed.data);
-  }
-
-  private planContext(
-    signal: AbortSignal,
-    afterChanges: boolean,
-    stepId = '',
-    phase: PlanContext['phase'] = 'apply',
-  ): PlanContext {
-    return {
-      run: this.o.run,
-      config: this.o.config,
-      read: this.o.ports.read,
-      signal,
-      afterChanges,
-      phase,
-      emit: (message) => {
-        // A runbook's own warning (a `note` at level warn, e.g. "fencing skipped") is part of the result.
-        if (phase === 'apply' && message.level === 'warn' && this.stepOf(stepId)?.uses === 'note')
-          this.warnings.push({ stepId, code: message.code, message: message.message });
-        this.emit({ type: 'step.message', stepId, ...message });
-      },
-      sleep: (ms) => {
-        // A step that sleeps waits on the world: the moment to load what later steps will need.
-        if (phase === 'apply') for (const prepare of this.preparing.splice(0)) setImmediate(prepare);
-        return sleep(ms, signal);
-      },
-    };
-  }
-
-  private applyContext(signal: AbortSignal, stepId: string): ApplyContext {
-    this.write ??= this.o.ports.openWrite();
-    return {
-      ...this.planContext(signal, false, stepId),
-      write: this.write,
-      confirm: (request) => this.o.confirm(request),
-      decide: async (request) => this.o.decide?.(request),
-    };
-  }
-
-  // ── apply ───────────────────────────────────────────────────────────────────────────────────
 
   private async applyAll(plan: RunPlan): Promise<RunResult> {
     const { runbook } = this.o.loaded;
@@ -508,24 +227,8 @@ class Engine {
   }
 
   private onFailureOf(step: Step, entry: Step | ParallelGroup): OnFailure {
-    const own = this.resolveOnFailure(step);
+    const own = this.planner.resolveOnFailure(step);
     return own !== 'abort' ? own : isGroup(entry) ? entry.onFailure : own;
-  }
-
-  /**
-   * `onFailure` as written, or what its expression resolves to. Anything unexpected means abort, and
-   * so does an expression that cannot be resolved (an earlier step's output while planning, or one
-   * a skipped step never gave): deciding must not crash the run.
-   */
-  private resolveOnFailure(step: Step): OnFailure {
-    let value: unknown;
-    try {
-      // A word as written resolves to itself.
-      value = resolveValue(step.onFailure, this.scope(false));
-    } catch {
-      value = undefined;
-    }
-    return value === 'rollback' || value === 'continue' ? value : 'abort';
   }
 
   private async onInterrupt(plan: RunPlan, inFlight: string[]): Promise<RunResult> {
@@ -568,9 +271,9 @@ class Engine {
     const started = Date.now();
     let input: unknown;
     try {
-      const resolved = resolveValue(step.with, this.scope(false));
+      const resolved = resolveValue(step.with, this.planner.scope(false));
       const parsed = kind.input.safeParse(resolved);
-      if (!parsed.success) throw this.inputError(step, parsed.error.issues, kind.input, resolved);
+      if (!parsed.success) throw this.planner.inputError(step, parsed.error.issues, kind.input, resolved);
       input = parsed.data;
     } catch (thrown) {
       return this.failed(step, kind, toFailoverError(thrown), started);
@@ -652,7 +355,7 @@ class Engine {
    * converged. Interrupts get a grace period.
    */
   private async attempt(step: Step, kind: StepKind<unknown>, input: unknown, reused?: ReusedPlan) {
-    const timeoutMs = this.timeoutOf(step, kind, input);
+    const timeoutMs = this.planner.timeoutOf(step, kind, input);
     const abandon = new AbortController();
     const onInterrupt = () => {
       const grace = setTimeout(
@@ -677,7 +380,8 @@ class Engine {
     try {
       return await withTimeout(
         async (signal) => {
-          const plan = reused?.plan ?? (await kind.plan(this.planContext(signal, false, step.id), input));
+          const plan =
+            reused?.plan ?? (await kind.plan(this.contexts.planContext(signal, false, step.id), input));
           const failedChecks = (plan.checks ?? []).filter((c) => !c.ok && c.severity !== 'warning');
           if (failedChecks.length > 0) {
             throw new FailoverError(
@@ -693,7 +397,7 @@ class Engine {
           const refused = this.o.guard?.(step.id, step.uses, plan);
           if (refused) throw refused;
           this.reuse.changing(kind);
-          const result = await kind.apply(this.applyContext(signal, step.id), input, plan);
+          const result = await kind.apply(this.contexts.applyContext(signal, step.id), input, plan);
           return { plan, result };
         },
         timeoutMs,
@@ -713,9 +417,10 @@ class Engine {
       const started = Date.now();
       this.emit({ type: 'step.rollback.started', stepId: done.step.id });
       try {
-        const timeoutMs = this.timeoutOf(done.step, done.kind, done.input);
+        const timeoutMs = this.planner.timeoutOf(done.step, done.kind, done.input);
         await withTimeout(
-          (signal) => done.kind.rollback!(this.applyContext(signal, done.step.id), done.input, done.undo),
+          (signal) =>
+            done.kind.rollback!(this.contexts.applyContext(signal, done.step.id), done.input, done.undo),
           timeoutMs,
           () => new StepTimeoutError(done.step.id, timeoutMs),
         );
@@ -749,13 +454,16 @@ class Engine {
       this.emit({ type: 'step.started', stepId: step.id, kind: step.uses, attempt: 1 });
       try {
         if (skipped) throw skipped;
-        const input = kind.input.parse(resolveValue(step.with, this.scope(false)));
-        const timeoutMs = this.timeoutOf(step, kind, input);
+        const input = kind.input.parse(resolveValue(step.with, this.planner.scope(false)));
+        const timeoutMs = this.planner.timeoutOf(step, kind, input);
         const { plan: stepPlan, result } = await withTimeout(
           async (signal) => {
-            const p = await kind.plan(this.planContext(signal, false, step.id), input);
+            const p = await kind.plan(this.contexts.planContext(signal, false, step.id), input);
             if (p.converged || !kind.apply) return { plan: p, result: undefined };
-            return { plan: p, result: await kind.apply(this.applyContext(signal, step.id), input, p) };
+            return {
+              plan: p,
+              result: await kind.apply(this.contexts.applyContext(signal, step.id), input, p),
+            };
           },
           timeoutMs,
           () => new StepTimeoutError(step.id, timeoutMs),

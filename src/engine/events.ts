@@ -3,7 +3,7 @@
  * consume. Each event type has a stable code (tests assert on codes, never on text).
  */
 import { formatMs } from '../util/duration.js';
-import type { ErrorCategory, Problem } from './errors.js';
+import type { ErrorCategory, FailoverError, Problem } from './errors.js';
 import type { RunPlan, StepPlan } from './plan.js';
 import type { PlanAudit } from './saved-plan.js';
 
@@ -17,6 +17,16 @@ export interface ErrorInfo {
   message: string;
   hint?: string;
   problems?: Problem[];
+}
+
+export function errorInfo(error: FailoverError): ErrorInfo {
+  return {
+    code: error.code,
+    category: error.category,
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.problems.length ? { problems: error.problems } : {}),
+  };
 }
 
 /** Something the run did not do although it went on (a `continue` step that failed, a warning note). */
