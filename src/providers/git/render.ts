@@ -19,6 +19,7 @@ import {
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
 import { cachedView, editedView, renderInputs } from './render-inputs.js';
+import { storedRender } from './render-store.js';
 
 export type RenderSummary = NonNullable<StandbyPlan['render']>;
 
@@ -108,7 +109,8 @@ type Edit = { path: string; content: string | null };
  * kustomize gives the same output for the same bytes and the same command, so a run renders each
  * overlay once however many steps ask, and a commit to another overlay keeps the render (a failed
  * build too; a timeout or an interrupted build is not remembered). The edited tree of a plan has
- * the id its commit will have, so the render of a pushed edit is already known.
+ * the id its commit will have, so the render of a pushed edit is already known. Successful renders
+ * with an exact identity are also kept on disk for the next command (render-store.ts).
  */
 const renders = new Map<string, Promise<KubeObject[]>>();
 const RENDER_LIMIT = 64;
@@ -164,7 +166,9 @@ async function renderTree(
   const key = [cache.dir, reads, overlay, tool.path, ...tool.args('')].join('\0');
   let rendered = renders.get(key);
   if (!rendered) {
-    rendered = renderExported(cache, revision, edits, overlay, tool);
+    rendered = storedRender(cache.dir, reads, overlay, tool, () =>
+      renderExported(cache, revision, edits, overlay, tool),
+    );
     renders.set(key, rendered);
     rendered.catch((error: unknown) => {
       if (!remembered(error)) renders.delete(key);
