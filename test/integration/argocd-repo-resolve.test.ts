@@ -2,14 +2,19 @@
  * The Argo CD emulator's repo-server resolves a branch again only when a file a ref lives in
  * changed. Checked against the real git CLI on every way a ref moves: a push, `update-ref`, refs
  * packed by `git pack-refs` (the loose file gone) and a loose ref written over a packed one.
+ * Builds are shared between repo-servers by tree: counted by a kubectl wrapper on PATH.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateKustomize } from '../../src/providers/kustomize/index.js';
 import { RepoService } from '../../src/sandbox/argocd/repo.js';
 import { createGitRemote, type GitRemote, git, pushChange } from '../../src/sandbox/gitops-demo/index.js';
+import { findOnPath } from '../../src/util/exec.js';
+import { countingWrapper, loggedLines } from '../fixtures/counting-git.js';
+
+const kubectl = await findOnPath('kubectl');
 
 let work: string;
 let remote: GitRemote;
@@ -56,5 +61,58 @@ describe('branch resolution in the Argo CD emulator', () => {
     expect(await repo.resolve(remote.remote, 'HEAD')).toBe(pushed);
     await git(['--git-dir', remote.remote, 'update-ref', 'refs/heads/main', first]);
     expect(await repo.resolve(remote.remote, 'HEAD')).toBe(first);
+  });
+});
+
+describe.skipIf(!kubectl)('renders shared by repo-servers in one process', () => {
+  it('a second sandbox with the same files builds nothing; a hard refresh or a changed tree builds again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'argocd-repo-shared-'));
+    const wrapper = await countingWrapper(dir, 'kubectl', kubectl as string);
+    try {
+      const tool = await locateKustomize();
+      expect(tool.path).toBe(join(dir, 'bin', 'kubectl'));
+      const builds = async () => (await loggedLines(wrapper.log)).length;
+      const first = await createGitRemote({ dir: join(dir, 'first') });
+      const second = await createGitRemote({ dir: join(dir, 'second') });
+      const tree = async (remote: string, sha: string) =>
+        (await git(['--git-dir', remote, 'rev-parse', `${sha}^{tree}`])).stdout.trim();
+      const serverA = new RepoService(join(dir, 'cache-a'), tool);
+      const serverB = new RepoService(join(dir, 'cache-b'), tool);
+      const shaA = await serverA.resolve(first.remote, 'main');
+      const shaB = await serverB.resolve(second.remote, 'main');
+      expect(await tree(second.remote, shaB)).toBe(await tree(first.remote, shaA));
+
+      const fromA = await serverA.render(first.remote, shaA, 'overlays/aws');
+      expect(await builds()).toBe(1);
+      const fromB = await serverB.render(second.remote, shaB, 'overlays/aws');
+      expect(await builds()).toBe(1);
+      expect(fromB).toEqual(fromA);
+      // Each answer is its own copy.
+      fromB.length = 0;
+      expect(await serverA.render(first.remote, shaA, 'overlays/aws')).toEqual(fromA);
+      // Another path of the same tree is another build.
+      await serverB.render(second.remote, shaB, 'overlays/gke');
+      expect(await builds()).toBe(2);
+
+      // A hard refresh builds again, as the repo-server's manifest cache is dropped.
+      serverB.invalidate(second.remote);
+      expect(await serverB.render(second.remote, shaB, 'overlays/aws')).toEqual(fromA);
+      expect(await builds()).toBe(3);
+
+      const changed = await pushChange({
+        remote: second.remote,
+        message: 'aws overlay: a label',
+        change: async (work) => {
+          const file = join(work, 'overlays/aws/kustomization.yaml');
+          await writeFile(file, `${await readFile(file, 'utf8')}commonLabels:\n  cloud: aws\n`);
+        },
+      });
+      const labelled = await serverB.render(second.remote, changed, 'overlays/aws');
+      expect(await builds()).toBe(4);
+      expect(labelled.every((object) => object.metadata.labels?.cloud === 'aws')).toBe(true);
+    } finally {
+      wrapper.restore();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

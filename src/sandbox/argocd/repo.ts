@@ -3,7 +3,10 @@
  * and render an application path at that commit with kustomize itself, as the repo-server does
  * (`kustomize build PATH` plus the configured build options). Each commit is exported once
  * (`git archive`, then `tar -x`) into a cache directory, and each (commit, path) is rendered once, as
- * commits never change (a render is a kustomize process, a fraction of a second each).
+ * commits never change (a render is a kustomize process, a fraction of a second each). Successful
+ * builds are also shared by every repo-server in the process, by the commit's tree: sandboxes
+ * started one after another from the same files (a test suite, the demo run again) build each
+ * tree once.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -59,7 +62,17 @@ async function refFilesState(gitDir: string, revision: string): Promise<string |
   return parts.join('|');
 }
 
+/**
+ * Successful builds by (tree, path, tool, options). Not failures: a failure's text names the
+ * directory it was built in. Not a tree whose files git archive rewrites per commit (export-subst)
+ * either: the key would not tell two such commits apart; the emulated repos have none.
+ */
+const sharedRenders = new Map<string, Promise<KubeObject[]>>();
+const SHARED_LIMIT = 128;
+
 export class RepoService {
+  /** The shared render keys this server used, per repo: a hard refresh drops them too. */
+  private readonly sharedKeys = new Map<string, Set<string>>();
   private readonly exports = new Map<string, Promise<string>>();
   private readonly renders = new Map<string, Promise<KubeObject[]>>();
   /** Resolves in flight: a reconcile sweep over many apps of one repo asks git once. */
@@ -128,7 +141,7 @@ export class RepoService {
     const key = `${repoURL}\n${sha}\n${path}`;
     let rendered = this.renders.get(key);
     if (!rendered) {
-      rendered = this.renderUncached(repoURL, sha, path);
+      rendered = this.renderShared(repoURL, sha, path);
       this.renders.set(key, rendered);
       // A failed render is retried next time unless kustomize itself refused the commit; a timeout
       // or a failed export may pass.
@@ -139,8 +152,42 @@ export class RepoService {
     return structuredClone(await rendered);
   }
 
+  private async renderShared(repoURL: string, sha: string, path: string): Promise<KubeObject[]> {
+    const tree = await git([
+      '--git-dir',
+      localRepoPath(repoURL),
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      `${sha}^{tree}`,
+    ])
+      .then(({ stdout }) => stdout.trim())
+      .catch(() => '');
+    if (!tree) return this.renderUncached(repoURL, sha, path);
+    const key = [tree, normalize(path || '.'), this.kustomize.path, ...this.kustomize.args('')].join('\n');
+    const used = this.sharedKeys.get(repoURL) ?? new Set<string>();
+    this.sharedKeys.set(repoURL, used.add(key));
+    const known = sharedRenders.get(key);
+    if (known) {
+      try {
+        return await known;
+      } catch {
+        // Built elsewhere and failed there: build here, with this repo's own error text.
+      }
+    }
+    const built = this.renderUncached(repoURL, sha, path);
+    sharedRenders.set(key, built);
+    built.catch(() => {
+      if (sharedRenders.get(key) === built) sharedRenders.delete(key);
+    });
+    if (sharedRenders.size > SHARED_LIMIT) sharedRenders.delete(sharedRenders.keys().next().value as string);
+    return built;
+  }
+
   /** Drops cached renders and resolved revisions (a hard refresh). */
   invalidate(repoURL: string): void {
+    for (const key of this.sharedKeys.get(repoURL) ?? []) sharedRenders.delete(key);
+    this.sharedKeys.delete(repoURL);
     for (const key of this.renders.keys()) if (key.startsWith(`${repoURL}\n`)) this.renders.delete(key);
     for (const key of this.resolved.keys()) if (key.startsWith(`${repoURL}\n`)) this.resolved.delete(key);
   }
