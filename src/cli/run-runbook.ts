@@ -145,12 +145,19 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       );
     };
   let signals = 0;
+  // Once a second signal came, its exit owns the end: a run that finishes meanwhile waits for it
+  // (it gives the lock back, records the end and reads the state back, then exits 3) instead of
+  // exiting under it half-way.
+  let secondExit: Promise<never> | undefined;
+  const awaitSecondExit = async () => {
+    if (secondExit) await secondExit;
+  };
   // `note` replaces the usual line where the interrupt came at a question (nothing runs then).
   const onSignal = (signal: NodeJS.Signals, note?: string) => {
     signals += 1;
     if (signals === 2) {
       reporter.close();
-      void exitAfterSecondSignal(io, { signal, runId, journal, ports, config, resumeCommand });
+      secondExit = exitAfterSecondSignal(io, { signal, runId, journal, ports, config, resumeCommand });
       return;
     }
     if (signals > 2) process.exit(EXIT.aborted);
@@ -254,6 +261,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
       resumeCommand,
     });
   } catch (error) {
+    await awaitSecondExit();
     detachSignals();
     throw error;
   } finally {
@@ -261,10 +269,13 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
     await Promise.all(pending);
     reporter.close();
   }
+  await awaitSecondExit();
   // The handlers stay until the command ends: a second Ctrl-C during the read-back below still
   // exits 3 with the lock and the resume command, instead of killing the process by the signal.
   try {
-    return await reportRun();
+    const outcome = await reportRun();
+    await awaitSecondExit();
+    return outcome;
   } finally {
     detachSignals();
   }
