@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
-import { renderStoreDir, STORE_LIMIT } from '../../src/providers/git/render-store.js';
+import { renderStoreDir, STORE_LIMIT, storedRender } from '../../src/providers/git/render-store.js';
 import type { KubeObject } from '../../src/providers/kustomize/index.js';
 import { isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { findOnPath } from '../../src/util/exec.js';
@@ -302,6 +302,39 @@ describe.skipIf(!kubectl)('renders kept for the next command', () => {
     );
     expect(await builds()).toBe(count + 2);
     expect(twice).toEqual(once);
+  });
+
+  it('objects JSON cannot give back as they are (Infinity) are never kept', async () => {
+    // kustomize itself refuses a .inf or .nan (its objects go through JSON), so this only guards the
+    // store against another renderer: the build here is the store's caller, not kubectl.
+    const store = join(work, 'infinite');
+    const tool = {
+      name: 'kubectl kustomize' as const,
+      path: kubectl as string,
+      args: (dir: string) => ['kustomize', dir],
+    };
+    const objects = [
+      {
+        apiVersion: 'policy.example.net/v1',
+        kind: 'RateLimit',
+        metadata: { name: 'api' },
+        spec: { burst: Number.POSITIVE_INFINITY },
+      },
+    ];
+    let built = 0;
+    const build = async () => {
+      built += 1;
+      return structuredClone(objects);
+    };
+    expect(await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build)).toEqual(objects);
+    expect(await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build)).toEqual(objects);
+    expect(built).toBe(2);
+    expect(await readdir(renderStoreDir(store)).catch(() => [])).toEqual([]);
+    // The same call with finite values is kept: the guard, not the call, left it out.
+    objects[0]!.spec.burst = 400;
+    await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build);
+    await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build);
+    expect(built).toBe(3);
   });
 
   it(`keeps at most ${STORE_LIMIT} entries, dropping the oldest`, async () => {

@@ -109,12 +109,11 @@ describe('parseYamlSource limits', () => {
     expect(parseYamlSource(text, 'q.yaml').problems).toEqual([]);
   });
 
-  it('finds duplicate keys in linear time', () => {
+  // How the check scales is measured by bench/yaml-keys.mjs, not timed here.
+  it('finds the one duplicate key among 40,000, on its own line', () => {
     const lines = Array.from({ length: 40_000 }, (_, i) => `k${i}: ${i}`);
     lines.push('k17: again');
-    const started = Date.now();
     const source = parseYamlSource(lines.join('\n'), 'many.yaml');
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(source.problems).toHaveLength(1);
     expect(source.problems[0]).toMatchObject({ line: 40_001 });
     expect(source.problems[0]!.message).toMatch(/Map keys must be unique \("k17"/);
