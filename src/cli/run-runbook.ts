@@ -462,19 +462,6 @@ async function exitAfterSecondSignal(
     lock = `the run lock could NOT be released (${(error as Error).message}); \`${run.resumeCommand}\` takes it back, or another run may take it over with --break-lock`;
   }
   const message = `exited at a second ${run.signal}: ${lock}`;
-  run.journal?.append({
-    type: 'run.finished',
-    runId: run.runId,
-    at: new Date().toISOString(),
-    outcome: 'interrupted',
-    durationMs: 0,
-    error: {
-      code: 'FO_ENGINE_E1037',
-      category: 'aborted',
-      message,
-      hint: `run \`${run.resumeCommand}\` to continue where it stopped`,
-    },
-  } as EngineEvent);
   io.err(io.colors.red(message), 'warn');
   // Where things stand, read back from the systems themselves (briefly: the operator wants out);
   // a third signal exits at once.
@@ -488,6 +475,21 @@ async function exitAfterSecondSignal(
   io.err(io.colors.dim(`resume: ${run.resumeCommand}`));
   // What the command around the run must undo whatever happens (a game day's Datadog downtime).
   await runForcedExitCleanups(SECOND_SIGNAL_RELEASE_MS);
+  // Last, right before the exit: the run's own steps may still record something meanwhile (its
+  // unlock finishing), and the journal's last line must be how the run ended.
+  run.journal?.append({
+    type: 'run.finished',
+    runId: run.runId,
+    at: new Date().toISOString(),
+    outcome: 'interrupted',
+    durationMs: 0,
+    error: {
+      code: 'FO_ENGINE_E1037',
+      category: 'aborted',
+      message,
+      hint: `run \`${run.resumeCommand}\` to continue where it stopped`,
+    },
+  } as EngineEvent);
   process.exit(EXIT.aborted);
 }
 

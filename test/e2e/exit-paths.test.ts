@@ -1,9 +1,12 @@
 /**
  * How a run ends when the operator or the machine stops it: Ctrl-C at the typed confirmation
- * (on a real pseudo-terminal), a second Ctrl-C while a step runs. Each must leave the lock
+ * (on a real pseudo-terminal), a second Ctrl-C while a step runs, and one while the run's own
+ * finally steps are giving the lock back. Each must leave the lock
  * released and say so, judged from the git remote and the journal, not only the output.
  */
 import { execFile } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import {
@@ -134,6 +137,43 @@ describe('exit paths', () => {
           const releasedAtExit = /the run lock was released/.test(end.error?.message ?? '');
           const unlocked = events.some((e) => e.type === 'step.succeeded' && e.stepId === 'unlock');
           expect(releasedAtExit || unlocked).toBe(true);
+        }
+      },
+      { propagationMs: 300, rolloutMs: 20_000, reconcileMs: 200, latencyMs: 0 },
+    );
+  }, 150_000);
+
+  it('a second Ctrl-C while the finally steps give the lock back: its own ending, not cut off by the run', async () => {
+    await withWorld(
+      async (world) => {
+        // The remote takes 1.5 s to accept the lock's deletion, so the run's own unlock is still
+        // under way when the second Ctrl-C comes, and ends first.
+        const hook = join(world.sandbox.info.git.remote, 'hooks', 'pre-receive');
+        writeFileSync(
+          hook,
+          '#!/bin/sh\nwhile read old new ref; do\n  case "$ref" in refs/failover/lock) [ "$new" = 0000000000000000000000000000000000000000 ] && sleep 1.5 ;; esac\ndone\nexit 0\n',
+        );
+        chmodSync(hook, 0o755);
+        const running = startCli(world, ['to-aws', '--yes', '--incident', 'INC-UNLOCKING']);
+        await running.waitForStderr(/^▶ (activate-aws|aws-running)/m, 60_000);
+        await waitUntil('the lock is held', () => lockHeld(world), 20_000);
+        running.child.kill('SIGINT');
+        await running.waitForStderr(/^▶ unlock/m, 30_000);
+        running.child.kill('SIGINT');
+        const r = await running.exited;
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toMatch(/second SIGINT: exiting; giving the run lock back first/);
+        expect(r.stderr).toMatch(/exited at a second SIGINT: the run lock was released/);
+        expect(r.stderr).toMatch(/state now \(read back\):\n {4}traffic: gcp 100% \/ aws 0%/);
+        expect(r.stderr).toMatch(/ {4}run lock: free\n/);
+        expect(r.stderr).toMatch(/resume: failover resume \d{8}T\d{6}Z-[a-z0-9]{4}\s*$/);
+        expect(await lockHeld(world)).toBe(false);
+        // The second Ctrl-C's end is the journal's last line, whatever the run recorded meanwhile.
+        const end = last(journal(world, runIdIn(r.stderr)));
+        expect(end?.type).toBe('run.finished');
+        if (end?.type === 'run.finished') {
+          expect(end.outcome).toBe('interrupted');
+          expect(end.error?.message).toMatch(/exited at a second SIGINT: the run lock was released/);
         }
       },
       { propagationMs: 300, rolloutMs: 20_000, reconcileMs: 200, latencyMs: 0 },
