@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
 import { renderStoreDir, STORE_LIMIT, storedRender } from '../../src/providers/git/render-store.js';
-import type { KubeObject } from '../../src/providers/kustomize/index.js';
+import type { KubeObject, KustomizeSettings } from '../../src/providers/kustomize/index.js';
 import { isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { findOnPath } from '../../src/util/exec.js';
 import {
@@ -104,6 +104,13 @@ async function nextCommand() {
   return import('../../src/providers/git/render.js');
 }
 
+type RenderModule = Awaited<ReturnType<typeof nextCommand>>;
+
+/** The seed's AWS overlay toggled to active, as a failover plans it: its standby and active renders. */
+function activateSeed(render: RenderModule, settings?: KustomizeSettings) {
+  return render.renderToggle(cache, seed, AWS, KUSTOMIZATION, ACTIVE_KUSTOMIZATION, [], 'before', settings);
+}
+
 async function builds(): Promise<number> {
   return wrapper ? (await loggedLines(wrapper.log)).length : 0;
 }
@@ -141,15 +148,7 @@ afterAll(async () => {
 describe.skipIf(!kubectl)('renders kept for the next command', () => {
   it('the next command finds both sides of a toggle without a build, the same objects as kubectl on a checkout', async () => {
     const first = await nextCommand();
-    const planned = await first.renderToggle(
-      cache,
-      seed,
-      AWS,
-      KUSTOMIZATION,
-      ACTIVE_KUSTOMIZATION,
-      [],
-      'before',
-    );
+    const planned = await activateSeed(first);
     expect(await builds()).toBe(2);
     expect(planned.summary.deploymentsStarting).toEqual(['payments/payments-api']);
     const kept = await entries();
@@ -160,15 +159,7 @@ describe.skipIf(!kubectl)('renders kept for the next command', () => {
       expect((await stat(join(renderStoreDir(cache.dir), name))).mode & 0o777).toBe(0o600);
 
     const second = await nextCommand();
-    const again = await second.renderToggle(
-      cache,
-      seed,
-      AWS,
-      KUSTOMIZATION,
-      ACTIVE_KUSTOMIZATION,
-      [],
-      'before',
-    );
+    const again = await activateSeed(second);
     expect(await builds()).toBe(2);
     expect(again).toEqual(planned);
     const asIs = await second.renderEdited(cache, seed, AWS);
@@ -207,29 +198,13 @@ describe.skipIf(!kubectl)('renders kept for the next command', () => {
     const files = toggled.map((name) => join(renderStoreDir(cache.dir), name));
     const good = await Promise.all(files.map((file) => readFile(file, 'utf8')));
     let count = await builds();
-    await (await nextCommand()).renderToggle(
-      cache,
-      seed,
-      AWS,
-      KUSTOMIZATION,
-      ACTIVE_KUSTOMIZATION,
-      [],
-      'before',
-    );
+    await activateSeed(await nextCommand());
     expect(await builds()).toBe(count);
     await writeFile(files[0] as string, (good[0] as string).slice(0, 100));
     await writeFile(files[1] as string, '{"version":0,"objects":[]}');
     count = await builds();
     const render = await nextCommand();
-    const rebuilt = await render.renderToggle(
-      cache,
-      seed,
-      AWS,
-      KUSTOMIZATION,
-      ACTIVE_KUSTOMIZATION,
-      [],
-      'before',
-    );
+    const rebuilt = await activateSeed(render);
     expect(await builds()).toBe(count + 2);
     expect(rebuilt.summary.deploymentsStarting).toEqual(['payments/payments-api']);
     for (const [i, file] of files.entries())
@@ -278,28 +253,10 @@ describe.skipIf(!kubectl)('renders kept for the next command', () => {
     // Build options that let kustomize read outside the overlay's directories: never kept.
     const stored = await entries();
     const relaxed = { buildOptions: '--load-restrictor LoadRestrictionsNone' };
-    const once = await (await nextCommand()).renderToggle(
-      cache,
-      seed,
-      AWS,
-      KUSTOMIZATION,
-      ACTIVE_KUSTOMIZATION,
-      [],
-      'before',
-      relaxed,
-    );
+    const once = await activateSeed(await nextCommand(), relaxed);
     expect(await entries()).toEqual(stored);
     count = await builds();
-    const twice = await (await nextCommand()).renderToggle(
-      cache,
-      seed,
-      AWS,
-      KUSTOMIZATION,
-      ACTIVE_KUSTOMIZATION,
-      [],
-      'before',
-      relaxed,
-    );
+    const twice = await activateSeed(await nextCommand(), relaxed);
     expect(await builds()).toBe(count + 2);
     expect(twice).toEqual(once);
   });
