@@ -3,10 +3,6 @@
  * read with the same real SDK client, and the keys and value types they share must agree, as must
  * the not-found errors.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
@@ -19,56 +15,9 @@ import {
 } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EksEmulator, startEksEmulator } from '../../src/sandbox/eks/index.js';
+import { type MotoServer, motoInstalled, startMotoServer } from '../fixtures/moto-server.js';
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const hasMoto = onPath('moto_server');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Polls until moto answers HTTP at all: at most 60 tries, 250 ms apart, 1 s each. */
-async function waitUntilAnswering(url: string, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 60; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(`moto_server did not answer at ${url}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5_000)),
-  ]);
-  if (timedOut) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
+const hasMoto = motoInstalled();
 
 function eksClient(endpoint: string): EKSClient {
   return new EKSClient({
@@ -122,7 +71,7 @@ async function caught(promise: Promise<unknown>): Promise<EKSServiceException> {
   throw new Error('expected the call to fail');
 }
 
-let moto: ChildProcess | undefined;
+let moto: MotoServer | undefined;
 let motoEks: EKSClient;
 let emu: EksEmulator;
 let ourEks: EKSClient;
@@ -134,11 +83,8 @@ const title = hasMoto
 
 describe.skipIf(!hasMoto)(title, () => {
   beforeAll(async () => {
-    const port = await freePort();
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    const motoUrl = `http://127.0.0.1:${port}`;
-    await waitUntilAnswering(`${motoUrl}/moto-api/`, moto);
-    motoEks = eksClient(motoUrl);
+    moto = await startMotoServer();
+    motoEks = eksClient(moto.url);
 
     // The same cluster and node group in both.
     await motoEks.send(
@@ -171,7 +117,7 @@ describe.skipIf(!hasMoto)(title, () => {
     motoEks?.destroy();
     ourEks?.destroy();
     await emu?.close();
-    if (moto) await stop(moto);
+    await moto?.stop();
   });
 
   it('DescribeCluster: shared keys have the same types, and the core fields are shared', async () => {

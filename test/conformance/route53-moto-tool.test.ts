@@ -3,8 +3,6 @@
  * an independent Route 53 implementation, and against our emulator: same plan, same result, same
  * health verdict. Plus the record-set errors moto implements, compared with ours.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   type Change,
   ChangeResourceRecordSetsCommand,
@@ -22,45 +20,11 @@ import { Redactor } from '../../src/engine/redact.js';
 import type { AdapterOptions } from '../../src/providers/index.js';
 import { createRoute53Reader, createRoute53Writer } from '../../src/providers/route53/adapter.js';
 import { type Route53Emulator, startRoute53Emulator } from '../../src/sandbox/route53/index.js';
+import { type MotoServer, motoInstalled, startMotoServer } from '../fixtures/moto-server.js';
 
-function hasMotoServer(): boolean {
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const motoAvailable = hasMotoServer();
+const motoAvailable = motoInstalled();
 if (!motoAvailable)
   console.log('Route 53 tool-against-moto conformance skipped: moto_server is not installed');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilAnswering(url: string, moto: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (moto.exitCode !== null) throw new Error(`moto_server exited with ${moto.exitCode}`);
-    try {
-      const response = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
-  throw new Error(`moto_server did not answer at ${url}`);
-}
 
 function client(endpoint: string): Route53Client {
   return new Route53Client({
@@ -174,7 +138,7 @@ const suiteName = motoAvailable
   : 'the Route 53 adapter against moto — skipped: moto_server is not installed on this machine';
 
 describe.skipIf(!motoAvailable)(suiteName, { timeout: 30_000 }, () => {
-  let moto: ChildProcess | undefined;
+  let moto: MotoServer | undefined;
   let motoUrl: string;
   let emu: Route53Emulator;
   let motoClient: Route53Client;
@@ -183,10 +147,8 @@ describe.skipIf(!motoAvailable)(suiteName, { timeout: 30_000 }, () => {
   beforeAll(async () => {
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
-    const port = await freePort();
-    motoUrl = `http://127.0.0.1:${port}`;
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitUntilAnswering(motoUrl, moto);
+    moto = await startMotoServer();
+    motoUrl = moto.url;
     emu = await startRoute53Emulator({ rateLimit: false });
     motoClient = client(motoUrl);
     ourClient = client(emu.url);
@@ -196,12 +158,7 @@ describe.skipIf(!motoAvailable)(suiteName, { timeout: 30_000 }, () => {
     motoClient?.destroy();
     ourClient?.destroy();
     await emu?.close();
-    if (moto && moto.exitCode === null) {
-      const exited = new Promise((resolve) => moto?.once('exit', resolve));
-      moto.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (moto.exitCode === null) moto.kill('SIGKILL');
-    }
+    await moto?.stop();
   });
 
   it('record-set mode and health checks: the tool reads, plans, shifts and restores the same on both', async () => {

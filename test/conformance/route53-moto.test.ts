@@ -2,8 +2,6 @@
  * The same record-set scenario through the real SDK against moto (an independent Route 53
  * emulator) and against ours, comparing the shapes of the answers: keys and value types, not ids.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -15,44 +13,9 @@ import {
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Route53Emulator, startRoute53Emulator } from '../../src/sandbox/route53/index.js';
+import { type MotoServer, motoInstalled, startMotoServer } from '../fixtures/moto-server.js';
 
-function hasMotoServer(): boolean {
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const motoAvailable = hasMotoServer();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until moto answers HTTP, at most 100 tries over ~15 s. */
-async function waitUntilAnswering(url: string, moto: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (moto.exitCode !== null) throw new Error(`moto_server exited with ${moto.exitCode}`);
-    try {
-      const response = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
-  throw new Error(`moto_server did not answer at ${url}`);
-}
+const motoAvailable = motoInstalled();
 
 type Shape = string | Shape[] | { [key: string]: Shape };
 
@@ -180,26 +143,19 @@ const suiteName = motoAvailable
   : 'record sets against moto — skipped: moto_server is not installed on this machine';
 
 describe.skipIf(!motoAvailable)(suiteName, { timeout: 30_000 }, () => {
-  let moto: ChildProcess | undefined;
+  let moto: MotoServer | undefined;
   let motoUrl: string;
   let emu: Route53Emulator;
 
   beforeAll(async () => {
-    const port = await freePort();
-    motoUrl = `http://127.0.0.1:${port}`;
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitUntilAnswering(motoUrl, moto);
+    moto = await startMotoServer();
+    motoUrl = moto.url;
     emu = await startRoute53Emulator({ rateLimit: false });
   });
 
   afterAll(async () => {
     await emu?.close();
-    if (moto && moto.exitCode === null) {
-      const exited = new Promise((resolve) => moto?.once('exit', resolve));
-      moto.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (moto.exitCode === null) moto.kill('SIGKILL');
-    }
+    await moto?.stop();
   });
 
   it('answers every step of the scenario with the same keys and value types', async () => {
