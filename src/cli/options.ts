@@ -112,9 +112,16 @@ export function stagesProblems(flag: string, value: string): Problem[] {
     for (const issue of parsed.error.issues) {
       const index = issue.path[1];
       const which = typeof index === 'number' ? ` stage ${index + 1} (${numbers[index]})` : '';
+      // zod's own wording for the bounds ("Too big: expected number to be <=100") said plainly.
+      const message =
+        issue.code === 'too_big'
+          ? 'is more than 100%'
+          : issue.code === 'too_small'
+            ? 'is less than 0%'
+            : issue.message;
       problems.push({
         path: flag,
-        message: `${flag}:${which} ${issue.message}`,
+        message: `${flag}:${which} ${message}`,
         hint: `e.g. ${flag} 10,50,100: increasing percentages, ending at 100`,
       });
     }

@@ -87,6 +87,8 @@ export function formatProblem(problem: Problem): string {
   const place = problem.file
     ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ''}` : ''}`
     : '';
-  const where = [place, problem.path].filter(Boolean).join(' ');
+  // A message that already begins with its path (`--stages: stage 2 …`) is not prefixed twice.
+  const path = problem.path && !problem.message.startsWith(problem.path) ? problem.path : undefined;
+  const where = [place, path].filter(Boolean).join(' ');
   return `${where ? `${where}: ` : ''}${problem.message}${problem.hint ? ` (hint: ${problem.hint})` : ''}`;
 }

@@ -12,6 +12,7 @@ import {
   writablePathProblem,
 } from '../../../src/cli/options.js';
 import { branchNameProblem, lockRefProblem } from '../../../src/config/git-refs.js';
+import { formatProblem } from '../../../src/engine/errors.js';
 import { auditLine, standbyCommitMessage } from '../../../src/providers/git/message.js';
 import { escapeForTerminal, escapeUntrusted } from '../../../src/util/terminal.js';
 
@@ -70,6 +71,25 @@ describe('--stages', () => {
 
   it('accepts increasing percentages ending at 100', () => {
     expect(stagesProblems('--stages', '10,50,100')).toEqual([]);
+  });
+
+  it('says a stage over 100% plainly, and names the flag once when printed', () => {
+    const problems = stagesProblems('--stages', '10,200');
+    expect(problems.map((p) => p.message)).toContain('--stages: stage 2 (200) is more than 100%');
+    const printed = problems.map(formatProblem);
+    expect(printed[0]).toMatch(/^--stages: stage 2 \(200\) is more than 100% \(hint: /);
+    expect(printed.join('\n')).not.toMatch(/--stages: --stages|Too big/);
+  });
+});
+
+describe('a printed problem', () => {
+  it('leads with its file, line, column and path, unless the message already begins with the path', () => {
+    expect(
+      formatProblem({ file: 'rb.yaml', line: 3, column: 5, path: 'steps[0].with', message: 'bad' }),
+    ).toBe('rb.yaml:3:5 steps[0].with: bad');
+    expect(formatProblem({ path: '--param', message: '--param x= has no value', hint: 'give one' })).toBe(
+      '--param x= has no value (hint: give one)',
+    );
   });
 });
 
