@@ -304,7 +304,7 @@ export class GitOps {
 
   /** The overlay rendered at a commit (cached by its tree: a tree's render never changes). */
   renderAt(revision: string, role: Role): Promise<KubeObject[]> {
-    return renderEdited(this.cache, revision, this.overlayDir(role));
+    return renderEdited(this.cache, revision, this.overlayDir(role), undefined, undefined, this.kustomize);
   }
 
   /** Author and committer from gitops.author; otherwise the user's git configuration decides. */
@@ -472,7 +472,14 @@ export function createGitReader(options: AdapterOptions): GitReader {
       const revision = await gitops.fetch(signal);
       const overlay = await gitops.readOverlay(revision, role);
       const result = await gitops.toggle(revision, overlay, 'active', 'all');
-      const objects = await renderEdited(gitops.cache, revision, overlay.dir, overlay.file, result.text);
+      const objects = await renderEdited(
+        gitops.cache,
+        revision,
+        overlay.dir,
+        overlay.file,
+        result.text,
+        gitops.kustomize,
+      );
       return { revision, dir: overlay.dir, objects };
     },
 

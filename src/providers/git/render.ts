@@ -208,8 +208,9 @@ export async function renderToggle(
 
 /**
  * The overlay at `revision` with `file` := `text` (or as it is, without `file`), rendered with the
- * project's kustomize renderer: what Argo CD would apply after that edit (the portability check
- * renders AWS as it is once active). Throws when rendering fails.
+ * configured kustomize (`settings`: kustomize.path and kustomize.buildOptions, as Argo CD builds):
+ * what Argo CD would apply after that edit (the portability check renders AWS as it is once
+ * active). Throws when rendering fails.
  */
 export async function renderEdited(
   cache: GitCache,
@@ -217,8 +218,9 @@ export async function renderEdited(
   overlay: string,
   file?: string,
   text?: string,
+  settings: KustomizeSettings = {},
 ): Promise<KubeObject[]> {
-  const tool = await locateKustomize();
+  const tool = await locateKustomize(settings);
   const edits = file === undefined || text === undefined ? [] : [{ path: file, content: text }];
   return renderTree(cache, revision, overlay, edits, tool);
 }
