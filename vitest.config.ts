@@ -28,7 +28,11 @@ export default defineConfig({
       // environment and keep per-process caches: each gets a fresh module graph.
       {
         extends: true,
-        test: { name: 'system', include: ['test/{integration,conformance,e2e}/**/*.test.ts'] },
+        test: {
+          name: 'system',
+          include: ['test/{integration,conformance,e2e}/**/*.test.ts'],
+          globalSetup: ['test/render-cache-setup.ts'],
+        },
       },
     ],
   },

@@ -21,6 +21,7 @@ export const ENV_OVERRIDES: Record<string, readonly string[]> = {
   FAILOVER_GITOPS_BRANCH: ['gitops', 'branch'],
   FAILOVER_ARGOCD_SERVER: ['argocd', 'server'],
   FAILOVER_STATE_DIR: ['stateDir'],
+  FAILOVER_KUSTOMIZE_CACHE_DIR: ['kustomize', 'cacheDir'],
 };
 
 export interface LoadedConfig {
@@ -100,6 +101,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const config = result.data;
   // Relative paths in the config are relative to the config file.
   if (config.stateDir) config.stateDir = resolve(dirname(file), config.stateDir);
+  if (config.kustomize?.cacheDir)
+    config.kustomize.cacheDir = resolve(dirname(file), config.kustomize.cacheDir);
   if (config.gitops && !/^[a-z+]+:\/\/|^[^/]+@[^:]+:/.test(config.gitops.repo)) {
     config.gitops.repo = resolve(dirname(file), config.gitops.repo);
   }

@@ -169,6 +169,12 @@ export const GitopsConfig = z.strictObject({
  */
 export const KustomizeConfig = z.strictObject({
   path: z.string().min(1).optional(),
+  /**
+   * Where renders are kept for the next command (default: beside the git cache in the state
+   * directory). One directory can serve several state directories and repositories: entries are
+   * named by content. FAILOVER_KUSTOMIZE_CACHE_DIR overrides.
+   */
+  cacheDir: z.string().min(1).optional(),
   buildOptions: z
     .union([
       z.string().describe('split on whitespace, as Argo CD does'),

@@ -7,6 +7,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin', 'failover.js');
@@ -44,6 +45,16 @@ export function cliEnv(stateDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
   };
 }
 
+/**
+ * `env` with the test run's shared render store (test/render-cache-setup.ts), unless it names a
+ * store of its own.
+ */
+export function withSharedRenders(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if ('FAILOVER_KUSTOMIZE_CACHE_DIR' in env) return env;
+  const dir = inject('renderCacheDir');
+  return dir ? { ...env, FAILOVER_KUSTOMIZE_CACHE_DIR: dir } : env;
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -72,7 +83,7 @@ export function execNode(args: string[], options: CliOptions): Promise<CliResult
       args,
       {
         cwd: options.cwd ?? options.env.FAILOVER_STATE_DIR ?? tmpdir(),
-        env: options.env,
+        env: withSharedRenders(options.env),
         timeout: options.timeoutMs ?? 30_000,
         maxBuffer: 16 * 1024 * 1024,
         encoding: 'utf8',
@@ -103,7 +114,7 @@ export interface RunningCli {
 export function startFailover(args: string[], options: CliOptions): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? options.env.FAILOVER_STATE_DIR ?? tmpdir(),
-    env: options.env,
+    env: withSharedRenders(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -195,7 +206,7 @@ export function inPty(command: string[], options: CliOptions): Promise<CliResult
       ['-c', script, ...command],
       {
         cwd: options.cwd ?? options.env.FAILOVER_STATE_DIR ?? tmpdir(),
-        env: options.env,
+        env: withSharedRenders(options.env),
         timeout: options.timeoutMs ?? 30_000,
         encoding: 'utf8',
       },

@@ -4,7 +4,7 @@
  * are the terminal, so its TTY code paths (the prompt, raw-mode Ctrl-C) are the ones exercised.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { BIN } from './helpers.js';
+import { BIN, withSharedRenders } from './helpers.js';
 
 /** Whether util-linux `script` is installed (tests that need it skip with this reason when not). */
 export const scriptAvailable = (() => {
@@ -39,7 +39,7 @@ export function onPty(
   options: { cwd: string; env: NodeJS.ProcessEnv; steps: PtyStep[]; timeoutMs?: number },
 ): Promise<PtyResult> {
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
-  const env: NodeJS.ProcessEnv = { ...options.env, SHELL: '/bin/sh', TERM: 'xterm' };
+  const env: NodeJS.ProcessEnv = { ...withSharedRenders(options.env), SHELL: '/bin/sh', TERM: 'xterm' };
   // CI would make the CLI treat the terminal as non-interactive: a person is at this one.
   delete env.CI;
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {

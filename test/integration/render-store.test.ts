@@ -5,7 +5,18 @@
  * service whose AWS overlay generates a Secret, unlike the demo.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -97,6 +108,8 @@ let cache: GitCache;
 let wrapper: CountingWrapper | undefined;
 /** The entries the first test wrote: the AWS overlay in standby and active. */
 let toggled: string[] = [];
+/** The entries of the seed's toggle in the shared store (with the kubectl of the tests that ran). */
+let sharedEntries: string[] = [];
 
 /** A fresh copy of the render modules: what a new `failover` process would start with. */
 async function nextCommand() {
@@ -286,12 +299,62 @@ describe.skipIf(!kubectl)('renders kept for the next command', () => {
     expect(await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build)).toEqual(objects);
     expect(await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build)).toEqual(objects);
     expect(built).toBe(2);
-    expect(await readdir(renderStoreDir(store)).catch(() => [])).toEqual([]);
+    expect(await readdir(store).catch(() => [])).toEqual([]);
     // The same call with finite values is kept: the guard, not the call, left it out.
     objects[0]!.spec.burst = 400;
     await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build);
     await storedRender(store, 'inputs deploy:0123abcd', 'deploy', tool, build);
     expect(built).toBe(3);
+  });
+
+  it('kustomize.cacheDir serves another state directory and another remote of the same files', async () => {
+    const shared = join(work, 'shared-renders');
+    const first = await activateSeed(await nextCommand(), { cacheDir: shared });
+    sharedEntries = (await readdir(shared)).sort();
+    expect(sharedEntries).toHaveLength(2);
+    expect((await stat(shared)).mode & 0o777).toBe(0o700);
+    // A colleague's clone: another remote, another state directory, the same files.
+    const other = await remoteFromTree(join(work, 'colleague'), TREE);
+    const otherCache = new GitCache(
+      createGitRunner(isolatedGitEnv()),
+      other.remote,
+      cacheDirFor(join(work, 'colleague-state'), other.remote),
+    );
+    try {
+      await otherCache.fetchBranch('main');
+      const count = await builds();
+      const render = await nextCommand();
+      const second = await render.renderToggle(
+        otherCache,
+        other.head,
+        AWS,
+        KUSTOMIZATION,
+        ACTIVE_KUSTOMIZATION,
+        [],
+        'before',
+        { cacheDir: shared },
+      );
+      expect(await builds()).toBe(count);
+      expect(second).toEqual(first);
+      // Nothing was written beside that cache: the shared directory is the store.
+      expect(await readdir(renderStoreDir(otherCache.dir)).catch(() => [])).toEqual([]);
+    } finally {
+      otherCache.close();
+    }
+  });
+
+  it('a store directory others can write to is neither read nor written', async () => {
+    const open = join(work, 'open-renders');
+    await mkdir(open, { mode: 0o700 });
+    await chmod(open, 0o777);
+    // Entries planted where the seed's two renders would be found: they must not be read.
+    for (const name of sharedEntries)
+      await writeFile(join(open, name), JSON.stringify({ version: 1, objects: [] }));
+    const count = await builds();
+    const result = await activateSeed(await nextCommand(), { cacheDir: open });
+    expect(await builds()).toBe(count + 2);
+    expect(result.summary.deploymentsStarting).toEqual(['payments/payments-api']);
+    expect((await readdir(open)).sort()).toEqual(sharedEntries);
   });
 
   it(`keeps at most ${STORE_LIMIT} entries, dropping the oldest`, async () => {

@@ -1,6 +1,6 @@
 /**
- * Renders kept on disk beside the git cache, so the next command does not build the same inputs
- * again: a `to-gcp` after a `to-aws` renders the two overlay states that run already rendered, and
+ * Renders kept on disk (beside the git cache, or in kustomize.cacheDir), so the next command does
+ * not build the same inputs again: a `to-gcp` after a `to-aws` renders the two overlay states that run already rendered, and
  * `status`, a saved plan's apply or a drill find the current ones. Each build costs a kustomize
  * process (a few tenths of a CPU-second on a small tree, seconds on a large one).
  *
@@ -108,20 +108,31 @@ async function prune(dir: string): Promise<void> {
 }
 
 /**
+ * Whether entries in `dir` can be trusted: missing (it is created owner-only), or a directory of
+ * this user that nobody else can write to. A render read from a store someone else can fill would
+ * tell the run what starts and stops.
+ */
+async function trusted(dir: string): Promise<boolean> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) return true;
+  const uid = process.getuid?.();
+  return info.isDirectory() && (uid === undefined || info.uid === uid) && (info.mode & 0o022) === 0;
+}
+
+/**
  * The render of `overlay` whose inputs are `reads` (renderInputs) with `tool`: from the store in
- * `gitDir` when a command already built it, else `build()`, kept for the next command. The store
- * failing (a read-only disk, a full one) never fails the render.
+ * `dir` when a command already built it, else `build()`, kept for the next command. The store
+ * failing (a read-only disk, a full one) or not to be trusted never fails the render.
  */
 export async function storedRender(
-  gitDir: string,
+  dir: string,
   reads: string,
   overlay: string,
   tool: KustomizeTool,
   build: () => Promise<KubeObject[]>,
 ): Promise<KubeObject[]> {
   const name = await entryName(reads, overlay, tool);
-  if (name === undefined) return build();
-  const dir = join(gitDir, STORE_DIR);
+  if (name === undefined || !(await trusted(dir))) return build();
   const file = join(dir, name);
   const kept = await readEntry(file);
   if (kept) return kept;
@@ -130,7 +141,7 @@ export async function storedRender(
   return objects;
 }
 
-/** Where `storedRender` keeps the renders of the cache in `gitDir` (for tests and clean-up). */
+/** Where renders are kept by default: beside the git cache in `gitDir`. */
 export function renderStoreDir(gitDir: string): string {
   return join(gitDir, STORE_DIR);
 }

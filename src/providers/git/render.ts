@@ -19,7 +19,7 @@ import {
 import type { GitCache } from './cache.js';
 import type { StandbyPlan } from './port.js';
 import { cachedView, editedView, renderInputs } from './render-inputs.js';
-import { storedRender } from './render-store.js';
+import { renderStoreDir, storedRender } from './render-store.js';
 
 export type RenderSummary = NonNullable<StandbyPlan['render']>;
 
@@ -150,13 +150,22 @@ async function renderExported(
   }
 }
 
-/** The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached). */
+/** Where renders are kept: kustomize.cacheDir, else beside the git cache. */
+function storeOf(cache: GitCache, settings: KustomizeSettings): string {
+  return settings.cacheDir ?? renderStoreDir(cache.dir);
+}
+
+/**
+ * The overlay `overlay` of the tree at `revision` with `edits`, rendered by `tool` (cached in this
+ * process, and on disk in `store` for the next command).
+ */
 async function renderTree(
   cache: GitCache,
   revision: string,
   overlay: string,
   edits: readonly Edit[],
   tool: KustomizeTool,
+  store: string,
 ): Promise<KubeObject[]> {
   const view = edits.length
     ? await editedView(cache, revision, edits)
@@ -166,7 +175,7 @@ async function renderTree(
   const key = [cache.dir, reads, overlay, tool.path, ...tool.args('')].join('\0');
   let rendered = renders.get(key);
   if (!rendered) {
-    rendered = storedRender(cache.dir, reads, overlay, tool, () =>
+    rendered = storedRender(store, reads, overlay, tool, () =>
       renderExported(cache, revision, edits, overlay, tool),
     );
     renders.set(key, rendered);
@@ -198,8 +207,15 @@ export async function renderToggle(
   const tool = await locateKustomize(settings);
   // Before and after at once: each is its own export and build when not already known.
   const [before, after] = await Promise.all([
-    renderTree(cache, revision, overlay, [], tool),
-    renderTree(cache, revision, overlay, [{ path: file, content: text }, ...files], tool),
+    renderTree(cache, revision, overlay, [], tool, storeOf(cache, settings)),
+    renderTree(
+      cache,
+      revision,
+      overlay,
+      [{ path: file, content: text }, ...files],
+      tool,
+      storeOf(cache, settings),
+    ),
   ]);
   const summary = summarizeRender(before, after);
   if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
@@ -222,5 +238,5 @@ export async function renderEdited(
 ): Promise<KubeObject[]> {
   const tool = await locateKustomize(settings);
   const edits = file === undefined || text === undefined ? [] : [{ path: file, content: text }];
-  return renderTree(cache, revision, overlay, edits, tool);
+  return renderTree(cache, revision, overlay, edits, tool, storeOf(cache, settings));
 }

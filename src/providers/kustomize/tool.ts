@@ -20,6 +20,8 @@ export interface KustomizeSettings {
    * taken as it is.
    */
   buildOptions?: string | readonly string[] | undefined;
+  /** Where the CLI keeps renders for the next command (render-store.ts); builds ignore it. */
+  cacheDir?: string | undefined;
 }
 
 export interface KustomizeTool {

@@ -171,6 +171,23 @@ describe('environment overrides (FAILOVER_*)', () => {
     expect(config.stateDir).toBe('/var/lib/failover');
   });
 
+  it('FAILOVER_KUSTOMIZE_CACHE_DIR sets kustomize.cacheDir, kept beside the file’s other kustomize settings', () => {
+    const { config } = parseConfig(
+      'kustomize: { buildOptions: --enable-helm, cacheDir: renders }',
+      '/srv/failover/c.yaml',
+      {},
+    );
+    // Relative to the config file, like stateDir.
+    expect(config.kustomize).toEqual({ buildOptions: '--enable-helm', cacheDir: '/srv/failover/renders' });
+    const overridden = parseConfig('kustomize: { buildOptions: --enable-helm }', '/srv/failover/c.yaml', {
+      FAILOVER_KUSTOMIZE_CACHE_DIR: '/var/cache/failover-renders',
+    });
+    expect(overridden.config.kustomize).toEqual({
+      buildOptions: '--enable-helm',
+      cacheDir: '/var/cache/failover-renders',
+    });
+  });
+
   it('are validated like the file, and a bad one is blamed on the variable, not on the file', () => {
     const [problem, ...rest] = problemsOf(VALID, { FAILOVER_ARGOCD_SERVER: 'nowhere' });
     expect(rest).toEqual([]);
