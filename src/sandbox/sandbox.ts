@@ -78,6 +78,8 @@ export interface SandboxOptions {
   apps?: number;
   /** The Route 53 emulator's token buckets; `false` switches throttling off. Default: as documented. */
   route53Throttling?: ThrottlingSettings | false;
+  /** Argo CD's builds kept here for other processes too (a render store, see kustomize.cacheDir). */
+  renderCacheDir?: string;
 }
 
 /** sandbox.json: every endpoint and id, for scripts and tests. */
@@ -217,6 +219,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       knobs: { latencyMs: timings.latencyMs },
       startConverged: true,
       ...(timings.progressDeadlineMs ? { progressDeadlineMs: timings.progressDeadlineMs } : {}),
+      ...(options.renderCacheDir ? { kustomize: { cacheDir: options.renderCacheDir } } : {}),
       rolloutFault: (app, object) => rolloutFault(appsControl, app, object),
     });
     started.push(argocd);

@@ -24,7 +24,14 @@ import type { WorkloadSummary } from '../../src/sandbox/argocd/model.js';
 import type { RequestLogEntry } from '../../src/sandbox/common/request-log.js';
 import { git, isolatedGitEnv, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 import { type Sandbox, type SandboxTimings, startSandbox } from '../../src/sandbox/sandbox.js';
-import { type CliResult, failover, type RunningCli, startFailover, tempDir } from './helpers.js';
+import {
+  type CliResult,
+  failover,
+  type RunningCli,
+  sharedRenderStore,
+  startFailover,
+  tempDir,
+} from './helpers.js';
 
 /** Fast enough for many runs on a small machine, slow enough that waits really wait. */
 export const FAST_TIMINGS: SandboxTimings = {
@@ -56,7 +63,7 @@ export async function startWorld(
   options: { repoFrom?: string } = {},
 ): Promise<World> {
   const dir = tempDir('failover-e2e-world-');
-  const sandbox = await startSandbox({ dir, timings, ...options });
+  const sandbox = await startSandbox({ dir, timings, ...options, ...sharedRenderStore() });
   worlds.push(sandbox);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

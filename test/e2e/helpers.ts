@@ -55,6 +55,12 @@ export function withSharedRenders(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return dir ? { ...env, FAILOVER_KUSTOMIZE_CACHE_DIR: dir } : env;
 }
 
+/** The sandbox option for the same store: its Argo CD keeps builds there, by tree. */
+export function sharedRenderStore(): { renderCacheDir?: string } {
+  const dir = inject('renderCacheDir');
+  return dir ? { renderCacheDir: dir } : {};
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;

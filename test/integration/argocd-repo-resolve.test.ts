@@ -4,10 +4,10 @@
  * packed by `git pack-refs` (the loose file gone) and a loose ref written over a packed one.
  * Builds are shared between repo-servers by tree: counted by a kubectl wrapper on PATH.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { locateKustomize } from '../../src/providers/kustomize/index.js';
 import { RepoService } from '../../src/sandbox/argocd/repo.js';
 import { createGitRemote, type GitRemote, git, pushChange } from '../../src/sandbox/gitops-demo/index.js';
@@ -110,6 +110,50 @@ describe.skipIf(!kubectl)('renders shared by repo-servers in one process', () =>
       const labelled = await serverB.render(second.remote, changed, 'overlays/aws');
       expect(await builds()).toBe(4);
       expect(labelled.every((object) => object.metadata.labels?.cloud === 'aws')).toBe(true);
+    } finally {
+      wrapper.restore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!kubectl)('renders kept in a render store, for other processes', () => {
+  it('a repo-server in a fresh process finds a tree built before without a build; without the store it builds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'argocd-repo-store-'));
+    const wrapper = await countingWrapper(dir, 'kubectl', kubectl as string);
+    /** The repo-server module as a new process loads it: nothing shared in memory. */
+    const freshRepoService = async () => {
+      vi.resetModules();
+      return (await import('../../src/sandbox/argocd/repo.js')).RepoService;
+    };
+    try {
+      const tool = await locateKustomize();
+      const builds = async () => (await loggedLines(wrapper.log)).length;
+      const store = await mkdtemp(join(dir, 'store-'));
+      const first = await createGitRemote({ dir: join(dir, 'first') });
+      const second = await createGitRemote({ dir: join(dir, 'second') });
+
+      const serverA = new (await freshRepoService())(join(dir, 'cache-a'), tool, store);
+      const fromA = await serverA.render(
+        first.remote,
+        await serverA.resolve(first.remote, 'main'),
+        'overlays/aws',
+      );
+      expect(await builds()).toBe(1);
+      expect(await readdir(store)).toHaveLength(1);
+
+      const serverB = new (await freshRepoService())(join(dir, 'cache-b'), tool, store);
+      const fromB = await serverB.render(
+        second.remote,
+        await serverB.resolve(second.remote, 'main'),
+        'overlays/aws',
+      );
+      expect(await builds()).toBe(1);
+      expect(fromB).toEqual(fromA);
+
+      const serverC = new (await freshRepoService())(join(dir, 'cache-c'), tool);
+      await serverC.render(second.remote, await serverC.resolve(second.remote, 'main'), 'overlays/aws');
+      expect(await builds()).toBe(2);
     } finally {
       wrapper.restore();
       await rm(dir, { recursive: true, force: true });

@@ -17,7 +17,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
-import { assertBuilt, failover, removeTempDirs, runIdIn, tempDir } from '../e2e/helpers.js';
+import {
+  assertBuilt,
+  failover,
+  removeTempDirs,
+  runIdIn,
+  sharedRenderStore,
+  tempDir,
+} from '../e2e/helpers.js';
 
 const INSTANCES = 50;
 const APPS = 60;
@@ -34,7 +41,13 @@ let sdk: Route53Client;
 beforeAll(async () => {
   assertBuilt();
   dir = tempDir('failover-fleet-');
-  sandbox = await startSandbox({ dir, timings: TIMINGS, instances: INSTANCES, apps: APPS });
+  sandbox = await startSandbox({
+    dir,
+    timings: TIMINGS,
+    instances: INSTANCES,
+    apps: APPS,
+    ...sharedRenderStore(),
+  });
   env = {
     PATH: process.env.PATH,
     HOME: dir,

@@ -17,7 +17,7 @@ import { isolatedGitEnv } from '../../src/sandbox/gitops-demo/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import { findOnPath } from '../../src/util/exec.js';
 import { FAST_TIMINGS } from '../e2e/failover-helpers.js';
-import { assertBuilt, failover, removeTempDirs, tempDir } from '../e2e/helpers.js';
+import { assertBuilt, failover, removeTempDirs, sharedRenderStore, tempDir } from '../e2e/helpers.js';
 
 const LAYOUTS = join(import.meta.dirname, '..', 'fixtures', 'layouts');
 const FENCE = 'failover-fence-cronjobs.yaml';
@@ -154,7 +154,12 @@ describe.sequential('round trips on real GitOps layouts', async () => {
       assertBuilt();
       const tree = join(LAYOUTS, layout.name);
       const dir = tempDir(`failover-layout-${layout.name}-`);
-      const sandbox = await startSandbox({ dir, repoFrom: tree, timings: FAST_TIMINGS });
+      const sandbox = await startSandbox({
+        dir,
+        repoFrom: tree,
+        timings: FAST_TIMINGS,
+        ...sharedRenderStore(),
+      });
       sandboxes.push(sandbox);
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,

@@ -36,12 +36,11 @@ function toolStamp(path: string): Promise<string | undefined> {
   return known;
 }
 
-/** The entry's file name, or undefined when this build has no exact identity. */
-async function entryName(reads: string, overlay: string, tool: KustomizeTool): Promise<string | undefined> {
-  if (!reads.startsWith('inputs ')) return undefined;
+/** The entry's file name for a build of `what` with `tool`; undefined when the tool cannot be read. */
+async function entryName(what: readonly string[], tool: KustomizeTool): Promise<string | undefined> {
   const stamp = await toolStamp(tool.path);
   if (stamp === undefined) return undefined;
-  const identity = JSON.stringify([STORE_VERSION, reads, overlay, tool.path, stamp, tool.args('')]);
+  const identity = JSON.stringify([STORE_VERSION, ...what, tool.path, stamp, tool.args('')]);
   return `${createHash('sha256').update(identity).digest('hex')}.json`;
 }
 
@@ -131,7 +130,31 @@ export async function storedRender(
   tool: KustomizeTool,
   build: () => Promise<KubeObject[]>,
 ): Promise<KubeObject[]> {
-  const name = await entryName(reads, overlay, tool);
+  // Only an exact identity: the whole-tree fallback is never kept.
+  if (!reads.startsWith('inputs ')) return build();
+  return keptOrBuilt(dir, await entryName([reads, overlay], tool), build);
+}
+
+/**
+ * The render of `path` in the git tree `tree` (a whole checkout, as Argo CD's repo-server builds
+ * it) with `tool`, kept in `dir` like storedRender's: the Argo CD emulator's builds, across
+ * processes. The tree id names every file of the checkout.
+ */
+export async function storedTreeRender(
+  dir: string,
+  tree: string,
+  path: string,
+  tool: KustomizeTool,
+  build: () => Promise<KubeObject[]>,
+): Promise<KubeObject[]> {
+  return keptOrBuilt(dir, await entryName(['checkout', tree, path], tool), build);
+}
+
+async function keptOrBuilt(
+  dir: string,
+  name: string | undefined,
+  build: () => Promise<KubeObject[]>,
+): Promise<KubeObject[]> {
   if (name === undefined || !(await trusted(dir))) return build();
   const file = join(dir, name);
   const kept = await readEntry(file);

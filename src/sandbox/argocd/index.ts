@@ -37,7 +37,8 @@ export interface ArgoCdEmulatorOptions {
   /**
    * The kustomize the repo-server runs and its build options (argocd-cm `kustomize.path`,
    * `kustomize.buildOptions`). Default: `kustomize`, else `kubectl`, on PATH; with neither the
-   * emulator does not start (FO_KUSTOMIZE_E4001).
+   * emulator does not start (FO_KUSTOMIZE_E4001). `cacheDir`: builds kept there for other
+   * processes (by tree; the CLI's render store format).
    */
   kustomize?: KustomizeSettings;
   /** Default 'argocd-3.2' (a suspended CronJob is Healthy). */
@@ -86,6 +87,7 @@ export async function startArgoCdEmulator(options: ArgoCdEmulatorOptions): Promi
     cronJobHealth: options.cronJobHealth ?? 'argocd-3.2',
     startConverged: options.startConverged ?? true,
     cacheDir,
+    ...(options.kustomize?.cacheDir ? { renderStore: options.kustomize.cacheDir } : {}),
     clusters: options.clusters ?? defaultClusters(),
     ...(options.rolloutFault ? { rolloutFault: options.rolloutFault } : {}),
   });

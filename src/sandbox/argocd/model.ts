@@ -50,6 +50,8 @@ export interface ModelOptions {
   /** Start with every app synced and rolled out at its branch head (a cluster that has been running). */
   startConverged: boolean;
   cacheDir: string;
+  /** Where builds are kept for other processes, by tree (the emulator's kustomize.cacheDir). */
+  renderStore?: string;
   /** Destination clusters (what each serves, its nodes, its secret store); see clusters.ts. */
   clusters: ClusterProfile[];
   /** Injected pod faults for rollouts that start in an app (the sandbox's `fault apps …`). */
@@ -85,7 +87,7 @@ export class ArgoCdModel {
   private readonly startedAt = nowIso();
 
   constructor(private readonly options: ModelOptions) {
-    this.repo = new RepoService(options.cacheDir, options.kustomize);
+    this.repo = new RepoService(options.cacheDir, options.kustomize, options.renderStore);
     for (const spec of options.apps) {
       if (this.apps.has(spec.name)) throw new Error(`duplicate application ${spec.name}`);
       const cluster = this.destinationCluster(spec);

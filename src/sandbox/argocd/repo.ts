@@ -6,11 +6,12 @@
  * commits never change (a render is a kustomize process, a fraction of a second each). Successful
  * builds are also shared by every repo-server in the process, by the commit's tree: sandboxes
  * started one after another from the same files (a test suite, the demo run again) build each
- * tree once.
+ * tree once; with a render store (kustomize.cacheDir), across processes too.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, normalize } from 'node:path';
+import { storedTreeRender } from '../../providers/git/render-store.js';
 import { type KubeObject, type KustomizeTool, render } from '../../providers/kustomize/index.js';
 import { ExecError, exec } from '../../util/exec.js';
 import { git, localRepoPath } from '../gitops-demo/git.js';
@@ -84,6 +85,8 @@ export class RepoService {
     private readonly cacheDir: string,
     /** Located before the emulator starts: without kustomize there is no Argo CD to emulate. */
     private readonly kustomize: KustomizeTool,
+    /** A directory where successful builds are also kept for other processes, by tree. */
+    private readonly renderStore?: string,
   ) {}
 
   /** The commit sha a branch, tag, `HEAD` or sha stands for in the repository. */
@@ -175,7 +178,11 @@ export class RepoService {
         // Built elsewhere and failed there: build here, with this repo's own error text.
       }
     }
-    const built = this.renderUncached(repoURL, sha, path);
+    const built = this.renderStore
+      ? storedTreeRender(this.renderStore, tree, normalize(path || '.'), this.kustomize, () =>
+          this.renderUncached(repoURL, sha, path),
+        )
+      : this.renderUncached(repoURL, sha, path);
     sharedRenders.set(key, built);
     built.catch(() => {
       if (sharedRenders.get(key) === built) sharedRenders.delete(key);
