@@ -100,6 +100,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const config = result.data;
   // Relative paths in the config are relative to the config file.
   if (config.stateDir) config.stateDir = resolve(dirname(file), config.stateDir);
+  if (config.gitops?.cacheDir) config.gitops.cacheDir = resolve(dirname(file), config.gitops.cacheDir);
   if (config.gitops && !/^[a-z+]+:\/\/|^[^/]+@[^:]+:/.test(config.gitops.repo)) {
     config.gitops.repo = resolve(dirname(file), config.gitops.repo);
   }
