@@ -103,6 +103,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (config.stateDir) config.stateDir = resolve(dirname(file), config.stateDir);
   if (config.kustomize?.cacheDir)
     config.kustomize.cacheDir = resolve(dirname(file), config.kustomize.cacheDir);
+  if (config.gitops?.cacheDir) config.gitops.cacheDir = resolve(dirname(file), config.gitops.cacheDir);
   if (config.gitops && !/^[a-z+]+:\/\/|^[^/]+@[^:]+:/.test(config.gitops.repo)) {
     config.gitops.repo = resolve(dirname(file), config.gitops.repo);
   }

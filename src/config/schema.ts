@@ -155,7 +155,7 @@ export const GitopsConfig = z.strictObject({
     })
     .default('refs/failover/lock'),
   lockTtl: DurationText.default('30m'),
-  /** Where the cache clone lives; default: under the state directory. */
+  /** Where the cache clone lives (a relative path: from the config file); default: under the state directory. */
   cacheDir: z.string().optional(),
   author: z.strictObject({ name: z.string(), email: z.string() }).optional(),
   pushAttempts: z.number().int().min(1).max(20).default(5),

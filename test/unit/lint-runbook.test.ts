@@ -307,6 +307,34 @@ const CONFIG_CASES: (Case & { env?: NodeJS.ProcessEnv })[] = [
     expected: ['env-unset warning 10'],
   },
   {
+    name: 'the Datadog keys of the metric gates are not set',
+    text: `${CONFIG_BASE}metrics:
+  datadog: { apiKeyEnv: DD_PROD_API_KEY, appKeyEnv: DD_PROD_APP_KEY }
+  aws: { monitors: { tags: ["service:admin"] } }
+`,
+    expected: ['env-unset warning 17', 'env-unset warning 17'],
+  },
+  {
+    name: 'Prometheus gates: its token variable unset; the Datadog keys are not needed',
+    text: `${CONFIG_BASE}metrics:
+  provider: prometheus
+  prometheus: { endpoint: "https://prometheus.example.com", bearerTokenEnv: PROM_READ_TOKEN }
+  aws: { errorRate: { query: "sum(rate(http_errors[5m]))" } }
+`,
+    expected: ['env-unset warning 18'],
+  },
+  {
+    name: 'a game-day downtime needs the Datadog keys, whatever the gates read',
+    text: `${CONFIG_BASE}metrics:
+  provider: prometheus
+  prometheus: { endpoint: "https://prometheus.example.com" }
+  gcp: { downtime: { scope: ["cloud:gcp"] } }
+`,
+    env: { ...ENV, DD_APP_KEY: 'app' },
+    // The default variable names: at the metrics section, where datadog would be written.
+    expected: ['env-unset warning 17'],
+  },
+  {
     name: 'Anthos on AWS instead of EKS: checked through a Google API',
     text: CONFIG_BASE.replace(
       'eks: { cluster: standby }',

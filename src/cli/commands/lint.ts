@@ -149,12 +149,13 @@ export async function portability(
       return EXIT.usage;
     }
     const p = await import('../../lint/portability/index.js');
+    const { render } = await import('../../providers/kustomize/index.js');
+    const { config } = ctx.config(false);
     let targets: { overlay: string; target: 'aws' | 'gcp' }[];
     let served: ((target: 'aws' | 'gcp') => Promise<ServedApis[]>) | undefined;
     if (options.overlay && options.cloud) {
       targets = [{ overlay: resolve(options.overlay), target: options.cloud }];
     } else {
-      const { config } = ctx.config(false);
       const gitops = config.gitops;
       // The config's overlays are its Argo CD apps' sources: compare with what their clusters serve.
       if (config.argocd) {
@@ -182,7 +183,11 @@ export async function portability(
       const clouds = options.cloud ? [options.cloud] : (['aws', 'gcp'] as const);
       targets = clouds.map((cloud) => ({ overlay: of(cloud), target: cloud }));
     }
-    const report = await p.lintPortability(targets, served ? { served } : {});
+    // Rendered as Argo CD builds: with the configured kustomize.path and kustomize.buildOptions.
+    const report = await p.lintPortability(targets, {
+      render: (dir) => render(dir, { kustomize: config.kustomize }),
+      ...(served ? { served } : {}),
+    });
     const fix = options.fix ? await p.portabilityFixText(report, targets) : undefined;
     if (globals.output === 'json') io.json(fix === undefined ? report : { ...report, fix });
     else if (fix !== undefined) {

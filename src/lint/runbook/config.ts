@@ -141,6 +141,23 @@ const envRules: ConfigRule = (config, env) => {
     ['notifications', 'datadog', 'apiKeyEnv'],
     'no Datadog event will be sent',
   );
+  const metrics = config.metrics;
+  if (metrics) {
+    const sides = [metrics.aws, metrics.gcp];
+    const gates = sides.some((side) => side.errorRate || side.monitors);
+    // Downtimes are Datadog's whatever the gates read.
+    if ((gates && metrics.provider === 'datadog') || sides.some((side) => side.downtime)) {
+      const what = 'the metric gates and game-day downtimes cannot read or write Datadog';
+      check(metrics.datadog.apiKeyEnv, ['metrics', 'datadog', 'apiKeyEnv'], what);
+      check(metrics.datadog.appKeyEnv, ['metrics', 'datadog', 'appKeyEnv'], what);
+    }
+    if (gates && metrics.provider === 'prometheus')
+      check(
+        metrics.prometheus?.bearerTokenEnv,
+        ['metrics', 'prometheus', 'bearerTokenEnv'],
+        'Prometheus queries will be refused (401)',
+      );
+  }
   return issues;
 };
 

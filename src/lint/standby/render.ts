@@ -6,7 +6,7 @@
  * directory it reaches (`resources`, `components`, …) are copied with their relative layout, so
  * `../../base` still resolves, and the copy's kustomization is edited. The checkout is never touched.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -126,6 +126,60 @@ function commonAncestor(dirs: readonly string[]): string {
   return common;
 }
 
+/** `key=path` (generators) or `path`: the path. */
+const pathOf = (entry: string) => entry.slice(entry.indexOf('=') + 1);
+
+/** The file names a kustomization's entries give, as written (directories and inline patches included). */
+function fileEntries(data: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const strings = (value: unknown) =>
+    (Array.isArray(value) ? value : []).filter((v) => typeof v === 'string');
+  for (const field of [...DIRECTORY_FIELDS, 'patchesStrategicMerge', 'crds'])
+    out.push(...strings(data[field]));
+  for (const field of ['patches', 'patchesJson6902', 'replacements']) {
+    for (const item of Array.isArray(data[field]) ? data[field] : []) {
+      const path = (item as { path?: unknown } | null)?.path;
+      if (typeof path === 'string') out.push(path);
+    }
+  }
+  for (const field of ['configMapGenerator', 'secretGenerator']) {
+    for (const item of Array.isArray(data[field]) ? data[field] : []) {
+      const generator = (item ?? {}) as { files?: unknown; envs?: unknown; env?: unknown };
+      out.push(...strings(generator.files).map(pathOf), ...strings(generator.envs));
+      if (typeof generator.env === 'string') out.push(generator.env);
+    }
+  }
+  return out;
+}
+
+/**
+ * Files the kustomizations of `dirs` read from outside every one of `dirs`: what a build with
+ * `--load-restrictor LoadRestrictionsNone` (Argo CD's kustomize.buildOptions) reaches, such as a
+ * patch shared by several overlays. Without that option kustomize refuses them anyway.
+ */
+async function filesOutside(dirs: readonly string[]): Promise<string[]> {
+  const inside = (file: string) => dirs.some((dir) => file.startsWith(`${dir}${sep}`));
+  const found = new Set<string>();
+  for (const dir of dirs) {
+    const kustomization = await readKustomizationData(dir);
+    if (!kustomization) continue;
+    for (const entry of fileEntries(kustomization.data)) {
+      if (entry.includes('\n') || isRemote(entry)) continue;
+      const file = resolve(dir, entry);
+      if (!inside(file) && (await isFile(file))) found.add(file);
+    }
+  }
+  return [...found];
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export interface OverlayCopy {
   /** The overlay's directory inside the copy. */
   overlay: string;
@@ -138,7 +192,8 @@ export interface OverlayCopy {
 /** Copies the overlay and the directories it reaches into a temporary folder, keeping their layout. */
 export async function copyOverlayTree(overlay: string): Promise<OverlayCopy> {
   const dirs = await kustomizationClosure(overlay);
-  const root = commonAncestor(dirs);
+  const files = await filesOutside(dirs);
+  const root = commonAncestor([...dirs, ...files.map(dirname)]);
   const work = await mkdtemp(join(tmpdir(), 'failover-lint-standby-'));
   try {
     const copied: string[] = [];
@@ -150,6 +205,10 @@ export async function copyOverlayTree(overlay: string): Promise<OverlayCopy> {
         filter: (source) => basename(source) !== '.git',
       });
       copied.push(dir);
+    }
+    for (const file of files) {
+      await mkdir(dirname(join(work, relative(root, file))), { recursive: true });
+      await cp(file, join(work, relative(root, file)));
     }
   } catch (error) {
     await rm(work, { recursive: true, force: true });
