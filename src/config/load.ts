@@ -103,6 +103,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (config.stateDir) config.stateDir = resolve(dirname(file), config.stateDir);
   if (config.kustomize?.cacheDir)
     config.kustomize.cacheDir = resolve(dirname(file), config.kustomize.cacheDir);
+  // A kustomize.path with a slash is a file; a bare name is looked up on PATH.
+  if (config.kustomize?.path && /[\\/]/.test(config.kustomize.path))
+    config.kustomize.path = resolve(dirname(file), config.kustomize.path);
   if (config.gitops?.cacheDir) config.gitops.cacheDir = resolve(dirname(file), config.gitops.cacheDir);
   if (config.gitops && !/^[a-z+]+:\/\/|^[^/]+@[^:]+:/.test(config.gitops.repo)) {
     config.gitops.repo = resolve(dirname(file), config.gitops.repo);

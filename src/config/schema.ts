@@ -168,6 +168,7 @@ export const GitopsConfig = z.strictObject({
  * e.g. `--load-restrictor LoadRestrictionsNone --enable-helm`, so a plan renders what Argo CD renders.
  */
 export const KustomizeConfig = z.strictObject({
+  /** A kustomize (or kubectl) binary: a bare name is looked up on PATH, a path is relative to the config file. */
   path: z.string().min(1).optional(),
   /**
    * Where renders are kept for the next command (default: beside the git cache in the state

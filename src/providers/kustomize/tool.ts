@@ -100,7 +100,8 @@ async function locateUncached(
   pathVariable: string,
 ): Promise<KustomizeTool> {
   if (configured) {
-    // A bare name is looked up on PATH; anything with a slash is a file (relative to the working directory).
+    // A bare name is looked up on PATH; anything with a slash is a file. The config loader makes a
+    // relative one relative to the config file; one given otherwise is from the working directory.
     const path =
       configured.includes('/') || configured.includes(sep)
         ? isAbsolute(configured)

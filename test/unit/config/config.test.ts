@@ -179,6 +179,17 @@ describe('environment overrides (FAILOVER_*)', () => {
     );
     // Relative to the config file, like stateDir.
     expect(config.kustomize).toEqual({ buildOptions: '--enable-helm', cacheDir: '/srv/failover/renders' });
+    // A kustomize.path with a slash too; a bare name stays a name, looked up on PATH.
+    expect(
+      parseConfig('kustomize: { path: bin/kustomize }', '/srv/failover/c.yaml', {}).config.kustomize,
+    ).toEqual({
+      path: '/srv/failover/bin/kustomize',
+    });
+    expect(
+      parseConfig('kustomize: { path: kustomize-5.4 }', '/srv/failover/c.yaml', {}).config.kustomize,
+    ).toEqual({
+      path: 'kustomize-5.4',
+    });
     const overridden = parseConfig('kustomize: { buildOptions: --enable-helm }', '/srv/failover/c.yaml', {
       FAILOVER_KUSTOMIZE_CACHE_DIR: '/var/cache/failover-renders',
     });
