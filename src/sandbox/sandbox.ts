@@ -196,8 +196,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       targetRevision: git.branch,
       path: side === 'aws' ? awsOverlay : gcpOverlay,
       autoSync: true,
-      // Each side's cluster serves its own kinds; the first app keeps the demo's default
-      // namespace, the others get a namespace each.
+      // Each side's cluster serves its own kinds; apps after the first get a namespace each.
       destination: {
         ...(side === 'aws'
           ? { name: 'aws-standby', server: 'https://aws-standby.cluster.invalid' }
