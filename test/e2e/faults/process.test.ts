@@ -78,7 +78,10 @@ describe('process and machine faults', { timeout: 600_000 }, () => {
     running.child.kill('SIGINT');
     const r = await running.exited;
     expect(r.code, out(r)).toBe(3);
-    expect(r.stderr).toMatch(/the run lock was released/);
+    // The second Ctrl-C ends the run at once and says the lock went back; on a loaded machine it may
+    // land only after the first one's stop already ran the unlock step, which says so itself. (The
+    // second Ctrl-C during the unlock is test/e2e/exit-paths.test.ts's.)
+    expect(r.stderr).toMatch(/the run lock was released|unlock: run lock released/);
     world.sandbox.clearFaults();
     const { where, observed } = await settledWhere(world);
     expect(where, out(r)).toBe('half');
