@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
+  FILE_FIELDS,
+  filePaths,
   isDirectory,
   type KubeObject,
   type KustomizeSettings,
@@ -126,30 +128,14 @@ function commonAncestor(dirs: readonly string[]): string {
   return common;
 }
 
-/** `key=path` (generators) or `path`: the path. */
-const pathOf = (entry: string) => entry.slice(entry.indexOf('=') + 1);
-
-/** The file names a kustomization's entries give, as written (directories and inline patches included). */
+/** The paths a kustomization's entries give, as written (directories included). */
 function fileEntries(data: Record<string, unknown>): string[] {
-  const out: string[] = [];
   const strings = (value: unknown) =>
-    (Array.isArray(value) ? value : []).filter((v) => typeof v === 'string');
-  for (const field of [...DIRECTORY_FIELDS, 'patchesStrategicMerge', 'crds'])
-    out.push(...strings(data[field]));
-  for (const field of ['patches', 'patchesJson6902', 'replacements']) {
-    for (const item of Array.isArray(data[field]) ? data[field] : []) {
-      const path = (item as { path?: unknown } | null)?.path;
-      if (typeof path === 'string') out.push(path);
-    }
-  }
-  for (const field of ['configMapGenerator', 'secretGenerator']) {
-    for (const item of Array.isArray(data[field]) ? data[field] : []) {
-      const generator = (item ?? {}) as { files?: unknown; envs?: unknown; env?: unknown };
-      out.push(...strings(generator.files).map(pathOf), ...strings(generator.envs));
-      if (typeof generator.env === 'string') out.push(generator.env);
-    }
-  }
-  return out;
+    (Array.isArray(value) ? value : []).filter((v): v is string => typeof v === 'string');
+  return [
+    ...DIRECTORY_FIELDS.flatMap((field) => strings(data[field])),
+    ...[...FILE_FIELDS].flatMap((field) => (field in data ? filePaths(field, data[field]) : [])),
+  ];
 }
 
 /**

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { KUSTOMIZATION_FILES } from '../kustomize/index.js';
+import { FILE_FIELDS, filePaths, KUSTOMIZATION_FILES } from '../kustomize/index.js';
 import type { GitCache } from './cache.js';
 import { parseTree, type TreeEdit, typeOfMode } from './objects.js';
 
@@ -65,19 +65,6 @@ const PLAIN_FIELDS = new Set([
   'generatorOptions',
 ]);
 
-/** Fields with file paths that must stay under the root (checked, not followed). */
-const FILE_FIELDS = new Set([
-  'patches',
-  'patchesJson6902',
-  'patchesStrategicMerge',
-  'configMapGenerator',
-  'secretGenerator',
-  'crds',
-  'configurations',
-  'openapi',
-  'replacements',
-]);
-
 /**
  * A reference kustomize would fetch rather than read from the tree (api/internal/git/repospec.go
  * takes scheme-less `github.com/...` hosts too, and loader.IsRemoteFile any http(s) URL).
@@ -98,29 +85,6 @@ function resolveIn(dir: string, path: string): string {
 
 function under(root: string, path: string): boolean {
   return root === '' || path === root || path.startsWith(`${root}/`);
-}
-
-/** Every string path a file field names (inline patches and literals are not paths). */
-function filePaths(field: string, value: unknown): string[] {
-  const paths: string[] = [];
-  const add = (v: unknown) => {
-    if (typeof v === 'string' && !v.includes('\n')) paths.push(v);
-  };
-  const items = Array.isArray(value) ? value : [value];
-  for (const item of items) {
-    if (field === 'patchesStrategicMerge' || field === 'crds' || field === 'configurations') add(item);
-    else if (item && typeof item === 'object') {
-      const record = item as Record<string, unknown>;
-      if (field === 'configMapGenerator' || field === 'secretGenerator') {
-        for (const file of Array.isArray(record.files) ? record.files : []) {
-          if (typeof file === 'string') add(file.slice(file.indexOf('=') + 1));
-        }
-        for (const env of Array.isArray(record.envs) ? record.envs : []) add(env);
-        add(record.env);
-      } else add(record.path);
-    }
-  }
-  return paths;
 }
 
 /**

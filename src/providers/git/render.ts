@@ -205,17 +205,11 @@ export async function renderToggle(
   settings: KustomizeSettings = {},
 ): Promise<{ renderer: string; summary: RenderSummary }> {
   const tool = await locateKustomize(settings);
+  const store = storeOf(cache, settings);
   // Before and after at once: each is its own export and build when not already known.
   const [before, after] = await Promise.all([
-    renderTree(cache, revision, overlay, [], tool, storeOf(cache, settings)),
-    renderTree(
-      cache,
-      revision,
-      overlay,
-      [{ path: file, content: text }, ...files],
-      tool,
-      storeOf(cache, settings),
-    ),
+    renderTree(cache, revision, overlay, [], tool, store),
+    renderTree(cache, revision, overlay, [{ path: file, content: text }, ...files], tool, store),
   ]);
   const summary = summarizeRender(before, after);
   if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
