@@ -59,7 +59,9 @@ interface Operation {
 function importsFrom(source: string, pkg: string): Map<string, string> {
   const names = new Map<string, string>();
   const pattern = new RegExp(
-    `import\\s*\\{([^}]*)\\}\\s*from\\s*['"]${pkg.replace(/[/\\-]/g, '\\$&')}['"]`,
+    // `import { A } from 'pkg'` or, for the SDKs loaded through require (src/providers/commonjs.ts),
+    // `const { A } = requireCommonJs('pkg')`.
+    `(?:import|const)\\s*\\{([^}]*)\\}\\s*(?:from|=\\s*requireCommonJs\\()\\s*['"]${pkg.replace(/[/\\-]/g, '\\$&')}['"]`,
     'g',
   );
   for (const match of source.matchAll(pattern)) {

@@ -7,9 +7,11 @@
  * Optional: EKS is the default AWS-side cluster type; this adapter is only built when a check asks
  * for it, and it needs the `anthosAws` config section.
  */
+import type * as Gkemulticloud from '@google-cloud/gkemulticloud';
 import type { AwsClustersClient } from '@google-cloud/gkemulticloud';
 import type { CallOptions } from 'google-gax';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
+import { requireCommonJs } from '../commonjs.js';
 import { abortable } from '../gke/adapter.js';
 import { localGoogleClientOptions } from '../google/client-options.js';
 import { googleError } from '../google/errors.js';
@@ -41,10 +43,11 @@ export function createAnthosAwsReader({ config }: AdapterOptions): AnthosAwsRead
   }
   const name = `projects/${anthos.project}/locations/${anthos.location}/awsClusters/${anthos.cluster}`;
   const resource = `AWS cluster ${name}`;
-  let client: Promise<AwsClustersClient> | undefined;
+  let client: AwsClustersClient | undefined;
   // Loaded on first use: most setups run EKS and never pay for this SDK.
   const sdk = () => {
-    client ??= import('@google-cloud/gkemulticloud').then(({ AwsClustersClient }) => {
+    if (!client) {
+      const { AwsClustersClient } = requireCommonJs('@google-cloud/gkemulticloud') as typeof Gkemulticloud;
       const created = new AwsClustersClient(
         anthos.endpoint
           ? localGoogleClientOptions(anthos.endpoint, { projectId: anthos.project })
@@ -53,14 +56,14 @@ export function createAnthosAwsReader({ config }: AdapterOptions): AnthosAwsRead
       // Google marks the AWS API deprecated and the client says so through process warnings on
       // first use; that would print into the operator's terminal. Known and documented: silence it.
       created.warn = () => {};
-      return created;
-    });
+      client = created;
+    }
     return client;
   };
   return {
     async describeCluster(signal) {
       try {
-        const aws = await sdk();
+        const aws = sdk();
         const [[cluster], [pools]] = await Promise.all([
           abortable(aws.getAwsCluster({ name }, CALL_OPTIONS), signal),
           abortable(aws.listAwsNodePools({ parent: name }, CALL_OPTIONS), signal),

@@ -1,16 +1,16 @@
 /** EKS over @aws-sdk/client-eks: is the standby cluster able to carry traffic? */
-import {
-  DescribeClusterCommand,
-  DescribeNodegroupCommand,
-  EKSClient,
-  ListNodegroupsCommand,
-} from '@aws-sdk/client-eks';
+import type * as EksSdk from '@aws-sdk/client-eks';
 import { invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
 import { reportRetries } from '../call-retries.js';
+import { requireCommonJs } from '../commonjs.js';
 import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { EksReader } from './port.js';
+
+const { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } =
+  requireCommonJs('@aws-sdk/client-eks') as typeof EksSdk;
+type EKSClient = EksSdk.EKSClient;
 
 export function createEksReader({ config, env }: AdapterOptions, client?: EKSClient): EksReader {
   const eks = config.eks;

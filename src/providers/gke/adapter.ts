@@ -4,7 +4,9 @@
  * never looks for credentials.
  */
 import type { ClusterManagerClient } from '@google-cloud/container';
+import type * as ClusterManagerModule from '@google-cloud/container/build/src/v1/cluster_manager_client.js';
 import { invalidInput } from '../../engine/errors.js';
+import { requireCommonJs } from '../commonjs.js';
 import { localGoogleClientOptions } from '../google/client-options.js';
 import { googleError } from '../google/errors.js';
 import type { AdapterOptions } from '../options.js';
@@ -21,23 +23,25 @@ export function createGkeReader({ config }: AdapterOptions): GkeReader {
     });
   }
   const name = `projects/${gke.project}/locations/${gke.location}/clusters/${gke.cluster}`;
-  let client: Promise<ClusterManagerClient> | undefined;
+  let client: ClusterManagerClient | undefined;
   // The v1 client alone: the package index also loads the v1beta1 client and a 12 MB generated
   // protobuf module that the client never uses (it reads protos.json), a third of its load time.
   const sdk = () => {
-    client ??= import('@google-cloud/container/build/src/v1/cluster_manager_client.js').then(
-      ({ ClusterManagerClient }) =>
-        new ClusterManagerClient(
-          gke.endpoint ? localGoogleClientOptions(gke.endpoint, { projectId: gke.project }) : {},
-        ),
-    );
+    if (!client) {
+      const { ClusterManagerClient } = requireCommonJs(
+        '@google-cloud/container/build/src/v1/cluster_manager_client.js',
+      ) as typeof ClusterManagerModule;
+      client = new ClusterManagerClient(
+        gke.endpoint ? localGoogleClientOptions(gke.endpoint, { projectId: gke.project }) : {},
+      );
+    }
     return client;
   };
   return {
     async describeCluster(signal) {
       try {
         // A failing GKE is often why we are here: fail fast instead of the client's long retries.
-        const call = (await sdk()).getCluster({ name }, { timeout: 15_000, retry: { retryCodes: [] } });
+        const call = sdk().getCluster({ name }, { timeout: 15_000, retry: { retryCodes: [] } });
         const [cluster] = await abortable(call, signal);
         const status = String(cluster.status ?? 'STATUS_UNSPECIFIED');
         const problems: string[] = [];

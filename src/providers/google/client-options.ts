@@ -14,7 +14,11 @@
  * `grpc` comes from google-gax on purpose: a second copy of @grpc/grpc-js would fail the
  * `instanceof ChannelCredentials` check inside the client.
  */
-import { type ClientOptions, googleAuthLibrary, grpc } from 'google-gax';
+import type * as Gax from 'google-gax';
+import type { ClientOptions } from 'google-gax';
+import { requireCommonJs } from '../commonjs.js';
+
+const { googleAuthLibrary, grpc } = requireCommonJs('google-gax') as typeof Gax;
 
 export interface LocalGoogleClientOptions {
   /** Returned by `client.getProjectId()`; resource names in requests are what really count. */

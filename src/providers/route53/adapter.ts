@@ -4,10 +4,12 @@
  * ports; the reader can only send Get and List commands, and the writer is only built when the
  * engine opens the write side, which a dry-run never does.
  */
-import { GetHealthCheckStatusCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { invalidInput } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { awsError } from '../aws.js';
+import { requireCommonJs } from '../commonjs.js';
 import type { AdapterOptions } from '../options.js';
 import { describeDnsTarget } from './dns-target.js';
 import { policyFacts } from './facts.js';
@@ -15,6 +17,8 @@ import type { HealthCheckState, Route53Reader, Route53Writer } from './port.js';
 import { RecordSets } from './record-sets.js';
 import { type Route53Session, readOnly, route53Session } from './session.js';
 import { TrafficFlow } from './traffic-flow.js';
+
+const { GetHealthCheckStatusCommand } = requireCommonJs('@aws-sdk/client-route-53') as typeof Route53Sdk;
 
 function modeOf(session: Route53Session): TrafficFlow | RecordSets {
   return session.route53.mode === 'record-sets' ? new RecordSets(session) : new TrafficFlow(session);

@@ -5,8 +5,9 @@
  * of each role's endpoints in the policy document, or of each role's weighted record set (a value
  * or an alias target's DNS name). Read-only.
  */
-import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import { awsError } from '../aws.js';
+import { requireCommonJs } from '../commonjs.js';
 import type { Role } from '../types.js';
 import type { TrafficPolicyDocument, TrafficPolicyTarget } from './document.js';
 import { normalizeRoleRef } from './policy-document.js';
@@ -14,6 +15,8 @@ import type { DnsTarget } from './port.js';
 import { RecordSets } from './record-sets.js';
 import { type Route53Session, readOnly } from './session.js';
 import { TrafficFlow } from './traffic-flow.js';
+
+const { GetHostedZoneCommand } = requireCommonJs('@aws-sdk/client-route-53') as typeof Route53Sdk;
 
 const ROLES: Role[] = ['gcp', 'aws'];
 

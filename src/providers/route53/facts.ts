@@ -3,12 +3,17 @@
  * traffic policy an instance uses, its latest version (a new version means someone is editing
  * the policy) and the sha256 of the document of the version in use.
  */
+
 import { createHash } from 'node:crypto';
-import { ListTrafficPoliciesCommand, type ListTrafficPoliciesCommandOutput } from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import type { ListTrafficPoliciesCommandOutput } from '@aws-sdk/client-route-53';
 import { stepFailed } from '../../engine/errors.js';
 import { awsError } from '../aws.js';
+import { requireCommonJs } from '../commonjs.js';
 import type { WeightTarget } from './port.js';
 import { type Route53Session, readOnly } from './session.js';
+
+const { ListTrafficPoliciesCommand } = requireCommonJs('@aws-sdk/client-route-53') as typeof Route53Sdk;
 
 export interface PolicyFact {
   policyId: string;

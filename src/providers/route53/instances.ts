@@ -4,17 +4,20 @@
  * one GetTrafficPolicyInstance each, and the wait for `Applied` after changing many of them is one
  * joint wait that polls the list of the policy version they were pointed at.
  */
-import {
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import type { TrafficPolicyInstance as SdkInstance } from '@aws-sdk/client-route-53';
+import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
+import { sleep } from '../../engine/retry.js';
+import { awsError } from '../aws.js';
+import { requireCommonJs } from '../commonjs.js';
+import { type Route53Session, readOnly } from './session.js';
+
+const {
   GetTrafficPolicyInstanceCommand,
   ListTrafficPolicyInstancesByHostedZoneCommand,
   ListTrafficPolicyInstancesByPolicyCommand,
   ListTrafficPolicyInstancesCommand,
-  type TrafficPolicyInstance as SdkInstance,
-} from '@aws-sdk/client-route-53';
-import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
-import { sleep } from '../../engine/retry.js';
-import { awsError } from '../aws.js';
-import { type Route53Session, readOnly } from './session.js';
+} = requireCommonJs('@aws-sdk/client-route-53') as typeof Route53Sdk;
 
 export interface Instance {
   id: string;

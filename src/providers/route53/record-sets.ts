@@ -3,23 +3,22 @@
  * SetIdentifier, each with a Weight. Both weights change in one ChangeBatch (all-or-nothing), then
  * GetChange is polled until INSYNC. Going back UPSERTs the previous records.
  */
-import {
-  ChangeResourceRecordSetsCommand,
-  ListResourceRecordSetsCommand,
-  type ListResourceRecordSetsCommandOutput,
-  type ResourceRecordSet,
-  waitUntilResourceRecordSetsChanged,
-} from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import type { ListResourceRecordSetsCommandOutput, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { createTwoFilesPatch } from 'diff';
 import type { Route53Config } from '../../config/schema.js';
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { awsError } from '../aws.js';
+import { requireCommonJs } from '../commonjs.js';
 import type { Role } from '../types.js';
 import type { AppliedWeights, Weights, WeightsPlan, WeightTarget } from './port.js';
 import { type Route53Session, readOnly } from './session.js';
 import type { ProgressOptions } from './traffic-flow.js';
 import { formatWeights, ROLES, sameWeights } from './weights.js';
+
+const { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, waitUntilResourceRecordSetsChanged } =
+  requireCommonJs('@aws-sdk/client-route-53') as typeof Route53Sdk;
 
 type RecordSetsConfig = NonNullable<Route53Config['recordSets']>;
 

@@ -2,13 +2,19 @@
  * One Route 53 client per set of ports, shared by the reader and the writer so that both draw on
  * the same client-side token bucket, plus a cache of policy versions (they are immutable).
  */
-import { GetTrafficPolicyCommand, Route53Client } from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { Config, Route53Config } from '../../config/schema.js';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
 import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
 import { reportRetries } from '../call-retries.js';
+import { requireCommonJs } from '../commonjs.js';
 import type { AdapterOptions } from '../options.js';
 import { accountLimiter, limitRequestRate, type Route53Limiter } from './rate-limit.js';
+
+const { GetTrafficPolicyCommand, Route53Client } = requireCommonJs(
+  '@aws-sdk/client-route-53',
+) as typeof Route53Sdk;
+type Route53Client = Route53Sdk.Route53Client;
 
 export interface PolicyVersion {
   id: string;

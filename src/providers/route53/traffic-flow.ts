@@ -5,21 +5,24 @@
  * until Route 53 reports it Applied. Going back needs no new version: the instance is pointed at
  * the previous one.
  */
+
 import { setMaxListeners } from 'node:events';
-import {
-  CreateTrafficPolicyVersionCommand,
-  UpdateTrafficPolicyInstanceCommand,
-} from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { Route53Config } from '../../config/schema.js';
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import { awsError } from '../aws.js';
+import { requireCommonJs } from '../commonjs.js';
 import { validateTrafficPolicyDocument } from './document.js';
 import { type Instance, InstanceReader, isSettled, label } from './instances.js';
 import { documentDiff, locateWeights, type WeightedRuleLocation, withWeights } from './policy-document.js';
 import type { AppliedWeights, WeightChange, Weights, WeightsPlan, WeightTarget } from './port.js';
 import type { Route53Session } from './session.js';
 import { formatWeights, sameWeights } from './weights.js';
+
+const { CreateTrafficPolicyVersionCommand, UpdateTrafficPolicyInstanceCommand } = requireCommonJs(
+  '@aws-sdk/client-route-53',
+) as typeof Route53Sdk;
 
 type TrafficFlowConfig = NonNullable<Route53Config['trafficFlow']>;
 
