@@ -17,8 +17,10 @@ afterAll(async () => {
 
 const DATADOG = /@datadog\/datadog-api-client/;
 const ANTHOS = /@google-cloud\/gkemulticloud/;
-// The package index of @google-cloud/container: it loads a 12 MB generated protobuf module.
-const GKE_INDEX = /@google-cloud\/container\/build\/(src\/index\.js|protos\/protos\.js)/;
+// The package index of @google-cloud/container (as a request or a resolved file) and the 12 MB
+// generated protobuf module it requires ("../protos/protos"); the client's protos.json is fine.
+const GKE_INDEX =
+  /^(require|import) @google-cloud\/container( |$)|@google-cloud\/container\/build\/src\/index\.js|\/protos\/protos(\.js)?$/;
 const GOOGLE = /google-gax|@grpc\/grpc-js|@google-cloud\//;
 
 async function recorded(env: NodeJS.ProcessEnv, cwd: string, args: string[]) {
