@@ -224,7 +224,9 @@ export const NotificationsConfig = z.strictObject({
   datadog: z
     .strictObject({
       apiKeyEnv: EnvVarName.default('DD_API_KEY'),
-      site: z.string().default('datadoghq.com'),
+      /** Datadog site, as for the metric gates: siteEnv (DD_SITE) overrides it. */
+      site: z.string().min(1).default('datadoghq.com'),
+      siteEnv: EnvVarName.default('DD_SITE'),
       /** Full URL override (tests, proxies). */
       endpoint: Url.optional(),
       tags: z.array(z.string()).default([]),

@@ -119,7 +119,7 @@ export function createNotifier(
     const key = env[datadog.apiKeyEnv];
     redactor.add(key);
     if (key) {
-      const url = datadog.endpoint ?? `https://api.${datadog.site}/api/v1/events`;
+      const url = datadogEventsUrl(datadog, env);
       senders.push({
         channel: 'datadog',
         send: (n) =>
@@ -174,4 +174,15 @@ export function createNotifier(
       );
     },
   };
+}
+
+/**
+ * Where events go: the endpoint override, else the Events API of the site, which DD_SITE (or the
+ * configured siteEnv) names as it does for the metric gates: a key of one site is refused by another.
+ */
+export function datadogEventsUrl(
+  datadog: NonNullable<Config['notifications']['datadog']>,
+  env: NodeJS.ProcessEnv,
+): string {
+  return datadog.endpoint ?? `https://api.${env[datadog.siteEnv] || datadog.site}/api/v1/events`;
 }
