@@ -15,8 +15,12 @@ import type { GlobalOptions } from './io.js';
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
   redactor: Redactor;
-  /** Loads the config; `required: false` returns an empty config when the default file is absent. */
-  config(required: boolean): LoadedConfig;
+  /**
+   * Loads the config; `required: false` returns an empty config when the default file is absent.
+   * `fallback` (a saved plan's config file) stands in for the default file when neither --config
+   * nor FAILOVER_CONFIG names one and it still exists.
+   */
+  config(required: boolean, fallback?: string): LoadedConfig;
   stateDir(config?: Config): string;
 }
 
@@ -28,9 +32,10 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
   return {
     env,
     redactor,
-    config(required) {
+    config(required, fallback) {
       if (loaded) return loaded;
-      const explicit = options.config ?? env.FAILOVER_CONFIG;
+      const explicit =
+        options.config ?? env.FAILOVER_CONFIG ?? (fallback && existsSync(fallback) ? fallback : undefined);
       const file = resolve(explicit ?? DEFAULT_CONFIG_FILE);
       if (!explicit && !required && !existsSync(file)) {
         loaded = { config: Config.parse({}), file: '', raw: {} };

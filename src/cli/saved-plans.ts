@@ -6,6 +6,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
 import { collectFacts, runbookFact } from '../engine/plan-facts.js';
 import {
   type PlanFact,
@@ -130,4 +131,18 @@ export async function planToFile(
   io.out(c.green(`\n✓ plan written to ${file} (${saved.hash}); nothing was changed, no lock was taken`));
   io.out(c.dim(`  review: failover approve ${file} --operator NAME   apply: failover apply ${file}`));
   return EXIT.ok;
+}
+
+/**
+ * The config for `apply` and `approve`: --config or FAILOVER_CONFIG when given, else the file the
+ * plan was made with (another directory's, often), else the default file. Which one, and a
+ * difference from the plan's, is said on stderr; the plan's config digest still decides drift.
+ */
+export function loadPlanConfig(ctx: CommandContext, io: Io, saved: SavedPlan): LoadedConfig {
+  const loaded = ctx.config(true, saved.config.file || undefined);
+  const planned = saved.config.file;
+  if (planned && loaded.file !== planned)
+    io.err(io.colors.dim(`config ${loaded.file} (the plan was made with ${planned})`));
+  else if (planned) io.err(io.colors.dim(`config ${loaded.file}, as planned`));
+  return loaded;
 }

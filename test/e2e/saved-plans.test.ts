@@ -330,13 +330,18 @@ describe('plan, approve, apply', SLOW, () => {
     expect(r.code, output(r)).toBe(1);
     expect(r.stderr).toMatch(/has no approval; an approval by someone other than e2e-operator is required/);
     expect(mutatingRequests(world)).toEqual([]);
+    // Without --config or FAILOVER_CONFIG, approve and apply take the config the plan was made
+    // with, not the default file of the directory they run in (the sandbox's, without approval).
+    const { FAILOVER_CONFIG: _planned, ...unset } = env;
     const elsewhere = mkdtempSync(join(tmpdir(), 'failover-e2e-colleague-'));
     r = await cli(world, ['approve', back, '--operator', 'Bea Colleague', '--yes'], {
-      env: { ...env, HOME: elsewhere, FAILOVER_STATE_DIR: elsewhere },
+      env: { ...unset, HOME: elsewhere, FAILOVER_STATE_DIR: elsewhere },
     });
     expect(r.code, output(r)).toBe(0);
-    r = await cli(world, ['apply', back, '--yes'], { env });
+    expect(r.stderr).toContain(`config ${strict}, as planned`);
+    r = await cli(world, ['apply', back, '--yes'], { env: unset });
     expect(r.code, output(r)).toBe(0);
+    expect(r.stderr).toContain(`config ${strict}, as planned`);
     expect(weights(world)).toEqual({ gke: 255, aws: 0 });
     const body = (await git(['--git-dir', world.sandbox.info.git.remote, 'log', '-1', '--format=%B', 'main']))
       .stdout;

@@ -27,6 +27,7 @@ import { type GlobalOptions, Io } from '../io.js';
 import { auditProblems, reportTargetProblems, throwIfProblems } from '../options.js';
 import { parseReportTargets, reportDocument, writeReports } from '../reports.js';
 import { runRunbook } from '../run-runbook.js';
+import { loadPlanConfig } from '../saved-plans.js';
 
 export interface ApplyOptions {
   operator?: string;
@@ -46,7 +47,7 @@ export default async function apply(
     throwIfProblems([...auditProblems({ operator: options.operator }), ...reportTargetProblems(targets)]);
     const saved = readSavedPlan(file);
     const operator = operatorName(options.operator, ctx.env);
-    const { config } = ctx.config(true);
+    const { config } = loadPlanConfig(ctx, io, saved);
     const stateDir = ctx.stateDir(config);
     if (existsSync(join(stateDir, 'runs', `${saved.runId}.ndjson`)))
       throw stepFailed(

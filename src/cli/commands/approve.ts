@@ -12,7 +12,7 @@ import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
 import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from '../options.js';
-import { renderSavedPlan } from '../saved-plans.js';
+import { loadPlanConfig, renderSavedPlan } from '../saved-plans.js';
 
 export default async function approve(
   globals: GlobalOptions,
@@ -27,7 +27,7 @@ export default async function approve(
     const operator = operatorName(options.operator, ctx.env);
     const problem = auditTextProblem('the operator name', operator, TEXT_LIMITS.operator);
     if (problem) throwIfProblems([{ ...problem, hint: `${problem.hint ?? ''}; or pass --operator NAME` }]);
-    const { config } = ctx.config(true);
+    const { config } = loadPlanConfig(ctx, io, saved);
     if (!config.gitops)
       throw invalidInput(
         'FO_PLAN_E2421',
