@@ -340,6 +340,27 @@ function stableSignature(app: Application): string | undefined {
   ]);
 }
 
+/**
+ * Healthy is not at rest: Argo CD calls a workload Healthy once at least as many pods are ready as
+ * it wants, so a StatefulSet scaling down (1 ready, 0 wanted) is Healthy while it still runs, and
+ * the app's status no longer changes when the last pod goes. Only a read in which every workload's
+ * live counts equal what it wants (its controller having seen the latest spec) may be kept.
+ */
+function workloadsAtRest(managed: z.infer<typeof ManagedResources>): boolean {
+  return (managed.items ?? []).every((item) => {
+    const group = WORKLOAD_KINDS[item.kind];
+    if (group === undefined || item.kind === 'CronJob') return true;
+    if (item.group !== undefined && item.group !== group) return true;
+    const workload = workloadState(item, undefined);
+    return (
+      workload.missing !== true &&
+      workload.observed !== false &&
+      workload.ready === workload.desired &&
+      workload.updated === workload.desired
+    );
+  });
+}
+
 export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
   const connection = connect(options);
   const { client } = connection;
@@ -363,7 +384,7 @@ export function createArgoCdReader(options: AdapterOptions): ArgoCdReader {
         if (signature !== undefined && cached?.signature === signature) managed = cached.managed;
         else {
           managed = await client.get(`${appPath(name)}/managed-resources`, ManagedResources, context);
-          if (signature !== undefined) known.set(name, { signature, managed });
+          if (signature !== undefined && workloadsAtRest(managed)) known.set(name, { signature, managed });
           else known.delete(name);
         }
         return appState(app, managed);
