@@ -139,10 +139,15 @@ export async function planToFile(
  * difference from the plan's, is said on stderr; the plan's config digest still decides drift.
  */
 export function loadPlanConfig(ctx: CommandContext, io: Io, saved: SavedPlan): LoadedConfig {
-  const loaded = ctx.config(true, saved.config.file || undefined);
-  const planned = saved.config.file;
-  if (planned && loaded.file !== planned)
-    io.err(io.colors.dim(`config ${loaded.file} (the plan was made with ${planned})`));
-  else if (planned) io.err(io.colors.dim(`config ${loaded.file}, as planned`));
+  const planned = saved.config.file || undefined;
+  const loaded = ctx.config(true, planned);
+  if (planned)
+    io.err(
+      io.colors.dim(
+        loaded.file === planned
+          ? `config ${loaded.file}, as planned`
+          : `config ${loaded.file} (the plan was made with ${planned})`,
+      ),
+    );
   return loaded;
 }

@@ -6,7 +6,7 @@
  * directory it reaches (`resources`, `components`, …) are copied with their relative layout, so
  * `../../base` still resolves, and the copy's kustomization is edited. The checkout is never touched.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -14,6 +14,7 @@ import {
   FILE_FIELDS,
   filePaths,
   isDirectory,
+  isFile,
   type KubeObject,
   type KustomizeSettings,
   type KustomizeTool,
@@ -156,14 +157,6 @@ async function filesOutside(dirs: readonly string[]): Promise<string[]> {
     }
   }
   return [...found];
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 export interface OverlayCopy {

@@ -3,9 +3,10 @@
  * overlay's kustomizations list are indexed by kind and name. Best effort: an object renamed by a
  * prefix or suffix is found by the name it had in its file.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { isFile } from '../../providers/kustomize/index.js';
 import { readKustomizationData } from './render.js';
 import type { ObjectRef } from './types.js';
 
@@ -31,14 +32,6 @@ export class SourceIndex {
     return candidates
       .filter((c) => ref.name.includes(c.name))
       .sort((a, b) => b.name.length - a.name.length)[0]?.position;
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
   }
 }
 

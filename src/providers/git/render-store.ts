@@ -1,8 +1,9 @@
 /**
  * Renders kept on disk (beside the git cache, or in kustomize.cacheDir), so the next command does
- * not build the same inputs again: a `to-gcp` after a `to-aws` renders the two overlay states that run already rendered, and
- * `status`, a saved plan's apply or a drill find the current ones. Each build costs a kustomize
- * process (a few tenths of a CPU-second on a small tree, seconds on a large one).
+ * not build the same inputs again: a `to-gcp` after a `to-aws` renders the two overlay states that
+ * run already rendered, and `status`, a saved plan's apply or a drill find the current ones. Each
+ * build costs a kustomize process (a few tenths of a CPU-second on a small tree, seconds on a large
+ * one).
  *
  * Only an exact identity is kept: what the build reads named by git tree ids (render-inputs.ts),
  * never the whole-tree fallback (a remote base, helm or a relaxed load restrictor may read

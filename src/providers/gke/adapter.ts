@@ -28,7 +28,7 @@ interface ProtoNamespace {
  * half too costs about 200 ms of CPU per process, a sixth of `failover status`. This process only
  * uses v1, so that half leaves the (module-cached) JSON before the first client is made.
  */
-export function withoutV1beta1Protos(): void {
+function withoutV1beta1Protos(): void {
   const protos = requireCommonJs(PROTOS_JSON) as ProtoNamespace;
   const versions = protos.nested?.google?.nested?.container?.nested;
   if (versions?.v1 && versions.v1beta1) delete versions.v1beta1;

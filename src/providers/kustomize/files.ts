@@ -12,6 +12,14 @@ export async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+export async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** The kustomization file of a directory, or undefined. */
 export async function kustomizationFileOf(dir: string): Promise<string | undefined> {
   for (const name of KUSTOMIZATION_FILES) {

@@ -8,7 +8,14 @@ import { ExecError, exec } from '../../util/exec.js';
 import { type KustomizeSettings, type KustomizeTool, locateKustomize } from './tool.js';
 import { asKubeObject, type KubeObject, KustomizeError, parseYamlDocuments } from './types.js';
 
-export { FILE_FIELDS, filePaths, isDirectory, KUSTOMIZATION_FILES, kustomizationFileOf } from './files.js';
+export {
+  FILE_FIELDS,
+  filePaths,
+  isDirectory,
+  isFile,
+  KUSTOMIZATION_FILES,
+  kustomizationFileOf,
+} from './files.js';
 export { isClusterScoped } from './kinds.js';
 export { matchesLabelSelector, matchesSelector, parseSelector, type Selector } from './resource.js';
 export {
