@@ -48,6 +48,7 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   resume: [
     'failover resume 20261206T104707Z-lhtf',
     'failover resume 20261206T104707Z-lhtf --forward  # after a rollback that failed',
+    'failover resume 20261206T104707Z-lhtf --timeout 30m  # the wait timed out: give it longer',
   ],
   status: ['failover status', 'failover status --watch 10s', 'failover status --output json'],
   demo: ['failover demo', 'failover demo --dir demo-run --stages 10,50,100'],

@@ -234,6 +234,10 @@ export function buildProgram(
       '--forward',
       'after a rollback that failed: go on with the run instead of stopping (without it, resume explains the choice and stops)',
     )
+    .option(
+      '--timeout <duration>',
+      "the run's --timeout for the resumed steps, e.g. after a wait that timed out (default: the run's own)",
+    )
     .action(lazy(() => import('./commands/resume.js')));
 
   program

@@ -39,7 +39,7 @@ export function backoffDelay(
 export class StepTimeoutError extends FailoverError {
   constructor(stepId: string, ms: number) {
     super('FO_ENGINE_E1021', 'step-failed', `step "${stepId}" timed out after ${formatMs(ms)}`, {
-      hint: 'raise the step timeout in the runbook (timeout: 10m) or --timeout, or check why the system is slow',
+      hint: 'check why the system is slow; to wait longer, resume with --timeout (e.g. 30m) or raise the step timeout in the runbook (timeout: 10m)',
       retryable: true,
     });
   }

@@ -309,6 +309,14 @@ describe.concurrent('resume', () => {
     const runId = runIdIn(first.stdout);
     expect(first.stdout).toContain(`resume: failover resume ${runId} --config ${config}`);
 
+    // This runbook has no `timeout` param: --timeout is refused before anything runs.
+    const refused = await failover(['resume', runId, '--timeout', '5m'], { env: cliEnv(state) });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(
+      /--timeout has nothing to set: runbook resumable has no `timeout` parameter/,
+    );
+    expect(journalOf(state, runId).filter((e) => e.type === 'run.started')).toHaveLength(1);
+
     // No --config: resume takes the config file the run was started with.
     const resumed = await failover(['resume', runId], { env: cliEnv(state) });
     expect(resumed.code).toBe(0);
@@ -327,6 +335,36 @@ describe.concurrent('resume', () => {
     const again = await failover(['resume', runId], { env: cliEnv(state) });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/already succeeded; nothing to resume/);
+  });
+
+  it('--timeout gives the resumed steps another timeout; a duration without a unit is refused first', async () => {
+    const state = tempDir();
+    const config = join(state, 'failover.config.yaml');
+    writeFileSync(config, 'aws:\n  region: us-east-1\n');
+    const first = await failover(
+      ['--config', config, 'run', join(FIXTURES, 'e2e', 'resumable-timeout.yaml')],
+      {
+        env: cliEnv(state),
+      },
+    );
+    expect(first.code, first.stdout).toBe(1);
+    expect(first.stdout).toMatch(/step "gate" timed out after 1.0s/);
+    const runId = runIdIn(first.stdout);
+
+    const bad = await failover(['resume', runId, '--timeout', '15'], { env: cliEnv(state) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--timeout 15 has no unit/);
+    expect(journalOf(state, runId).filter((e) => e.type === 'run.started')).toHaveLength(1);
+
+    // Without --timeout the resumed gate would time out again (1 s for a 1.5 s wait).
+    const resumed = await failover(['resume', runId, '--timeout', '10s'], { env: cliEnv(state) });
+    expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+    expect(resumed.stderr).toMatch(/timeout 10s for the resumed steps \(the run had 1s\)/);
+    const starts = journalOf(state, runId).filter((e) => e.type === 'run.started');
+    expect(starts.map((e) => (e.type === 'run.started' ? e.params.timeout : undefined))).toEqual([
+      '1s',
+      '10s',
+    ]);
   });
 
   it('rejects what is not a run id with exit 2', async () => {

@@ -4,6 +4,7 @@ import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
+import { durationFlagProblem, TIMEOUT_BOUNDS, throwIfProblems } from '../options.js';
 import { runRunbook } from '../run-runbook.js';
 
 /**
@@ -14,11 +15,15 @@ import { runRunbook } from '../run-runbook.js';
 export default async function resume(
   globals: GlobalOptions,
   runId: string,
-  options: { forward?: boolean } = {},
+  options: { forward?: boolean; timeout?: string } = {},
 ): Promise<ExitCode> {
   const ctx = createContext({ ...globals });
   const io = new Io(globals, ctx.redactor);
   try {
+    if (options.timeout !== undefined) {
+      const problem = durationFlagProblem('--timeout', options.timeout, TIMEOUT_BOUNDS);
+      throwIfProblems(problem ? [problem] : []);
+    }
     if (!globals.config && !ctx.env.FAILOVER_CONFIG) {
       // Use the config the run was started with, unless told otherwise.
       const probe = summarize('', readJournal(journalFile(ctx.stateDir(ctx.config(false).config), runId)));
@@ -58,12 +63,25 @@ export default async function resume(
         },
       );
     }
+    // The cause of a timed-out wait may be fixed, or the wait may simply need longer: the operator
+    // can give the resumed steps another timeout. Only a runbook with a `timeout` param has one.
+    let params = summary.params;
+    if (options.timeout !== undefined) {
+      if (!('timeout' in params))
+        throw invalidInput(
+          'FO_JOURNAL_E2311',
+          `--timeout has nothing to set: runbook ${summary.runbook} has no \`timeout\` parameter`,
+          { hint: "leave --timeout out; the runbook's own step timeouts apply. Nothing was changed" },
+        );
+      io.err(`timeout ${options.timeout} for the resumed steps (the run had ${String(params.timeout)})`);
+      params = { ...params, timeout: options.timeout.trim() };
+    }
     const started = events.find((e) => e.type === 'run.started');
     const origin = started?.type === 'run.started' ? started : undefined;
     const resumeCtx = createContext(globals, ctx.env);
     const { exitCode } = await runRunbook(io, resumeCtx, {
       runbookFile: summary.runbookFile,
-      params: summary.params,
+      params,
       operator: origin?.operator,
       incident: origin?.incident,
       reason: origin?.reason,

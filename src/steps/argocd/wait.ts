@@ -263,7 +263,7 @@ function notReadyError(
       : notSynced
         ? `the apps are at ${revision ? `${shortRevision(revision)} (or a later commit that contains it)` : 'their revision'} but not Synced: look at the sync status and the last operation (\`argocd app get <app>\`); with auto-sync off, set sync: true in the step`
         : expect === 'running' || expect === 'cronjobs-running'
-          ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); raise the step timeout if rollouts are only slow'
+          ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); if rollouts are only slow, give them longer: --timeout 30m, on the run or on `failover resume`'
           : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
   return stepFailed(
     'FO_ARGOCD_E4103',

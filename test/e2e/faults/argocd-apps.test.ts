@@ -97,9 +97,10 @@ describe('Argo CD and application faults', { timeout: 600_000 }, () => {
     });
     expect(observed.argoAws.health).toBe('Degraded');
     expect(expectTruthfulEpilogue(r, observed), out(r)).toEqual([]);
-    // The cause is fixed (the pods stop crashing); one resume finishes the failover.
+    // The cause is fixed (the pods stop crashing); one resume finishes the failover, with a wait
+    // long enough for the rollout (the run's own 1.5 s was for the failure).
     world.sandbox.clearFaults();
-    const again = await resume(world, runIdOf(r));
+    const again = await resume(world, runIdOf(r), ['--timeout', '2m']);
     expect(again.code, out(again)).toBe(0);
     expect((await settledWhere(world)).where).toBe('aws');
     expect(duplicates(await commitSubjects(world))).toEqual([]);
