@@ -7,7 +7,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalidInput, type Problem } from '../engine/errors.js';
-import { createRegistry } from '../steps/registry.js';
 import { DURATION_PATTERN, durationProblem } from '../util/duration.js';
 import { describeFsError } from '../util/input-file.js';
 import type { ReportTarget } from './reports.js';
@@ -81,52 +80,6 @@ export function durationFlagProblem(
     };
   const bounded = durationProblem(text, bounds);
   return bounded ? { path: flag, message: `${flag} ${text} is ${bounded}` } : undefined;
-}
-
-/**
- * `--stages 10,50,100`: percentages, checked by the same rules as the route53.set-weights step,
- * reported against the flag.
- */
-export function stagesProblems(flag: string, value: string): Problem[] {
-  const parts = value.split(',').map((part) => part.trim());
-  if (value.trim() === '')
-    return [{ path: flag, message: `${flag} is empty`, hint: `e.g. ${flag} 10,50,100, or leave it out` }];
-  const problems: Problem[] = [];
-  const numbers: number[] = [];
-  parts.forEach((part, index) => {
-    const n = /^\d+(\.\d+)?$/.test(part) ? Number(part) : Number.NaN;
-    if (Number.isNaN(n))
-      problems.push({
-        path: flag,
-        message: `${flag}: stage ${index + 1} ("${part}") is not a percentage`,
-        hint: `list percentages of traffic, e.g. ${flag} 10,50,100`,
-      });
-    numbers.push(n);
-  });
-  if (problems.length) return problems;
-  if (numbers.length > 20)
-    return [{ path: flag, message: `${flag} lists ${numbers.length} stages; at most 20 are accepted` }];
-  const kind = createRegistry().get('route53.set-weights');
-  const parsed = kind?.input.safeParse({ to: 'aws', stages: numbers });
-  if (parsed && !parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const index = issue.path[1];
-      const which = typeof index === 'number' ? ` stage ${index + 1} (${numbers[index]})` : '';
-      // zod's own wording for the bounds ("Too big: expected number to be <=100") said plainly.
-      const message =
-        issue.code === 'too_big'
-          ? 'is more than 100%'
-          : issue.code === 'too_small'
-            ? 'is less than 0%'
-            : issue.message;
-      problems.push({
-        path: flag,
-        message: `${flag}:${which} ${message}`,
-        hint: `e.g. ${flag} 10,50,100: increasing percentages, ending at 100`,
-      });
-    }
-  }
-  return problems;
 }
 
 /**

@@ -31,7 +31,7 @@ async function recorded(env: NodeJS.ProcessEnv, cwd: string, args: string[]) {
 }
 
 describe.concurrent('cloud SDKs load only when a step calls them', { timeout: 90_000 }, () => {
-  it('status loads the GKE v1 client and the AWS SDKs it reads with, not Datadog or Anthos', () =>
+  it('status loads the GKE v1 client and the AWS SDKs it reads with, not Datadog, Anthos or the step kinds', () =>
     withWorld(async (world) => {
       const r = await recorded(world.env, world.dir, ['status']);
       expect(r.code, r.stderr).toBe(0);
@@ -43,6 +43,8 @@ describe.concurrent('cloud SDKs load only when a step calls them', { timeout: 90
       expect(loaded(DATADOG)).toEqual([]);
       expect(loaded(ANTHOS)).toEqual([]);
       expect(loaded(GKE_INDEX)).toEqual([]);
+      // Nor the step kinds and their lint modules: status plans no runbook.
+      expect(loaded(/\/dist\/(steps\/registry\.js|steps\/route53\/|lint\/)/)).toEqual([]);
     }));
 
   it('a runbook that checks EKS only loads the EKS client: no Google client, Route 53 or Datadog', () =>

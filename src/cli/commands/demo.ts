@@ -16,10 +16,11 @@ import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type GlobalOptions, Io } from '../io.js';
-import { stagesProblems, throwIfProblems } from '../options.js';
+import { throwIfProblems } from '../options.js';
 import { renderStatus } from '../render/status.js';
 import { reportDocument } from '../reports.js';
 import { runRunbook } from '../run-runbook.js';
+import { stagesProblems } from '../stages-option.js';
 
 export default async function demo(
   globals: GlobalOptions,

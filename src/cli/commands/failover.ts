@@ -14,12 +14,12 @@ import {
   PAUSE_BOUNDS,
   paramProblems,
   reportTargetProblems,
-  stagesProblems,
   TIMEOUT_BOUNDS,
   throwIfProblems,
 } from '../options.js';
 import { parseReportTargets, type ReportTarget, reportDocument, writeReports } from '../reports.js';
 import { runRunbook } from '../run-runbook.js';
+import { stagesProblems } from '../stages-option.js';
 
 export interface FailoverOptions {
   incident?: string;

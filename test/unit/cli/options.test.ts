@@ -7,10 +7,10 @@ import {
   auditTextProblem,
   durationFlagProblem,
   reportTargetProblems,
-  stagesProblems,
   TIMEOUT_BOUNDS,
   writablePathProblem,
 } from '../../../src/cli/options.js';
+import { stagesProblems } from '../../../src/cli/stages-option.js';
 import { branchNameProblem, lockRefProblem } from '../../../src/config/git-refs.js';
 import { formatProblem } from '../../../src/engine/errors.js';
 import { auditLine, standbyCommitMessage } from '../../../src/providers/git/message.js';
