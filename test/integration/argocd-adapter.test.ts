@@ -1,11 +1,12 @@
 /**
- * The Argo CD adapter over real HTTP (global fetch) against the Argo CD emulator on loopback, with
+ * The Argo CD adapter over real HTTP (node:http) against the Argo CD emulator on loopback, with
  * a real git remote in a temp dir: listing by names and by selector, workloads read from the live
  * manifests (the standby trap: Synced + Healthy with nothing running), bad tokens, unknown apps,
  * outages, sync conflicts, and a self-signed HTTPS server with `insecure`.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -210,6 +211,27 @@ describe('Argo CD adapter', () => {
     );
     expect(refused).toMatchObject({ code: 'FO_ARGOCD_E3507', category: 'step-failed', retryable: true });
     expect(refused.message).toContain('ECONNREFUSED');
+  });
+
+  it('a redirect (a login page, http to https) is a config error naming where it points, not followed', async () => {
+    let requests = 0;
+    const server = createHttpServer((_req, res) => {
+      requests += 1;
+      res.writeHead(302, { location: 'https://sso.example.com/login?next=/api/v1/applications' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const error = await failure(
+        createArgoCdReader(options({ server: `http://127.0.0.1:${port}` })).apps('aws'),
+      );
+      expect(error).toMatchObject({ code: 'FO_ARGOCD_E3513', category: 'invalid-input', retryable: false });
+      expect(error.message).toContain('redirected GET /api/v1/applications to https://sso.example.com/login');
+      expect(error.hint).toMatch(/argocd.server/);
+      expect(requests).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 
   it('stops at once when the signal aborts', async () => {

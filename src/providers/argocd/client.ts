@@ -30,6 +30,8 @@ export interface CallContext {
 interface RawAnswer {
   status: number;
   text: string;
+  /** Where a redirect points. */
+  location?: string;
 }
 
 type Transport = (
@@ -42,25 +44,32 @@ type Transport = (
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
-const fetchTransport: Transport = async (method, url, headers, body, signal) => {
-  const response = await fetch(url, { method, headers, body, signal, redirect: 'error' });
-  return { status: response.status, text: await response.text() };
-};
-
-/** node:https with certificate checks off: global fetch has no per-request switch for that. */
-const insecureHttpsTransport: Transport = (method, url, headers, body, signal) =>
-  new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, headers, signal, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.on('error', reject);
+/**
+ * node:http/https, not the global fetch: the AWS SDK loads them anyway, while the first fetch of a
+ * process compiles Node's bundled undici (about 50 ms of CPU, paid by every status and run).
+ * Keep-alive comes from the global agents. Redirects are not followed: they come back as a status.
+ */
+function nodeTransport(insecure: boolean): Transport {
+  return (method, url, headers, body, signal) =>
+    new Promise((resolve, reject) => {
+      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const tls = insecure ? { rejectUnauthorized: false } : {};
+      const req = request(url, { method, headers, signal, ...tls }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            location: res.headers.location,
+          }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
+}
 
 /** The error body grpc-gateway sends: {"error","code","message"} (code is the gRPC status code). */
 interface GatewayError {
@@ -106,8 +115,7 @@ export class ArgoCdClient {
 
   constructor(private readonly options: ArgoCdClientOptions) {
     this.server = options.server.replace(/\/+$/, '');
-    this.transport =
-      options.insecure && this.server.startsWith('https:') ? insecureHttpsTransport : fetchTransport;
+    this.transport = nodeTransport(options.insecure === true);
   }
 
   /** GET, parsed leniently with `schema`. */
@@ -239,6 +247,18 @@ export class ArgoCdClient {
     const said = this.scrub(message);
     const details = { server: this.server, httpStatus: answer.status, grpcCode: code, serverMessage: said };
     const env = this.options.tokenEnv;
+    if (answer.status >= 300 && answer.status < 400) {
+      // A login page, an ingress that moves http to https, or a path prefix: not argocd-server's API.
+      const to = answer.location ? ` to ${this.scrub(answer.location)}` : '';
+      return invalidInput(
+        'FO_ARGOCD_E3513',
+        `Argo CD at ${this.server} redirected ${where}${to} (${answer.status})`,
+        {
+          hint: 'set argocd.server to the address argocd-server itself answers on (often the redirect target), not a login page or proxy',
+          details: { server: this.server, httpStatus: answer.status },
+        },
+      );
+    }
     if (answer.status === 401) {
       return invalidInput(
         'FO_ARGOCD_E3502',
