@@ -73,8 +73,9 @@ export default async function resume(
           `--timeout has nothing to set: runbook ${summary.runbook} has no \`timeout\` parameter`,
           { hint: "leave --timeout out; the runbook's own step timeouts apply. Nothing was changed" },
         );
-      io.err(`timeout ${options.timeout} for the resumed steps (the run had ${String(params.timeout)})`);
-      params = { ...params, timeout: options.timeout.trim() };
+      const timeout = options.timeout.trim();
+      io.err(`timeout ${timeout} for the resumed steps (the run had ${String(params.timeout)})`);
+      params = { ...params, timeout };
     }
     const started = events.find((e) => e.type === 'run.started');
     const origin = started?.type === 'run.started' ? started : undefined;

@@ -3,7 +3,7 @@
  * transport, authentication and how errors read; nothing about what the tool does with the apps.
  * The token goes into the Authorization header and nowhere else: messages never contain it.
  */
-import { request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { z } from 'zod';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
@@ -34,41 +34,49 @@ interface RawAnswer {
   location?: string;
 }
 
-type Transport = (
-  method: string,
-  url: URL,
-  headers: Record<string, string>,
-  body: string | undefined,
-  signal: AbortSignal,
-) => Promise<RawAnswer>;
-
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
  * node:http/https, not the global fetch: the AWS SDK loads them anyway, while the first fetch of a
  * process compiles Node's bundled undici (about 50 ms of CPU, paid by every status and run).
  * Keep-alive comes from the global agents. Redirects are not followed: they come back as a status.
+ * `insecure` turns certificate checks off (a self-signed argocd-server).
  */
-function nodeTransport(insecure: boolean): Transport {
-  return (method, url, headers, body, signal) =>
-    new Promise((resolve, reject) => {
-      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const tls = insecure ? { rejectUnauthorized: false } : {};
-      const req = request(url, { method, headers, signal, ...tls }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString('utf8'),
-            location: res.headers.location,
-          }),
-        );
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
+function openRequest(
+  url: URL,
+  options: { method: string; headers: Record<string, string>; signal: AbortSignal },
+  insecure: boolean,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return request(url, { ...options, ...(insecure ? { rejectUnauthorized: false } : {}) }, onResponse);
+}
+
+/** One request, its whole answer as text. */
+function send(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+  insecure: boolean,
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = openRequest(url, { method, headers, signal }, insecure, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          location: res.headers.location,
+        }),
+      );
+      res.on('error', reject);
     });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The error body grpc-gateway sends: {"error","code","message"} (code is the gRPC status code). */
@@ -111,11 +119,9 @@ function networkCode(error: unknown): string | undefined {
 
 export class ArgoCdClient {
   readonly server: string;
-  private readonly transport: Transport;
 
   constructor(private readonly options: ArgoCdClientOptions) {
     this.server = options.server.replace(/\/+$/, '');
-    this.transport = nodeTransport(options.insecure === true);
   }
 
   /** GET, parsed leniently with `schema`. */
@@ -140,12 +146,12 @@ export class ArgoCdClient {
       accept: 'text/event-stream',
       'user-agent': 'failover',
     };
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) return reject(abortError(signal));
-      const req = request(
+      const req = openRequest(
         url,
-        { method: 'GET', headers, signal, ...(this.options.insecure ? { rejectUnauthorized: false } : {}) },
+        { method: 'GET', headers, signal },
+        this.options.insecure === true,
         (res) => {
           res.setEncoding('utf8');
           const status = res.statusCode ?? 0;
@@ -210,7 +216,8 @@ export class ArgoCdClient {
     const where = `${method} ${path.split('?')[0]}`;
     let answer: RawAnswer;
     try {
-      answer = await this.transport(method, new URL(path, `${this.server}/`), headers, text, signal);
+      const url = new URL(path, `${this.server}/`);
+      answer = await send(method, url, headers, text, signal, this.options.insecure === true);
     } catch (error) {
       if (outer?.aborted) throw abortError(outer);
       if (timeout.aborted) {
