@@ -108,6 +108,28 @@ describe('the branch tip, shared within a run', () => {
     expect(await spawned(t.cacheDir, 'fetch')).toBe(1);
   });
 
+  it("readers with signals of their own (each plan step's) still cause one fetch; an abort fails only its reader", async () => {
+    const s = await scenario();
+    const controllers = Array.from({ length: 4 }, () => new AbortController());
+    const reads = controllers.map((c) => s.cache.fetchBranch('main', c.signal, { mode: 'fresh' }));
+    expect(new Set(await Promise.all(reads))).toEqual(new Set([s.head]));
+    expect(await spawned(s.cacheDir, 'fetch')).toBe(1);
+    // A fresh read that asks after a fetch started is not served by it: it sees a later push.
+    const theirs = await someonePushes(s.remote);
+    expect(await s.cache.fetchBranch('main', new AbortController().signal, { mode: 'fresh' })).toBe(theirs);
+    expect(await spawned(s.cacheDir, 'fetch')).toBe(2);
+    // One reader aborted while the fetch runs: it fails, the others get the tip from one fetch.
+    const again = await someonePushes(s.remote);
+    const aborted = new AbortController();
+    const others = [new AbortController(), new AbortController()];
+    const first = s.cache.fetchBranch('main', aborted.signal, { mode: 'fresh' });
+    const rest = others.map((c) => s.cache.fetchBranch('main', c.signal, { mode: 'fresh' }));
+    aborted.abort();
+    await expect(first).rejects.toThrow();
+    expect(new Set(await Promise.all(rest))).toEqual(new Set([again]));
+    expect(await spawned(s.cacheDir, 'fetch')).toBe(3);
+  });
+
   it('a push by another clone is seen by a read older than the window, not hidden by it', async () => {
     const s = await scenario();
     expect(await s.cache.fetchBranch('main')).toBe(s.head);

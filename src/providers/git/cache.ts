@@ -82,6 +82,10 @@ export class GitCache {
 
   /** Fetches under way, by refspec: each resolves to when it started (ms). */
   private readonly runningFetches = new Map<string, Promise<number>>();
+  /** Calls of fetchRefspec so far, numbered: a fetch that starts when the count is N serves calls 1 to N. */
+  private fetchCalls = 0;
+  /** The last fetch of each refspec that succeeded: the calls it serves, and when it started (ms). */
+  private readonly lastFetches = new Map<string, { serves: number; started: number }>();
   /** The remote's refs as this process last fetched, listed or pushed them. */
   private readonly view = new RemoteView();
 
@@ -221,11 +225,17 @@ export class GitCache {
     // later: join it (same signal only, so one caller's abort never fails another).
     const queued = this.queuedFetches.get(refspec);
     if (queued && queued.signal === signal) return queued.done;
+    const call = ++this.fetchCalls;
     const entry = { signal, done: Promise.resolve(0) };
     entry.done = serialized(this.dir, async () => {
       if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
+      // A fetch of this refspec that started after this call (while it waited for its turn) read
+      // the remote as of then or later: its answer serves this call too, whatever its signal was.
+      const last = this.lastFetches.get(refspec);
+      if (last && last.serves >= call) return last.started;
       this.runningFetches.set(refspec, entry.done);
       const started = Date.now();
+      const serves = this.fetchCalls;
       for (let attempt = 1; ; attempt++) {
         try {
           await this.run(
@@ -243,6 +253,7 @@ export class GitCache {
               ...(signal ? { signal } : {}),
             },
           );
+          this.lastFetches.set(refspec, { serves, started });
           return started;
         } catch (error) {
           if (isRefLockContention(error) && attempt < 5) {
