@@ -31,21 +31,21 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function measure(args) {
-  const times = [];
-  // One warm-up run so the file system cache is not part of the first figure.
-  spawnSync(process.execPath, args, { stdio: 'ignore' });
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { stdio: 'ignore' });
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${result.status}`);
-    times.push(elapsed);
-  }
-  return median(times);
+/** One run of `args`: wall ms. */
+function once(args) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { stdio: 'ignore' });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${result.status}`);
+  return elapsed;
 }
 
-const results = cases.map((c) => ({ ...c, ms: measure(c.args) }));
+// One warm-up run of each so the file system cache is not part of the first figure; then the cases
+// take turns, run after run, so a machine whose speed drifts slows them all alike.
+for (const c of cases) once(c.args);
+const times = cases.map(() => []);
+for (let i = 0; i < runs; i++) cases.forEach((c, k) => times[k].push(once(c.args)));
+const results = cases.map((c, k) => ({ ...c, ms: median(times[k]) }));
 const base = results[0].ms;
 process.stdout.write(`startup, median of ${runs} runs (node ${process.version})\n`);
 for (const r of results) {
