@@ -9,7 +9,7 @@ import type { Io } from './io.js';
 import { PLAIN_FORMATTERS } from './render/events.js';
 import { renderPlan } from './render/plan.js';
 import { RepeatFolder } from './render/repeats.js';
-import { LiveTree } from './render/tree.js';
+import type { LiveTree } from './render/tree.js';
 
 export interface Reporter {
   emit(event: EngineEvent): void;
@@ -21,7 +21,11 @@ export interface Reporter {
 export function createReporter(
   io: Io,
   journal: Journal | undefined,
-  options: { showPlan: boolean },
+  options: {
+    showPlan: boolean;
+    /** The live tree's class (render/tree.ts), loaded by the caller only when `io.live`. */
+    liveTree?: typeof LiveTree;
+  },
 ): Reporter {
   let tree: LiveTree | undefined;
   let planned: EngineEvent | undefined;
@@ -30,8 +34,8 @@ export function createReporter(
     for (const line of lines) io.err(line);
   };
   const startTree = () => {
-    if (!tree && io.live && planned?.type === 'run.planned') {
-      tree = new LiveTree(io.stderr, io.colors);
+    if (!tree && io.live && options.liveTree && planned?.type === 'run.planned') {
+      tree = new options.liveTree(io.stderr, io.colors);
       tree.start(planned.plan);
     }
   };

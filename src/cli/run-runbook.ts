@@ -89,7 +89,11 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   const stateDir = ctx.stateDir(config);
   const dryRun = request.planOnly || Boolean(io.options.dryRun);
   const journal = request.noJournal && dryRun ? undefined : new Journal(stateDir, runId, ctx.redactor);
-  const reporter = createReporter(io, journal, { showPlan: !dryRun && io.options.output === 'text' });
+  const reporter = createReporter(io, journal, {
+    showPlan: !dryRun && io.options.output === 'text',
+    // log-update and its ANSI helpers take about 75 ms to load: only for a terminal that shows them.
+    ...(io.live ? { liveTree: (await import('./render/tree.js')).LiveTree } : {}),
+  });
   // The adapters load the cloud SDKs: only when the runbook talks to the outside world.
   const ports =
     request.ports ??

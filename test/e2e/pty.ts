@@ -36,9 +36,19 @@ const CONTROL = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\r/g;
 
 export function onPty(
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; steps: PtyStep[]; timeoutMs?: number },
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    steps: PtyStep[];
+    timeoutMs?: number;
+    /** The terminal's size; without it `script`'s terminal has none (0 rows) when CI has no terminal. */
+    size?: { rows: number; columns: number };
+  },
 ): Promise<PtyResult> {
-  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  const cli = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  const command = options.size
+    ? `stty rows ${options.size.rows} columns ${options.size.columns} && exec ${cli}`
+    : cli;
   const env: NodeJS.ProcessEnv = { ...withSharedRenders(options.env), SHELL: '/bin/sh', TERM: 'xterm' };
   // CI would make the CLI treat the terminal as non-interactive: a person is at this one.
   delete env.CI;

@@ -5,6 +5,7 @@
  * verdict before and after. One sandbox for the whole file; outcomes are read back from the
  * emulators, the git remote and the journal.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cli,
@@ -19,7 +20,7 @@ import {
   type World,
   weights,
 } from './failover-helpers.js';
-import { assertBuilt, removeTempDirs } from './helpers.js';
+import { assertBuilt, FIXTURES, removeTempDirs } from './helpers.js';
 import { onPty, scriptAvailable } from './pty.js';
 
 let world: World;
@@ -182,4 +183,24 @@ describe.skipIf(!scriptAvailable)('at the terminal (util-linux script is needed)
     expect(weights(world)).toEqual({ gke: 255, aws: 0 });
     expect(await lockHeld(world)).toBe(false);
   }, 300_000);
+
+  it('on a terminal with a size, a run draws the live step tree and redraws it until the end', async () => {
+    const runbook = join(FIXTURES, 'e2e', 'live-tree.yaml');
+    const r = await onPty(['run', runbook, '--yes'], {
+      cwd: world.dir,
+      env: world.env,
+      steps: [],
+      size: { rows: 30, columns: 120 },
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.screen).toBe(0);
+    // The tree (render/tree.ts, loaded only for a terminal like this one): a row per step with its
+    // state, the running step while it waits, then every step done.
+    expect(r.screen).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] pause +wait/);
+    expect(r.screen).toMatch(/✓ greet +echo/);
+    expect(r.screen).toMatch(/✓ pause +wait [\d.]+m?s/);
+    expect(r.screen).toMatch(/✓ farewell +echo/);
+    // Not the plain lines of a run without a terminal.
+    expect(r.screen).not.toMatch(/^▶ pause$/m);
+  }, 120_000);
 });

@@ -111,7 +111,7 @@ describe('the reporter on a terminal', () => {
     const stream = terminal({ rows: 40, columns: 160 });
     const io = new Io(globals, redactor, stream, stream);
     expect(io.live).toBe(true);
-    const reporter = createReporter(io, undefined, { showPlan: true });
+    const reporter = createReporter(io, undefined, { showPlan: true, liveTree: LiveTree });
     const base = { runId: 'r1', at: new Date(0).toISOString() };
     const plan: RunPlan = {
       runId: 'r1',
