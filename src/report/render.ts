@@ -1,9 +1,14 @@
 /** Report formats: JSON (the model), JUnit XML (for CI and schedulers), Markdown (for people). */
-import { XMLBuilder } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { outcomeLabel } from '../engine/events.js';
 import { formatMs } from '../util/duration.js';
 import { TOOL_VERSION } from '../util/version.js';
 import type { RunReport, StepRecord } from './model.js';
+
+// Required when a JUnit report is written, not at every run's start (the ESM build takes about
+// 50 ms to load); the CommonJS build is the copy the AWS SDK loads for Route 53's XML anyway.
+const require = createRequire(import.meta.url);
 
 export type ReportFormat = 'json' | 'junit' | 'md';
 
@@ -76,6 +81,7 @@ function renderJunit(doc: ReportDocument): string {
       testcase: cases,
     };
   });
+  const { XMLBuilder } = require('fast-xml-parser') as typeof FastXmlParser;
   const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true });
   const body = builder.build({
     testsuites: {
