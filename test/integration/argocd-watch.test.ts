@@ -5,7 +5,7 @@
  * `argocd.wait` with a long poll interval finishes as soon as the rollout does, woken by the stream.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { createArgoCdReader } from '../../src/providers/argocd/adapter.js';
 import { watchAppChanges } from '../../src/providers/argocd/changes.js';
 import { ArgoCdClient } from '../../src/providers/argocd/client.js';
 import { type ArgoCdEmulator, demoApps, startArgoCdEmulator } from '../../src/sandbox/argocd/index.js';
-import { createGitRemote, type GitRemote } from '../../src/sandbox/gitops-demo/index.js';
+import { createGitRemote, type GitRemote, pushChange } from '../../src/sandbox/gitops-demo/index.js';
 
 const TOKEN = 'argocd-watch-test-token-5c1e';
 
@@ -218,6 +218,10 @@ describe('the emulated watch stream', () => {
   });
 });
 
+interface AppJson {
+  status: { sync: { status: string }; health: { status: string }; operationState?: { phase?: string } };
+}
+
 describe('the change feed', () => {
   const client = () => new ArgoCdClient({ server: emulator.url, token: TOKEN, tokenEnv: 'T' });
 
@@ -236,6 +240,54 @@ describe('the change feed', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       changes.close();
+    }
+  });
+
+  it('keeps the minimum gap for a change midway, and wakes at once when the last watched app settles', async () => {
+    const changes = watchAppChanges(client(), { names: ['admin-aws'] });
+    const signal = AbortSignal.timeout(20_000);
+    try {
+      expect(await changes.next(0, 500, signal)).toBe(false);
+      // A sync: Running first (a change, not settled), then Synced and Healthy once it finished.
+      emulator.model.sync('admin-aws', {});
+      const started = Date.now();
+      expect(await changes.next(2_500, 15_000, signal)).toBe(true);
+      const waited = Date.now() - started;
+      // The operation takes 100 ms here: its end wakes the pause long before the 2.5 s gap.
+      expect(waited).toBeLessThan(2_000);
+      const app = (await emulator.model.getApplication('admin-aws')) as unknown as AppJson;
+      expect(app.status.sync.status).toBe('Synced');
+      expect(app.status.health.status).toBe('Healthy');
+      expect(app.status.operationState?.phase).toBe('Succeeded');
+    } finally {
+      changes.close();
+    }
+    // A change that leaves the app unsettled keeps the gap: a commit that scales it up, seen with
+    // auto-sync off, makes it OutOfSync, and so it stays.
+    const gke = watchAppChanges(client(), { names: ['admin-gke'] });
+    emulator.model.setAutoSync('admin-gke', false);
+    try {
+      expect(await gke.next(0, 300, signal)).toBe(false);
+      await pushChange({
+        remote: remote.remote,
+        message: 'gke: more api replicas',
+        change: async (dir) => {
+          const file = join(dir, 'overlays/gke/kustomization.yaml');
+          await writeFile(
+            file,
+            `${await readFile(file, 'utf8')}replicas:\n  - name: admin-api\n    count: 5\n`,
+          );
+        },
+      });
+      await emulator.model.reconcileNow('admin-gke');
+      const again = Date.now();
+      expect(await gke.next(800, 15_000, signal)).toBe(true);
+      expect(Date.now() - again).toBeGreaterThanOrEqual(790);
+      const outOfSync = (await emulator.model.getApplication('admin-gke')) as unknown as AppJson;
+      expect(outOfSync.status.sync.status).toBe('OutOfSync');
+    } finally {
+      emulator.model.setAutoSync('admin-gke', true);
+      gke.close();
     }
   });
 

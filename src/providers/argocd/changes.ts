@@ -9,7 +9,8 @@ import type { ArgoCdClient } from './client.js';
 export interface AppChanges {
   /**
    * Resolves after at least `minMs` and at most `maxMs`: early (true) once a watched app changed
-   * since the last call, else (false) at `maxMs`. Rejects when `signal` aborts.
+   * since the last call, else (false) at `maxMs`. A change after which every watched app looks
+   * settled resolves at once, without waiting for `minMs`. Rejects when `signal` aborts.
    */
   next(minMs: number, maxMs: number, signal: AbortSignal): Promise<boolean>;
   close(): void;
@@ -60,6 +61,21 @@ function digest(status: AppStatus | undefined, operation: unknown): string {
 }
 
 /**
+ * Synced, Healthy and no operation running: what a wait is most likely waiting for. When the last
+ * watched app gets there, the wait reads at once instead of after its minimum gap between reads
+ * (which keeps a rollout's many intermediate events from costing a read each): at most one early
+ * read per such change, and the wait's own read decides.
+ */
+function looksSettled(status: AppStatus | undefined, operation: unknown): boolean {
+  return (
+    status?.sync?.status === 'Synced' &&
+    status.health?.status === 'Healthy' &&
+    status.operationState?.phase !== 'Running' &&
+    (operation === undefined || operation === null)
+  );
+}
+
+/**
  * Watches the apps a query selects (`selector`), or the named ones among all the token may see.
  * The first event of each app sets what is known of it; only later differences count as changes.
  */
@@ -75,8 +91,10 @@ export function watchAppChanges(
         ? `/api/v1/stream/applications?name=${encodeURIComponent([...names][0] as string)}`
         : '/api/v1/stream/applications';
   const known = new Map<string, string>();
+  const settled = new Map<string, boolean>();
   const controller = new AbortController();
   let changed = false;
+  let allSettled = false;
   let open = false;
   let openedAt = Number.NEGATIVE_INFINITY;
   let wake: (() => void) | undefined;
@@ -91,8 +109,12 @@ export function watchAppChanges(
         : digest(application.status, application.operation);
     const before = known.get(name);
     known.set(name, now);
+    if (now === 'deleted') settled.delete(name);
+    else settled.set(name, looksSettled(application.status, application.operation));
     if (before === undefined || before === now) return;
     changed = true;
+    allSettled =
+      [...settled.values()].every(Boolean) && (!names || [...names].every((n) => settled.get(n) === true));
     wake?.();
   };
 
@@ -122,12 +144,14 @@ export function watchAppChanges(
           signal.removeEventListener('abort', onAbort);
           const result = changed;
           changed = false;
+          allSettled = false;
           resolve(result);
         };
         const arm = () => {
           clearTimeout(timer);
           const elapsed = Date.now() - started;
-          timer = setTimeout(settle, Math.max(0, (changed ? minMs : maxMs) - elapsed));
+          const until = changed ? (allSettled ? 0 : minMs) : maxMs;
+          timer = setTimeout(settle, Math.max(0, until - elapsed));
         };
         const onAbort = () => {
           clearTimeout(timer);
