@@ -44,7 +44,9 @@ function once(args) {
 // take turns, run after run, so a machine whose speed drifts slows them all alike.
 for (const c of cases) once(c.args);
 const times = cases.map(() => []);
-for (let i = 0; i < runs; i++) cases.forEach((c, k) => times[k].push(once(c.args)));
+for (let i = 0; i < runs; i++) {
+  for (const [k, c] of cases.entries()) times[k].push(once(c.args));
+}
 const results = cases.map((c, k) => ({ ...c, ms: median(times[k]) }));
 const base = results[0].ms;
 process.stdout.write(`startup, median of ${runs} runs (node ${process.version})\n`);
