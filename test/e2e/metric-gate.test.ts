@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, limiter, runsDir, startCli, stopWorlds, type World, withWorld } from './failover-helpers.js';
-import { assertBuilt, removeTempDirs } from './helpers.js';
+import { assertBuilt, cliEnv, failover, removeTempDirs, tempDir } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(async () => {
@@ -191,15 +191,20 @@ describe.concurrent('metric gate (sandbox Datadog)', { timeout: TIMEOUT }, () =>
       }),
     ));
 
-  it('`sandbox errors` refuses a bad side or percentage with exit 2', () =>
-    slot(() =>
-      withWorld(async (world) => {
-        const side = await cli(world, ['sandbox', 'errors', 'azure', '5', '--dir', world.dir]);
-        expect(side.code).toBe(2);
-        expect(side.stderr).toContain('unknown side "azure"');
-        const pct = await cli(world, ['sandbox', 'errors', 'aws', '130', '--dir', world.dir]);
-        expect(pct.code).toBe(2);
-        expect(pct.stderr).toContain('from 0 to 100');
-      }),
-    ));
+  // The arguments are checked before the sandbox is looked for: no sandbox needs to run here.
+  it('`sandbox errors` refuses a bad side or percentage with exit 2', async () => {
+    const dir = tempDir('failover-sandbox-errors-');
+    const side = await failover(['sandbox', 'errors', 'azure', '5', '--dir', dir], {
+      env: cliEnv(dir),
+      cwd: dir,
+    });
+    expect(side.code).toBe(2);
+    expect(side.stderr).toContain('unknown side "azure"');
+    const pct = await failover(['sandbox', 'errors', 'aws', '130', '--dir', dir], {
+      env: cliEnv(dir),
+      cwd: dir,
+    });
+    expect(pct.code).toBe(2);
+    expect(pct.stderr).toContain('from 0 to 100');
+  });
 });
