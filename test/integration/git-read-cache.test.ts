@@ -117,6 +117,15 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+describe('the cache repository', () => {
+  it('runs nothing on its own: git reads gc.auto 0 and maintenance.auto false from its config', async () => {
+    await cache.ensure();
+    expect(await remoteGit(['config', '--get', 'gc.auto'])).toBe('0');
+    expect(await remoteGit(['config', '--type', 'bool', '--get', 'maintenance.auto'])).toBe('false');
+    expect(await remoteGit(['rev-parse', '--is-bare-repository'])).toBe('true');
+  });
+});
+
 describe('object reads through one cat-file process', () => {
   it('reads files, directories, types and trees as git shows them', async () => {
     expect(await cache.fetchBranch('main')).toBe(seed);

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExecError } from '../../util/exec.js';
 import { type BatchObject, CatFileBatch } from './batch.js';
@@ -166,8 +166,9 @@ export class GitCache {
       try {
         await this.git.run(['init', '--quiet', '--bare', staging]);
         // Nothing runs in the cache on its own: no background maintenance, no hooks of its own.
-        await this.git.run(['config', 'gc.auto', '0'], { gitDir: staging });
-        await this.git.run(['config', 'maintenance.auto', 'false'], { gitDir: staging });
+        // Appended to the config file `git init` just wrote (as `git config` would, without two
+        // more processes on the way to a run's first fetch).
+        await appendFile(join(staging, 'config'), '[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n');
         await rename(staging, this.dir).catch((error: NodeJS.ErrnoException) => {
           // Another run created it first: use theirs.
           if (!existsSync(join(this.dir, 'HEAD'))) throw error;
