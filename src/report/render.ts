@@ -1,14 +1,10 @@
 /** Report formats: JSON (the model), JUnit XML (for CI and schedulers), Markdown (for people). */
-import { createRequire } from 'node:module';
 import type * as FastXmlParser from 'fast-xml-parser';
 import { outcomeLabel } from '../engine/events.js';
+import { requireCommonJs } from '../util/commonjs.js';
 import { formatMs } from '../util/duration.js';
 import { TOOL_VERSION } from '../util/version.js';
 import type { RunReport, StepRecord } from './model.js';
-
-// Required when a JUnit report is written, not at every run's start; and its CommonJS build, one
-// bundled file (about 10 ms to load), not the ESM build's many modules (about 50 ms).
-const require = createRequire(import.meta.url);
 
 export type ReportFormat = 'json' | 'junit' | 'md';
 
@@ -81,7 +77,9 @@ function renderJunit(doc: ReportDocument): string {
       testcase: cases,
     };
   });
-  const { XMLBuilder } = require('fast-xml-parser') as typeof FastXmlParser;
+  // Required when a JUnit report is written, not at every run's start; and its CommonJS build, one
+  // bundled file (about 10 ms to load), not the ESM build's many modules (about 50 ms).
+  const { XMLBuilder } = requireCommonJs('fast-xml-parser') as typeof FastXmlParser;
   const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true });
   const body = builder.build({
     testsuites: {

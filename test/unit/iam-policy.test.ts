@@ -59,7 +59,7 @@ interface Operation {
 function importsFrom(source: string, pkg: string): Map<string, string> {
   const names = new Map<string, string>();
   const pattern = new RegExp(
-    // `import { A } from 'pkg'` or, for the SDKs loaded through require (src/providers/commonjs.ts),
+    // `import { A } from 'pkg'` or, for the SDKs loaded through require (src/util/commonjs.ts),
     // `const { A } = requireCommonJs('pkg')`.
     `(?:import|const)\\s*\\{([^}]*)\\}\\s*(?:from|=\\s*requireCommonJs\\()\\s*['"]${pkg.replace(/[/\\-]/g, '\\$&')}['"]`,
     'g',

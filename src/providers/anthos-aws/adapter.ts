@@ -11,7 +11,7 @@ import type * as Gkemulticloud from '@google-cloud/gkemulticloud';
 import type { AwsClustersClient } from '@google-cloud/gkemulticloud';
 import type { CallOptions } from 'google-gax';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
-import { requireCommonJs } from '../commonjs.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { abortable } from '../gke/adapter.js';
 import { localGoogleClientOptions } from '../google/client-options.js';
 import { googleError } from '../google/errors.js';

@@ -94,7 +94,6 @@ export function watchAppChanges(
   const settled = new Map<string, boolean>();
   const controller = new AbortController();
   let changed = false;
-  let allSettled = false;
   let open = false;
   let openedAt = Number.NEGATIVE_INFINITY;
   let wake: (() => void) | undefined;
@@ -113,10 +112,12 @@ export function watchAppChanges(
     else settled.set(name, looksSettled(application.status, application.operation));
     if (before === undefined || before === now) return;
     changed = true;
-    allSettled =
-      [...settled.values()].every(Boolean) && (!names || [...names].every((n) => settled.get(n) === true));
     wake?.();
   };
+
+  // Every watched app (the named ones, or all the selector brought) as last seen: settled.
+  const allSettled = () =>
+    names ? [...names].every((n) => settled.get(n) === true) : [...settled.values()].every(Boolean);
 
   const ensureOpen = () => {
     if (open || controller.signal.aborted || Date.now() - openedAt < REOPEN_AFTER_MS) return;
@@ -144,13 +145,12 @@ export function watchAppChanges(
           signal.removeEventListener('abort', onAbort);
           const result = changed;
           changed = false;
-          allSettled = false;
           resolve(result);
         };
         const arm = () => {
           clearTimeout(timer);
           const elapsed = Date.now() - started;
-          const until = changed ? (allSettled ? 0 : minMs) : maxMs;
+          const until = changed ? (allSettled() ? 0 : minMs) : maxMs;
           timer = setTimeout(settle, Math.max(0, until - elapsed));
         };
         const onAbort = () => {

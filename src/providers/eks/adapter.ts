@@ -1,9 +1,9 @@
 /** EKS over @aws-sdk/client-eks: is the standby cluster able to carry traffic? */
 import type * as EksSdk from '@aws-sdk/client-eks';
 import { invalidInput } from '../../engine/errors.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
 import { reportRetries } from '../call-retries.js';
-import { requireCommonJs } from '../commonjs.js';
 import type { AdapterOptions } from '../options.js';
 import type { ClusterHealth } from '../types.js';
 import type { EksReader } from './port.js';

@@ -71,12 +71,6 @@ export class GitCache {
   private initialised: Promise<void> | undefined;
   /** Reads at a full object id, by operation and path: a run reads the same overlay many times. */
   private readonly memo = new Map<string, Promise<unknown>>();
-  /** Fetches waiting for their turn, by refspec: a second caller joins instead of queueing another. */
-  private readonly queuedFetches = new Map<
-    string,
-    { signal: AbortSignal | undefined; done: Promise<number> }
-  >();
-
   /** Object reads: one `git cat-file --batch` for the cache, started on the first read. */
   private readonly batch: CatFileBatch;
 
@@ -222,19 +216,14 @@ export class GitCache {
     describe: () => { missing: string },
   ): Promise<number> {
     await this.ensure();
-    // A fetch of the same refspec that has not started yet will see the remote as it is now or
-    // later: join it (same signal only, so one caller's abort never fails another).
-    const queued = this.queuedFetches.get(refspec);
-    if (queued && queued.signal === signal) return queued.done;
     const call = ++this.fetchCalls;
-    const entry = { signal, done: Promise.resolve(0) };
-    entry.done = serialized(this.dir, async () => {
-      if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
+    const done: Promise<number> = serialized(this.dir, async () => {
       // A fetch of this refspec that started after this call (while it waited for its turn) read
       // the remote as of then or later: its answer serves this call too, whatever its signal was.
+      // Each caller waits in the queue with its own signal, so one caller's abort fails no other.
       const last = this.lastFetches.get(refspec);
       if (last && last.serves >= call) return last.started;
-      this.runningFetches.set(refspec, entry.done);
+      this.runningFetches.set(refspec, done);
       const started = Date.now();
       const serves = this.fetchCalls;
       for (let attempt = 1; ; attempt++) {
@@ -268,19 +257,12 @@ export class GitCache {
         }
       }
     });
-    this.queuedFetches.set(refspec, entry);
-    entry.done
+    done
       .catch(() => undefined)
       .finally(() => {
-        if (this.runningFetches.get(refspec) === entry.done) this.runningFetches.delete(refspec);
+        if (this.runningFetches.get(refspec) === done) this.runningFetches.delete(refspec);
       });
-    // The queue entry goes when the fetch starts; this only covers a task that never ran.
-    entry.done
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.queuedFetches.get(refspec) === entry) this.queuedFetches.delete(refspec);
-      });
-    return entry.done;
+    return done;
   }
 
   /**

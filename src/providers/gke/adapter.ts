@@ -6,7 +6,7 @@
 import type { ClusterManagerClient } from '@google-cloud/container';
 import type * as ClusterManagerModule from '@google-cloud/container/build/src/v1/cluster_manager_client.js';
 import { invalidInput } from '../../engine/errors.js';
-import { requireCommonJs } from '../commonjs.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { localGoogleClientOptions } from '../google/client-options.js';
 import { googleError } from '../google/errors.js';
 import type { AdapterOptions } from '../options.js';

@@ -16,7 +16,7 @@
  */
 import type * as Gax from 'google-gax';
 import type { ClientOptions } from 'google-gax';
-import { requireCommonJs } from '../commonjs.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 
 const { googleAuthLibrary, grpc } = requireCommonJs('google-gax') as typeof Gax;
 

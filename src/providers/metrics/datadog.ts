@@ -12,7 +12,7 @@ import type * as MetricsModule from '@datadog/datadog-api-client/dist/packages/d
 import type * as MonitorsModule from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MonitorsApi.js';
 import type { MetricsConfig } from '../../config/schema.js';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
-import { requireCommonJs } from '../commonjs.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import type {
   Downtime,
   DowntimeRequest,

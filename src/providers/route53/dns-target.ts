@@ -6,8 +6,8 @@
  * or an alias target's DNS name). Read-only.
  */
 import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { awsError } from '../aws.js';
-import { requireCommonJs } from '../commonjs.js';
 import type { Role } from '../types.js';
 import type { TrafficPolicyDocument, TrafficPolicyTarget } from './document.js';
 import { normalizeRoleRef } from './policy-document.js';

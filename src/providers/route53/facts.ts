@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { ListTrafficPoliciesCommandOutput } from '@aws-sdk/client-route-53';
 import { stepFailed } from '../../engine/errors.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { awsError } from '../aws.js';
-import { requireCommonJs } from '../commonjs.js';
 import type { WeightTarget } from './port.js';
 import { type Route53Session, readOnly } from './session.js';
 

@@ -8,8 +8,8 @@ import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { TrafficPolicyInstance as SdkInstance } from '@aws-sdk/client-route-53';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import { sleep } from '../../engine/retry.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { awsError } from '../aws.js';
-import { requireCommonJs } from '../commonjs.js';
 import { type Route53Session, readOnly } from './session.js';
 
 const {

@@ -5,9 +5,9 @@
 import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { Config, Route53Config } from '../../config/schema.js';
 import { FailoverError, invalidInput } from '../../engine/errors.js';
+import { requireCommonJs } from '../../util/commonjs.js';
 import { awsClientSettings, awsError, explainCredentialErrors } from '../aws.js';
 import { reportRetries } from '../call-retries.js';
-import { requireCommonJs } from '../commonjs.js';
 import type { AdapterOptions } from '../options.js';
 import { accountLimiter, limitRequestRate, type Route53Limiter } from './rate-limit.js';
 
