@@ -3,8 +3,9 @@
  * What to do lives in runbooks. Secrets never live here: the config names the environment
  * variables that hold them.
  */
-import { z } from 'zod';
+
 import { DURATION_PATTERN, durationProblem } from '../util/duration.js';
+import { z } from '../util/zod.js';
 import { branchNameProblem, lockRefProblem } from './git-refs.js';
 
 const Url = z.string().url();

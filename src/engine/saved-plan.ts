@@ -7,8 +7,8 @@
  * the hash no longer matches.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { MAX_JOURNAL_BYTES, readInputFile } from '../util/input-file.js';
+import { z } from '../util/zod.js';
 import { type FailoverError, invalidInput, stepFailed } from './errors.js';
 import type { Json } from './events.js';
 import type { Change, PlannedStep, RunPlan } from './plan.js';

@@ -2,8 +2,9 @@
  * The runbook format. YAML files validated by this schema; runbooks/schema.json is generated from
  * it (see write-json-schema.ts) so editors can autocomplete.
  */
-import { z } from 'zod';
+
 import { Duration, Timeout } from '../util/duration.js';
+import { z } from '../util/zod.js';
 
 export const STEP_ID = /^[a-z][a-z0-9-]*$/;
 

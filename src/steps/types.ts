@@ -3,12 +3,13 @@
  * apply() and rollback(). Steps converge: apply() checks the current state first and does nothing
  * when the goal already holds, so re-running (and resuming) is harmless.
  */
-import type { z } from 'zod';
+
 import type { Config } from '../config/schema.js';
 import type { Json, Level } from '../engine/events.js';
 import type { StepPlan } from '../engine/plan.js';
 import type { PlanAudit } from '../engine/saved-plan.js';
 import type { ReadPorts, WritePorts } from '../providers/ports.js';
+import type { z } from '../util/zod.js';
 
 export interface StepMessage {
   level: Level;

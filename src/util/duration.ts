@@ -1,5 +1,5 @@
 import ms from 'ms';
-import { z } from 'zod';
+import { z } from './zod.js';
 
 /** Durations as runbooks write them: `30s`, `5m`, `1h`, `250ms`, or a number of seconds. */
 export const DURATION_PATTERN = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;

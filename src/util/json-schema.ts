@@ -2,7 +2,7 @@
  * JSON Schema from zod for editors. Draft-07: the draft the YAML language server (VS Code, Neovim,
  * JetBrains' YAML plugin via schema mappings) supports fully; its 2019-09/2020-12 support is partial.
  */
-import { z } from 'zod';
+import { z } from './zod.js';
 
 export type JsonSchema = { [key: string]: unknown };
 

@@ -2,7 +2,7 @@
  * Zod issues made readable: a union reports the branch that fits best, an unknown key points at
  * the key itself and suggests the closest known one.
  */
-import type { z } from 'zod';
+import type { z } from './zod.js';
 
 export interface FlatIssue {
   path: PropertyKey[];

@@ -2,7 +2,7 @@
  * The portability catalogue: one data file (catalogue.json) of what each cloud's cluster cannot
  * serve or ignores, checked here with zod when loaded so a bad entry fails loudly, not silently.
  */
-import { z } from 'zod';
+import { z } from '../../util/zod.js';
 import data from './catalogue.json' with { type: 'json' };
 
 export const CLOUDS = ['aws', 'gcp'] as const;

@@ -5,9 +5,9 @@
  * and spec.suspend, never by Argo CD's health word alone.
  */
 import { setMaxListeners } from 'node:events';
-import { z } from 'zod';
 import type { ArgocdConfig } from '../../config/schema.js';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
+import { z } from '../../util/zod.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
 import { watchAppChanges } from './changes.js';

@@ -5,9 +5,9 @@
  */
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { z } from 'zod';
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import { abortError } from '../../engine/retry.js';
+import type { z } from '../../util/zod.js';
 
 export interface ArgoCdClientOptions {
   /** Base URL of argocd-server, e.g. https://argocd.example.com (the API is under /api/v1). */

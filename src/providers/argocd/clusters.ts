@@ -6,7 +6,7 @@
  * (util/argo/argo.go `APIResourcesToStrings(resources, true)`; core kinds are "v1/Kind"). The
  * application's `spec.destination` names the cluster by server or by name.
  */
-import { z } from 'zod';
+import { z } from '../../util/zod.js';
 import type { ArgoCdClient } from './client.js';
 import type { ClusterApis } from './port.js';
 

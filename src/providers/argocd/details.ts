@@ -4,7 +4,7 @@
  * resource), the ExternalSecrets of the app with their Ready condition, and the Secrets each
  * workload's pod template needs (a pod cannot start without them).
  */
-import { z } from 'zod';
+import { z } from '../../util/zod.js';
 import type { ExternalSecretState, SyncFailure } from './port.js';
 
 export const SyncResult = z.object({

@@ -5,7 +5,7 @@
  * CrashLoopBackOff, ImagePullBackOff, …; "Restart Count"). A ready-count alone cannot tell a slow
  * rollout from a crash loop; this can.
  */
-import { z } from 'zod';
+import { z } from '../../util/zod.js';
 import type { ArgoCdClient } from './client.js';
 import type { PodProblem } from './port.js';
 

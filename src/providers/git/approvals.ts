@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { z } from 'zod';
 import { stepFailed } from '../../engine/errors.js';
+import { z } from '../../util/zod.js';
 import { type GitCache, MissingRemoteRef } from './cache.js';
 import { displayUrl } from './cli.js';
 import { auditLine } from './message.js';

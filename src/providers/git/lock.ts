@@ -6,8 +6,8 @@
  * outside both clouds.
  */
 import { hostname } from 'node:os';
-import { z } from 'zod';
 import { FailoverError, stepFailed } from '../../engine/errors.js';
+import { z } from '../../util/zod.js';
 import { type GitCache, MissingRemoteRef } from './cache.js';
 import { displayUrl } from './cli.js';
 import { auditLine } from './message.js';

@@ -8,13 +8,14 @@
  * ends with the runbook's step timeout (ctx.signal); the error then names every app and resource
  * still not ready.
  */
-import { z } from 'zod';
+
 import { FailoverError, invalidInput, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import type { Change, StepPlan } from '../../engine/plan.js';
 import { describePodProblems } from '../../providers/argocd/pods.js';
 import type { AppState, PodProblem } from '../../providers/argocd/port.js';
 import { formatMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { type ApplyContext, defineStep, type PlanContext, type StepResult } from '../types.js';
 import {
   type AppVerdict,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { FailoverError } from '../../engine/errors.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 
 /** A typed confirmation. `--yes` answers it; without a TTY and without `--yes` the run stops before any change. */

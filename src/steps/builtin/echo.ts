@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../util/zod.js';
 import { defineStep, type StepKind } from '../types.js';
 
 const input = z.strictObject({

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 
 /** Sleeps for a while, e.g. to let caches expire between traffic stages. */

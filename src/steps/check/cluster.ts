@@ -3,11 +3,12 @@
  * `required: false` a failure is recorded as a warning and the run goes on (GKE during to-aws:
  * it is usually why we are here).
  */
-import { z } from 'zod';
+
 import type { Json } from '../../engine/events.js';
 import type { StepPlan } from '../../engine/plan.js';
 import type { ReadPorts } from '../../providers/ports.js';
 import type { ClusterHealth } from '../../providers/types.js';
+import { z } from '../../util/zod.js';
 import { defineStep, type PlanContext, type StepKind } from '../types.js';
 
 const Input = z.strictObject({

@@ -3,12 +3,13 @@
  * gives them inline. `within` keeps probing until every probe passes or the time is up (after a
  * DNS change, answers move over gradually).
  */
-import { z } from 'zod';
+
 import { Probe } from '../../config/schema.js';
 import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import type { ProbeResult } from '../../providers/http/port.js';
 import { Duration, toMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { defineStep, type PlanContext } from '../types.js';
 
 const Input = z.strictObject({

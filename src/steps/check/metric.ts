@@ -3,11 +3,12 @@
  * thresholdRange and tagged monitors must be OK; `failureThreshold` failed evaluations in a row,
  * `interval` apart, fail the gate. Read-only, so a dry-run or a rehearsal runs it too.
  */
-import { z } from 'zod';
+
 import { ThresholdRange } from '../../config/schema.js';
 import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 import {
   describeFailure,

@@ -4,7 +4,7 @@
  * catalogue). In standby nothing shows a GKE-only object on AWS; the first sync of the failover
  * would. Errors fail the check; what the cluster merely ignores is a warning.
  */
-import { z } from 'zod';
+
 import { FailoverError } from '../../engine/errors.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import { checkObjects } from '../../lint/portability/index.js';
@@ -17,6 +17,7 @@ import {
 } from '../../lint/portability/live.js';
 import type { KubeObject } from '../../providers/kustomize/index.js';
 import type { Role } from '../../providers/types.js';
+import { z } from '../../util/zod.js';
 import { defineStep, type PlanContext } from '../types.js';
 
 const SIDE: Record<Role, string> = { aws: 'AWS', gcp: 'GKE' };

@@ -3,10 +3,10 @@
  * failover expects it to be today? Each fails with a message that says what drifted.
  */
 
-import { z } from 'zod';
 import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import type { Role } from '../../providers/types.js';
+import { z } from '../../util/zod.js';
 import { judgeApp } from '../argocd/condition.js';
 import { defineStep } from '../types.js';
 

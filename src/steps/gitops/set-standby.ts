@@ -5,13 +5,14 @@
  * kustomization diff, the commit message and, with kubectl on PATH, what starts and stops.
  * Rollback commits the opposite state, saying it is a rollback.
  */
-import { z } from 'zod';
+
 import { type FailoverError, stepFailed, toFailoverError } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import type { Change, StepPlan } from '../../engine/plan.js';
 import { standbyAction, standbyCommitMessage } from '../../providers/git/message.js';
 import type { CommitMeta, StandbyPlan, StandbyState } from '../../providers/git/port.js';
 import { describeRender } from '../../providers/git/render.js';
+import { z } from '../../util/zod.js';
 import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
 
 const Input = z.strictObject({

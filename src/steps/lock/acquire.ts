@@ -5,12 +5,13 @@
  * a rehearsal looks for. `breakLock` takes over an expired lock, loudly. A resumed run re-takes its
  * own lock.
  */
-import { z } from 'zod';
+
 import type { Json } from '../../engine/events.js';
 import type { StepPlan } from '../../engine/plan.js';
 import { describeLock, isExpired, isStale, lockedError } from '../../providers/git/lock.js';
 import type { LockInfo } from '../../providers/git/port.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { defineStep, type PlanContext } from '../types.js';
 
 const Input = z.strictObject({

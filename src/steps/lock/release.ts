@@ -3,8 +3,9 @@
  * failure or an interrupt too. Deletes the lock only while this run holds it (a compare-and-swap
  * on the ref), so it never removes a lock someone else took over.
  */
-import { z } from 'zod';
+
 import { describeLock } from '../../providers/git/lock.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 
 export const lockReleaseStep = defineStep({

@@ -2,9 +2,10 @@
  * check.route53-health: the Route 53 health checks named in route53.healthChecks (role → id),
  * each healthy when a majority of the health checkers report Success.
  */
-import { z } from 'zod';
+
 import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 
 const Input = z.strictObject({

@@ -5,7 +5,7 @@
  * they started) and the step fails saying so. Rollback points the instances back at the versions
  * they used before the step (Traffic Flow) or restores the previous records (record sets).
  */
-import { z } from 'zod';
+
 import { Weight } from '../../config/schema.js';
 import { FailoverError, stepFailed } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
@@ -20,6 +20,7 @@ import {
 } from '../../providers/route53/weights.js';
 import type { Role } from '../../providers/types.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { stageMetricGate } from '../check/metric-stage.js';
 import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
 import { stageDnsGate } from '../verify/dns-check.js';

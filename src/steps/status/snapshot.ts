@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { Json } from '../../engine/events.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 import { collectStatus } from './collect.js';
 

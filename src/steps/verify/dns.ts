@@ -5,10 +5,11 @@
  * resolvers are handed, not what the API says. Queries are reads, so a dry-run describes the step
  * and a rehearsal runs it.
  */
-import { z } from 'zod';
+
 import type { Json } from '../../engine/events.js';
 import type { StepPlan } from '../../engine/plan.js';
 import { Duration, formatMs, toMs } from '../../util/duration.js';
+import { z } from '../../util/zod.js';
 import { defineStep } from '../types.js';
 import { checkDnsAnswers, dnsCheckLine, dnsCheckResult, dnsFigures } from './dns-check.js';
 import { dnsVerifyConfig } from './dns-sides.js';
