@@ -34,7 +34,10 @@ const TREE: Record<string, string> = {
   'regions/aws/kustomization.yaml': STANDBY,
   'regions/aws/cronjob-suspend.yml': '- op: add\n  path: /spec/suspend\n  value: true\n',
   'regions/aws/replicas-zero.yml': '- op: replace\n  path: /spec/replicas\n  value: 0\n',
-  'regions/gcp/kustomization.yaml': 'resources:\n  - ../../base\n',
+  // GKE's CronJobs fenced, as to-aws leaves them before it activates AWS: the writer refuses a
+  // commit that would leave one unsuspended in both overlays.
+  'regions/gcp/kustomization.yaml': 'resources:\n  - ../../base\npatches:\n  - path: cronjob-suspend.yml\n',
+  'regions/gcp/cronjob-suspend.yml': '- op: add\n  path: /spec/suspend\n  value: true\n',
 };
 const META: CommitMeta = { runId: 'run-pay-7', operator: 'dana', incident: 'INC-7' };
 

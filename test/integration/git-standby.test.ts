@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
+import { FENCE_PATCH } from '../../src/providers/git/kustomization.js';
+import { FENCE_FILE } from '../../src/providers/git/kustomization-entries.js';
 import type { CommitMeta } from '../../src/providers/git/port.js';
 import { FRESH_MS } from '../../src/providers/git/remote-view.js';
 import {
@@ -64,17 +66,43 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** A fresh remote (demo tree unless `from`) and an adapter whose cache lives in its own state dir. */
+/**
+ * A copy of `tree` with GKE's CronJobs fenced, as to-aws leaves the gcp overlay before it
+ * activates AWS: the writer refuses an activation that would leave a CronJob unsuspended in both
+ * overlays.
+ */
+async function withGkeFenced(tree: string, dir: string): Promise<string> {
+  const copy = join(dir, 'tree-gke-fenced');
+  await cp(tree, copy, { recursive: true });
+  const text = readFileSync(join(copy, GKE_FILE), 'utf8');
+  const entry = `  - path: ${FENCE_FILE}\n    target:\n      kind: CronJob\n`;
+  await writeFile(join(copy, 'overlays/gke', FENCE_FILE), FENCE_PATCH);
+  await writeFile(
+    join(copy, GKE_FILE),
+    text.includes('\npatches:\n')
+      ? text.replace('\npatches:\n', `\npatches:\n${entry}`)
+      : `${text}patches:\n${entry}`,
+  );
+  return copy;
+}
+
+/**
+ * A fresh remote (demo tree unless `from`; GKE's CronJobs fenced unless `gke: 'as-is'`) and an
+ * adapter whose cache lives in its own state dir.
+ */
 async function scenario(
   options: {
     from?: string;
+    gke?: 'fenced' | 'as-is';
     gitops?: Record<string, unknown>;
     env?: NodeJS.ProcessEnv;
     kustomize?: Record<string, unknown>;
   } = {},
 ) {
   const dir = join(work, `s${++counter}`);
-  const remote = await createGitRemote({ dir, ...(options.from ? { from: options.from } : {}) });
+  const tree = options.from ?? demoTreeDir();
+  const from = options.gke === 'as-is' ? tree : await withGkeFenced(tree, dir);
+  const remote = await createGitRemote({ dir, from });
   const adapter = adapterOptions({
     repo: remote.remote,
     stateDir: join(dir, 'state'),
@@ -469,7 +497,7 @@ describe('refusals and bad input', () => {
 
 describe('GKE CronJob fencing (scope cronjobs)', () => {
   it('uncomments the commented entry to suspend, and failback restores the original text', async () => {
-    const s = await scenario();
+    const s = await scenario({ gke: 'as-is' });
     const fence = await s.reader.planStandby('gcp', 'standby', 'cronjobs', META);
     expect(fence).toMatchObject({
       converged: false,
@@ -493,6 +521,72 @@ describe('GKE CronJob fencing (scope cronjobs)', () => {
     expect(await remoteFile(s.remote, GKE_FILE)).toBe(DEMO_GKE);
     expect((await s.reader.planStandby('gcp', 'active', 'cronjobs', META)).converged).toBe(true);
   });
+});
+
+describe('the CronJob invariant, judged on the renders', () => {
+  // Skipped only without kustomize and kubectl (a requirement of the tool, checked by CI).
+  it.skipIf(!hasKustomize)(
+    'refuses to activate AWS while GKE runs the same CronJob: nothing pushed, the CronJob named, the fix given',
+    async () => {
+      const s = await scenario({ gke: 'as-is' });
+      const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+      const error = await failure(s.writer.applyStandby(plan, META));
+      expect(error.code).toBe('FO_GIT_E3136');
+      expect(error.message).toContain('admin/nightly-report');
+      expect(error.message).toContain('would run on both clouds');
+      expect(error.hint).toContain('gcp overlay');
+      expect(await remoteHead(s.remote)).toBe(s.seed);
+    },
+  );
+
+  it.skipIf(!hasKustomize)(
+    'a GKE entry that suspends one CronJob by name fences no other: the activation is refused',
+    async () => {
+      // A team keeps a retired job suspended on GKE with a patch of the standard name; the tool
+      // takes that entry for a fence, and only the render shows nightly-report still runs there.
+      const tree = join(work, `by-name-${++counter}`);
+      await cp(demoTreeDir(), tree, { recursive: true });
+      await writeFile(
+        join(tree, GKE_FILE),
+        DEMO_GKE.replace(
+          '  # - path: cronjob-suspend.yml\n  #   target:\n  #     kind: CronJob\n',
+          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: legacy-export\n',
+        ),
+      );
+      await writeFile(join(tree, 'overlays/gke/cronjob-suspend.yml'), FENCE_PATCH);
+      const s = await scenario({ from: tree, gke: 'as-is' });
+      const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+      const error = await failure(s.writer.applyStandby(plan, META));
+      expect(error.code).toBe('FO_GIT_E3136');
+      expect(error.details).toMatchObject({ cronJobs: ['admin/nightly-report'] });
+      expect(await remoteHead(s.remote)).toBe(s.seed);
+    },
+  );
+
+  it.skipIf(!hasKustomize)(
+    'refuses to resume GKE CronJobs while AWS runs them (a rollback of the fence after AWS went active)',
+    async () => {
+      const s = await scenario();
+      const activated = await s.writer.applyStandby(
+        await s.reader.planStandby('aws', 'active', 'all', META),
+        META,
+      );
+      expect(activated.changed).toBe(true);
+      const unfence = await s.reader.planStandby('gcp', 'active', 'cronjobs', META);
+      expect(unfence.converged).toBe(false);
+      const error = await failure(s.writer.applyStandby(unfence, META));
+      expect(error.code).toBe('FO_GIT_E3136');
+      expect(error.details).toMatchObject({ cronJobs: ['admin/nightly-report'] });
+      expect(await remoteHead(s.remote)).toBe(activated.commit);
+      // Once AWS is back in standby, GKE's CronJobs may resume.
+      await s.writer.applyStandby(await s.reader.planStandby('aws', 'standby', 'all', META), META);
+      const resumed = await s.writer.applyStandby(
+        await s.reader.planStandby('gcp', 'active', 'cronjobs', META),
+        META,
+      );
+      expect(resumed.changed).toBe(true);
+    },
+  );
 });
 
 describe('standby toggle, Component shape', () => {

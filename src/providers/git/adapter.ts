@@ -29,7 +29,7 @@ import { RunLock } from './lock.js';
 import { standbyCommitMessage } from './message.js';
 import type { GitReader, LockInfo, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
 import type { ReadMode } from './remote-view.js';
-import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle } from './render.js';
+import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle, unsuspendedCronJobs } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -305,6 +305,30 @@ export class GitOps {
   /** The overlay rendered at a commit (cached by its tree: a tree's render never changes). */
   renderAt(revision: string, role: Role): Promise<KubeObject[]> {
     return renderEdited(this.cache, revision, this.overlayDir(role), undefined, undefined, this.kustomize);
+  }
+
+  /**
+   * The CronJobs (`namespace/name`) a commit of `result` on `revision` would leave unsuspended in
+   * both overlays: in this overlay's render after the edit and in the other's at `revision`. The
+   * runbook lint checks the order of the steps; this checks what the renders really say (an entry
+   * that suspends only some CronJobs is no fence for the others).
+   */
+  async cronJobsOnBothSides(revision: string, overlay: Overlay, result: ToggleResult): Promise<string[]> {
+    const other: Role = overlay.role === 'aws' ? 'gcp' : 'aws';
+    const [after, there] = await Promise.all([
+      renderEdited(
+        this.cache,
+        revision,
+        overlay.dir,
+        overlay.file,
+        result.text,
+        this.kustomize,
+        repoFiles(overlay, result),
+      ),
+      this.renderAt(revision, other),
+    ]);
+    const elsewhere = unsuspendedCronJobs(there);
+    return [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name)).sort();
   }
 
   /** Author and committer from gitops.author; otherwise the user's git configuration decides. */

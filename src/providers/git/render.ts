@@ -229,8 +229,20 @@ export async function renderEdited(
   file?: string,
   text?: string,
   settings: KustomizeSettings = {},
+  /** More files created (or deleted: content null) beside the edit, as a commit would. */
+  files: readonly Edit[] = [],
 ): Promise<KubeObject[]> {
   const tool = await locateKustomize(settings);
-  const edits = file === undefined || text === undefined ? [] : [{ path: file, content: text }];
+  const edits =
+    file === undefined || text === undefined ? [...files] : [{ path: file, content: text }, ...files];
   return renderTree(cache, revision, overlay, edits, tool, storeOf(cache, settings));
+}
+
+/** `namespace/name` of each CronJob in a render that is not suspended. */
+export function unsuspendedCronJobs(objects: readonly KubeObject[]): Set<string> {
+  return new Set(
+    objects
+      .filter((o) => o.kind === 'CronJob' && (o.spec as { suspend?: unknown } | undefined)?.suspend !== true)
+      .map((o) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`),
+  );
 }

@@ -5,11 +5,44 @@
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import { ExecError } from '../../util/exec.js';
 import type { AdapterOptions } from '../options.js';
-import { gitOpsOf, repoFiles } from './adapter.js';
+import { type GitOps, gitOpsOf, type Overlay, repoFiles } from './adapter.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { gitMessage } from './cli.js';
+import type { ToggleResult } from './kustomization.js';
 import type { GitWriter, StandbyPlan } from './port.js';
 import type { ReadMode } from './remote-view.js';
+
+const SIDE = { aws: 'AWS', gcp: 'GKE' } as const;
+
+/**
+ * Refuses a commit that would leave a CronJob unsuspended in both overlays, the invariant of every
+ * failover commit, judged on the renders (an entry that suspends one CronJob by name fences no
+ * other). A render that fails cannot tell: the plan has already warned of it, and Argo CD could
+ * not apply that overlay either.
+ */
+async function refuseCronJobsOnBothSides(
+  gitops: GitOps,
+  revision: string,
+  overlay: Overlay,
+  result: ToggleResult,
+): Promise<void> {
+  let both: string[];
+  try {
+    both = await gitops.cronJobsOnBothSides(revision, overlay, result);
+  } catch {
+    return;
+  }
+  if (both.length === 0) return;
+  const other = overlay.role === 'aws' ? 'gcp' : 'aws';
+  throw stepFailed(
+    'FO_GIT_E3136',
+    `nothing committed: the edit of ${overlay.file} would leave the CronJob${both.length > 1 ? 's' : ''} ${both.join(', ')} unsuspended on ${SIDE[overlay.role]} while ${SIDE[other]}'s overlay runs ${both.length > 1 ? 'them' : 'it'} too, so ${both.length > 1 ? 'they' : 'it'} would run on both clouds`,
+    {
+      hint: `suspend ${both.length > 1 ? 'them' : 'it'} in the ${other} overlay first (a CronJob standby entry whose target names one CronJob or selects by label suspends only those), push, then run again`,
+      details: { file: overlay.file, revision, cronJobs: both },
+    },
+  );
+}
 
 /** The toggled entries (with their text) as the plan recorded them, to spot a changed edit. */
 function plannedEntries(plan: StandbyPlan): string[] | undefined {
@@ -58,6 +91,7 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
             },
           );
         }
+        if (plan.target === 'active') await refuseCronJobsOnBothSides(gitops, revision, overlay, result);
         let commit: string;
         try {
           commit = await gitops.cache.commitFile({
