@@ -103,16 +103,17 @@ export function renderStateNow(state: StateNow, runId: string, c: Colors): strin
   }
   if (state.overlays) {
     const { aws, gcp } = state.overlays;
+    // Git alone says what the overlay asks for, not what runs: Argo CD may not have applied it yet.
     const awsWord = (s: OverlayState['state']) =>
       s === 'active'
-        ? 'active (AWS workloads running)'
+        ? 'active (standby entries removed)'
         : s === 'standby'
           ? 'standby'
           : c.yellow('partly standby');
     // GKE's overlay is fenced by suspending its CronJobs; its Deployments stay as they are.
     const gcpWord = (o: OverlaySummary) =>
       (o.cronJobs ?? (o.state === 'active' ? 'active' : 'standby')) === 'active'
-        ? 'GKE CronJobs running'
+        ? 'GKE CronJobs unsuspended'
         : 'GKE CronJobs suspended (fenced)';
     if (!aws.ok) lines.push(unreadable('aws overlay', aws));
     if (!gcp.ok) lines.push(unreadable('gcp overlay', gcp));

@@ -132,7 +132,10 @@ export function buildRecap(input: RecapInput): Recap {
         mutated = true;
       }
       if (/cronjobs/.test(action)) {
-        const what = /^suspend/.test(action) ? 'fenced (suspended)' : 'unfenced (resumed)';
+        // The state the step left (its output); the summary words differ when it was already so
+        // ("gcp cronjobs suspended already").
+        const suspended = out.state === undefined ? /^suspend/.test(action) : out.state === 'standby';
+        const what = suspended ? 'fenced (suspended)' : 'unfenced (resumed)';
         const side = /\bgcp\b/.test(action) ? 'GKE' : 'AWS';
         recap.fencing.push(
           back

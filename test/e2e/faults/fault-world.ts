@@ -309,7 +309,7 @@ export function expectTruthfulEpilogue(r: CliResult, o: Observed): string[] {
         ? 'aws overlay standby'
         : 'aws overlay partly standby';
   if (!text.includes(aws)) problems.push(`expected "${aws}"`);
-  const gke = o.gkeCronJobs === 'active' ? 'GKE CronJobs running' : 'GKE CronJobs suspended';
+  const gke = o.gkeCronJobs === 'active' ? 'GKE CronJobs unsuspended' : 'GKE CronJobs suspended';
   if (!text.includes(gke)) problems.push(`expected "${gke}"`);
   if (!text.includes(`branch head ${o.head.slice(0, 7)}`))
     problems.push(`expected branch head ${o.head.slice(0, 7)}`);

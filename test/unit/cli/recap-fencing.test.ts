@@ -1,0 +1,52 @@
+/** The recap's fencing line says the state the set-standby step left, also when it was already so. */
+import { describe, expect, it } from 'vitest';
+import { buildRecap } from '../../../src/cli/render/recap.js';
+import type { Json } from '../../../src/engine/events.js';
+import type { RunPlan } from '../../../src/engine/plan.js';
+
+function recapOf(summary: string, outputs: Record<string, Json>) {
+  const plan: RunPlan = {
+    runId: 'r1',
+    runbook: { name: 'to-aws', file: 'runbooks/to-aws.yaml' },
+    params: {},
+    steps: [
+      {
+        id: 'fence-gke',
+        kind: 'gitops.set-standby',
+        mutating: true,
+        plan: { summary, changes: [], converged: false },
+      },
+    ],
+    finally: [],
+  };
+  return buildRecap({
+    runbook: 'to-aws',
+    outcome: 'succeeded',
+    plan,
+    outputs: { 'fence-gke': outputs },
+    warnings: [],
+    rolledBack: [],
+  });
+}
+
+describe('recap of fencing', () => {
+  it('a fence already in place (a resumed run) reads fenced, not resumed', () => {
+    const recap = recapOf('gcp cronjobs suspended already, at 3d1e5cb01234 (nothing to commit)', {
+      commit: '3d1e5cb0123456789',
+      changed: false,
+      state: 'standby',
+    });
+    expect(recap.fencing).toEqual(['GKE CronJobs fenced (suspended) in git at 3d1e5cb (already so)']);
+  });
+
+  it('a fence committed by the step, and an unfence', () => {
+    expect(
+      recapOf('suspend gcp cronjobs: 1 change', { commit: 'aaaaaaa0000', changed: true, state: 'standby' })
+        .fencing,
+    ).toEqual(['GKE CronJobs fenced (suspended) in git at aaaaaaa']);
+    expect(
+      recapOf('resume gcp cronjobs: 1 change', { commit: 'bbbbbbb0000', changed: true, state: 'active' })
+        .fencing,
+    ).toEqual(['GKE CronJobs unfenced (resumed) in git at bbbbbbb']);
+  });
+});
