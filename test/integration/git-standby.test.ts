@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGitReader, createGitWriter } from '../../src/providers/git/adapter.js';
 import { cacheDirFor, GitCache } from '../../src/providers/git/cache.js';
 import { createGitRunner } from '../../src/providers/git/cli.js';
@@ -66,6 +66,11 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+function renderStore(): { cacheDir?: string } {
+  const dir = inject('renderCacheDir');
+  return dir ? { cacheDir: dir } : {};
+}
+
 /**
  * A copy of `tree` with GKE's CronJobs fenced, as to-aws leaves the gcp overlay before it
  * activates AWS: the writer refuses an activation that would leave a CronJob unsuspended in both
@@ -108,7 +113,9 @@ async function scenario(
     stateDir: join(dir, 'state'),
     ...(options.gitops ? { gitops: options.gitops } : {}),
     ...(options.env ? { env: options.env } : {}),
-    ...(options.kustomize ? { kustomize: options.kustomize } : {}),
+    // The test run's render store (test/render-cache-setup.ts): the scenarios render the same
+    // trees over and over, and entries are named by content, so sharing changes no result.
+    kustomize: { ...renderStore(), ...options.kustomize },
   });
   const cache = new GitCache(
     createGitRunner(isolatedGitEnv()),
