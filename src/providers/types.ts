@@ -4,6 +4,9 @@ import type { Json } from '../engine/events.js';
 /** The two sides of the failover. Config and runbooks say `gcp` and `aws`. */
 export type Role = 'gcp' | 'aws';
 
+/** How messages name each side's cluster. */
+export const SIDE_NAMES: Readonly<Record<Role, string>> = { aws: 'AWS', gcp: 'GKE' };
+
 /** A cluster as a check sees it, whatever the cloud. */
 export interface ClusterHealth {
   /** e.g. `eks standby-aws`, `gke projects/p/locations/l/clusters/c`. */

@@ -238,11 +238,7 @@ export async function renderEdited(
   return renderTree(cache, revision, overlay, edits, tool, storeOf(cache, settings));
 }
 
-/** `namespace/name` of each CronJob in a render that is not suspended. */
+/** Each CronJob in a render that is not suspended (`namespace/name`). */
 export function unsuspendedCronJobs(objects: readonly KubeObject[]): Set<string> {
-  return new Set(
-    objects
-      .filter((o) => o.kind === 'CronJob' && (o.spec as { suspend?: unknown } | undefined)?.suspend !== true)
-      .map((o) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`),
-  );
+  return new Set(objects.filter((o) => o.kind === 'CronJob' && !dormant(o)).map(nameOf));
 }

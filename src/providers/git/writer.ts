@@ -5,14 +5,13 @@
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import { ExecError } from '../../util/exec.js';
 import type { AdapterOptions } from '../options.js';
+import { SIDE_NAMES } from '../types.js';
 import { type GitOps, gitOpsOf, type Overlay, repoFiles } from './adapter.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { gitMessage } from './cli.js';
 import type { ToggleResult } from './kustomization.js';
 import type { GitWriter, StandbyPlan } from './port.js';
 import type { ReadMode } from './remote-view.js';
-
-const SIDE = { aws: 'AWS', gcp: 'GKE' } as const;
 
 /**
  * Refuses a commit that would leave a CronJob unsuspended in both overlays, the invariant of every
@@ -36,7 +35,7 @@ async function refuseCronJobsOnBothSides(
   const other = overlay.role === 'aws' ? 'gcp' : 'aws';
   throw stepFailed(
     'FO_GIT_E3136',
-    `nothing committed: the edit of ${overlay.file} would leave the CronJob${both.length > 1 ? 's' : ''} ${both.join(', ')} unsuspended on ${SIDE[overlay.role]} while ${SIDE[other]}'s overlay runs ${both.length > 1 ? 'them' : 'it'} too, so ${both.length > 1 ? 'they' : 'it'} would run on both clouds`,
+    `nothing committed: the edit of ${overlay.file} would leave the CronJob${both.length > 1 ? 's' : ''} ${both.join(', ')} unsuspended on ${SIDE_NAMES[overlay.role]} while ${SIDE_NAMES[other]}'s overlay runs ${both.length > 1 ? 'them' : 'it'} too, so ${both.length > 1 ? 'they' : 'it'} would run on both clouds`,
     {
       hint: `suspend ${both.length > 1 ? 'them' : 'it'} in the ${other} overlay first (a CronJob standby entry whose target names one CronJob or selects by label suspends only those), push, then run again`,
       details: { file: overlay.file, revision, cronJobs: both },

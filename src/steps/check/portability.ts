@@ -16,11 +16,9 @@ import {
   unsyncedClusters,
 } from '../../lint/portability/live.js';
 import type { KubeObject } from '../../providers/kustomize/index.js';
-import type { Role } from '../../providers/types.js';
+import { type Role, SIDE_NAMES } from '../../providers/types.js';
 import { z } from '../../util/zod.js';
 import { defineStep, type PlanContext } from '../types.js';
-
-const SIDE: Record<Role, string> = { aws: 'AWS', gcp: 'GKE' };
 
 interface LiveCheck {
   findings: LiveFinding[];
@@ -74,7 +72,7 @@ export const portabilityCheck = defineStep({
   reusePlan: () => true,
   async plan(ctx, input): Promise<StepPlan> {
     const severity: 'error' | 'warning' = input.required ? 'error' : 'warning';
-    const side = SIDE[input.role];
+    const side = SIDE_NAMES[input.role];
     const renderActive = ctx.read.git.renderActive;
     if (!renderActive) {
       return {

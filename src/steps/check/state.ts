@@ -5,13 +5,12 @@
 
 import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
-import type { Role } from '../../providers/types.js';
+import { SIDE_NAMES } from '../../providers/types.js';
 import { z } from '../../util/zod.js';
 import { judgeApp } from '../argocd/condition.js';
 import { defineStep } from '../types.js';
 
 const RoleInput = z.enum(['aws', 'gcp']);
-const SIDE: Record<Role, string> = { aws: 'AWS', gcp: 'GKE' };
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -40,20 +39,25 @@ export const overlayCheck = defineStep({
           ? `drifted: only ${state.entries.join(', ') || 'none'} of the standby entries are present`
           : `${state.state} at ${state.revision.slice(0, 8)}${state.entries.length ? ` (${state.entries.join(', ')})` : ''}`;
       return {
-        summary: `${SIDE[input.role]} overlay ${state.path}: ${detail}`,
+        summary: `${SIDE_NAMES[input.role]} overlay ${state.path}: ${detail}`,
         changes: [],
         converged: false,
-        checks: [{ name: `${SIDE[input.role]} overlay ${input.expect}`, ok, severity, detail }],
+        checks: [{ name: `${SIDE_NAMES[input.role]} overlay ${input.expect}`, ok, severity, detail }],
         outputs: { state: state.state, revision: state.revision, entries: state.entries },
       };
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       return {
-        summary: `${SIDE[input.role]} overlay unreadable`,
+        summary: `${SIDE_NAMES[input.role]} overlay unreadable`,
         changes: [],
         converged: false,
         checks: [
-          { name: `${SIDE[input.role]} overlay readable`, ok: false, severity, detail: describe(error) },
+          {
+            name: `${SIDE_NAMES[input.role]} overlay readable`,
+            ok: false,
+            severity,
+            detail: describe(error),
+          },
         ],
       };
     }
@@ -94,14 +98,14 @@ export const argocdAppsCheck = defineStep({
         };
       });
       return {
-        summary: `${apps.length} Argo CD app(s) on ${SIDE[input.role]}`,
+        summary: `${apps.length} Argo CD app(s) on ${SIDE_NAMES[input.role]}`,
         changes: [],
         converged: false,
         checks: checks.length
           ? checks
           : [
               {
-                name: `Argo CD apps of ${SIDE[input.role]}`,
+                name: `Argo CD apps of ${SIDE_NAMES[input.role]}`,
                 ok: false,
                 severity,
                 detail: 'no app matches the config',
@@ -112,12 +116,12 @@ export const argocdAppsCheck = defineStep({
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       return {
-        summary: `Argo CD apps of ${SIDE[input.role]} unreadable`,
+        summary: `Argo CD apps of ${SIDE_NAMES[input.role]} unreadable`,
         changes: [],
         converged: false,
         checks: [
           {
-            name: `Argo CD apps of ${SIDE[input.role]} readable`,
+            name: `Argo CD apps of ${SIDE_NAMES[input.role]} readable`,
             ok: false,
             severity,
             detail: describe(error),
@@ -150,11 +154,11 @@ export const route53PolicyCheck = defineStep({
           to === 'aws' ? { gcp: 0, aws: 255 } : { gcp: 255, aws: 0 },
           ctx.signal,
         );
-        checks.push({ name: `weights can move to ${SIDE[to]}`, ok: true, severity });
+        checks.push({ name: `weights can move to ${SIDE_NAMES[to]}`, ok: true, severity });
       } catch (error) {
         if (ctx.signal.aborted) throw error;
         checks.push({
-          name: `weights can move to ${SIDE[to]}`,
+          name: `weights can move to ${SIDE_NAMES[to]}`,
           ok: false,
           severity,
           detail: describe(error),
@@ -176,7 +180,7 @@ export const route53PolicyCheck = defineStep({
         }
         if (input.trafficOn) {
           checks.push({
-            name: `${target.name} traffic on ${SIDE[input.trafficOn]}`,
+            name: `${target.name} traffic on ${SIDE_NAMES[input.trafficOn]}`,
             ok: onSide === input.trafficOn,
             severity,
             detail: `weights gcp ${target.weights.gcp}, aws ${target.weights.aws}`,

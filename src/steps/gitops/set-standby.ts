@@ -12,6 +12,7 @@ import type { Change, StepPlan } from '../../engine/plan.js';
 import { standbyAction, standbyCommitMessage } from '../../providers/git/message.js';
 import type { CommitMeta, StandbyPlan, StandbyState } from '../../providers/git/port.js';
 import { describeRender } from '../../providers/git/render.js';
+import { SIDE_NAMES } from '../../providers/types.js';
 import { z } from '../../util/zod.js';
 import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
 
@@ -135,8 +136,6 @@ async function commit(
   return result;
 }
 
-const SIDE = { aws: 'AWS', gcp: 'GKE' } as const;
-
 /**
  * A fencing that cannot be done says what that means, in its first words: which CronJobs stay
  * active beside the other cloud's, why, and how to fence them by hand.
@@ -154,7 +153,7 @@ async function fencingError(ctx: PlanContext, input: Input, thrown: unknown): Pr
     // The names are a courtesy; the failure is reported either way.
   }
   const overlay = input.role === 'aws' ? ctx.config.gitops?.awsOverlay : ctx.config.gitops?.gcpOverlay;
-  const side = SIDE[input.role];
+  const side = SIDE_NAMES[input.role];
   return stepFailed(
     'FO_GITOPS_E4110',
     `${side} CronJobs NOT fenced: ${names.length ? names.join(', ') : 'its CronJobs'} may run on both clouds (${error.message})`,
