@@ -247,10 +247,25 @@ describe('removing entries', () => {
   });
 
   it('the same path under another key stays', () => {
-    const text = `patches:\n${CRON}patchesJson6902:\n  - path: cronjob-suspend.yml\n    target: {group: batch, version: v1, kind: CronJob, name: nightly}\n`;
+    const text = `patches:\n${REPLICAS}${CRON}patchesJson6902:\n  - path: cronjob-suspend.yml\n    target: {group: batch, version: v1, kind: CronJob, name: nightly}\n`;
     expect(
-      removeEntries(text, FILE, MATCHER, [{ key: 'patchesJson6902', path: 'cronjob-suspend.yml' }]),
-    ).toBe(`patches:\n${CRON}`);
+      removeEntries(text, FILE, MATCHER, [
+        { key: 'patchesJson6902', path: 'cronjob-suspend.yml', selector: 'name=nightly' },
+      ]),
+    ).toBe(`patches:\n${REPLICAS}${CRON}`);
+  });
+
+  it('the same path with another target stays: the selector is part of the identity', () => {
+    const NARROW = '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly\n';
+    const text = `patches:\n${REPLICAS}${NARROW}${CRON}`;
+    expect(removeEntries(text, FILE, MATCHER, [{ key: 'patches', path: 'cronjob-suspend.yml' }])).toBe(
+      `patches:\n${REPLICAS}${NARROW}`,
+    );
+    expect(
+      removeEntries(text, FILE, MATCHER, [
+        { key: 'patches', path: 'cronjob-suspend.yml', selector: 'name=nightly' },
+      ]),
+    ).toBe(`patches:\n${REPLICAS}${CRON}`);
   });
 
   it('a flow list: the last of two, the only one over several lines; the toggled text is the item', () => {

@@ -156,3 +156,50 @@ describe('the generated CronJob fence', () => {
     expect(ops).toEqual(['- op: add', '  path: /spec/suspend', '  value: true']);
   });
 });
+
+describe('a CronJob entry that names its target, in the gke overlay (the primary one)', () => {
+  const PRIMARY: StandbyMatcher = { ...MATCHER, primary: true };
+  const TEAM = '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: legacy-export\n';
+  const original = `patches:\n  - path: x.yml\n${TEAM}`;
+  const toggle = (
+    text: string,
+    target: 'standby' | 'active',
+    matcher = PRIMARY,
+    hist: HistoryVersion[] = [],
+  ) => planToggle({ text, file: GKE, target, scope: 'cronjobs', matcher, history: hist });
+
+  it('is the team`s own: not a fence, so the overlay reads unfenced', () => {
+    expect(findStandbyEntries(original, GKE, PRIMARY)).toEqual([]);
+    expect(stateOf(findStandbyEntries(original, GKE, PRIMARY), 'cronjobs')).toBe('active');
+    // In the aws overlay the same entry is part of standby.
+    expect(findStandbyEntries(original, GKE, MATCHER)).toEqual([
+      expect.objectContaining({ path: 'cronjob-suspend.yml', selector: 'name=legacy-export' }),
+    ]);
+  });
+
+  it('fencing adds an entry for every CronJob beside it; failback takes only that one away', () => {
+    const fenced = toggle(original, 'standby');
+    expect(fenced.converged).toBe(false);
+    expect(fenced.text).toContain(`${TEAM}  ${COMMENT}\n  - path: ${FENCE_FILE}\n`);
+    // With no history, failback cuts the fence entry and leaves the team's entry.
+    const back = toggle(fenced.text, 'active');
+    expect(back.text).toBe(original);
+    expect(back.toggled).toEqual([{ key: 'patches', path: FENCE_FILE }]);
+  });
+
+  it('a fence entry with the same patch file is told apart by its target', () => {
+    // The fence is the team's file for every CronJob (a canonical entry), beside the named one.
+    const fenced = `${original}  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n`;
+    expect(stateOf(findStandbyEntries(fenced, GKE, PRIMARY), 'cronjobs')).toBe('standby');
+    const back = toggle(fenced, 'active');
+    expect(back.text).toBe(original);
+    expect(back.toggled).toEqual([{ key: 'patches', path: 'cronjob-suspend.yml' }]);
+    // And back again from that history: byte for byte.
+    expect(toggle(back.text, 'standby', PRIMARY, history(back.text, fenced)).text).toBe(fenced);
+  });
+
+  it('a name that matches every CronJob (`.*`) narrows nothing: that entry is a fence', () => {
+    const all = original.replace('name: legacy-export', 'name: .*');
+    expect(stateOf(findStandbyEntries(all, GKE, PRIMARY), 'cronjobs')).toBe('standby');
+  });
+});

@@ -66,6 +66,7 @@ describe('an overlay with every patch form: which items are standby entries', ()
         shape: 'patch',
         path: 'standby/replicas-zero.yaml',
         kinds: ['Deployment'],
+        selector: 'labelSelector=ledger.example.com/standby notin (run)',
       },
       {
         key: 'patches',
@@ -80,6 +81,7 @@ describe('an overlay with every patch form: which items are standby entries', ()
         shape: 'patch',
         path: 'standby/cronjob-suspend.yaml',
         kinds: ['CronJob'],
+        selector: 'name=settle',
       },
     ]);
     expect(findStandbyEntries(AWS_ACTIVE, AWS_FILE, LEDGER_MATCHER)).toEqual([]);
@@ -133,9 +135,13 @@ describe('the aws overlay: failover and back', () => {
       text: AWS_ACTIVE.replace('\npatchesStrategicMerge:', '\n\npatchesStrategicMerge:'),
       method: 'removed',
       toggled: [
-        { key: 'patches', path: 'standby/replicas-zero.yaml' },
+        {
+          key: 'patches',
+          path: 'standby/replicas-zero.yaml',
+          selector: 'labelSelector=ledger.example.com/standby notin (run)',
+        },
         { key: 'patches', path: 'standby/statefulset-zero.yaml' },
-        { key: 'patchesJson6902', path: 'standby/cronjob-suspend.yaml' },
+        { key: 'patchesJson6902', path: 'standby/cronjob-suspend.yaml', selector: 'name=settle' },
       ],
       toggledTexts: AWS_ENTRY_TEXTS,
       warnings: [],
@@ -180,7 +186,9 @@ describe('the aws overlay: failover and back', () => {
     const result = toggle({ text: AWS_STANDBY, target: 'active', scope: 'cronjobs' });
     expect(result.method).toBe('removed');
     expect(result.text).toBe(AWS_STANDBY.replace(`\npatchesJson6902:\n${AWS_ENTRY_TEXTS[2]}`, '\n'));
-    expect(result.toggled).toEqual([{ key: 'patchesJson6902', path: 'standby/cronjob-suspend.yaml' }]);
+    expect(result.toggled).toEqual([
+      { key: 'patchesJson6902', path: 'standby/cronjob-suspend.yaml', selector: 'name=settle' },
+    ]);
     expect(stateOf(findStandbyEntries(result.text, AWS_FILE, LEDGER_MATCHER), 'all')).toBe('partial');
     // And back, from that history: the key and its comment return.
     const back = toggle({

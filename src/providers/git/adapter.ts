@@ -66,6 +66,11 @@ export class GitOps {
     this.matcher = { patchPaths: config.standby.patchPaths, components: config.standby.components };
   }
 
+  /** The matcher for one overlay: the gcp overlay is the primary one (see StandbyMatcher.primary). */
+  matcherFor(role: Role): StandbyMatcher {
+    return role === 'gcp' ? { ...this.matcher, primary: true } : this.matcher;
+  }
+
   get where(): string {
     return `${displayUrl(this.config.repo)} (branch ${this.config.branch})`;
   }
@@ -217,7 +222,7 @@ export class GitOps {
       file: overlay.file,
       target,
       scope,
-      matcher: this.matcher,
+      matcher: this.matcherFor(overlay.role),
       history,
       canonical,
     });
@@ -226,7 +231,10 @@ export class GitOps {
       // config names entries this overlay does not use, and "already active" would be a lie.
       const everHadEntries = history.some((v) => {
         try {
-          return v.text !== undefined && findStandbyEntries(v.text, overlay.file, this.matcher).length > 0;
+          return (
+            v.text !== undefined &&
+            findStandbyEntries(v.text, overlay.file, this.matcherFor(overlay.role)).length > 0
+          );
         } catch {
           return false;
         }
@@ -421,7 +429,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
     async overlayState(role, signal) {
       const revision = await gitops.fetch(signal);
       const overlay = await gitops.readOverlay(revision, role);
-      const entries = findStandbyEntries(overlay.text, overlay.file, gitops.matcher);
+      const entries = findStandbyEntries(overlay.text, overlay.file, gitops.matcherFor(role));
       const state: OverlayState = {
         role,
         path: overlay.dir,

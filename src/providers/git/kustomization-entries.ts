@@ -18,6 +18,13 @@ export interface StandbyMatcher {
   patchPaths: readonly string[];
   /** Component paths, matched as a path suffix (`standby` matches `../../components/standby`). */
   components: readonly string[];
+  /**
+   * The overlay runs everything in normal times (gcp): its only standby entry is a fence of every
+   * CronJob. A CronJob entry whose target selects some CronJobs only (by name or selector) is then
+   * the team's own (a job that must not run there), not standby: fencing adds its entry beside it
+   * and failback leaves it. In the aws overlay such an entry is part of standby.
+   */
+  primary?: boolean;
 }
 
 /** A kind that standby keeps dormant; `*` when an entry may touch every kind (a component). */
@@ -32,11 +39,21 @@ export interface StandbyEntry {
   kinds: DormantKind[];
   /** Index of the item in its sequence. */
   index: number;
+  /**
+   * The target's narrowing (`name=…`, `labelSelector=…`) when it selects some objects of its kind
+   * only: two entries with one patch file and different targets are different entries.
+   */
+  selector?: string;
 }
 
 export interface EntryIdentity {
   key: EntryKey;
   path: string;
+  selector?: string;
+}
+
+export function sameEntry(a: EntryIdentity, b: EntryIdentity): boolean {
+  return a.key === b.key && a.path === b.path && a.selector === b.selector;
 }
 
 export type OverlayStandbyState = StandbyState | 'partial';
@@ -67,6 +84,18 @@ function kindsOfTarget(kind: unknown, path: string): DormantKind[] {
     return kinds.length ? kinds : [kind];
   }
   return kindsFromName(path);
+}
+
+/** Target fields that select some objects of a kind only (kustomize's Selector); `name` is a regex. */
+const NARROWING_FIELDS = ['name', 'namespace', 'labelSelector', 'annotationSelector'] as const;
+
+function selectorOf(target: Record<string, unknown> | undefined): string | undefined {
+  if (!target) return undefined;
+  const parts = NARROWING_FIELDS.filter((field) => {
+    const value = target[field];
+    return typeof value === 'string' && value !== '' && !(field === 'name' && /^\^?\.\*\$?$/.test(value));
+  }).map((field) => `${field}=${target[field] as string}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
 /** Without a target kind, the write-up's file names tell: `cronjob-suspend`, `replicas-zero`. */
@@ -102,7 +131,11 @@ export function classifyItem(
   if (typeof path !== 'string') return undefined;
   if (!matcher.patchPaths.some((p) => pathMatches(path, p)) && normalizePath(path) !== FENCE_FILE)
     return undefined;
-  return { shape: 'patch', path, kinds: kindsOfTarget(asRecord(map?.target)?.kind, path) };
+  const target = asRecord(map?.target);
+  const selector = selectorOf(target);
+  const kinds = kindsOfTarget(target?.kind, path);
+  if (matcher.primary && selector && kinds.every((k) => k === 'CronJob')) return undefined;
+  return { shape: 'patch', path, kinds, ...(selector ? { selector } : {}) };
 }
 
 export function covers(entries: readonly StandbyEntry[], kind: DormantKind): boolean {

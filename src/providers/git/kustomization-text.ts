@@ -8,6 +8,7 @@ import {
   parseKustomization,
   type StandbyEntry,
   type StandbyMatcher,
+  sameEntry,
 } from './kustomization-entries.js';
 
 // ── where things are in the text ────────────────────────────────────────────────────────────────
@@ -134,7 +135,7 @@ export function entryTexts(text: string, file: string, matcher: StandbyMatcher):
 }
 
 export function entryId(entry: EntryIdentity): string {
-  return `${entry.key}:${entry.path}`;
+  return `${entry.key}:${entry.path}${entry.selector ? `:${entry.selector}` : ''}`;
 }
 
 // ── removing ────────────────────────────────────────────────────────────────────────────────────
@@ -153,7 +154,7 @@ export function removeEntries(
   // Each pass cuts one entry out of the text, so the passes end.
   for (;;) {
     const parsed = parseKustomization(current, file, matcher);
-    const entry = parsed.entries.find((e) => which.some((w) => w.key === e.key && w.path === e.path));
+    const entry = parsed.entries.find((e) => which.some((w) => sameEntry(w, e)));
     if (!entry) return current;
     current = splice(current, removalSpan(parsed, entry, file));
   }

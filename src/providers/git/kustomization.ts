@@ -15,6 +15,7 @@ import {
   parseKustomization,
   type StandbyEntry,
   type StandbyMatcher,
+  sameEntry,
   stateOf,
 } from './kustomization-entries.js';
 import {
@@ -183,11 +184,11 @@ function acceptable(request: ToggleRequest, before: ParsedKustomization, candida
 }
 
 function identities(entries: readonly StandbyEntry[]): EntryIdentity[] {
-  return entries.map(({ key, path }) => ({ key, path }));
+  return entries.map(({ key, path, selector }) => ({ key, path, ...(selector ? { selector } : {}) }));
 }
 
 function difference(a: readonly StandbyEntry[], b: readonly StandbyEntry[]): StandbyEntry[] {
-  return a.filter((x) => !b.some((y) => y.key === x.key && y.path === x.path));
+  return a.filter((x) => !b.some((y) => sameEntry(x, y)));
 }
 
 function describeEntries(entries: readonly EntryIdentity[]): string {
