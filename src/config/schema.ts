@@ -120,6 +120,11 @@ export const StandbyEntries = z.strictObject({
     .default(['cronjob-suspend.yml', 'cronjob-suspend.yaml', 'replicas-zero.yml', 'replicas-zero.yaml']),
   /** Components whose path matches one of these mean "standby". */
   components: z.array(z.string()).default(['standby', 'components/standby']),
+  /**
+   * Items of an overlay's `replicas:` field with `count: 0` mean "standby" too: activation removes
+   * them, standby restores them. Set false when an aws overlay keeps a workload at 0 for good that way.
+   */
+  replicasField: z.boolean().default(true),
 });
 
 /** Git would read a value that starts with `-` as an option (`--upload-pack=…` runs a command). */
@@ -146,6 +151,7 @@ export const GitopsConfig = z.strictObject({
   standby: StandbyEntries.default({
     patchPaths: ['cronjob-suspend.yml', 'cronjob-suspend.yaml', 'replicas-zero.yml', 'replicas-zero.yaml'],
     components: ['standby', 'components/standby'],
+    replicasField: true,
   }),
   /** Ref in the remote that holds the run lock. */
   lockRef: z

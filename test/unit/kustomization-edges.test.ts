@@ -18,6 +18,7 @@ import {
   removeEntries,
   type StandbyEntry,
   type StandbyMatcher,
+  stateOf,
   type ToggleRequest,
 } from '../../src/providers/git/kustomization.js';
 import { asRecord, normalizePath } from '../../src/providers/git/kustomization-entries.js';
@@ -520,5 +521,63 @@ describe('layouts met in the wild', () => {
     expect(result.text).toBe(
       `patches:\n${REPLICAS}  # - path: replicas-zero.yaml\n  - path: cronjob-suspend.yml\n`,
     );
+  });
+});
+
+describe('the `replicas:` field as the standby of Deployments', () => {
+  // An aws overlay that keeps its Deployments at 0 with kustomize's replicas field, and its
+  // CronJobs suspended with a patch; preview-proxy is AWS-only and runs in standby too.
+  const STANDBY = `resources:
+  - ../../base
+replicas:
+  - name: admin-web
+    count: 0
+  - name: preview-proxy
+    count: 2
+  - name: admin-api
+    count: 0
+patches:
+${CRON}`;
+  const ACTIVE = 'resources:\n  - ../../base\nreplicas:\n  - name: preview-proxy\n    count: 2\n';
+
+  it('items with count 0 are entries; an item with another count is not', () => {
+    const entries = findStandbyEntries(STANDBY, FILE, MATCHER);
+    expect(entries.map((e) => [e.key, e.path, e.shape])).toEqual([
+      ['replicas', 'admin-web', 'replicas'],
+      ['replicas', 'admin-api', 'replicas'],
+      ['patches', 'cronjob-suspend.yml', 'patch'],
+    ]);
+    expect(stateOf(entries, 'all')).toBe('standby');
+  });
+
+  it('failover removes them and the CronJob patch; failback restores them byte for byte', () => {
+    const active = toggle({ text: STANDBY, target: 'active' });
+    expect(active.text).toBe(ACTIVE);
+    const back = toggle({
+      text: active.text,
+      target: 'standby',
+      history: [
+        { commit: 'b'.repeat(40), text: active.text },
+        { commit: 'a'.repeat(40), text: STANDBY },
+      ],
+    });
+    expect(back.text).toBe(STANDBY);
+  });
+
+  it('a list left empty loses its key', () => {
+    const only = `resources:\n  - ../../base\nreplicas:\n  - name: admin-web\n    count: 0\npatches:\n${CRON}`;
+    expect(toggle({ text: only, target: 'active' }).text).toBe('resources:\n  - ../../base\n');
+  });
+
+  it('gitops.standby.replicasField false: the items are the team`s, and the overlay reads partial', () => {
+    const entries = findStandbyEntries(STANDBY, FILE, { ...MATCHER, replicasField: false });
+    expect(entries.map((e) => e.path)).toEqual(['cronjob-suspend.yml']);
+    expect(stateOf(entries, 'all')).toBe('partial');
+  });
+
+  it('never in the gke overlay (the primary one)', () => {
+    expect(findStandbyEntries(STANDBY, FILE, { ...MATCHER, primary: true }).map((e) => e.path)).toEqual([
+      'cronjob-suspend.yml',
+    ]);
   });
 });

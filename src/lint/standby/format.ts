@@ -29,7 +29,11 @@ export function formatStandbyReport(report: StandbyLintReport, options: { color:
   const out: string[] = [];
   const entries = report.entries.length
     ? report.entries
-        .map((e) => `${e.path} (${e.shape === 'component' ? 'component' : e.kinds.join(', ')})`)
+        .map((e) =>
+          e.shape === 'replicas'
+            ? `replicas ${e.path}=0`
+            : `${e.path} (${e.shape === 'component' ? 'component' : e.kinds.join(', ')})`,
+        )
         .join(', ')
     : 'none';
   // Without a kustomization read, neither the state nor the entries are known.

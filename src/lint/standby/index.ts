@@ -48,7 +48,8 @@ function shapeOf(entries: readonly StandbyEntry[]): StandbyLintReport['shape'] {
   const shapes = new Set(entries.map((e) => e.shape));
   if (shapes.size === 0) return 'none';
   if (shapes.size > 1) return 'mixed';
-  return shapes.has('component') ? 'component' : 'patches';
+  if (shapes.has('component')) return 'component';
+  return shapes.has('replicas') ? 'replicas' : 'patches';
 }
 
 interface Overlay {

@@ -63,7 +63,7 @@ export interface StartingWorkload extends ObjectRef {
 
 export interface StandbyEntryRef {
   key: string;
-  shape: 'patch' | 'component';
+  shape: 'patch' | 'component' | 'replicas';
   path: string;
   kinds: string[];
 }
@@ -86,7 +86,7 @@ export interface StandbyLintReport {
   renderer?: RendererName;
   /** A remark on the renderer, shown with the report. */
   rendererNote?: string;
-  shape: 'patches' | 'component' | 'mixed' | 'none';
+  shape: 'patches' | 'component' | 'replicas' | 'mixed' | 'none';
   /** The standby state as the configured entries say: standby, partial, or active (none listed). */
   state: 'standby' | 'partial' | 'active';
   entries: StandbyEntryRef[];
@@ -104,7 +104,7 @@ export interface StandbyLintReport {
 
 export interface StandbyLintOptions {
   /** Which entries mean standby (config `gitops.standby`). */
-  matcher: { patchPaths: readonly string[]; components: readonly string[] };
+  matcher: { patchPaths: readonly string[]; components: readonly string[]; replicasField?: boolean };
   /** Renderer: `auto` (default) takes kustomize.path, else `kustomize`, else `kubectl` on PATH. */
   renderer?: 'auto' | 'kubectl' | 'kustomize';
   /** The config's `kustomize` section (binary, build options as Argo CD uses them). */

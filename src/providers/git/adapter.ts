@@ -19,6 +19,7 @@ import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
 import {
   type CanonicalEntry,
+  entryLabel,
   findStandbyEntries,
   planToggle,
   type StandbyMatcher,
@@ -63,7 +64,11 @@ export class GitOps {
       cacheDirFor(parent, config.repo),
     );
     this.lock = new RunLock(this.cache, config.lockRef);
-    this.matcher = { patchPaths: config.standby.patchPaths, components: config.standby.components };
+    this.matcher = {
+      patchPaths: config.standby.patchPaths,
+      components: config.standby.components,
+      replicasField: config.standby.replicasField,
+    };
   }
 
   /** The matcher for one overlay: the gcp overlay is the primary one (see StandbyMatcher.primary). */
@@ -261,6 +266,7 @@ export class GitOps {
     result: ToggleResult,
   ): Promise<void> {
     for (const entry of result.toggled) {
+      if (entry.key === 'replicas') continue;
       const path = posix.normalize(posix.join(overlay.dir || '.', entry.path));
       if (path.startsWith('../')) continue;
       // Written by the same commit.
@@ -436,7 +442,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
         state: stateOf(entries, 'all'),
         cronJobs: stateOf(entries, 'cronjobs') === 'standby' ? 'standby' : 'active',
         revision,
-        entries: entries.map((e) => e.path),
+        entries: entries.map(entryLabel),
       };
       // What stays on in the standby render (as it is, or as the toggle would make it): a courtesy
       // of the status, so a render that fails leaves it out.
@@ -494,7 +500,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
         data: planData(gitops, overlay, result, revision),
         current: result.before,
         file: overlay.file,
-        entries: result.toggled.map((e) => e.path),
+        entries: result.toggled.map(entryLabel),
         warnings,
       };
       return plan;

@@ -1,7 +1,8 @@
 /**
  * Which items of an overlay's kustomization are standby entries: patch entries whose `path`
- * matches a configured name (as in the write-up), Kustomize Components under `components:`, and the
- * generated CronJob fence; and whether an overlay is in standby, active or partly so.
+ * matches a configured name (as in the write-up), Kustomize Components under `components:`, items
+ * of the `replicas:` field that set a count of 0, and the generated CronJob fence; and whether an
+ * overlay is in standby, active or partly so.
  */
 import { posix } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair, parseAllDocuments, parseDocument } from 'yaml';
@@ -9,7 +10,13 @@ import { invalidInput } from '../../engine/errors.js';
 import type { StandbyScope, StandbyState } from './port.js';
 
 /** Top-level kustomization fields whose items can be standby entries. */
-export const ENTRY_KEYS = ['patches', 'patchesJson6902', 'patchesStrategicMerge', 'components'] as const;
+export const ENTRY_KEYS = [
+  'patches',
+  'patchesJson6902',
+  'patchesStrategicMerge',
+  'components',
+  'replicas',
+] as const;
 export type EntryKey = (typeof ENTRY_KEYS)[number];
 
 /** Which entries mean "standby" (config `gitops.standby`). */
@@ -25,6 +32,11 @@ export interface StandbyMatcher {
    * and failback leaves it. In the aws overlay such an entry is part of standby.
    */
   primary?: boolean;
+  /**
+   * Items of the `replicas:` field with `count: 0` keep their workload dormant: standby entries
+   * (config `gitops.standby.replicasField`; on unless set to false). Never in the primary overlay.
+   */
+  replicasField?: boolean;
 }
 
 /** A kind that standby keeps dormant; `*` when an entry may touch every kind (a component). */
@@ -32,8 +44,8 @@ export type DormantKind = 'Deployment' | 'CronJob' | '*' | (string & {});
 
 export interface StandbyEntry {
   key: EntryKey;
-  shape: 'patch' | 'component';
-  /** The path as written in the kustomization. */
+  shape: 'patch' | 'component' | 'replicas';
+  /** The path as written in the kustomization; for a `replicas:` item, the workload's name. */
   path: string;
   /** What the entry keeps dormant, from `target.kind` or, without one, guessed from the file name. */
   kinds: DormantKind[];
@@ -54,6 +66,11 @@ export interface EntryIdentity {
 
 export function sameEntry(a: EntryIdentity, b: EntryIdentity): boolean {
   return a.key === b.key && a.path === b.path && a.selector === b.selector;
+}
+
+/** How an entry reads in messages and the status: its path, or `replicas web=0`. */
+export function entryLabel(entry: EntryIdentity): string {
+  return entry.key === 'replicas' ? `replicas ${entry.path}=0` : entry.path;
 }
 
 export type OverlayStandbyState = StandbyState | 'partial';
@@ -121,6 +138,13 @@ export function classifyItem(
   if (key === 'components') {
     if (typeof value !== 'string' || !matcher.components.some((c) => pathMatches(value, c))) return undefined;
     return { shape: 'component', path: value, kinds: ['*'] };
+  }
+  if (key === 'replicas') {
+    // kustomize's replicas transformer: {name, count} for a Deployment, StatefulSet or ReplicaSet.
+    const item = asRecord(value);
+    if (matcher.primary || matcher.replicasField === false) return undefined;
+    if (typeof item?.name !== 'string' || item.name === '' || item.count !== 0) return undefined;
+    return { shape: 'replicas', path: item.name, kinds: ['Deployment'] };
   }
   if (key === 'patchesStrategicMerge') {
     if (typeof value !== 'string' || !matcher.patchPaths.some((p) => pathMatches(value, p))) return undefined;

@@ -54,7 +54,7 @@ function listOf(
 }
 
 /** Only the layout of a file is read: no item is a standby entry. */
-const LAYOUT_ONLY: StandbyMatcher = { patchPaths: [], components: [] };
+const LAYOUT_ONLY: StandbyMatcher = { patchPaths: [], components: [], replicasField: false };
 
 function unsupported(file: string, what: string) {
   return invalidInput('FO_GIT_E3123', `${file}: ${what}; failover does not rewrite this layout`, {

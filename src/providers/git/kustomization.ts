@@ -7,6 +7,7 @@ import {
   ENTRY_KEYS,
   type EntryIdentity,
   entriesInScope,
+  entryLabel,
   FENCE_FILE,
   findStandbyEntries,
   normalizePath,
@@ -47,6 +48,7 @@ export {
   classifyItem,
   ENTRY_KEYS,
   entriesInScope,
+  entryLabel,
   FENCE_FILE,
   findStandbyEntries,
   pathMatches,
@@ -192,7 +194,7 @@ function difference(a: readonly StandbyEntry[], b: readonly StandbyEntry[]): Sta
 }
 
 function describeEntries(entries: readonly EntryIdentity[]): string {
-  return entries.map((e) => e.path).join(', ');
+  return entries.map(entryLabel).join(', ');
 }
 
 /**

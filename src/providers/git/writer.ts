@@ -9,7 +9,7 @@ import { SIDE_NAMES } from '../types.js';
 import { type GitOps, gitOpsOf, type Overlay, repoFiles } from './adapter.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { gitMessage } from './cli.js';
-import type { ToggleResult } from './kustomization.js';
+import { entryLabel, type ToggleResult } from './kustomization.js';
 import type { GitWriter, StandbyPlan } from './port.js';
 import type { ReadMode } from './remote-view.js';
 
@@ -75,7 +75,7 @@ export function createGitWriter(options: AdapterOptions): GitWriter {
         const now = result.toggled.map((e, i) => `${e.key}:${e.path}:${result.toggledTexts[i] ?? ''}`).sort();
         if (planned && planned.join('\n') !== now.join('\n')) {
           const before = plan.entries ?? [];
-          const after = result.toggled.map((e) => e.path);
+          const after = result.toggled.map(entryLabel);
           const verb = plan.target === 'active' ? 'remove' : 'restore';
           const what =
             before.join(', ') === after.join(', ')
