@@ -711,3 +711,52 @@ describe('gitops.set-standby step', () => {
     expect(plan.summary).toMatch(/decided when the step runs/);
   });
 });
+
+describe('Deployments the activation leaves at 0 replicas', () => {
+  /** The demo tree with the aws overlay's Deployment entry replaced by `replacement`. */
+  async function treeWith(replacement: string): Promise<string> {
+    const tree = join(work, `at-zero-${++counter}`);
+    await cp(demoTreeDir(), tree, { recursive: true });
+    const edited = DEMO_AWS.replace(
+      '  - path: replicas-zero.yml\n    target:\n      kind: Deployment\n',
+      replacement,
+    );
+    expect(edited).not.toBe(DEMO_AWS);
+    await writeFile(join(tree, AWS_FILE), edited);
+    return tree;
+  }
+
+  // Skipped only without kustomize and kubectl (a requirement of the tool, checked by CI).
+  it.skipIf(!hasKustomize)(
+    'none starts (kept at 0 by a patch failover does not know): refused at plan time, with the fix',
+    async () => {
+      // An inline patch: not a standby entry, so removing the entries leaves every Deployment at 0.
+      const tree = await treeWith(
+        '  - patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 0\n    target:\n      kind: Deployment\n',
+      );
+      const s = await scenario({ from: tree });
+      const error = await failure(s.reader.planStandby('aws', 'active', 'all', META));
+      expect(error.code).toBe('FO_GIT_E3137');
+      expect(error.message).toContain('would start no Deployment');
+      expect(error.message).toContain('admin/admin-web');
+      expect(error.hint).toContain('gitops.standby');
+      expect(await remoteHead(s.remote)).toBe(s.seed);
+    },
+  );
+
+  it.skipIf(!hasKustomize)(
+    'some stay at 0 (a workload kept off AWS on purpose): a warning names them',
+    async () => {
+      const tree = await treeWith(
+        '  - path: replicas-zero.yml\n    target:\n      kind: Deployment\n  - patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 0\n    target:\n      kind: Deployment\n      name: worker\n',
+      );
+      const s = await scenario({ from: tree });
+      const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+      expect(plan.render?.deploymentsStarting.sort()).toEqual(['admin/admin-api', 'admin/admin-web']);
+      expect(plan.render?.deploymentsStayingAtZero).toEqual(['admin/worker']);
+      expect(plan.warnings?.join('\n')).toMatch(
+        /Deployment admin\/worker stays at 0 replicas in overlays\/aws once active/,
+      );
+    },
+  );
+});

@@ -429,6 +429,32 @@ function planData(gitops: GitOps, overlay: Overlay, result: ToggleResult, revisi
   };
 }
 
+/**
+ * Deployments the activation leaves at 0 replicas: something besides the standby entries keeps them
+ * so (an inline patch, a patch or component gitops.standby does not name). When nothing starts at
+ * all, the overlay cannot serve once active: refused before anything changes, instead of a wait
+ * that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a warning.
+ */
+function stillAtZero(overlay: Overlay, render: RenderSummary): string[] {
+  const staying = render.deploymentsStayingAtZero ?? [];
+  if (staying.length === 0) return [];
+  const hint =
+    'something besides the standby entries keeps them at 0: an inline patch, a patch file or component that gitops.standby does not name, or a replicas: item with gitops.standby.replicasField false';
+  if (render.deploymentsStarting.length === 0) {
+    throw invalidInput(
+      'FO_GIT_E3137',
+      `activating ${overlay.dir} would start no Deployment: ${staying.join(', ')} stay at 0 replicas once its standby entries are removed`,
+      {
+        hint: `${hint}. Keep the standby in entries failover knows (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), push, then run again; \`failover lint standby\` shows what removing the entries starts`,
+        details: { file: overlay.file, deployments: staying },
+      },
+    );
+  }
+  return [
+    `${staying.length === 1 ? 'Deployment' : 'Deployments'} ${staying.join(', ')} ${staying.length === 1 ? 'stays' : 'stay'} at 0 replicas in ${overlay.dir} once active (${hint}); the wait for AWS counts them converged at 0`,
+  ];
+}
+
 export function createGitReader(options: AdapterOptions): GitReader {
   const gitops = gitOpsOf(options);
   return {
@@ -488,6 +514,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
           );
         }
       }
+      if (render && target === 'active' && scope === 'all') warnings.push(...stillAtZero(overlay, render));
       const plan: StandbyPlan = {
         role,
         scope,

@@ -41,6 +41,8 @@ export interface StandbyPlan {
     cronJobsResuming: string[];
     deploymentsStopping: string[];
     cronJobsSuspending: string[];
+    /** Deployments at 0 replicas in both renders: something besides the toggled entries keeps them so. */
+    deploymentsStayingAtZero?: string[];
     /** Workloads (`Kind namespace/name`) that keep running in the standby render: always on. */
     alwaysOn?: string[];
   };

@@ -59,6 +59,7 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
     deploymentsStopping: [],
     cronJobsSuspending: [],
   };
+  const stayingAtZero: string[] = [];
   const key = (o: KubeObject) => `${o.kind}/${nameOf(o)}`;
   const earlier = new Map(before.map((o) => [key(o), o]));
   for (const object of after) {
@@ -66,8 +67,9 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
     const previous = earlier.get(key(object));
     if (!previous) continue;
     const [was, is] = [dormant(previous), dormant(object)];
-    if (was === is) continue;
     const deployment = object.kind === 'Deployment';
+    if (deployment && was && is) stayingAtZero.push(nameOf(object));
+    if (was === is) continue;
     const list = was
       ? deployment
         ? summary.deploymentsStarting
@@ -77,6 +79,7 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
         : summary.cronJobsSuspending;
     list.push(nameOf(object));
   }
+  if (stayingAtZero.length > 0) summary.deploymentsStayingAtZero = stayingAtZero;
   return summary;
 }
 
