@@ -403,7 +403,7 @@ describe.skipIf(!kubectl)('renders, by what they read', () => {
       expect(starts.every((s) => ends.every((e) => s < e))).toBe(true);
       expect(plan.summary).toEqual({
         ...summarizeRender(before, after),
-        alwaysOn: ['Deployment ledger-eu/ledger-api'],
+        alwaysOn: ['Deployment ledger-eu/ledger-api', 'CronJob ledger-eu/ledger-close'],
       });
     } finally {
       delete process.env.RENDER_TEST_DELAY;

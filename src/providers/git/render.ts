@@ -45,9 +45,12 @@ const REPLICATED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rollout'
 /** Workloads that run in a standby render (`Kind namespace/name`): always on by design. */
 export function alwaysOnIn(objects: readonly KubeObject[]): string[] {
   return objects
-    .filter((o) =>
-      REPLICATED.has(o.kind) ? (spec(o).replicas ?? 1) !== 0 : o.kind === 'DaemonSet' || o.kind === 'Pod',
-    )
+    .filter((o) => {
+      if (REPLICATED.has(o.kind)) return (spec(o).replicas ?? 1) !== 0;
+      // A CronJob the standby leaves unsuspended (an AWS-only job excluded by label) runs too.
+      if (o.kind === 'CronJob') return !dormant(o);
+      return o.kind === 'DaemonSet' || o.kind === 'Pod';
+    })
     .map((o) => `${o.kind} ${nameOf(o)}`);
 }
 

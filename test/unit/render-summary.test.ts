@@ -1,0 +1,56 @@
+/**
+ * What a plan says from two renders (providers/git/render.ts): which workloads start or stop,
+ * which stay at 0 after the toggle, and what runs in the standby render (always on).
+ */
+import { describe, expect, it } from 'vitest';
+import { alwaysOnIn, summarizeRender } from '../../src/providers/git/render.js';
+import type { KubeObject } from '../../src/providers/kustomize/index.js';
+
+function object(kind: string, name: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'v1', kind, metadata: { name, namespace: 'admin' }, spec } as KubeObject;
+}
+
+describe('always on in standby', () => {
+  it('replicated workloads not at 0, DaemonSets, Pods and CronJobs not suspended', () => {
+    const standby = [
+      object('Deployment', 'web', { replicas: 0 }),
+      object('Deployment', 'preview-proxy', {}),
+      object('StatefulSet', 'db', { replicas: 0 }),
+      object('DaemonSet', 'log-agent', {}),
+      object('CronJob', 'nightly-report', { suspend: true }),
+      object('CronJob', 'aws-cost-export', {}),
+      object('Service', 'web', {}),
+    ];
+    expect(alwaysOnIn(standby)).toEqual([
+      'Deployment admin/preview-proxy',
+      'DaemonSet admin/log-agent',
+      'CronJob admin/aws-cost-export',
+    ]);
+  });
+});
+
+describe('the render summary', () => {
+  it('Deployments at 0 on both sides are listed as staying at 0; the others start', () => {
+    const before = [
+      object('Deployment', 'web', { replicas: 0 }),
+      object('Deployment', 'legacy', { replicas: 0 }),
+      object('CronJob', 'report', { suspend: true }),
+    ];
+    const after = [
+      object('Deployment', 'web', { replicas: 3 }),
+      object('Deployment', 'legacy', { replicas: 0 }),
+      object('CronJob', 'report', {}),
+    ];
+    expect(summarizeRender(before, after)).toEqual({
+      deploymentsStarting: ['admin/web'],
+      cronJobsResuming: ['admin/report'],
+      deploymentsStopping: [],
+      cronJobsSuspending: [],
+      deploymentsStayingAtZero: ['admin/legacy'],
+    });
+    // Nothing left at 0: no such list.
+    expect(summarizeRender(before.slice(0, 1), after.slice(0, 1))).not.toHaveProperty(
+      'deploymentsStayingAtZero',
+    );
+  });
+});
