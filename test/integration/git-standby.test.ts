@@ -753,10 +753,75 @@ describe('Deployments the activation leaves at 0 replicas', () => {
       const s = await scenario({ from: tree });
       const plan = await s.reader.planStandby('aws', 'active', 'all', META);
       expect(plan.render?.deploymentsStarting.sort()).toEqual(['admin/admin-api', 'admin/admin-web']);
-      expect(plan.render?.deploymentsStayingAtZero).toEqual(['admin/worker']);
+      expect(plan.render?.workloadsStayingAtZero).toEqual(['Deployment admin/worker']);
       expect(plan.warnings?.join('\n')).toMatch(
         /Deployment admin\/worker stays at 0 replicas in overlays\/aws once active/,
       );
+    },
+  );
+});
+
+describe('a StatefulSet kept at 0 by a patch gitops.standby does not name', () => {
+  it.skipIf(!hasKustomize)('the activation plan names it: it would stay at 0 on AWS', async () => {
+    const tree = join(work, `statefulset-${++counter}`);
+    await cp(demoTreeDir(), tree, { recursive: true });
+    await writeFile(
+      join(tree, 'base/redis.yml'),
+      'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: redis\nspec:\n  replicas: 3\n  serviceName: redis\n  selector:\n    matchLabels: { app: redis }\n  template:\n    metadata:\n      labels: { app: redis }\n    spec:\n      containers:\n        - name: redis\n          image: redis:7\n',
+    );
+    const base = join(tree, 'base/kustomization.yaml');
+    await writeFile(
+      base,
+      readFileSync(base, 'utf8').replace('  - ingress.yml\n', '  - ingress.yml\n  - redis.yml\n'),
+    );
+    await writeFile(
+      join(tree, 'overlays/aws/statefulset-zero.yaml'),
+      '- op: replace\n  path: /spec/replicas\n  value: 0\n',
+    );
+    await writeFile(
+      join(tree, AWS_FILE),
+      `${DEMO_AWS}  - path: statefulset-zero.yaml\n    target:\n      kind: StatefulSet\n`,
+    );
+    const s = await scenario({ from: tree });
+    const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+    expect(plan.render?.workloadsStayingAtZero).toEqual(['StatefulSet admin/redis']);
+    expect(plan.warnings?.join('\n')).toContain(
+      'StatefulSet admin/redis stays at 0 replicas in overlays/aws once active',
+    );
+  });
+});
+
+describe('standby that lives outside the kustomization failover edits', () => {
+  it.skipIf(!hasKustomize)(
+    'a parent overlay holds the entries: "already active" is refused, with where to keep them',
+    async () => {
+      const s = await scenario();
+      // The team moves the standby into an intermediate overlay that overlays/aws builds on.
+      await pushChange({
+        remote: s.remote,
+        message: 'aws: standby in a shared parent overlay',
+        change: async (dir) => {
+          await cp(join(dir, 'overlays/aws'), join(dir, 'overlays/aws-standby-base'), { recursive: true });
+          await writeFile(
+            join(dir, AWS_FILE),
+            'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../aws-standby-base\n',
+          );
+        },
+      });
+      const head = await remoteHead(s.remote);
+      const error = await failure(s.reader.planStandby('aws', 'active', 'all', META));
+      expect(error.code).toBe('FO_GIT_E3137');
+      expect(error.message).toMatch(
+        /^overlays\/aws\/kustomization.yaml lists no standby entry, yet overlays\/aws renders every Deployment at 0 replicas \(admin\/admin-api, admin\/admin-web, admin\/worker\)/,
+      );
+      expect(error.hint).toContain('not in a parent overlay');
+      expect(await remoteHead(s.remote)).toBe(head);
+      // The status reads the render, not the absent entries: standby, from elsewhere.
+      expect(await s.reader.overlayState('aws')).toMatchObject({
+        state: 'standby',
+        standbyElsewhere: true,
+        entries: [],
+      });
     },
   );
 });

@@ -30,15 +30,17 @@ describe('always on in standby', () => {
 });
 
 describe('the render summary', () => {
-  it('Deployments at 0 on both sides are listed as staying at 0; the others start', () => {
+  it('workloads at 0 on both sides (Deployments, StatefulSets) are listed as staying at 0; the others start', () => {
     const before = [
       object('Deployment', 'web', { replicas: 0 }),
       object('Deployment', 'legacy', { replicas: 0 }),
+      object('StatefulSet', 'redis', { replicas: 0 }),
       object('CronJob', 'report', { suspend: true }),
     ];
     const after = [
       object('Deployment', 'web', { replicas: 3 }),
       object('Deployment', 'legacy', { replicas: 0 }),
+      object('StatefulSet', 'redis', { replicas: 0 }),
       object('CronJob', 'report', {}),
     ];
     expect(summarizeRender(before, after)).toEqual({
@@ -46,11 +48,11 @@ describe('the render summary', () => {
       cronJobsResuming: ['admin/report'],
       deploymentsStopping: [],
       cronJobsSuspending: [],
-      deploymentsStayingAtZero: ['admin/legacy'],
+      workloadsStayingAtZero: ['Deployment admin/legacy', 'StatefulSet admin/redis'],
     });
     // Nothing left at 0: no such list.
     expect(summarizeRender(before.slice(0, 1), after.slice(0, 1))).not.toHaveProperty(
-      'deploymentsStayingAtZero',
+      'workloadsStayingAtZero',
     );
   });
 });

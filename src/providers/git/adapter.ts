@@ -30,7 +30,14 @@ import { RunLock } from './lock.js';
 import { standbyCommitMessage } from './message.js';
 import type { GitReader, LockInfo, OverlayState, StandbyPlan, StandbyScope, StandbyState } from './port.js';
 import type { ReadMode } from './remote-view.js';
-import { alwaysOnIn, type RenderSummary, renderEdited, renderToggle, unsuspendedCronJobs } from './render.js';
+import {
+  alwaysOnIn,
+  everyDeploymentAtZero,
+  type RenderSummary,
+  renderEdited,
+  renderToggle,
+  unsuspendedCronJobs,
+} from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -430,13 +437,14 @@ function planData(gitops: GitOps, overlay: Overlay, result: ToggleResult, revisi
 }
 
 /**
- * Deployments the activation leaves at 0 replicas: something besides the standby entries keeps them
- * so (an inline patch, a patch or component gitops.standby does not name). When nothing starts at
- * all, the overlay cannot serve once active: refused before anything changes, instead of a wait
- * that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a warning.
+ * Workloads the activation leaves at 0 replicas: something besides the standby entries keeps them
+ * so (an inline patch, a patch or component gitops.standby does not name). When no Deployment
+ * starts at all, the overlay cannot serve once active: refused before anything changes, instead of
+ * a wait that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a
+ * warning, and the wait for AWS counts them converged at 0.
  */
 function stillAtZero(overlay: Overlay, render: RenderSummary): string[] {
-  const staying = render.deploymentsStayingAtZero ?? [];
+  const staying = render.workloadsStayingAtZero ?? [];
   if (staying.length === 0) return [];
   const hint =
     'something besides the standby entries keeps them at 0: an inline patch, a patch file or component that gitops.standby does not name, or a replicas: item with gitops.standby.replicasField false';
@@ -446,13 +454,37 @@ function stillAtZero(overlay: Overlay, render: RenderSummary): string[] {
       `activating ${overlay.dir} would start no Deployment: ${staying.join(', ')} stay at 0 replicas once its standby entries are removed`,
       {
         hint: `${hint}. Keep the standby in entries failover knows (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), push, then run again; \`failover lint standby\` shows what removing the entries starts`,
-        details: { file: overlay.file, deployments: staying },
+        details: { file: overlay.file, workloads: staying },
       },
     );
   }
   return [
-    `${staying.length === 1 ? 'Deployment' : 'Deployments'} ${staying.join(', ')} ${staying.length === 1 ? 'stays' : 'stay'} at 0 replicas in ${overlay.dir} once active (${hint}); the wait for AWS counts them converged at 0`,
+    `${staying.join(', ')} ${staying.length === 1 ? 'stays' : 'stay'} at 0 replicas in ${overlay.dir} once active (${hint}); the wait for AWS counts ${staying.length === 1 ? 'it' : 'them'} converged at 0`,
   ];
+}
+
+/**
+ * "Already active" holds only if the overlay renders something running. With no standby entry
+ * left and every Deployment still at 0, the standby lives where failover does not edit (a parent
+ * overlay, an inline patch, a patch file gitops.standby does not name): refused before anything
+ * changes. A render that fails says nothing here (the plan's other steps report it).
+ */
+async function dormantWithoutEntries(gitops: GitOps, revision: string, overlay: Overlay): Promise<void> {
+  let atZero: string[];
+  try {
+    atZero = everyDeploymentAtZero(await gitops.renderAt(revision, overlay.role));
+  } catch {
+    return;
+  }
+  if (atZero.length === 0) return;
+  throw invalidInput(
+    'FO_GIT_E3137',
+    `${overlay.file} lists no standby entry, yet ${overlay.dir} renders every Deployment at 0 replicas (${atZero.join(', ')}): activating it would start nothing`,
+    {
+      hint: `failover edits only ${overlay.file}: keep the standby entries there (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), not in a parent overlay or an inline patch, push, then run again; \`failover lint standby\` shows what removing the entries starts`,
+      details: { file: overlay.file, deployments: atZero },
+    },
+  );
 }
 
 export function createGitReader(options: AdapterOptions): GitReader {
@@ -474,7 +506,13 @@ export function createGitReader(options: AdapterOptions): GitReader {
       // of the status, so a render that fails leaves it out.
       if (role === 'aws') {
         try {
-          if (state.state === 'standby') {
+          const current = state.state === 'active' ? await gitops.renderAt(revision, role) : undefined;
+          if (current && entries.length === 0 && everyDeploymentAtZero(current).length > 0) {
+            // No entry to read the state from, and nothing would run: the render is the truth.
+            state.state = 'standby';
+            state.standbyElsewhere = true;
+            state.alwaysOn = alwaysOnIn(current);
+          } else if (state.state === 'standby') {
             state.alwaysOn = alwaysOnIn(await gitops.renderAt(revision, role));
           } else {
             const result = await gitops.toggle(revision, overlay, 'standby', 'all');
@@ -515,6 +553,8 @@ export function createGitReader(options: AdapterOptions): GitReader {
         }
       }
       if (render && target === 'active' && scope === 'all') warnings.push(...stillAtZero(overlay, render));
+      if (result.converged && target === 'active' && scope === 'all')
+        await dormantWithoutEntries(gitops, revision, overlay);
       const plan: StandbyPlan = {
         role,
         scope,

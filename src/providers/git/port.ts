@@ -23,6 +23,11 @@ export interface OverlayState {
   cronJobs?: StandbyState;
   /** The AWS side: workloads that run in its standby render (`Kind namespace/name`), on purpose. */
   alwaysOn?: string[];
+  /**
+   * In standby without a standby entry in its kustomization: every Deployment renders at 0 from
+   * elsewhere (a parent overlay, an inline patch). `state` says standby; to-aws refuses (E3137).
+   */
+  standbyElsewhere?: boolean;
 }
 
 export interface StandbyPlan {
@@ -41,8 +46,11 @@ export interface StandbyPlan {
     cronJobsResuming: string[];
     deploymentsStopping: string[];
     cronJobsSuspending: string[];
-    /** Deployments at 0 replicas in both renders: something besides the toggled entries keeps them so. */
-    deploymentsStayingAtZero?: string[];
+    /**
+     * Deployments, StatefulSets… (`Kind namespace/name`) at 0 replicas in both renders: something
+     * besides the toggled entries keeps them so.
+     */
+    workloadsStayingAtZero?: string[];
     /** Workloads (`Kind namespace/name`) that keep running in the standby render: always on. */
     alwaysOn?: string[];
   };

@@ -65,14 +65,16 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
   const stayingAtZero: string[] = [];
   const key = (o: KubeObject) => `${o.kind}/${nameOf(o)}`;
   const earlier = new Map(before.map((o) => [key(o), o]));
+  const atZero = (o: KubeObject) => (spec(o).replicas ?? 1) === 0;
   for (const object of after) {
-    if (object.kind !== 'Deployment' && object.kind !== 'CronJob') continue;
     const previous = earlier.get(key(object));
     if (!previous) continue;
+    if (REPLICATED.has(object.kind) && atZero(previous) && atZero(object))
+      stayingAtZero.push(`${object.kind} ${nameOf(object)}`);
+    if (object.kind !== 'Deployment' && object.kind !== 'CronJob') continue;
     const [was, is] = [dormant(previous), dormant(object)];
-    const deployment = object.kind === 'Deployment';
-    if (deployment && was && is) stayingAtZero.push(nameOf(object));
     if (was === is) continue;
+    const deployment = object.kind === 'Deployment';
     const list = was
       ? deployment
         ? summary.deploymentsStarting
@@ -82,7 +84,7 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
         : summary.cronJobsSuspending;
     list.push(nameOf(object));
   }
-  if (stayingAtZero.length > 0) summary.deploymentsStayingAtZero = stayingAtZero;
+  if (stayingAtZero.length > 0) summary.workloadsStayingAtZero = stayingAtZero;
   return summary;
 }
 
@@ -242,6 +244,12 @@ export async function renderEdited(
   const edits =
     file === undefined || text === undefined ? [...files] : [{ path: file, content: text }, ...files];
   return renderTree(cache, revision, overlay, edits, tool, storeOf(cache, settings));
+}
+
+/** Deployments of a render at 0 replicas (`namespace/name`), when every one of them is; else none. */
+export function everyDeploymentAtZero(objects: readonly KubeObject[]): string[] {
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  return deployments.every(dormant) ? deployments.map(nameOf) : [];
 }
 
 /** Each CronJob in a render that is not suspended (`namespace/name`). */
