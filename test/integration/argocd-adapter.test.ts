@@ -284,6 +284,7 @@ describe('Argo CD adapter', () => {
       });
       const [app] = await createArgoCdReader(options()).apps('aws', { refresh: true });
       expect(app!.syncStatus).toBe('OutOfSync');
+      expect(app!.outOfSync).toEqual(['Deployment admin/mailer']);
       expect(app!.workloads.find((w) => w.name === 'mailer')).toMatchObject({
         kind: 'Deployment',
         missing: true,
@@ -297,6 +298,34 @@ describe('Argo CD adapter', () => {
         message: 'Remove the new workload',
         change: async (dir) => {
           await rm(join(dir, 'base', 'mailer.yml'));
+          await writeFile(join(dir, base), before);
+        },
+      });
+      emulator.model.setAutoSync('admin-aws', true);
+    }
+  });
+
+  it('names a resource gone from git that Argo CD must prune', async () => {
+    emulator.model.setAutoSync('admin-aws', false);
+    const base = join('base', 'kustomization.yaml');
+    let before = '';
+    try {
+      await pushChange({
+        remote: remote.remote,
+        message: 'Retire the nightly report',
+        change: async (dir) => {
+          before = await readFile(join(dir, base), 'utf8');
+          await writeFile(join(dir, base), before.replace('  - nightly-report.yml\n', ''));
+        },
+      });
+      const [app] = await createArgoCdReader(options()).apps('aws', { refresh: true });
+      expect(app!.syncStatus).toBe('OutOfSync');
+      expect(app!.outOfSync).toEqual(['CronJob admin/nightly-report (to prune)']);
+    } finally {
+      await pushChange({
+        remote: remote.remote,
+        message: 'Bring the nightly report back',
+        change: async (dir) => {
           await writeFile(join(dir, base), before);
         },
       });

@@ -437,3 +437,25 @@ describe('revision forms', () => {
     expect(sameRevision('ABCDEF1234', 'abcdef1')).toBe(true);
   });
 });
+
+describe('an app held OutOfSync by resources Argo CD names', () => {
+  it('the wait and its progress line say which, "(to prune)" for one gone from git, three at most', () => {
+    const held = app([], {
+      syncStatus: 'OutOfSync',
+      outOfSync: [
+        'StatefulSet billing/redis (to prune)',
+        'ConfigMap billing/a',
+        'ConfigMap billing/b',
+        'ConfigMap billing/c',
+      ],
+    });
+    const verdict = judgeApp(held, 'running', REV);
+    expect(verdict.done).toBe(false);
+    expect(verdict.waitingFor).toContain(
+      'sync status OutOfSync: StatefulSet billing/redis (to prune), ConfigMap billing/a, ConfigMap billing/b, +1 more',
+    );
+    expect(verdict.progress).toMatch(/; OutOfSync: StatefulSet billing\/redis \(to prune\), .*\+1 more$/);
+    // Synced: nothing to name.
+    expect(judgeApp(app([]), 'running', REV).progress).not.toContain('OutOfSync');
+  });
+});

@@ -57,6 +57,7 @@ const Application = z.object({
             namespace: z.string().optional(),
             status: z.string().optional(),
             health: HealthWord,
+            requiresPruning: z.boolean().nullish(),
           }),
         )
         .nullish(),
@@ -195,6 +196,19 @@ function externalSecretsOf(managed: z.infer<typeof ManagedResources>): {
   return items.length ? { externalSecrets: items.map(externalSecretState) } : {};
 }
 
+/** The resources Argo CD reports OutOfSync, so a wait can say which ones hold the app back. */
+function outOfSyncOf(
+  resources: NonNullable<NonNullable<Application['status']>['resources']>,
+): Pick<AppState, 'outOfSync'> {
+  const out = resources
+    .filter((r) => r.status === 'OutOfSync')
+    .map(
+      (r) =>
+        `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.requiresPruning ? ' (to prune)' : ''}`,
+    );
+  return out.length ? { outOfSync: out } : {};
+}
+
 function appState(app: Application, managed: z.infer<typeof ManagedResources>): AppState {
   const status = app.status ?? {};
   const phase = status.operationState?.phase;
@@ -228,6 +242,7 @@ function appState(app: Application, managed: z.infer<typeof ManagedResources>): 
       })),
     ...externalSecretsOf(managed),
     ...(failure ? { syncFailure: failure } : {}),
+    ...outOfSyncOf(status.resources ?? []),
   };
 }
 

@@ -78,6 +78,8 @@ export interface AppState {
   externalSecrets?: ExternalSecretState[];
   /** Set when the last operation Failed or Errored. */
   syncFailure?: SyncFailure;
+  /** Resources Argo CD reports OutOfSync (`Kind namespace/name`, "(to prune)" when gone from git). */
+  outOfSync?: string[];
 }
 
 /** The API resources an app's destination cluster serves, as Argo CD reports them. */

@@ -173,6 +173,13 @@ function modeMismatch(
   return undefined;
 }
 
+/** `: StatefulSet admin/redis (to prune), +2 more` when Argo CD names what is OutOfSync. */
+function outOfSyncList(app: AppState): string {
+  const names = app.outOfSync ?? [];
+  if (app.syncStatus !== 'OutOfSync' || names.length === 0) return '';
+  return `: ${names.slice(0, 3).join(', ')}${names.length > 3 ? `, +${names.length - 3} more` : ''}`;
+}
+
 /** Judges one app. Workloads in the render but in no app are judged by judgeSide. */
 export function judgeApp(
   app: AppState,
@@ -186,7 +193,7 @@ export function judgeApp(
   const waitingFor: string[] = [];
   if (!atRevision)
     waitingFor.push(`at revision ${shortRevision(app.revision)}, not ${shortRevision(revision)} yet`);
-  if (app.syncStatus !== 'Synced') waitingFor.push(`sync status ${app.syncStatus}`);
+  if (app.syncStatus !== 'Synced') waitingFor.push(`sync status ${app.syncStatus}${outOfSyncList(app)}`);
   if (app.operationInFlight) waitingFor.push(`sync operation ${app.operationPhase ?? 'pending'}`);
   else if (!synced && (app.operationPhase === 'Failed' || app.operationPhase === 'Error'))
     waitingFor.push(
@@ -234,6 +241,7 @@ export function judgeApp(
   const state = atRevision
     ? `${app.syncStatus}${app.operationInFlight ? `, sync ${app.operationPhase ?? 'pending'}` : ''} at ${shortRevision(app.revision)}${via ? `${via}${shortRevision(revision)}` : ''}`
     : `${app.syncStatus} at ${shortRevision(app.revision)} (waiting for ${shortRevision(revision)})`;
+  const outOfSync = outOfSyncList(app);
   const pending = workloads.filter((w) => resources.some((r) => r.startsWith(`${describeWorkload(w)}:`)));
   const shown = pending.slice(0, 3).map((w) => `${describeWorkload(w)} ${stateWord(w)}`);
   const more = pending.length > 3 ? `, +${pending.length - 3} more` : '';
@@ -247,7 +255,7 @@ export function judgeApp(
     done: synced && resources.length === 0,
     waitingFor,
     resources,
-    progress: `${app.name}: ${state}, Argo CD health ${app.health}${counts}`,
+    progress: `${app.name}: ${state}, Argo CD health ${app.health}${counts}${outOfSync ? `; OutOfSync${outOfSync}` : ''}`,
     ...(syncFailed ? { syncFailed } : {}),
   };
 }
