@@ -1,0 +1,68 @@
+/**
+ * What the activation's plan checks in the renders before anything changes: an overlay whose
+ * standby failover cannot take away (it lives outside the kustomization failover edits) is refused
+ * with FO_GIT_E3137, and workloads the activation leaves at 0 are named in a warning.
+ */
+import { invalidInput } from '../../engine/errors.js';
+import type { KubeObject } from '../kustomize/index.js';
+import { everyDeploymentAtZero, type RenderSummary } from './render.js';
+
+/** The overlay directory and its kustomization file, relative to the repository root. */
+interface OverlayFiles {
+  dir: string;
+  file: string;
+}
+
+/**
+ * Workloads the activation leaves at 0 replicas: something besides the standby entries keeps them
+ * so (an inline patch, a patch or component gitops.standby does not name). When no Deployment
+ * starts at all, the overlay cannot serve once active: refused before anything changes, instead of
+ * a wait that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a
+ * warning, and the wait for AWS counts them converged at 0.
+ */
+export function stillAtZero(overlay: OverlayFiles, render: RenderSummary): string[] {
+  const staying = render.workloadsStayingAtZero ?? [];
+  if (staying.length === 0) return [];
+  const hint =
+    'something besides the standby entries keeps them at 0: an inline patch, a patch file or component that gitops.standby does not name, or a replicas: item with gitops.standby.replicasField false';
+  if (render.deploymentsStarting.length === 0) {
+    throw invalidInput(
+      'FO_GIT_E3137',
+      `activating ${overlay.dir} would start no Deployment: ${staying.join(', ')} stay at 0 replicas once its standby entries are removed`,
+      {
+        hint: `${hint}. Keep the standby in entries failover knows (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), push, then run again; \`failover lint standby\` shows what removing the entries starts`,
+        details: { file: overlay.file, workloads: staying },
+      },
+    );
+  }
+  return [
+    `${staying.join(', ')} ${staying.length === 1 ? 'stays' : 'stay'} at 0 replicas in ${overlay.dir} once active (${hint}); the wait for AWS counts ${staying.length === 1 ? 'it' : 'them'} converged at 0`,
+  ];
+}
+
+/**
+ * "Already active" holds only if the overlay renders something running. With no standby entry
+ * left and every Deployment still at 0, the standby lives where failover does not edit (a parent
+ * overlay, an inline patch, a patch file gitops.standby does not name): refused before anything
+ * changes. A render that fails says nothing here (the plan's other steps report it).
+ */
+export async function dormantWithoutEntries(
+  overlay: OverlayFiles,
+  renderNow: () => Promise<KubeObject[]>,
+): Promise<void> {
+  let atZero: string[];
+  try {
+    atZero = everyDeploymentAtZero(await renderNow());
+  } catch {
+    return;
+  }
+  if (atZero.length === 0) return;
+  throw invalidInput(
+    'FO_GIT_E3137',
+    `${overlay.file} lists no standby entry, yet ${overlay.dir} renders every Deployment at 0 replicas (${atZero.join(', ')}): activating it would start nothing`,
+    {
+      hint: `failover edits only ${overlay.file}: keep the standby entries there (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), not in a parent overlay or an inline patch, push, then run again; \`failover lint standby\` shows what removing the entries starts`,
+      details: { file: overlay.file, deployments: atZero },
+    },
+  );
+}
