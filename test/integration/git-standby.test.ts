@@ -737,10 +737,27 @@ describe('Deployments the activation leaves at 0 replicas', () => {
       const s = await scenario({ from: tree });
       const error = await failure(s.reader.planStandby('aws', 'active', 'all', META));
       expect(error.code).toBe('FO_GIT_E3137');
-      expect(error.message).toContain('would start no Deployment');
+      expect(error.message).toContain('would leave every Deployment at 0 replicas');
       expect(error.message).toContain('admin/admin-web');
       expect(error.hint).toContain('gitops.standby');
       expect(await remoteHead(s.remote)).toBe(s.seed);
+    },
+  );
+
+  it.skipIf(!hasKustomize)(
+    'only the CronJobs left to resume, one Deployment kept off AWS on purpose: not refused, a warning',
+    async () => {
+      // Partly active already: the Deployments run but worker, which an inline patch keeps at 0.
+      const tree = await treeWith(
+        '  - patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 0\n    target:\n      kind: Deployment\n      name: worker\n',
+      );
+      const s = await scenario({ from: tree });
+      const plan = await s.reader.planStandby('aws', 'active', 'all', META);
+      expect(plan.current).toBe('partial');
+      expect(plan.render?.deploymentsStarting).toEqual([]);
+      expect(plan.render?.cronJobsResuming).toEqual(['admin/nightly-report']);
+      expect(plan.render?.noDeploymentRuns).toBeUndefined();
+      expect(plan.warnings?.join('\n')).toContain('Deployment admin/worker stays at 0 replicas');
     },
   );
 

@@ -203,3 +203,22 @@ describe('a CronJob entry that names its target, in the gke overlay (the primary
     expect(stateOf(findStandbyEntries(all, GKE, PRIMARY), 'cronjobs')).toBe('standby');
   });
 });
+
+describe('which narrowed gke entries are the team`s own', () => {
+  const PRIMARY: StandbyMatcher = { ...MATCHER, primary: true };
+  const entry = (target: string) =>
+    `patches:\n  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n${target}`;
+  const fenced = (text: string) => stateOf(findStandbyEntries(text, GKE, PRIMARY), 'cronjobs');
+
+  it('a positive label selector picks some CronJobs out: the team`s own', () => {
+    expect(fenced(entry('      labelSelector: app.kubernetes.io/part-of=billing\n'))).toBe('active');
+    expect(fenced(entry('      labelSelector: tier in (batch)\n'))).toBe('active');
+  });
+
+  it('a namespace or a selector that excludes keeps most CronJobs: a fence', () => {
+    expect(fenced(entry('      namespace: prod\n'))).toBe('standby');
+    expect(fenced(entry('      labelSelector: failover.example.com/standby!=always-on\n'))).toBe('standby');
+    expect(fenced(entry('      labelSelector: tier notin (edge)\n'))).toBe('standby');
+    expect(fenced(entry('      labelSelector: "!keep-running"\n'))).toBe('standby');
+  });
+});

@@ -189,6 +189,22 @@ describe('status verdict', () => {
       /the instances disagree: shop\.example\.org\. on aws, api\.example\.org\. on gcp/,
     ],
   ];
+  it('aws: a Deployment git keeps at 0 on AWS (meant only for GKE) is as rendered, not a split', () => {
+    const report = settled('aws');
+    const a = report.apps.aws;
+    if (a?.ok) a.value[0]!.workloads.push(deploy('gke-only-exporter', 0, 0));
+    expect(statusVerdict(report).verdict).toBe('aws');
+  });
+
+  it('aws: every workload at 0 while traffic is on AWS is a split: nothing serves', () => {
+    const report = settled('aws');
+    const a = report.apps.aws;
+    if (a?.ok) a.value[0]!.workloads = [deploy('api', 0, 0), deploy('edge-proxy', 0, 0)];
+    const v = statusVerdict(report);
+    expect(v.verdict).toBe('split');
+    expect(v.reason).toMatch(/Deployment shop\/api in shop-aws is 0\/0 ready/);
+  });
+
   it.each(awsCases)('split: %s', (_name, mutate, reason) => {
     const report = settled('aws');
     mutate(report);

@@ -112,9 +112,7 @@ export function renderStatus(report: StatusReport, c: Colors): string {
                     : c.yellow(s.value.state),
                 s.value.revision.slice(0, 8),
                 s.value.standbyElsewhere
-                  ? c.yellow(
-                      `none: every Deployment renders at 0 from outside its kustomization (to-aws refuses)`,
-                    )
+                  ? c.yellow(`none: every Deployment renders at 0 by something else (to-aws refuses)`)
                   : c.dim(s.value.entries.join(', ') || '-'),
               ]
             : [SIDE[role], '', c.red('UNREADABLE'), '', failed(s, c) ?? ''],

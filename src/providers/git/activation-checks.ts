@@ -15,9 +15,9 @@ interface OverlayFiles {
 
 /**
  * Workloads the activation leaves at 0 replicas: something besides the standby entries keeps them
- * so (an inline patch, a patch or component gitops.standby does not name). When no Deployment
- * starts at all, the overlay cannot serve once active: refused before anything changes, instead of
- * a wait that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a
+ * so (an inline patch, a patch or component gitops.standby does not name). When every Deployment
+ * is still at 0 after the edit, the overlay cannot serve once active: refused before anything
+ * changes, instead of a wait that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a
  * warning, and the wait for AWS counts them converged at 0.
  */
 export function stillAtZero(overlay: OverlayFiles, render: RenderSummary): string[] {
@@ -25,10 +25,10 @@ export function stillAtZero(overlay: OverlayFiles, render: RenderSummary): strin
   if (staying.length === 0) return [];
   const hint =
     'something besides the standby entries keeps them at 0: an inline patch, a patch file or component that gitops.standby does not name, or a replicas: item with gitops.standby.replicasField false';
-  if (render.deploymentsStarting.length === 0) {
+  if (render.noDeploymentRuns) {
     throw invalidInput(
       'FO_GIT_E3137',
-      `activating ${overlay.dir} would start no Deployment: ${staying.join(', ')} stay at 0 replicas once its standby entries are removed`,
+      `activating ${overlay.dir} would leave every Deployment at 0 replicas: ${staying.join(', ')} ${staying.length === 1 ? 'stays' : 'stay'} at 0 once its standby entries are removed`,
       {
         hint: `${hint}. Keep the standby in entries failover knows (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), push, then run again; \`failover lint standby\` shows what removing the entries starts`,
         details: { file: overlay.file, workloads: staying },

@@ -257,7 +257,7 @@ export class GitOps {
           'FO_GIT_E3113',
           `${overlay.file} has none of the configured standby entries, and had none in its recent history: cannot tell whether the ${overlay.role} overlay is active`,
           {
-            hint: `set gitops.standby.patchPaths (now ${this.matcher.patchPaths.join(', ')}) or gitops.standby.components (now ${this.matcher.components.join(', ')}) to the entries this overlay uses for standby`,
+            hint: `set gitops.standby.patchPaths (now ${this.matcher.patchPaths.join(', ')}) or gitops.standby.components (now ${this.matcher.components.join(', ')}) to the entries this overlay uses for standby (\`replicas:\` items with count 0 count too, unless gitops.standby.replicasField is false)`,
             details: { file: overlay.file },
           },
         );

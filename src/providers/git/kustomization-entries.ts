@@ -27,9 +27,10 @@ export interface StandbyMatcher {
   components: readonly string[];
   /**
    * The overlay runs everything in normal times (gcp): its only standby entry is a fence of every
-   * CronJob. A CronJob entry whose target selects some CronJobs only (by name or selector) is then
-   * the team's own (a job that must not run there), not standby: fencing adds its entry beside it
-   * and failback leaves it. In the aws overlay such an entry is part of standby.
+   * CronJob. A CronJob entry whose target picks some CronJobs out (a name, a label selector of
+   * positive terms) is then the team's own (a job that must not run there), not standby: fencing
+   * adds its entry beside it and failback leaves it. In the aws overlay such an entry is part of
+   * standby.
    */
   primary?: boolean;
   /**
@@ -103,6 +104,9 @@ function kindsOfTarget(kind: unknown, path: string): DormantKind[] {
   return kindsFromName(path);
 }
 
+/** A target name that matches every object (kustomize anchors the name as a regex). */
+const ANY_NAME = /^\^?\.\*\$?$/;
+
 /** Target fields that select some objects of a kind only (kustomize's Selector); `name` is a regex. */
 const NARROWING_FIELDS = ['name', 'namespace', 'labelSelector', 'annotationSelector'] as const;
 
@@ -110,9 +114,24 @@ function selectorOf(target: Record<string, unknown> | undefined): string | undef
   if (!target) return undefined;
   const parts = NARROWING_FIELDS.filter((field) => {
     const value = target[field];
-    return typeof value === 'string' && value !== '' && !(field === 'name' && /^\^?\.\*\$?$/.test(value));
+    return typeof value === 'string' && value !== '' && !(field === 'name' && ANY_NAME.test(value));
   }).map((field) => `${field}=${target[field] as string}`);
   return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/**
+ * Whether a target picks out some objects by what they are: a name (not `.*`), or a label or
+ * annotation selector of positive terms only (`app=billing`, `tier in (batch)`). A namespace or a
+ * selector that excludes (`!=`, `notin`, `!key`) keeps most objects: a fence that spares a few.
+ */
+function picksSome(target: Record<string, unknown> | undefined): boolean {
+  if (!target) return false;
+  const name = target.name;
+  if (typeof name === 'string' && name !== '' && !ANY_NAME.test(name)) return true;
+  return (['labelSelector', 'annotationSelector'] as const).some((field) => {
+    const value = target[field];
+    return typeof value === 'string' && value.trim() !== '' && !/!=|\bnotin\b|(^|,)\s*!/.test(value);
+  });
 }
 
 /** Without a target kind, the write-up's file names tell: `cronjob-suspend`, `replicas-zero`. */
@@ -158,7 +177,7 @@ export function classifyItem(
   const target = asRecord(map?.target);
   const selector = selectorOf(target);
   const kinds = kindsOfTarget(target?.kind, path);
-  if (matcher.primary && selector && kinds.every((k) => k === 'CronJob')) return undefined;
+  if (matcher.primary && picksSome(target) && kinds.every((k) => k === 'CronJob')) return undefined;
   return { shape: 'patch', path, kinds, ...(selector ? { selector } : {}) };
 }
 

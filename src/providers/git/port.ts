@@ -24,8 +24,8 @@ export interface OverlayState {
   /** The AWS side: workloads that run in its standby render (`Kind namespace/name`), on purpose. */
   alwaysOn?: string[];
   /**
-   * In standby without a standby entry in its kustomization: every Deployment renders at 0 from
-   * elsewhere (a parent overlay, an inline patch). `state` says standby; to-aws refuses (E3137).
+   * In standby without a standby entry in its kustomization: every Deployment renders at 0 by
+   * something else (a parent overlay, an inline patch). `state` says standby; to-aws refuses (E3137).
    */
   standbyElsewhere?: boolean;
 }
@@ -51,6 +51,8 @@ export interface StandbyPlan {
      * besides the toggled entries keeps them so.
      */
     workloadsStayingAtZero?: string[];
+    /** The render after the edit has Deployments, and every one of them is at 0 replicas. */
+    noDeploymentRuns?: boolean;
     /** Workloads (`Kind namespace/name`) that keep running in the standby render: always on. */
     alwaysOn?: string[];
   };

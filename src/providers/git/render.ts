@@ -30,7 +30,7 @@ function spec(object: KubeObject): Record<string, unknown> {
 
 /** A Deployment without `replicas` gets the API default of 1; a CronJob runs unless suspended. */
 function dormant(object: KubeObject): boolean {
-  if (object.kind === 'Deployment') return (spec(object).replicas ?? 1) === 0;
+  if (object.kind === 'Deployment') return atZero(object);
   return spec(object).suspend === true;
 }
 
@@ -42,11 +42,16 @@ function nameOf(object: KubeObject): string {
 
 const REPLICATED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rollout']);
 
+/** Without `replicas` the API defaults to 1. */
+function atZero(object: KubeObject): boolean {
+  return (spec(object).replicas ?? 1) === 0;
+}
+
 /** Workloads that run in a standby render (`Kind namespace/name`): always on by design. */
 export function alwaysOnIn(objects: readonly KubeObject[]): string[] {
   return objects
     .filter((o) => {
-      if (REPLICATED.has(o.kind)) return (spec(o).replicas ?? 1) !== 0;
+      if (REPLICATED.has(o.kind)) return !atZero(o);
       // A CronJob the standby leaves unsuspended (an AWS-only job excluded by label) runs too.
       if (o.kind === 'CronJob') return !dormant(o);
       return o.kind === 'DaemonSet' || o.kind === 'Pod';
@@ -65,7 +70,6 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
   const stayingAtZero: string[] = [];
   const key = (o: KubeObject) => `${o.kind}/${nameOf(o)}`;
   const earlier = new Map(before.map((o) => [key(o), o]));
-  const atZero = (o: KubeObject) => (spec(o).replicas ?? 1) === 0;
   for (const object of after) {
     const previous = earlier.get(key(object));
     if (!previous) continue;
@@ -85,6 +89,7 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
     list.push(nameOf(object));
   }
   if (stayingAtZero.length > 0) summary.workloadsStayingAtZero = stayingAtZero;
+  if (everyDeploymentAtZero(after).length > 0) summary.noDeploymentRuns = true;
   return summary;
 }
 

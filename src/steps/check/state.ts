@@ -37,7 +37,7 @@ export const overlayCheck = defineStep({
       const detail =
         state.state === 'partial'
           ? `drifted: only ${state.entries.join(', ') || 'none'} of the standby entries are present`
-          : `${state.state} at ${state.revision.slice(0, 8)}${state.entries.length ? ` (${state.entries.join(', ')})` : ''}`;
+          : `${state.state} at ${state.revision.slice(0, 8)}${state.entries.length ? ` (${state.entries.join(', ')})` : ''}${state.standbyElsewhere ? ' (no standby entry: every Deployment renders at 0 by something else, which failover cannot take away)' : ''}`;
       return {
         summary: `${SIDE_NAMES[input.role]} overlay ${state.path}: ${detail}`,
         changes: [],

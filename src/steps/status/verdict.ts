@@ -61,6 +61,9 @@ function appsProblem(
   want: 'active' | 'standby',
   alwaysOn: readonly string[],
 ): string | undefined {
+  // A workload git keeps at 0 on the active side (one meant only for GKE) is as rendered, as the
+  // wait for AWS judges it; with nothing at all above 0, the side serves nothing.
+  const somethingWanted = apps.some((app) => app.workloads.some((w) => (w.desired ?? 0) > 0));
   for (const app of apps) {
     if (app.syncStatus !== 'Synced' || app.operationInFlight)
       return `Argo CD app ${app.name} is ${app.operationInFlight ? 'syncing' : app.syncStatus}`;
@@ -68,7 +71,7 @@ function appsProblem(
       if (w.desired === undefined) continue;
       const id = `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}`;
       const ready = w.ready ?? 0;
-      if (want === 'active' && (w.desired === 0 || ready < w.desired))
+      if (want === 'active' && ((w.desired === 0 && !somethingWanted) || ready < w.desired))
         return `${id} in ${app.name} is ${ready}/${w.desired} ready`;
       if (want === 'standby' && ready > 0 && !alwaysOn.includes(id))
         return `${id} in ${app.name} still runs ${ready} replica(s) in standby`;
