@@ -7,6 +7,11 @@ import { invalidInput } from '../../engine/errors.js';
 import type { KubeObject } from '../kustomize/index.js';
 import { everyDeploymentAtZero, type RenderSummary } from './render.js';
 
+/** Where the standby must live for failover to take it away, and how to see what that starts. */
+const KNOWN_ENTRIES =
+  'a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component';
+const SEE_LINT = '`failover lint standby` shows what removing the entries starts';
+
 /** The overlay directory and its kustomization file, relative to the repository root. */
 interface OverlayFiles {
   dir: string;
@@ -17,8 +22,8 @@ interface OverlayFiles {
  * Workloads the activation leaves at 0 replicas: something besides the standby entries keeps them
  * so (an inline patch, a patch or component gitops.standby does not name). When every Deployment
  * is still at 0 after the edit, the overlay cannot serve once active: refused before anything
- * changes, instead of a wait that times out. Some left at 0 may be deliberate (a workload meant only for GKE): a
- * warning, and the wait for AWS counts them converged at 0.
+ * changes, instead of a wait that times out. Some left at 0 may be deliberate (a workload meant
+ * only for GKE): a warning, and the wait for AWS counts them converged at 0.
  */
 export function stillAtZero(overlay: OverlayFiles, render: RenderSummary): string[] {
   const staying = render.workloadsStayingAtZero ?? [];
@@ -30,7 +35,7 @@ export function stillAtZero(overlay: OverlayFiles, render: RenderSummary): strin
       'FO_GIT_E3137',
       `activating ${overlay.dir} would leave every Deployment at 0 replicas: ${staying.join(', ')} ${staying.length === 1 ? 'stays' : 'stay'} at 0 once its standby entries are removed`,
       {
-        hint: `${hint}. Keep the standby in entries failover knows (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), push, then run again; \`failover lint standby\` shows what removing the entries starts`,
+        hint: `${hint}. Keep the standby in entries failover knows (${KNOWN_ENTRIES}), push, then run again; ${SEE_LINT}`,
         details: { file: overlay.file, workloads: staying },
       },
     );
@@ -61,7 +66,7 @@ export async function dormantWithoutEntries(
     'FO_GIT_E3137',
     `${overlay.file} lists no standby entry, yet ${overlay.dir} renders every Deployment at 0 replicas (${atZero.join(', ')}): activating it would start nothing`,
     {
-      hint: `failover edits only ${overlay.file}: keep the standby entries there (a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component), not in a parent overlay or an inline patch, push, then run again; \`failover lint standby\` shows what removing the entries starts`,
+      hint: `failover edits only ${overlay.file}: keep the standby entries there (${KNOWN_ENTRIES}), not in a parent overlay or an inline patch, push, then run again; ${SEE_LINT}`,
       details: { file: overlay.file, deployments: atZero },
     },
   );

@@ -457,8 +457,8 @@ export function createGitReader(options: AdapterOptions): GitReader {
       if (role === 'aws') {
         try {
           const current = state.state === 'active' ? await gitops.renderAt(revision, role) : undefined;
-          if (current && entries.length === 0 && everyDeploymentAtZero(current).length > 0) {
-            // No entry to read the state from, and nothing would run: the render is the truth.
+          if (current && everyDeploymentAtZero(current).length > 0) {
+            // Active means no standby entry is listed; with nothing running, the render is the truth.
             state.state = 'standby';
             state.standbyElsewhere = true;
             state.alwaysOn = alwaysOnIn(current);
