@@ -109,16 +109,34 @@ describe('the history', () => {
     );
   });
 
-  it('does not re-insert an entry of a flow list line by line', () => {
+  it('re-inserts an entry of a flow list into the flow list now, as it was written', () => {
     const old = 'components: [../../components/gke, ../../components/standby]\n';
     const now = 'components: [../../components/gke-v2]\n';
-    expect(() =>
-      toggle({
-        text: now,
-        target: 'standby',
-        history: history(now, 'components: [../../components/gke]\n', old),
-      }),
-    ).toThrow(/FO_GIT_E3125|cannot put the overlay in standby/);
+    const result = toggle({
+      text: now,
+      target: 'standby',
+      history: history(now, 'components: [../../components/gke]\n', old),
+    });
+    expect(result.method).toBe('history-append');
+    expect(result.text).toBe('components: [../../components/gke-v2, ../../components/standby]\n');
+  });
+
+  it('re-inserts a flow item of a `replicas:` list into the block list now, as a flow item', () => {
+    const matcher: StandbyMatcher = { ...MATCHER, replicasField: true };
+    const old = `replicas: [{name: web, count: 0}, {name: worker, count: 0}]\npatches:\n${CRON}`;
+    const activated = `replicas: []\npatches:\n${CRON}`;
+    // The team sized one workload for AWS since, writing the list in block style.
+    const now = 'replicas:\n  - name: api\n    count: 2\n';
+    const result = toggle({ text: now, target: 'standby', matcher, history: history(now, activated, old) });
+    expect(result.method).toBe('history-append');
+    expect(result.text).toBe(
+      `replicas:\n  - name: api\n    count: 2\n  - {name: web, count: 0}\n  - {name: worker, count: 0}\npatches:\n${CRON}`,
+    );
+    expect(findStandbyEntries(result.text, FILE, matcher).map((e) => e.path)).toEqual([
+      'web',
+      'worker',
+      'cronjob-suspend.yml',
+    ]);
   });
 
   it('revertChange: an unchanged file gives the current text once', () => {
@@ -143,12 +161,17 @@ describe('the history', () => {
     expect(result.text).toBe(v1);
   });
 
-  it('block entries are not re-inserted into a list now written as a flow list', () => {
+  it('block entries go into a list now written as a flow list in flow style', () => {
     const old = `patches:\n  - path: a.yml\n${CRON}${REPLICAS}`;
     const now = 'patches: [{path: a2.yml}]\n';
-    const error = catchError(() =>
-      toggle({ text: now, target: 'standby', history: history(now, 'patches:\n  - path: a.yml\n', old) }),
+    const result = toggle({
+      text: now,
+      target: 'standby',
+      history: history(now, 'patches:\n  - path: a.yml\n', old),
+    });
+    expect(result.method).toBe('history-append');
+    expect(result.text).toBe(
+      'patches: [{path: a2.yml}, { path: cronjob-suspend.yml, target: { kind: CronJob } }, { path: replicas-zero.yml, target: { kind: Deployment } }]\n',
     );
-    expect(error.code).toBe('FO_GIT_E3125');
   });
 });

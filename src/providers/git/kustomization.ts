@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import { invalidInput } from '../../engine/errors.js';
 import {
   asRecord,
@@ -313,12 +314,13 @@ function appendFromHistory(
 ): { text: string; commit: string } | undefined {
   for (const version of request.history ?? []) {
     if (version.text === undefined) return undefined;
-    let entries: StandbyEntry[];
+    let parsedVersion: ParsedKustomization;
     try {
-      entries = findStandbyEntries(version.text, request.file, request.matcher);
+      parsedVersion = parseKustomization(version.text, request.file, request.matcher);
     } catch {
       continue;
     }
+    const entries = parsedVersion.entries;
     if (stateOf(entries, request.scope) !== 'standby') continue;
     const texts = entryTexts(version.text, request.file, request.matcher);
     const missing = difference(entriesInScope(entries, request.scope), current.entries);
@@ -326,16 +328,10 @@ function appendFromHistory(
     try {
       for (const entry of missing) {
         const itemText = texts.get(entryId(entry));
-        if (itemText === undefined || !itemText.includes('\n')) return undefined;
-        const lines = itemText.replace(/\r?\n$/, '').split(/\r?\n/);
-        const indent = itemIndent(text, request.file, entry.key);
-        // The item's own line is the first that starts with its `-` (comment lines may come first).
-        const dashLine = lines.find((l) => /^\s*-/.test(l))!;
-        const oldIndent = dashLine.slice(0, dashLine.indexOf('-'));
-        const reindented = lines.map((l) =>
-          l.startsWith(oldIndent) ? indent + l.slice(oldIndent.length) : l,
-        );
-        text = appendToList(text, request.file, entry.key, reindented, itemText.trim());
+        if (itemText === undefined) return undefined;
+        const value = (parsedVersion.data[entry.key] as unknown[] | undefined)?.[entry.index];
+        const { block, flow } = itemInBothStyles(itemText, value, itemIndent(text, request.file, entry.key));
+        text = appendToList(text, request.file, entry.key, block, flow);
       }
     } catch {
       return undefined;
@@ -343,6 +339,25 @@ function appendFromHistory(
     return acceptable(request, current, text) ? { text, commit: version.commit } : undefined;
   }
   return undefined;
+}
+
+/**
+ * An entry's text from an earlier version, ready for a list of either style now: block lines at
+ * `indent` (its comment lines kept), and a flow item. A block item goes into a flow list as its
+ * value written in flow style; a flow item (`{name: web, count: 0}`) goes into a block list as is.
+ */
+function itemInBothStyles(
+  itemText: string,
+  value: unknown,
+  indent: string,
+): { block: string[]; flow: string } {
+  const lines = itemText.replace(/\r?\n$/, '').split(/\r?\n/);
+  // A block item's own line is the first that starts with its `-` (comment lines may come first).
+  const dashLine = lines.find((l) => /^\s*-/.test(l));
+  if (dashLine === undefined) return { block: [`${indent}- ${itemText.trim()}`], flow: itemText.trim() };
+  const oldIndent = dashLine.slice(0, dashLine.indexOf('-'));
+  const block = lines.map((l) => (l.startsWith(oldIndent) ? indent + l.slice(oldIndent.length) : l));
+  return { block, flow: stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim() };
 }
 
 /** Without history: uncomment a commented-out copy of an entry, else add a canonical entry. */
