@@ -84,6 +84,21 @@ describe('the history', () => {
     expect(back.method).toBe('removed');
   });
 
+  it('says which standby version no longer fits when none of it can be put back', () => {
+    // `patches` is now a mapping: no list to put the entries into.
+    const now = 'resources:\n  - ../../base\npatches: {}\n';
+    const error = catchError(() =>
+      toggle({
+        text: now,
+        target: 'standby',
+        history: history(now, 'resources:\n  - ../../base\n', standby),
+      }),
+    );
+    expect(error.code).toBe('FO_GIT_E3125');
+    expect(error.message).toContain('the standby entries of 333333333333 do not fit the file as it is now');
+    expect(error.message).not.toContain('no earlier standby version');
+  });
+
   it('passes over a version that does not parse', () => {
     const active = standby.replace(CRON + REPLICAS, '');
     const broken = 'resources: [\n';

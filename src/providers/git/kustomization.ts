@@ -360,6 +360,18 @@ function itemInBothStyles(
   return { block, flow: stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim() };
 }
 
+/** The newest version of the history in standby, as the scope sees it (for messages). */
+function lastStandbyVersion(request: ToggleRequest): string | undefined {
+  for (const version of request.history ?? []) {
+    if (version.text === undefined) return undefined;
+    try {
+      const entries = findStandbyEntries(version.text, request.file, request.matcher);
+      if (stateOf(entries, request.scope) === 'standby') return version.commit;
+    } catch {}
+  }
+  return undefined;
+}
+
 /** Without history: uncomment a commented-out copy of an entry, else add a canonical entry. */
 function addMissing(
   request: ToggleRequest,
@@ -407,9 +419,13 @@ function addMissing(
       method = 'fence';
     }
     if (next === undefined) {
+      const earlier = lastStandbyVersion(request);
+      const history = earlier
+        ? `the standby entries of ${earlier.slice(0, 12)} do not fit the file as it is now`
+        : 'no earlier standby version in the history';
       throw invalidInput(
         'FO_GIT_E3125',
-        `${file}: cannot put the overlay in standby: no earlier standby version in the history, no commented-out entry, and no standby patch or component to add for ${missing.join(' and ')}`,
+        `${file}: cannot put the overlay in standby: ${history}, no commented-out entry, and no standby patch or component to add for ${missing.join(' and ')}`,
         {
           hint: `add the standby entries to ${file} by hand once (see gitops.standby in the config for the names failover recognises)`,
           details: { file, missing },
