@@ -251,7 +251,12 @@ describe('removing entries', () => {
     const text = `patches:\n${REPLICAS}${CRON}patchesJson6902:\n  - path: cronjob-suspend.yml\n    target: {group: batch, version: v1, kind: CronJob, name: nightly}\n`;
     expect(
       removeEntries(text, FILE, MATCHER, [
-        { key: 'patchesJson6902', path: 'cronjob-suspend.yml', selector: 'name=nightly' },
+        {
+          key: 'patchesJson6902',
+          path: 'cronjob-suspend.yml',
+          selector: 'name=nightly',
+          targetKind: 'CronJob',
+        },
       ]),
     ).toBe(`patches:\n${REPLICAS}${CRON}`);
   });
@@ -259,14 +264,36 @@ describe('removing entries', () => {
   it('the same path with another target stays: the selector is part of the identity', () => {
     const NARROW = '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly\n';
     const text = `patches:\n${REPLICAS}${NARROW}${CRON}`;
-    expect(removeEntries(text, FILE, MATCHER, [{ key: 'patches', path: 'cronjob-suspend.yml' }])).toBe(
-      `patches:\n${REPLICAS}${NARROW}`,
-    );
     expect(
       removeEntries(text, FILE, MATCHER, [
-        { key: 'patches', path: 'cronjob-suspend.yml', selector: 'name=nightly' },
+        { key: 'patches', path: 'cronjob-suspend.yml', targetKind: 'CronJob' },
+      ]),
+    ).toBe(`patches:\n${REPLICAS}${NARROW}`);
+    expect(
+      removeEntries(text, FILE, MATCHER, [
+        { key: 'patches', path: 'cronjob-suspend.yml', selector: 'name=nightly', targetKind: 'CronJob' },
       ]),
     ).toBe(`patches:\n${REPLICAS}${CRON}`);
+  });
+
+  it('one patch file listed once per kind is one entry per kind: each is re-inserted with its own target', () => {
+    // The same JSON 6902 patch (`replace /spec/replicas 0`) for Deployments and for StatefulSets.
+    const STATEFUL = '  - path: replicas-zero.yml\n    target:\n      kind: StatefulSet\n';
+    const standby = `patches:\n  - path: limits.yml\n${REPLICAS}${STATEFUL}${CRON}`;
+    const entries = findStandbyEntries(standby, FILE, MATCHER);
+    expect(entries.map((e) => e.targetKind)).toEqual(['Deployment', 'StatefulSet', 'CronJob']);
+    const active = toggle({ text: standby, target: 'active' });
+    expect(active.toggledTexts).toEqual([REPLICAS, STATEFUL, CRON]);
+    // The team renamed the patch beside the entries since: the entries go back at the end of the list.
+    const now = 'patches:\n  - path: limits-v2.yml\n';
+    const versions = [now, 'patches:\n  - path: limits.yml\n', standby].map((text, i) => ({
+      commit: `${i + 1}`.repeat(40),
+      text,
+    }));
+    const back = toggle({ text: now, target: 'standby', history: versions });
+    expect(back.method).toBe('history-append');
+    expect(back.text).toBe(`${now}${REPLICAS}${STATEFUL}${CRON}`);
+    expect(back.toggled.map((e) => e.targetKind)).toEqual(['Deployment', 'StatefulSet', 'CronJob']);
   });
 
   it('a flow list: the last of two, the only one over several lines; the toggled text is the item', () => {
@@ -455,7 +482,7 @@ describe('commented-out entries', () => {
     });
     expect(result.method).toBe('canonical');
     expect(result.text).toBe(`patches:\n${REPLICAS}${CRON}`);
-    expect(result.toggled).toEqual([{ key: 'patches', path: 'cronjob-suspend.yml' }]);
+    expect(result.toggled).toEqual([{ key: 'patches', path: 'cronjob-suspend.yml', targetKind: 'CronJob' }]);
   });
 
   it('scope cronjobs never adds a canonical component: it fences', () => {

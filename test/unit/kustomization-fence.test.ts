@@ -184,7 +184,7 @@ describe('a CronJob entry that names its target, in the gke overlay (the primary
     // With no history, failback cuts the fence entry and leaves the team's entry.
     const back = toggle(fenced.text, 'active');
     expect(back.text).toBe(original);
-    expect(back.toggled).toEqual([{ key: 'patches', path: FENCE_FILE }]);
+    expect(back.toggled).toEqual([{ key: 'patches', path: FENCE_FILE, targetKind: 'CronJob' }]);
   });
 
   it('a fence entry with the same patch file is told apart by its target', () => {
@@ -193,7 +193,7 @@ describe('a CronJob entry that names its target, in the gke overlay (the primary
     expect(stateOf(findStandbyEntries(fenced, GKE, PRIMARY), 'cronjobs')).toBe('standby');
     const back = toggle(fenced, 'active');
     expect(back.text).toBe(original);
-    expect(back.toggled).toEqual([{ key: 'patches', path: 'cronjob-suspend.yml' }]);
+    expect(back.toggled).toEqual([{ key: 'patches', path: 'cronjob-suspend.yml', targetKind: 'CronJob' }]);
     // And back again from that history: byte for byte.
     expect(toggle(back.text, 'standby', PRIMARY, history(back.text, fenced)).text).toBe(fenced);
   });

@@ -67,6 +67,7 @@ describe('an overlay with every patch form: which items are standby entries', ()
         path: 'standby/replicas-zero.yaml',
         kinds: ['Deployment'],
         selector: 'labelSelector=ledger.example.com/standby notin (run)',
+        targetKind: 'Deployment',
       },
       {
         key: 'patches',
@@ -74,6 +75,7 @@ describe('an overlay with every patch form: which items are standby entries', ()
         shape: 'patch',
         path: 'standby/statefulset-zero.yaml',
         kinds: ['StatefulSet'],
+        targetKind: 'StatefulSet',
       },
       {
         key: 'patchesJson6902',
@@ -82,6 +84,7 @@ describe('an overlay with every patch form: which items are standby entries', ()
         path: 'standby/cronjob-suspend.yaml',
         kinds: ['CronJob'],
         selector: 'name=settle',
+        targetKind: 'CronJob',
       },
     ]);
     expect(findStandbyEntries(AWS_ACTIVE, AWS_FILE, LEDGER_MATCHER)).toEqual([]);
@@ -139,9 +142,15 @@ describe('the aws overlay: failover and back', () => {
           key: 'patches',
           path: 'standby/replicas-zero.yaml',
           selector: 'labelSelector=ledger.example.com/standby notin (run)',
+          targetKind: 'Deployment',
         },
-        { key: 'patches', path: 'standby/statefulset-zero.yaml' },
-        { key: 'patchesJson6902', path: 'standby/cronjob-suspend.yaml', selector: 'name=settle' },
+        { key: 'patches', path: 'standby/statefulset-zero.yaml', targetKind: 'StatefulSet' },
+        {
+          key: 'patchesJson6902',
+          path: 'standby/cronjob-suspend.yaml',
+          selector: 'name=settle',
+          targetKind: 'CronJob',
+        },
       ],
       toggledTexts: AWS_ENTRY_TEXTS,
       warnings: [],
@@ -187,7 +196,12 @@ describe('the aws overlay: failover and back', () => {
     expect(result.method).toBe('removed');
     expect(result.text).toBe(AWS_STANDBY.replace(`\npatchesJson6902:\n${AWS_ENTRY_TEXTS[2]}`, '\n'));
     expect(result.toggled).toEqual([
-      { key: 'patchesJson6902', path: 'standby/cronjob-suspend.yaml', selector: 'name=settle' },
+      {
+        key: 'patchesJson6902',
+        path: 'standby/cronjob-suspend.yaml',
+        selector: 'name=settle',
+        targetKind: 'CronJob',
+      },
     ]);
     expect(stateOf(findStandbyEntries(result.text, AWS_FILE, LEDGER_MATCHER), 'all')).toBe('partial');
     // And back, from that history: the key and its comment return.

@@ -57,16 +57,22 @@ export interface StandbyEntry {
    * only: two entries with one patch file and different targets are different entries.
    */
   selector?: string;
+  /**
+   * The target's kind as written (`Deployment`, `StatefulSet`, `Deployment|StatefulSet`): one patch
+   * file listed once per kind is one entry per kind.
+   */
+  targetKind?: string;
 }
 
 export interface EntryIdentity {
   key: EntryKey;
   path: string;
   selector?: string;
+  targetKind?: string;
 }
 
 export function sameEntry(a: EntryIdentity, b: EntryIdentity): boolean {
-  return a.key === b.key && a.path === b.path && a.selector === b.selector;
+  return a.key === b.key && a.path === b.path && a.selector === b.selector && a.targetKind === b.targetKind;
 }
 
 /** How an entry reads in messages and the status: its path, or `replicas web=0`. */
@@ -176,9 +182,16 @@ export function classifyItem(
     return undefined;
   const target = asRecord(map?.target);
   const selector = selectorOf(target);
+  const targetKind = typeof target?.kind === 'string' && target.kind !== '' ? target.kind : undefined;
   const kinds = kindsOfTarget(target?.kind, path);
   if (matcher.primary && picksSome(target) && kinds.every((k) => k === 'CronJob')) return undefined;
-  return { shape: 'patch', path, kinds, ...(selector ? { selector } : {}) };
+  return {
+    shape: 'patch',
+    path,
+    kinds,
+    ...(selector ? { selector } : {}),
+    ...(targetKind ? { targetKind } : {}),
+  };
 }
 
 export function covers(entries: readonly StandbyEntry[], kind: DormantKind): boolean {

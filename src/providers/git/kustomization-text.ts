@@ -135,7 +135,7 @@ export function entryTexts(text: string, file: string, matcher: StandbyMatcher):
 }
 
 export function entryId(entry: EntryIdentity): string {
-  return `${entry.key}:${entry.path}${entry.selector ? `:${entry.selector}` : ''}`;
+  return `${entry.key}:${entry.path}${entry.selector ? `:${entry.selector}` : ''}${entry.targetKind ? `:kind=${entry.targetKind}` : ''}`;
 }
 
 // ── removing ────────────────────────────────────────────────────────────────────────────────────

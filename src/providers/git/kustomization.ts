@@ -187,7 +187,12 @@ function acceptable(request: ToggleRequest, before: ParsedKustomization, candida
 }
 
 function identities(entries: readonly StandbyEntry[]): EntryIdentity[] {
-  return entries.map(({ key, path, selector }) => ({ key, path, ...(selector ? { selector } : {}) }));
+  return entries.map(({ key, path, selector, targetKind }) => ({
+    key,
+    path,
+    ...(selector ? { selector } : {}),
+    ...(targetKind ? { targetKind } : {}),
+  }));
 }
 
 function difference(a: readonly StandbyEntry[], b: readonly StandbyEntry[]): StandbyEntry[] {
