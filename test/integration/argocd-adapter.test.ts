@@ -321,6 +321,7 @@ describe('Argo CD adapter', () => {
       const [app] = await createArgoCdReader(options()).apps('aws', { refresh: true });
       expect(app!.syncStatus).toBe('OutOfSync');
       expect(app!.outOfSync).toEqual(['CronJob admin/nightly-report (to prune)']);
+      expect(app!.outOfSyncOnlyToPrune).toBe(true);
     } finally {
       await pushChange({
         remote: remote.remote,

@@ -30,6 +30,11 @@ interface Layout {
   statusShows?: string;
   /** The gke overlay has no standby entry: fencing adds the generated patch. */
   generatedFence: boolean;
+  /**
+   * A resource only the standby entries add (`Kind name`): once AWS is active, Argo CD (auto-sync
+   * without prune) leaves it to prune, and the app is OutOfSync while every workload runs.
+   */
+  leftToPrune?: string;
 }
 
 const layouts: Layout[] = [
@@ -39,6 +44,7 @@ const layouts: Layout[] = [
     alwaysOn: ['Deployment preview-proxy'],
     statusShows: 'Deployment preview-proxy',
     generatedFence: true,
+    leftToPrune: 'ConfigMap standby-marker',
   },
   {
     name: 'stateful',
@@ -209,6 +215,24 @@ describe.sequential('round trips on real GitOps layouts', async () => {
       for (const w of live.filter((x) => x.kind !== 'CronJob'))
         expect(w.readyReplicas, `${w.kind} ${w.name}`).toBeGreaterThan(0);
       for (const w of live.filter((x) => x.kind === 'CronJob')) expect(w.suspend, w.name).toBe(false);
+      if (layout.leftToPrune) {
+        // What Argo CD's API says: OutOfSync by that resource alone, gone from git.
+        const res = await fetch(`${sandbox.info.argocd.endpoint}/api/v1/applications/admin-aws`, {
+          headers: { authorization: `Bearer ${sandbox.argocdToken}` },
+        });
+        const app = (await res.json()) as {
+          status: {
+            sync: { status: string };
+            resources: { kind: string; name: string; status?: string; requiresPruning?: boolean }[];
+          };
+        };
+        expect(app.status.sync.status).toBe('OutOfSync');
+        expect(
+          app.status.resources
+            .filter((r) => r.status === 'OutOfSync')
+            .map((r) => `${r.kind} ${r.name}${r.requiresPruning ? ' (to prune)' : ''}`),
+        ).toEqual([`${layout.leftToPrune} (to prune)`]);
+      }
 
       refresh();
       if (kubectl) {

@@ -458,4 +458,25 @@ describe('an app held OutOfSync by resources Argo CD names', () => {
     // Synced: nothing to name.
     expect(judgeApp(app([]), 'running', REV).progress).not.toContain('OutOfSync');
   });
+
+  it('OutOfSync only by resources left to prune (auto-sync without prune) is as git wants: the wait ends', () => {
+    // Activating AWS took a standby Component away, and with it a ConfigMap it added.
+    const leftover = app([], {
+      syncStatus: 'OutOfSync',
+      outOfSync: ['ConfigMap billing/standby-marker (to prune)'],
+      outOfSyncOnlyToPrune: true,
+    });
+    const verdict = judgeApp(leftover, 'running', REV);
+    expect(verdict.synced).toBe(true);
+    expect(verdict.done).toBe(true);
+    expect(verdict.waitingFor).toEqual([]);
+    // The progress line still says what Argo CD shows.
+    expect(verdict.progress).toContain('; OutOfSync: ConfigMap billing/standby-marker (to prune)');
+    // Not while a sync runs, nor at another revision.
+    expect(judgeApp({ ...leftover, operationInFlight: true }, 'running', REV).done).toBe(false);
+    expect(judgeApp({ ...leftover, revision: 'f'.repeat(40) }, 'running', REV).done).toBe(false);
+    // A resource that differs (not only one to prune) holds the wait.
+    const differs = { ...leftover, outOfSync: [...leftover.outOfSync!, 'ConfigMap billing/a'] };
+    expect(judgeApp({ ...differs, outOfSyncOnlyToPrune: false }, 'running', REV).done).toBe(false);
+  });
 });

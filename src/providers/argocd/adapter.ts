@@ -199,14 +199,16 @@ function externalSecretsOf(managed: z.infer<typeof ManagedResources>): {
 /** The resources Argo CD reports OutOfSync, so a wait can say which ones hold the app back. */
 function outOfSyncOf(
   resources: NonNullable<NonNullable<Application['status']>['resources']>,
-): Pick<AppState, 'outOfSync'> {
-  const out = resources
-    .filter((r) => r.status === 'OutOfSync')
-    .map(
-      (r) =>
-        `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.requiresPruning ? ' (to prune)' : ''}`,
-    );
-  return out.length ? { outOfSync: out } : {};
+): Pick<AppState, 'outOfSync' | 'outOfSyncOnlyToPrune'> {
+  const outOfSync = resources.filter((r) => r.status === 'OutOfSync');
+  const out = outOfSync.map(
+    (r) =>
+      `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.requiresPruning ? ' (to prune)' : ''}`,
+  );
+  if (out.length === 0) return {};
+  return outOfSync.every((r) => r.requiresPruning === true)
+    ? { outOfSync: out, outOfSyncOnlyToPrune: true }
+    : { outOfSync: out };
 }
 
 function appState(app: Application, managed: z.infer<typeof ManagedResources>): AppState {

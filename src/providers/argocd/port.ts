@@ -80,6 +80,11 @@ export interface AppState {
   syncFailure?: SyncFailure;
   /** Resources Argo CD reports OutOfSync (`Kind namespace/name`, "(to prune)" when gone from git). */
   outOfSync?: string[];
+  /**
+   * Every resource Argo CD reports OutOfSync is gone from git and left to prune (auto-sync without
+   * `prune`, Argo CD's default): what git wants is live.
+   */
+  outOfSyncOnlyToPrune?: boolean;
 }
 
 /** The API resources an app's destination cluster serves, as Argo CD reports them. */

@@ -173,6 +173,15 @@ function modeMismatch(
   return undefined;
 }
 
+/**
+ * Synced, or OutOfSync only by resources git no longer has and Argo CD leaves to prune (auto-sync
+ * without `prune`, its default; say, a ConfigMap of a standby Component): everything git wants is
+ * live, and no sync changes that.
+ */
+export function syncedAsGitWants(app: AppState): boolean {
+  return app.syncStatus === 'Synced' || (app.syncStatus === 'OutOfSync' && app.outOfSyncOnlyToPrune === true);
+}
+
 /** `: StatefulSet admin/redis (to prune), +2 more` when Argo CD names what is OutOfSync. */
 function outOfSyncList(app: AppState): string {
   const names = app.outOfSync ?? [];
@@ -189,11 +198,11 @@ export function judgeApp(
 ): AppVerdict {
   const atRevision =
     revision === undefined || sameRevision(app.revision, revision) || context.contains === true;
-  const synced = atRevision && app.syncStatus === 'Synced' && !app.operationInFlight;
+  const synced = atRevision && syncedAsGitWants(app) && !app.operationInFlight;
   const waitingFor: string[] = [];
   if (!atRevision)
     waitingFor.push(`at revision ${shortRevision(app.revision)}, not ${shortRevision(revision)} yet`);
-  if (app.syncStatus !== 'Synced') waitingFor.push(`sync status ${app.syncStatus}${outOfSyncList(app)}`);
+  if (!syncedAsGitWants(app)) waitingFor.push(`sync status ${app.syncStatus}${outOfSyncList(app)}`);
   if (app.operationInFlight) waitingFor.push(`sync operation ${app.operationPhase ?? 'pending'}`);
   else if (!synced && (app.operationPhase === 'Failed' || app.operationPhase === 'Error'))
     waitingFor.push(

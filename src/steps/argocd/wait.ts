@@ -28,6 +28,7 @@ import {
   SHA,
   sameRevision,
   shortRevision,
+  syncedAsGitWants,
 } from './condition.js';
 import { type DesiredIndex, desiredWorkloads, dormantAsRendered } from './desired.js';
 
@@ -327,7 +328,7 @@ export const argocdWaitStep = defineStep<Input>({
     const changes: Change[] = [];
     for (const [i, app] of apps.entries()) {
       const verdict = verdicts[i]!;
-      if (sync && !converged && !(verdict.atRevision && app.syncStatus === 'Synced' && !deferred)) {
+      if (sync && !converged && !(verdict.atRevision && syncedAsGitWants(app) && !deferred)) {
         const to = app.autoSync
           ? 'its tracked branch (auto-sync on)'
           : revision
@@ -492,7 +493,7 @@ export const argocdWaitStep = defineStep<Input>({
         if (sync) {
           for (const [i, app] of apps.entries()) {
             const verdict = verdicts[i]!;
-            const current = verdict.atRevision && app.syncStatus === 'Synced';
+            const current = verdict.atRevision && syncedAsGitWants(app);
             if (current || app.operationInFlight || syncStarted.has(app.name)) continue;
             // With auto-sync on, Argo CD refuses a sync to anything but the branch it tracks.
             const to = app.autoSync ? undefined : revision;

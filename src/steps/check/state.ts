@@ -7,7 +7,7 @@ import type { Json } from '../../engine/events.js';
 import type { CheckResult, StepPlan } from '../../engine/plan.js';
 import { SIDE_NAMES } from '../../providers/types.js';
 import { z } from '../../util/zod.js';
-import { judgeApp } from '../argocd/condition.js';
+import { judgeApp, syncedAsGitWants } from '../argocd/condition.js';
 import { defineStep } from '../types.js';
 
 const RoleInput = z.enum(['aws', 'gcp']);
@@ -85,7 +85,7 @@ export const argocdAppsCheck = defineStep({
         const deployments = app.workloads.filter((w) => w.kind === 'Deployment');
         const running = deployments.filter((d) => (d.desired ?? 0) > 0 && d.ready === d.desired);
         const problems: string[] = [];
-        if (app.syncStatus !== 'Synced') problems.push(`sync ${app.syncStatus}`);
+        if (!syncedAsGitWants(app)) problems.push(`sync ${app.syncStatus}`);
         // As Argo CD rendered them: a workload the standby keeps on by design is not a problem.
         if (input.expect !== 'any') problems.push(...judgeApp(app, input.expect, undefined).resources);
         return {

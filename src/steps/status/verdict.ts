@@ -7,6 +7,7 @@
 import type { AppState } from '../../providers/argocd/port.js';
 import type { OverlayState } from '../../providers/git/port.js';
 import type { Role } from '../../providers/types.js';
+import { syncedAsGitWants } from '../argocd/condition.js';
 import type { StatusReport } from './collect.js';
 
 export type Verdict = 'gcp' | 'aws' | 'split';
@@ -65,7 +66,7 @@ function appsProblem(
   // wait for AWS judges it; with nothing at all above 0, the side serves nothing.
   const somethingWanted = apps.some((app) => app.workloads.some((w) => (w.desired ?? 0) > 0));
   for (const app of apps) {
-    if (app.syncStatus !== 'Synced' || app.operationInFlight)
+    if (!syncedAsGitWants(app) || app.operationInFlight)
       return `Argo CD app ${app.name} is ${app.operationInFlight ? 'syncing' : app.syncStatus}`;
     for (const w of app.workloads) {
       if (w.desired === undefined) continue;
