@@ -239,6 +239,35 @@ describe('bad input names the file and says what to do', () => {
     );
     expect(error.details).toEqual({ file: FILE, missing: ['Deployment'] });
   });
+
+  it('an alias without its anchor: the file, line and column of the alias (the YAML library threw)', () => {
+    const error = catchError(() =>
+      findStandbyEntries(`patches:\n${CRON}  - path: a.yml\n    target: *dep\n`, FILE, MATCHER),
+    );
+    expect(error.code).toBe('FO_GIT_E3121');
+    expect(error.message).toBe(
+      `${FILE}:6:13: invalid YAML: the alias *dep refers to no anchor &dep before it`,
+    );
+    expect(error.details).toEqual({ file: FILE, line: 6, column: 13 });
+  });
+
+  it('an anchor on a standby entry that a team entry aliases: refused, the file unchanged', () => {
+    // kustomize renders it; taking the standby entry out would take the anchor with it.
+    const text = `patches:\n  - path: replicas-zero.yml\n    target: &dep {kind: Deployment}\n${CRON}  - path: team.yml\n    target: *dep\n`;
+    expect(findStandbyEntries(text, FILE, MATCHER)).toHaveLength(2);
+    const error = catchError(() => toggle({ text, target: 'active' }));
+    expect(error.code).toBe('FO_GIT_E3127');
+    expect(error.category).toBe('invalid-input');
+    expect(error.message).toBe(
+      `${FILE}: taking the standby entries out would break the file (invalid YAML: the alias *dep refers to no anchor &dep before it)`,
+    );
+    expect(error.hint).toMatch(/put the anchor on an entry that stays/);
+    // The other way round (the anchor on the team's entry) is fine.
+    const teamAnchor = `patches:\n  - path: team.yml\n    target: &dep {kind: Deployment}\n  - path: replicas-zero.yml\n    target: *dep\n${CRON}`;
+    expect(toggle({ text: teamAnchor, target: 'active' }).text).toBe(
+      'patches:\n  - path: team.yml\n    target: &dep {kind: Deployment}\n',
+    );
+  });
 });
 
 describe('removing entries', () => {

@@ -5,7 +5,18 @@
  * overlay is in standby, active or partly so.
  */
 import { posix } from 'node:path';
-import { isMap, isScalar, isSeq, type Node, type Pair, parseAllDocuments, parseDocument } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseAllDocuments,
+  parseDocument,
+  visit,
+} from 'yaml';
 import { invalidInput } from '../../engine/errors.js';
 import type { StandbyScope, StandbyState } from './port.js';
 
@@ -231,13 +242,26 @@ export function parseKustomization(text: string, file: string, matcher: StandbyM
       details: { file },
     });
   }
-  const doc = parseDocument(text);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
   const error = doc.errors[0];
   if (error) {
     throw invalidInput('FO_GIT_E3121', `${file}: invalid YAML: ${error.message.split('\n')[0]}`, {
       hint: 'fix the kustomization in the GitOps repository first; failover edits only valid files',
       details: { file },
     });
+  }
+  const unresolved = unresolvedAlias(doc);
+  if (unresolved) {
+    const { line, col } = lineCounter.linePos(unresolved.offset);
+    throw invalidInput(
+      'FO_GIT_E3121',
+      `${file}:${line}:${col}: invalid YAML: the alias *${unresolved.name} refers to no anchor &${unresolved.name} before it`,
+      {
+        hint: 'set the anchor before the alias (or write the value out) in the GitOps repository first',
+        details: { file, line, column: col },
+      },
+    );
   }
   const root = doc.contents;
   if (root !== null && !isMap(root)) {
@@ -261,6 +285,19 @@ export function parseKustomization(text: string, file: string, matcher: StandbyM
   }
   const data = asRecord(doc.toJS({ maxAliasCount: 100 })) ?? {};
   return { text, pairs, entries, data };
+}
+
+/** The first alias without an anchor before it: the YAML library throws when reading its value. */
+function unresolvedAlias(doc: Document): { name: string; offset: number } | undefined {
+  let found: { name: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      found = { name: node.source, offset: node.range?.[0] ?? 0 };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** The standby entries of a kustomization (throws invalid-input when it does not parse). */

@@ -153,10 +153,30 @@ export function removeEntries(
   let current = text;
   // Each pass cuts one entry out of the text, so the passes end.
   for (;;) {
-    const parsed = parseKustomization(current, file, matcher);
+    const parsed =
+      current === text ? parseKustomization(current, file, matcher) : reparse(current, file, matcher);
     const entry = parsed.entries.find((e) => which.some((w) => sameEntry(w, e)));
     if (!entry) return current;
     current = splice(current, removalSpan(parsed, entry, file));
+  }
+}
+
+/** The text once an entry is cut: what breaks it is the cut's doing, not the file's (an anchor that went with it). */
+function reparse(text: string, file: string, matcher: StandbyMatcher): ParsedKustomization {
+  try {
+    return parseKustomization(text, file, matcher);
+  } catch (error) {
+    // `FILE:LINE:COL: invalid YAML: …`: the position is in the cut text, which is not in the repo.
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = message.startsWith(file) ? message.slice(file.length).replace(/^[\d:]*\s*/, '') : message;
+    throw invalidInput(
+      'FO_GIT_E3127',
+      `${file}: taking the standby entries out would break the file (${reason})`,
+      {
+        hint: 'an alias (*name) elsewhere refers to an anchor (&name) on a standby entry: put the anchor on an entry that stays, or write the value out',
+        details: { file },
+      },
+    );
   }
 }
 
