@@ -9,6 +9,7 @@ import { unservedObjects } from '../../src/lint/portability/live.js';
 import type { KubeObject } from '../../src/providers/kustomize/index.js';
 import { apiVersionsOf, eksCluster, gkeCluster } from '../../src/sandbox/argocd/clusters.js';
 import { externalSecretHealth } from '../../src/sandbox/argocd/health-external-secret.js';
+import { LiveCluster } from '../../src/sandbox/argocd/live.js';
 import { externalSecretStatus, podBlocker } from '../../src/sandbox/argocd/pod-blockers.js';
 import { invalidTasks, registerCrds } from '../../src/sandbox/argocd/served-kinds.js';
 
@@ -121,6 +122,28 @@ describe('why pods cannot start', () => {
       },
     });
     expect(podBlocker(affinity, eksCluster().nodes, [])?.reason).toBe('Unschedulable');
+  });
+
+  it('a DaemonSet runs one pod per node its selector matches: none for a selector no node carries', () => {
+    // A standby that keeps a node agent off with a nodeSelector (`failover/standby-never: "true"`).
+    const live = new LiveCluster({
+      rolloutMs: 0,
+      progressDeadlineMs: 60_000,
+      loadBalancerHostname: () => 'lb.invalid',
+      cluster: eksCluster(),
+    });
+    const daemonSet = (nodeSelector: Record<string, string>): KubeObject =>
+      obj('apps/v1', 'DaemonSet', 'log-agent', {
+        spec: { selector: {}, template: { spec: { nodeSelector, containers: [{ name: 'agent' }] } } },
+      });
+    const scheduled = (manifest: KubeObject) => {
+      live.apply(manifest, 0);
+      live.settle(0);
+      const status = live.find('DaemonSet', 'log-agent')!.object.status as Record<string, number>;
+      return status.desiredNumberScheduled ?? 0;
+    };
+    expect(scheduled(daemonSet({ 'kubernetes.io/os': 'linux' }))).toBe(eksCluster().nodes.length);
+    expect(scheduled(daemonSet({ 'failover/standby-never': 'true' }))).toBe(0);
   });
 
   it('a Secret an ExternalSecret never wrote: env → CreateContainerConfigError, volume → FailedMount', () => {

@@ -16,7 +16,7 @@ import {
 } from '../../providers/kustomize/types.js';
 import type { NodeSpec, SecretStoreState } from './clusters.js';
 import { hpaStatus, scaleTargetOf } from './hpa.js';
-import { externalSecretStatus, type PodBlocker, podBlocker, podSpecOf } from './pod-blockers.js';
+import { externalSecretStatus, fitsNode, type PodBlocker, podBlocker, podSpecOf } from './pod-blockers.js';
 
 type Map = Record<string, unknown>;
 
@@ -228,8 +228,7 @@ export class LiveCluster {
     const nodes = this.settings.cluster?.nodes;
     if (nodes) {
       const podSpec = podSpecOf(object) ?? {};
-      return nodes.filter((n) => podBlocker({ ...object, kind: 'Pod', spec: podSpec }, [n], []) === undefined)
-        .length;
+      return nodes.filter((n) => fitsNode(podSpec, n)).length;
     }
     const template = isMap(spec(object).template) ? (spec(object).template as Map) : {};
     const podSpec = isMap(template.spec) ? (template.spec as Map) : {};
