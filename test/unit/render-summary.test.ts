@@ -27,6 +27,22 @@ describe('always on in standby', () => {
       'CronJob admin/aws-cost-export',
     ]);
   });
+
+  it('a DaemonSet the standby moves off every node (a nodeSelector the active render has not) is kept off, not always on', () => {
+    const template = (nodeSelector: Record<string, string>) => ({ template: { spec: { nodeSelector } } });
+    const linux = { 'kubernetes.io/os': 'linux' };
+    const standby = [
+      object('DaemonSet', 'log-agent', template({ ...linux, 'failover/standby-never': 'true' })),
+      object('DaemonSet', 'node-exporter', template(linux)),
+    ];
+    const active = [
+      object('DaemonSet', 'log-agent', template(linux)),
+      object('DaemonSet', 'node-exporter', template(linux)),
+    ];
+    expect(alwaysOnIn(standby, active)).toEqual(['DaemonSet admin/node-exporter']);
+    // Without the active render nothing tells: both are listed.
+    expect(alwaysOnIn(standby)).toHaveLength(2);
+  });
 });
 
 describe('the render summary', () => {

@@ -463,7 +463,15 @@ export function createGitReader(options: AdapterOptions): GitReader {
             state.standbyElsewhere = true;
             state.alwaysOn = alwaysOnIn(current);
           } else if (state.state === 'standby') {
-            state.alwaysOn = alwaysOnIn(await gitops.renderAt(revision, role));
+            const standby = await gitops.renderAt(revision, role);
+            state.alwaysOn = alwaysOnIn(standby);
+            if (standby.some((o) => o.kind === 'DaemonSet')) {
+              // Whether the standby moves a DaemonSet off every node shows beside the active render.
+              const result = await gitops.toggle(revision, overlay, 'active', 'all');
+              const files = repoFiles(overlay, result);
+              const rendered = await gitops.render(revision, overlay, result.text, files, 'before');
+              if (rendered?.summary.alwaysOn) state.alwaysOn = rendered.summary.alwaysOn;
+            }
           } else {
             const result = await gitops.toggle(revision, overlay, 'standby', 'all');
             const rendered = await gitops.render(

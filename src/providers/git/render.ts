@@ -47,14 +47,34 @@ function atZero(object: KubeObject): boolean {
   return (spec(object).replicas ?? 1) === 0;
 }
 
-/** Workloads that run in a standby render (`Kind namespace/name`): always on by design. */
-export function alwaysOnIn(objects: readonly KubeObject[]): string[] {
+/** Where a DaemonSet's pods may run: its pod template's node selector, affinity and tolerations. */
+function placementOf(object: KubeObject): string {
+  const template = spec(object).template;
+  const pod =
+    typeof template === 'object' && template !== null ? (template as Record<string, unknown>).spec : {};
+  const { nodeSelector, affinity, tolerations } = (pod ?? {}) as Record<string, unknown>;
+  return JSON.stringify([nodeSelector ?? null, affinity ?? null, tolerations ?? null]);
+}
+
+/**
+ * Workloads that run in a standby render (`Kind namespace/name`): always on by design. With the
+ * active render beside it, a DaemonSet whose placement the standby changes (a nodeSelector no node
+ * has) is kept off by the standby, not always on.
+ */
+export function alwaysOnIn(objects: readonly KubeObject[], active?: readonly KubeObject[]): string[] {
+  const placementWhenActive = new Map(
+    (active ?? []).filter((o) => o.kind === 'DaemonSet').map((o) => [nameOf(o), placementOf(o)]),
+  );
   return objects
     .filter((o) => {
       if (REPLICATED.has(o.kind)) return !atZero(o);
       // A CronJob the standby leaves unsuspended (an AWS-only job excluded by label) runs too.
       if (o.kind === 'CronJob') return !dormant(o);
-      return o.kind === 'DaemonSet' || o.kind === 'Pod';
+      if (o.kind === 'DaemonSet') {
+        const whenActive = placementWhenActive.get(nameOf(o));
+        return whenActive === undefined || whenActive === placementOf(o);
+      }
+      return o.kind === 'Pod';
     })
     .map((o) => `${o.kind} ${nameOf(o)}`);
 }
@@ -225,7 +245,8 @@ export async function renderToggle(
     renderTree(cache, revision, overlay, [{ path: file, content: text }, ...files], tool, store),
   ]);
   const summary = summarizeRender(before, after);
-  if (standby) summary.alwaysOn = alwaysOnIn(standby === 'before' ? before : after);
+  if (standby)
+    summary.alwaysOn = standby === 'before' ? alwaysOnIn(before, after) : alwaysOnIn(after, before);
   return { renderer: tool.name, summary };
 }
 
