@@ -11,6 +11,7 @@ import { eksClusterCheck, gkeClusterCheck } from './check/cluster.js';
 import { httpCheck } from './check/http.js';
 import { metricCheck } from './check/metric.js';
 import { portabilityCheck } from './check/portability.js';
+import { standbyCheck } from './check/standby.js';
 import { argocdAppsCheck, lockCheck, overlayCheck, route53PolicyCheck } from './check/state.js';
 import { setStandbyStep } from './gitops/set-standby.js';
 import { lockAcquireStep } from './lock/acquire.js';
@@ -35,6 +36,7 @@ const KINDS: StepKind<never>[] = [
   route53HealthCheck,
   overlayCheck,
   portabilityCheck,
+  standbyCheck,
   argocdAppsCheck,
   route53PolicyCheck,
   lockCheck,

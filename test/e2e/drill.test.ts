@@ -195,6 +195,30 @@ describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
       },
     },
     {
+      name: 'a standby CronJob patch narrowed to one name (the other CronJobs would run on both clouds)',
+      check: 'aws-standby-dormant',
+      detail:
+        /CronJob admin\/nightly-report dormant in standby.*not suspended in standby: it would run on both clouds/,
+      drift: async (world) => {
+        await pushChange({
+          remote: world.sandbox.info.git.remote,
+          message: 'aws: suspend only the legacy export in standby',
+          change: (dir) => {
+            const file = join(dir, 'overlays', 'aws', 'kustomization.yaml');
+            const text = readFileSync(file, 'utf8');
+            const edited = text.replace(
+              '      kind: CronJob\n',
+              '      kind: CronJob\n      name: legacy-export\n',
+            );
+            if (edited === text)
+              throw new Error('overlays/aws/kustomization.yaml changed: cannot narrow the patch');
+            writeFileSync(file, edited);
+          },
+        });
+        return undefined;
+      },
+    },
+    {
       name: 'the Argo CD token missing',
       check: 'aws-apps-dormant',
       detail: /the Argo CD token is missing: environment variable FAILOVER_SANDBOX_ARGOCD_TOKEN is not set/,
@@ -258,7 +282,7 @@ describe.concurrent('drill --mode rehearsal', { timeout: TIMEOUT }, () => {
     rehearsals.use(async (world) => {
       const r = await rehearse(world);
       expect(r.code, r.stdout).toBe(0);
-      expect(r.stdout).toMatch(/✓ drill-rehearsal: 12\/12 checks pass, 0 problem\(s\)/);
+      expect(r.stdout).toMatch(/✓ drill-rehearsal: 13\/13 checks pass, 0 problem\(s\)/);
       expect(r.stdout).toMatch(/✓ a failover would work today/);
       expect(failingCases(r.junit)).toEqual({
         [REHEARSAL]: [],

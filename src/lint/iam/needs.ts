@@ -327,6 +327,7 @@ export const STEP_NEEDS: Readonly<Record<string, (ctx: NeedContext) => Need[]>> 
   'check.lock': nothing,
   'check.overlay': nothing,
   'check.portability': nothing,
+  'check.standby': nothing,
   'check.argocd-apps': nothing,
   'argocd.wait': nothing,
   'check.http': nothing,

@@ -103,6 +103,11 @@ export interface GitReader {
     role: Role,
     signal?: AbortSignal,
   ): Promise<{ revision: string; dir: string; objects: KubeObject[] }>;
+  /**
+   * The repository at the branch tip, written to a temporary folder (what the standby lint reads);
+   * `remove` deletes it.
+   */
+  checkout?(role: Role, signal?: AbortSignal): Promise<Checkout>;
   /** The overlay rendered at `revision` (default: the branch tip), as Argo CD would render it. */
   renderOverlay(role: Role, revision?: string, signal?: AbortSignal): Promise<RenderedOverlay>;
   /** Whether `descendant` is `ancestor` or has it in its history (fetching the branch when needed). */
@@ -111,6 +116,15 @@ export interface GitReader {
   overlayDigest?(role: Role, signal?: AbortSignal): Promise<OverlayDigest>;
   /** The approvals of a saved plan (by its hash) recorded in the remote. */
   approvals?(planHash: string, signal?: AbortSignal): Promise<PlanApproval[]>;
+}
+
+export interface Checkout {
+  revision: string;
+  /** The repository's files at `revision`. */
+  root: string;
+  /** The side's overlay directory in `root`. */
+  overlayDir: string;
+  remove(): Promise<void>;
 }
 
 export interface OverlayDigest {
