@@ -28,6 +28,8 @@ interface Layout {
   alwaysOn: string[];
   /** How `failover status` names the first of them (`Kind namespace/name`). */
   statusShows?: string;
+  /** What `failover status` counts in the AWS app back in standby (its WORKLOADS column). */
+  statusCounts?: string;
   /** The gke overlay has no standby entry: fencing adds the generated patch. */
   generatedFence: boolean;
   /**
@@ -50,6 +52,7 @@ const layouts: Layout[] = [
     name: 'stateful',
     alwaysOn: ['DaemonSet log-agent'],
     statusShows: 'DaemonSet ledger/log-agent',
+    statusCounts: '0/1 deployments running, 0/1 statefulsets running, 0/1 cronjobs active',
     generatedFence: true,
   },
   { name: 'labelled', alwaysOn: [], generatedFence: true },
@@ -280,6 +283,7 @@ describe.sequential('round trips on real GitOps layouts', async () => {
       if (layout.statusShows) {
         const status = await run(['status']);
         expect(status.stdout).toContain(`always on in standby: ${layout.statusShows}`);
+        if (layout.statusCounts) expect(status.stdout).toContain(layout.statusCounts);
       }
       // Ready for the next failover: the live world is what the passing rehearsal read before the
       // round trip (Route 53 split and state, both apps synced and healthy with the same workloads,

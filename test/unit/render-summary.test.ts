@@ -3,7 +3,7 @@
  * which stay at 0 after the toggle, and what runs in the standby render (always on).
  */
 import { describe, expect, it } from 'vitest';
-import { alwaysOnIn, summarizeRender } from '../../src/providers/git/render.js';
+import { alwaysOnIn, describeRender, summarizeRender } from '../../src/providers/git/render.js';
 import type { KubeObject } from '../../src/providers/kustomize/index.js';
 
 function object(kind: string, name: string, spec: Record<string, unknown>): KubeObject {
@@ -69,6 +69,32 @@ describe('the render summary', () => {
     // Nothing left at 0: no such list.
     expect(summarizeRender(before.slice(0, 1), after.slice(0, 1))).not.toHaveProperty(
       'workloadsStayingAtZero',
+    );
+  });
+
+  it('StatefulSets that start or scale to 0 are named with their kind, in the summary and its sentence', () => {
+    const standby = [
+      object('Deployment', 'api', { replicas: 0 }),
+      object('StatefulSet', 'ledger-db', { replicas: 0 }),
+      object('StatefulSet', 'cache', { replicas: 0 }),
+    ];
+    const active = [
+      object('Deployment', 'api', { replicas: 2 }),
+      object('StatefulSet', 'ledger-db', { replicas: 3 }),
+      object('StatefulSet', 'cache', {}),
+    ];
+    const starting = summarizeRender(standby, active);
+    expect(starting.othersStarting).toEqual(['StatefulSet admin/ledger-db', 'StatefulSet admin/cache']);
+    expect(describeRender(starting)).toBe(
+      '1 Deployment goes from 0 replicas to running (admin/api); 2 other workloads go from 0 replicas to running (StatefulSet admin/ledger-db, StatefulSet admin/cache)',
+    );
+    const stopping = summarizeRender(active, standby);
+    expect(stopping.othersStopping).toEqual(['StatefulSet admin/ledger-db', 'StatefulSet admin/cache']);
+    expect(describeRender(stopping)).toBe(
+      '1 Deployment scales to 0 (admin/api); 2 other workloads scale to 0 (StatefulSet admin/ledger-db, StatefulSet admin/cache)',
+    );
+    expect(describeRender(summarizeRender(standby, standby))).toBe(
+      'no workload changes between dormant and running',
     );
   });
 });

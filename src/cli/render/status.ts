@@ -137,8 +137,12 @@ export function renderStatus(report: StatusReport, c: Colors): string {
         continue;
       }
       for (const app of s.value) {
-        const deployments = app.workloads.filter((w) => w.kind === 'Deployment');
-        const running = deployments.filter((w) => (w.desired ?? 0) > 0 && w.ready === w.desired).length;
+        const runningOf = (kind: string) => {
+          const all = app.workloads.filter((w) => w.kind === kind);
+          return [all.filter((w) => (w.desired ?? 0) > 0 && w.ready === w.desired).length, all.length];
+        };
+        const [running, deployments] = runningOf('Deployment');
+        const [runningSets, statefulSets] = runningOf('StatefulSet');
         const cron = app.workloads.filter((w) => w.kind === 'CronJob');
         const active = cron.filter((w) => w.suspended === false).length;
         rows.push([
@@ -147,7 +151,9 @@ export function renderStatus(report: StatusReport, c: Colors): string {
           app.syncStatus === 'Synced' ? c.green(app.syncStatus) : c.yellow(app.syncStatus),
           app.health === 'Healthy' ? c.green(app.health) : c.yellow(app.health),
           (app.revision ?? '').slice(0, 8),
-          `${running}/${deployments.length} deployments running, ${active}/${cron.length} cronjobs active`,
+          `${running}/${deployments} deployments running, ${
+            statefulSets ? `${runningSets}/${statefulSets} statefulsets running, ` : ''
+          }${active}/${cron.length} cronjobs active`,
         ]);
       }
     }

@@ -46,6 +46,10 @@ export interface StandbyPlan {
     cronJobsResuming: string[];
     deploymentsStopping: string[];
     cronJobsSuspending: string[];
+    /** StatefulSets, ReplicaSets, Rollouts (`Kind namespace/name`) that go from 0 replicas to running. */
+    othersStarting?: string[];
+    /** … and from running to 0 replicas. */
+    othersStopping?: string[];
     /**
      * Deployments, StatefulSets… (`Kind namespace/name`) at 0 replicas in both renders: something
      * besides the toggled entries keeps them so.

@@ -79,7 +79,7 @@ export function alwaysOnIn(objects: readonly KubeObject[], active?: readonly Kub
     .map((o) => `${o.kind} ${nameOf(o)}`);
 }
 
-/** Deployments and CronJobs present on both sides whose dormancy changes. */
+/** Workloads present on both sides whose dormancy changes (0 replicas, or suspended). */
 export function summarizeRender(before: readonly KubeObject[], after: readonly KubeObject[]): RenderSummary {
   const summary: RenderSummary = {
     deploymentsStarting: [],
@@ -88,6 +88,8 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
     cronJobsSuspending: [],
   };
   const stayingAtZero: string[] = [];
+  const othersStarting: string[] = [];
+  const othersStopping: string[] = [];
   const key = (o: KubeObject) => `${o.kind}/${nameOf(o)}`;
   const earlier = new Map(before.map((o) => [key(o), o]));
   for (const object of after) {
@@ -95,6 +97,8 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
     if (!previous) continue;
     if (REPLICATED.has(object.kind) && atZero(previous) && atZero(object))
       stayingAtZero.push(`${object.kind} ${nameOf(object)}`);
+    if (REPLICATED.has(object.kind) && object.kind !== 'Deployment' && atZero(previous) !== atZero(object))
+      (atZero(previous) ? othersStarting : othersStopping).push(`${object.kind} ${nameOf(object)}`);
     if (object.kind !== 'Deployment' && object.kind !== 'CronJob') continue;
     const [was, is] = [dormant(previous), dormant(object)];
     if (was === is) continue;
@@ -108,6 +112,8 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
         : summary.cronJobsSuspending;
     list.push(nameOf(object));
   }
+  if (othersStarting.length > 0) summary.othersStarting = othersStarting;
+  if (othersStopping.length > 0) summary.othersStopping = othersStopping;
   if (stayingAtZero.length > 0) summary.workloadsStayingAtZero = stayingAtZero;
   if (everyDeploymentAtZero(after).length > 0) summary.noDeploymentRuns = true;
   return summary;
@@ -126,11 +132,21 @@ export function describeRender(summary: RenderSummary): string {
       ['Deployment', 'Deployments'],
       ['goes from 0 replicas to running', 'go from 0 replicas to running'],
     ),
+    ...part(
+      summary.othersStarting ?? [],
+      ['other workload', 'other workloads'],
+      ['goes from 0 replicas to running', 'go from 0 replicas to running'],
+    ),
     ...part(summary.cronJobsResuming, ['CronJob', 'CronJobs'], ['resumes', 'resume']),
     ...part(summary.deploymentsStopping, ['Deployment', 'Deployments'], ['scales to 0', 'scale to 0']),
+    ...part(
+      summary.othersStopping ?? [],
+      ['other workload', 'other workloads'],
+      ['scales to 0', 'scale to 0'],
+    ),
     ...part(summary.cronJobsSuspending, ['CronJob', 'CronJobs'], ['is suspended', 'are suspended']),
   ];
-  return parts.length ? parts.join('; ') : 'no Deployment or CronJob changes between dormant and running';
+  return parts.length ? parts.join('; ') : 'no workload changes between dormant and running';
 }
 
 /** A file of the tree written (content) or deleted (null), relative to the repository root. */
