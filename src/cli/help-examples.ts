@@ -78,6 +78,7 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   'sandbox start': [
     'failover sandbox start',
     'failover sandbox start --repo-from ~/src/gitops  # rehearse against a copy of your repo',
+    'failover sandbox start --repo-from ~/src/gitops --kustomize-build-options "--load-restrictor LoadRestrictionsNone"',
     'failover sandbox start --instances 50 --apps 20  # a fleet',
   ],
   'sandbox outage': ['failover sandbox outage gke on', 'failover sandbox outage gke off'],

@@ -364,6 +364,10 @@ export function buildProgram(
       '--route53-throttling <spec>',
       "Route 53 emulator throttling: 'documented' (default: Route 53's token buckets), 'off', or the account bucket as RATE/BURST (e.g. 20/100)",
     )
+    .option(
+      '--kustomize-build-options <flags>',
+      "kustomize flags for every build, as your Argo CD's argocd-cm kustomize.buildOptions (e.g. '--load-restrictor LoadRestrictionsNone'); also written to the config",
+    )
     .action(namedAction(() => import('./commands/sandbox.js'), 'start'));
   sandbox
     .command('outage')

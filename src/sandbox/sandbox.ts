@@ -80,6 +80,12 @@ export interface SandboxOptions {
   route53Throttling?: ThrottlingSettings | false;
   /** Argo CD's builds kept here for other processes too (a render store, see kustomize.cacheDir). */
   renderCacheDir?: string;
+  /**
+   * Flags for every kustomize build, as argocd-cm `kustomize.buildOptions` sets them for Argo CD
+   * (`--load-restrictor LoadRestrictionsNone`): the emulated Argo CD uses them, and the written
+   * config gets them as `kustomize.buildOptions`.
+   */
+  kustomizeBuildOptions?: string;
 }
 
 /** sandbox.json: every endpoint and id, for scripts and tests. */
@@ -218,7 +224,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       knobs: { latencyMs: timings.latencyMs },
       startConverged: true,
       ...(timings.progressDeadlineMs ? { progressDeadlineMs: timings.progressDeadlineMs } : {}),
-      ...(options.renderCacheDir ? { kustomize: { cacheDir: options.renderCacheDir } } : {}),
+      ...(options.renderCacheDir || options.kustomizeBuildOptions
+        ? {
+            kustomize: {
+              ...(options.renderCacheDir ? { cacheDir: options.renderCacheDir } : {}),
+              ...(options.kustomizeBuildOptions ? { buildOptions: options.kustomizeBuildOptions } : {}),
+            },
+          }
+        : {}),
       rolloutFault: (app, object) => rolloutFault(appsControl, app, object),
     });
     started.push(argocd);
@@ -405,7 +418,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       FAILOVER_SANDBOX_DD_API_KEY: datadog.keys.apiKey,
       FAILOVER_SANDBOX_DD_APP_KEY: datadog.keys.appKey,
     };
-    writeFileSync(configFile, sandboxConfigYaml(info, options.route53Mode ?? 'traffic-flow', r53.recordSet));
+    writeFileSync(
+      configFile,
+      sandboxConfigYaml(
+        info,
+        options.route53Mode ?? 'traffic-flow',
+        r53.recordSet,
+        options.kustomizeBuildOptions,
+      ),
+    );
     writeFileSync(
       join(dir, '.env'),
       `# Throwaway credentials of the sandbox in this folder; never real ones.\n${Object.entries(env)
@@ -489,6 +510,7 @@ function sandboxConfigYaml(
   info: SandboxInfo,
   mode: 'traffic-flow' | 'record-sets',
   recordSet: { name: string; type: string; setIdentifiers: { gcp: string; aws: string } },
+  kustomizeBuildOptions?: string,
 ): string {
   const config = {
     aws: { region: 'us-east-1' },
@@ -568,6 +590,7 @@ function sandboxConfigYaml(
         addresses: { gcp: [info.dns.addresses.gcp], aws: [info.dns.addresses.aws] },
       },
     },
+    ...(kustomizeBuildOptions ? { kustomize: { buildOptions: kustomizeBuildOptions } } : {}),
     stateDir: 'state',
   };
   // The modeline is what editors (the YAML language server) read to check and complete the file.

@@ -7,9 +7,11 @@
  * `--load-restrictor LoadRestrictionsNone`. Without the option, or without those files, the build
  * fails, so a lint could say nothing true about the overlay.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { findOnPath } from '../../src/util/exec.js';
 import { assertBuilt, cliEnv, failover, removeTempDirs, tempDir } from './helpers.js';
 
@@ -140,3 +142,44 @@ describe.skipIf(!kubectl)('failover lint standby with kustomize.buildOptions', {
     ]);
   });
 });
+
+describe.skipIf(!kubectl)(
+  'sandbox start --kustomize-build-options: a copy of the repo rehearsed as its Argo CD builds it',
+  { timeout: 60_000 },
+  () => {
+    it('the emulated Argo CD syncs the overlay that needs the option, and the written config carries it', async () => {
+      const start = (buildOptions?: string) =>
+        startSandbox({
+          dir: tempDir('failover-sandbox-build-options-'),
+          repoFrom: repo,
+          awsOverlay: 'deploy/regions/aws',
+          gcpOverlay: 'deploy/regions/gcp',
+          ...(buildOptions ? { kustomizeBuildOptions: buildOptions } : {}),
+        });
+      const appOf = async (sandbox: Awaited<ReturnType<typeof start>>) => {
+        const res = await fetch(`${sandbox.info.argocd.endpoint}/api/v1/applications/admin-aws`, {
+          headers: { authorization: `Bearer ${sandbox.argocdToken}` },
+        });
+        return (await res.json()) as { status: { sync: { status: string } } };
+      };
+      const withOption = await start('--load-restrictor LoadRestrictionsNone');
+      try {
+        expect((await appOf(withOption)).status.sync.status).toBe('Synced');
+        const payments = withOption.argocd.model.workloads('admin-aws').find((w) => w.name === 'payments');
+        expect(payments?.replicas).toBe(0);
+        const config = parse(readFileSync(withOption.info.config, 'utf8')) as { kustomize?: unknown };
+        expect(config.kustomize).toEqual({ buildOptions: '--load-restrictor LoadRestrictionsNone' });
+      } finally {
+        await withOption.close();
+      }
+      // Without it, the repo-server's build fails as Argo CD's would: nothing is synced.
+      const without = await start();
+      try {
+        expect((await appOf(without)).status.sync.status).not.toBe('Synced');
+        expect(readFileSync(without.info.config, 'utf8')).not.toMatch(/^kustomize:/m);
+      } finally {
+        await without.close();
+      }
+    });
+  },
+);

@@ -20,6 +20,7 @@ export interface StartOptions {
   instances?: string;
   apps?: string;
   route53Throttling?: string;
+  kustomizeBuildOptions?: string;
 }
 
 function count(value: string | undefined, flag: string, max: number): number | undefined {
@@ -81,6 +82,7 @@ export async function start(globals: GlobalOptions, options: StartOptions): Prom
       ...(options.awsOverlay ? { awsOverlay: options.awsOverlay } : {}),
       ...(options.gcpOverlay ? { gcpOverlay: options.gcpOverlay } : {}),
       route53Mode: options.recordSets ? 'record-sets' : 'traffic-flow',
+      ...(options.kustomizeBuildOptions ? { kustomizeBuildOptions: options.kustomizeBuildOptions } : {}),
     });
     const c = io.colors;
     const info = sandbox.info;
