@@ -267,6 +267,18 @@ describe('bad input names the file and says what to do', () => {
     expect(toggle({ text: teamAnchor, target: 'active' }).text).toBe(
       'patches:\n  - path: team.yml\n    target: &dep {kind: Deployment}\n',
     );
+    // The aliased target is read as the anchored one: the entry's kind is known.
+    expect(findStandbyEntries(teamAnchor, FILE, MATCHER)[0]).toMatchObject({
+      path: 'replicas-zero.yml',
+      kinds: ['Deployment'],
+      targetKind: 'Deployment',
+    });
+    // Anchor and alias both on standby entries: both go, the file stays valid.
+    const bothStandby = `patches:\n  - path: team.yml\n  - path: replicas-zero.yml\n    target: &dep {kind: Deployment}\n  - path: replicas-zero-2.yml\n    target: *dep\n${CRON}`;
+    const matcher = { ...MATCHER, patchPaths: [...MATCHER.patchPaths, 'replicas-zero-2.yml'] };
+    expect(toggle({ text: bothStandby, target: 'active', matcher }).text).toBe(
+      'patches:\n  - path: team.yml\n',
+    );
   });
 });
 

@@ -148,7 +148,11 @@ export function renderStatus(report: StatusReport, c: Colors): string {
         rows.push([
           SIDE[role],
           app.name,
-          app.syncStatus === 'Synced' ? c.green(app.syncStatus) : c.yellow(app.syncStatus),
+          app.syncStatus === 'Synced'
+            ? c.green(app.syncStatus)
+            : app.outOfSyncOnlyToPrune
+              ? c.yellow('OutOfSync (to prune)')
+              : c.yellow(app.syncStatus),
           app.health === 'Healthy' ? c.green(app.health) : c.yellow(app.health),
           (app.revision ?? '').slice(0, 8),
           `${running}/${deployments} deployments running, ${

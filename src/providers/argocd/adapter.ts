@@ -206,7 +206,8 @@ function outOfSyncOf(
       `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.requiresPruning ? ' (to prune)' : ''}`,
   );
   if (out.length === 0) return {};
-  return outOfSync.every((r) => r.requiresPruning === true)
+  // A workload left to prune still runs (a CronJob git dropped keeps firing): not as git wants.
+  return outOfSync.every((r) => r.requiresPruning === true && WORKLOAD_KINDS[r.kind] === undefined)
     ? { outOfSync: out, outOfSyncOnlyToPrune: true }
     : { outOfSync: out };
 }

@@ -82,7 +82,8 @@ export interface AppState {
   outOfSync?: string[];
   /**
    * Every resource Argo CD reports OutOfSync is gone from git and left to prune (auto-sync without
-   * `prune`, Argo CD's default): what git wants is live.
+   * `prune`, Argo CD's default), and none is a workload (which would still run): what git wants is
+   * live.
    */
   outOfSyncOnlyToPrune?: boolean;
 }

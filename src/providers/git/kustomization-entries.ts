@@ -271,19 +271,20 @@ export function parseKustomization(text: string, file: string, matcher: StandbyM
   }
   const pairs = new Map<EntryKey, Pair<Node, Node | null>>();
   const entries: StandbyEntry[] = [];
+  // Items as plain data with their aliases resolved (`target: *dep` is the anchored target).
+  const data = asRecord(doc.toJS({ maxAliasCount: 100 })) ?? {};
   for (const pair of root?.items ?? []) {
     const key = isScalar(pair.key) ? pair.key.value : undefined;
     if (!(ENTRY_KEYS as readonly unknown[]).includes(key)) continue;
     const entryKey = key as EntryKey;
     pairs.set(entryKey, pair as Pair<Node, Node | null>);
     if (!isSeq(pair.value)) continue;
-    pair.value.items.forEach((item, index) => {
-      const value: unknown = (item as Node | null)?.toJSON();
-      const found = classifyItem(entryKey, value, matcher);
+    const values = Array.isArray(data[entryKey]) ? (data[entryKey] as unknown[]) : [];
+    pair.value.items.forEach((_, index) => {
+      const found = classifyItem(entryKey, values[index], matcher);
       if (found) entries.push({ key: entryKey, index, ...found });
     });
   }
-  const data = asRecord(doc.toJS({ maxAliasCount: 100 })) ?? {};
   return { text, pairs, entries, data };
 }
 

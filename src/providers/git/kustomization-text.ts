@@ -155,7 +155,9 @@ export function removeEntries(
   for (;;) {
     const parsed =
       current === text ? parseKustomization(current, file, matcher) : reparse(current, file, matcher);
-    const entry = parsed.entries.find((e) => which.some((w) => sameEntry(w, e)));
+    // Last first: an anchor comes before its aliases, so only an alias on an entry that stays can
+    // lose its anchor.
+    const entry = parsed.entries.findLast((e) => which.some((w) => sameEntry(w, e)));
     if (!entry) return current;
     current = splice(current, removalSpan(parsed, entry, file));
   }

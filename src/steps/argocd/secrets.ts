@@ -7,7 +7,7 @@
  * say why at once.
  */
 import type { AppState, ExternalSecretState, WorkloadState } from '../../providers/argocd/port.js';
-import { sameRevision, shortRevision } from './condition.js';
+import { sameRevision, shortRevision, syncedAsGitWants } from './condition.js';
 
 const ref = (es: { name: string; namespace?: string }) =>
   `${es.namespace ? `${es.namespace}/` : ''}${es.name}`;
@@ -48,7 +48,7 @@ export function syncFailureAt(
   contains: boolean,
 ): string | undefined {
   const failure = app.syncFailure;
-  if (!failure || app.operationInFlight || app.syncStatus === 'Synced') return undefined;
+  if (!failure || app.operationInFlight || syncedAsGitWants(app)) return undefined;
   const at = failure.revision;
   const wanted = revision ?? app.revision;
   if (!at || !wanted) return undefined;

@@ -23,7 +23,8 @@ export const standbyCheck = defineStep({
   mutating: false,
   defaultTimeoutMs: 2 * 60_000,
   input: z.strictObject({
-    role: z.enum(['aws', 'gcp']).default('aws'),
+    // The gke overlay runs everything in normal times: only the aws overlay has a standby to lint.
+    role: z.enum(['aws']).default('aws'),
     required: z.boolean().default(true),
   }),
   reusePlan: () => true,
@@ -53,7 +54,7 @@ export const standbyCheck = defineStep({
           (p): CheckResult => ({
             name: `${side} standby linted`,
             ok: false,
-            severity: 'warning',
+            severity,
             detail: `${p.message}${p.hint ? ` (${p.hint})` : ''}`,
           }),
         ),
@@ -81,7 +82,11 @@ export const standbyCheck = defineStep({
       }
       return {
         summary: `${side} standby at ${copy.revision.slice(0, 8)}: ${
-          errors.length ? `${errors.length} problem(s) \`failover lint standby\` reports` : 'dormant'
+          !report.rendered
+            ? 'not linted'
+            : errors.length
+              ? `${errors.length} problem(s) \`failover lint standby\` reports`
+              : 'dormant'
         }`,
         changes: [],
         converged: false,
