@@ -21,7 +21,7 @@ import {
   stateOf,
   type ToggleRequest,
 } from '../../src/providers/git/kustomization.js';
-import { asRecord, normalizePath } from '../../src/providers/git/kustomization-entries.js';
+import { asRecord, entryLabels, normalizePath } from '../../src/providers/git/kustomization-entries.js';
 
 const MATCHER: StandbyMatcher = {
   patchPaths: ['cronjob-suspend.yml', 'replicas-zero.yml', 'standby/dormant.yaml'],
@@ -323,6 +323,12 @@ describe('removing entries', () => {
     const standby = `patches:\n  - path: limits.yml\n${REPLICAS}${STATEFUL}${CRON}`;
     const entries = findStandbyEntries(standby, FILE, MATCHER);
     expect(entries.map((e) => e.targetKind)).toEqual(['Deployment', 'StatefulSet', 'CronJob']);
+    // Where the status and messages list them, the file listed twice says which kind each is.
+    expect(entryLabels(entries)).toEqual([
+      'replicas-zero.yml (Deployment)',
+      'replicas-zero.yml (StatefulSet)',
+      'cronjob-suspend.yml',
+    ]);
     const active = toggle({ text: standby, target: 'active' });
     expect(active.toggledTexts).toEqual([REPLICAS, STATEFUL, CRON]);
     // The team renamed the patch beside the entries since: the entries go back at the end of the list.

@@ -72,7 +72,7 @@ describe('the render summary', () => {
     );
   });
 
-  it('StatefulSets that start or scale to 0 are named with their kind, in the summary and its sentence', () => {
+  it('StatefulSets that start or stop are named with their kind, in the summary and its sentence', () => {
     const standby = [
       object('Deployment', 'api', { replicas: 0 }),
       object('StatefulSet', 'ledger-db', { replicas: 0 }),
@@ -86,15 +86,27 @@ describe('the render summary', () => {
     const starting = summarizeRender(standby, active);
     expect(starting.othersStarting).toEqual(['StatefulSet admin/ledger-db', 'StatefulSet admin/cache']);
     expect(describeRender(starting)).toBe(
-      '1 Deployment goes from 0 replicas to running (admin/api); 2 other workloads go from 0 replicas to running (StatefulSet admin/ledger-db, StatefulSet admin/cache)',
+      '1 Deployment goes from 0 replicas to running (admin/api); 2 other workloads start (StatefulSet admin/ledger-db, StatefulSet admin/cache)',
     );
     const stopping = summarizeRender(active, standby);
     expect(stopping.othersStopping).toEqual(['StatefulSet admin/ledger-db', 'StatefulSet admin/cache']);
     expect(describeRender(stopping)).toBe(
-      '1 Deployment scales to 0 (admin/api); 2 other workloads scale to 0 (StatefulSet admin/ledger-db, StatefulSet admin/cache)',
+      '1 Deployment scales to 0 (admin/api); 2 other workloads stop (StatefulSet admin/ledger-db, StatefulSet admin/cache)',
     );
     expect(describeRender(summarizeRender(standby, standby))).toBe(
       'no workload changes between dormant and running',
     );
+  });
+
+  it('a DaemonSet whose placement the standby changes starts or stops with it, when the standby render is known', () => {
+    const template = (nodeSelector: Record<string, string>) => ({ template: { spec: { nodeSelector } } });
+    const standby = [object('DaemonSet', 'log-agent', template({ 'failover/standby-never': 'true' }))];
+    const active = [object('DaemonSet', 'log-agent', template({ 'kubernetes.io/os': 'linux' }))];
+    expect(summarizeRender(standby, active, 'before').othersStarting).toEqual(['DaemonSet admin/log-agent']);
+    expect(summarizeRender(active, standby, 'after').othersStopping).toEqual(['DaemonSet admin/log-agent']);
+    // Which side is dormant is unknown without it: nothing is claimed.
+    expect(summarizeRender(standby, active)).not.toHaveProperty('othersStarting');
+    // The same placement on both sides: it runs in both, nothing changes.
+    expect(summarizeRender(active, active, 'before')).not.toHaveProperty('othersStarting');
   });
 });

@@ -22,7 +22,7 @@ import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
 import {
   type CanonicalEntry,
-  entryLabel,
+  entryLabels,
   findStandbyEntries,
   planToggle,
   type StandbyMatcher,
@@ -452,7 +452,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
         state: stateOf(entries, 'all'),
         cronJobs: stateOf(entries, 'cronjobs') === 'standby' ? 'standby' : 'active',
         revision,
-        entries: entries.map(entryLabel),
+        entries: entryLabels(entries),
       };
       // What stays on in the standby render (as it is, or as the toggle would make it): a courtesy
       // of the status, so a render that fails leaves it out.
@@ -527,7 +527,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
         data: planData(gitops, overlay, result, revision),
         current: result.before,
         file: overlay.file,
-        entries: result.toggled.map(entryLabel),
+        entries: entryLabels(result.toggled),
         warnings,
       };
       return plan;

@@ -91,6 +91,15 @@ export function entryLabel(entry: EntryIdentity): string {
   return entry.key === 'replicas' ? `replicas ${entry.path}=0` : entry.path;
 }
 
+/** The labels of several entries: one patch file listed once per kind reads `path (Kind)` each time. */
+export function entryLabels(entries: readonly EntryIdentity[]): string[] {
+  const labels = entries.map(entryLabel);
+  return labels.map((label, i) => {
+    const kind = entries[i]!.targetKind;
+    return kind && labels.indexOf(label) !== labels.lastIndexOf(label) ? `${label} (${kind})` : label;
+  });
+}
+
 export type OverlayStandbyState = StandbyState | 'partial';
 
 /** The generated CronJob fence beside a kustomization (see kustomization.ts): always a standby entry. */

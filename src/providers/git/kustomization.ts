@@ -8,7 +8,7 @@ import {
   ENTRY_KEYS,
   type EntryIdentity,
   entriesInScope,
-  entryLabel,
+  entryLabels,
   FENCE_FILE,
   findStandbyEntries,
   normalizePath,
@@ -50,6 +50,7 @@ export {
   ENTRY_KEYS,
   entriesInScope,
   entryLabel,
+  entryLabels,
   FENCE_FILE,
   findStandbyEntries,
   pathMatches,
@@ -200,7 +201,7 @@ function difference(a: readonly StandbyEntry[], b: readonly StandbyEntry[]): Sta
 }
 
 function describeEntries(entries: readonly EntryIdentity[]): string {
-  return entries.map(entryLabel).join(', ');
+  return entryLabels(entries).join(', ');
 }
 
 /**

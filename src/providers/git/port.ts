@@ -46,7 +46,10 @@ export interface StandbyPlan {
     cronJobsResuming: string[];
     deploymentsStopping: string[];
     cronJobsSuspending: string[];
-    /** StatefulSets, ReplicaSets, Rollouts (`Kind namespace/name`) that go from 0 replicas to running. */
+    /**
+     * StatefulSets, ReplicaSets, Rollouts (`Kind namespace/name`) that go from 0 replicas to running,
+     * and DaemonSets whose placement the standby changes, once the standby entries are gone.
+     */
     othersStarting?: string[];
     /** … and from running to 0 replicas. */
     othersStopping?: string[];

@@ -79,8 +79,15 @@ export function alwaysOnIn(objects: readonly KubeObject[], active?: readonly Kub
     .map((o) => `${o.kind} ${nameOf(o)}`);
 }
 
-/** Workloads present on both sides whose dormancy changes (0 replicas, or suspended). */
-export function summarizeRender(before: readonly KubeObject[], after: readonly KubeObject[]): RenderSummary {
+/**
+ * Workloads present on both sides whose dormancy changes (0 replicas, or suspended). Knowing which
+ * render is the standby one, a DaemonSet whose placement the standby changes starts or stops too.
+ */
+export function summarizeRender(
+  before: readonly KubeObject[],
+  after: readonly KubeObject[],
+  standby?: 'before' | 'after',
+): RenderSummary {
   const summary: RenderSummary = {
     deploymentsStarting: [],
     cronJobsResuming: [],
@@ -99,6 +106,8 @@ export function summarizeRender(before: readonly KubeObject[], after: readonly K
       stayingAtZero.push(`${object.kind} ${nameOf(object)}`);
     if (REPLICATED.has(object.kind) && object.kind !== 'Deployment' && atZero(previous) !== atZero(object))
       (atZero(previous) ? othersStarting : othersStopping).push(`${object.kind} ${nameOf(object)}`);
+    if (object.kind === 'DaemonSet' && standby && placementOf(previous) !== placementOf(object))
+      (standby === 'before' ? othersStarting : othersStopping).push(`DaemonSet ${nameOf(object)}`);
     if (object.kind !== 'Deployment' && object.kind !== 'CronJob') continue;
     const [was, is] = [dormant(previous), dormant(object)];
     if (was === is) continue;
@@ -132,18 +141,10 @@ export function describeRender(summary: RenderSummary): string {
       ['Deployment', 'Deployments'],
       ['goes from 0 replicas to running', 'go from 0 replicas to running'],
     ),
-    ...part(
-      summary.othersStarting ?? [],
-      ['other workload', 'other workloads'],
-      ['goes from 0 replicas to running', 'go from 0 replicas to running'],
-    ),
+    ...part(summary.othersStarting ?? [], ['other workload', 'other workloads'], ['starts', 'start']),
     ...part(summary.cronJobsResuming, ['CronJob', 'CronJobs'], ['resumes', 'resume']),
     ...part(summary.deploymentsStopping, ['Deployment', 'Deployments'], ['scales to 0', 'scale to 0']),
-    ...part(
-      summary.othersStopping ?? [],
-      ['other workload', 'other workloads'],
-      ['scales to 0', 'scale to 0'],
-    ),
+    ...part(summary.othersStopping ?? [], ['other workload', 'other workloads'], ['stops', 'stop']),
     ...part(summary.cronJobsSuspending, ['CronJob', 'CronJobs'], ['is suspended', 'are suspended']),
   ];
   return parts.length ? parts.join('; ') : 'no workload changes between dormant and running';
@@ -260,7 +261,7 @@ export async function renderToggle(
     renderTree(cache, revision, overlay, [], tool, store),
     renderTree(cache, revision, overlay, [{ path: file, content: text }, ...files], tool, store),
   ]);
-  const summary = summarizeRender(before, after);
+  const summary = summarizeRender(before, after, standby);
   if (standby)
     summary.alwaysOn = standby === 'before' ? alwaysOnIn(before, after) : alwaysOnIn(after, before);
   return { renderer: tool.name, summary };
