@@ -82,8 +82,18 @@ export interface EntryIdentity {
   targetKind?: string;
 }
 
+/** An entry's identity alone (what toggles, journals and plans keep of it). */
+export function identityOf({ key, path, selector, targetKind }: EntryIdentity): EntryIdentity {
+  return { key, path, ...(selector ? { selector } : {}), ...(targetKind ? { targetKind } : {}) };
+}
+
+/** The identity as one string: the same for the same entry in any version of the file. */
+export function entryId(entry: EntryIdentity): string {
+  return `${entry.key}:${entry.path}${entry.selector ? `:${entry.selector}` : ''}${entry.targetKind ? `:kind=${entry.targetKind}` : ''}`;
+}
+
 export function sameEntry(a: EntryIdentity, b: EntryIdentity): boolean {
-  return a.key === b.key && a.path === b.path && a.selector === b.selector && a.targetKind === b.targetKind;
+  return entryId(a) === entryId(b);
 }
 
 /** How an entry reads in messages and the status: its path, or `replicas web=0`. */
@@ -245,14 +255,15 @@ export interface ParsedKustomization {
 }
 
 export function parseKustomization(text: string, file: string, matcher: StandbyMatcher): ParsedKustomization {
-  const docs = parseAllDocuments(text);
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter });
   if (docs.length > 1) {
     throw invalidInput('FO_GIT_E3120', `${file}: a kustomization holds one YAML document`, {
       details: { file },
     });
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  // Parsed once: an empty text is a stream without documents, read as an empty one.
+  const doc = docs[0] ?? parseDocument(text, { lineCounter });
   const error = doc.errors[0];
   if (error) {
     throw invalidInput('FO_GIT_E3121', `${file}: invalid YAML: ${error.message.split('\n')[0]}`, {

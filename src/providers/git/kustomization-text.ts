@@ -4,6 +4,7 @@ import { invalidInput } from '../../engine/errors.js';
 import {
   type EntryIdentity,
   type EntryKey,
+  entryId,
   type ParsedKustomization,
   parseKustomization,
   type StandbyEntry,
@@ -132,10 +133,6 @@ export function entryTexts(text: string, file: string, matcher: StandbyMatcher):
     out.set(entryId(entry), text.slice(span.start, span.end));
   }
   return out;
-}
-
-export function entryId(entry: EntryIdentity): string {
-  return `${entry.key}:${entry.path}${entry.selector ? `:${entry.selector}` : ''}${entry.targetKind ? `:kind=${entry.targetKind}` : ''}`;
 }
 
 // ── removing ────────────────────────────────────────────────────────────────────────────────────

@@ -8,9 +8,11 @@ import {
   ENTRY_KEYS,
   type EntryIdentity,
   entriesInScope,
+  entryId,
   entryLabels,
   FENCE_FILE,
   findStandbyEntries,
+  identityOf,
   normalizePath,
   type OverlayStandbyState,
   type ParsedKustomization,
@@ -26,7 +28,6 @@ import {
   type CanonicalEntry,
   canonicalLines,
   commentedItems,
-  entryId,
   entryTexts,
   flowItem,
   itemIndent,
@@ -49,6 +50,7 @@ export {
   classifyItem,
   ENTRY_KEYS,
   entriesInScope,
+  entryId,
   entryLabel,
   entryLabels,
   FENCE_FILE,
@@ -60,7 +62,6 @@ export type { CanonicalEntry } from './kustomization-text.js';
 export {
   addCanonicalEntry,
   commentedItems,
-  entryId,
   entryTexts,
   lineEndingOf,
   removeEntries,
@@ -188,12 +189,7 @@ function acceptable(request: ToggleRequest, before: ParsedKustomization, candida
 }
 
 function identities(entries: readonly StandbyEntry[]): EntryIdentity[] {
-  return entries.map(({ key, path, selector, targetKind }) => ({
-    key,
-    path,
-    ...(selector ? { selector } : {}),
-    ...(targetKind ? { targetKind } : {}),
-  }));
+  return entries.map(identityOf);
 }
 
 function difference(a: readonly StandbyEntry[], b: readonly StandbyEntry[]): StandbyEntry[] {
