@@ -150,9 +150,7 @@ export function renderStatus(report: StatusReport, c: Colors): string {
           app.name,
           app.syncStatus === 'Synced'
             ? c.green(app.syncStatus)
-            : app.outOfSyncOnlyToPrune
-              ? c.yellow('OutOfSync (to prune)')
-              : c.yellow(app.syncStatus),
+            : c.yellow(app.outOfSyncOnlyToPrune ? 'OutOfSync (to prune)' : app.syncStatus),
           app.health === 'Healthy' ? c.green(app.health) : c.yellow(app.health),
           (app.revision ?? '').slice(0, 8),
           `${running}/${deployments} deployments running, ${
