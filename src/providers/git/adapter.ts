@@ -4,8 +4,6 @@
  * under the state directory; reads of one run share a fetch made a moment ago (cache.ts, FRESH_MS).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { GitopsConfig, KustomizeConfig } from '../../config/schema.js';
@@ -36,6 +34,7 @@ import type { ReadMode } from './remote-view.js';
 import {
   alwaysOnIn,
   everyDeploymentAtZero,
+  exportToTemporary,
   type RenderSummary,
   renderEdited,
   renderToggle,
@@ -551,14 +550,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
     async checkout(role, signal) {
       const revision = await gitops.fetch(signal);
       const overlay = await gitops.readOverlay(revision, role);
-      const root = await mkdtemp(join(tmpdir(), 'failover-checkout-'));
-      const remove = () => rm(root, { recursive: true, force: true });
-      try {
-        await gitops.cache.exportTree(revision, root);
-      } catch (error) {
-        await remove();
-        throw error;
-      }
+      const { root, remove } = await exportToTemporary(gitops.cache, revision, 'failover-checkout-');
       return { revision, root, overlayDir: join(root, overlay.dir), remove };
     },
 

@@ -175,6 +175,23 @@ function remembered(error: unknown): boolean {
  * `overlay`, and removes the directory. An edited tree is never written to the cache: a plan
  * leaves no object behind.
  */
+/** The repository's files at `revision`, written to a new temporary folder; `remove` deletes it. */
+export async function exportToTemporary(
+  cache: GitCache,
+  revision: string,
+  prefix: string,
+): Promise<{ root: string; remove(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const remove = () => rm(root, { recursive: true, force: true });
+  try {
+    await cache.exportTree(revision, root);
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { root, remove };
+}
+
 async function renderExported(
   cache: GitCache,
   revision: string,
@@ -182,10 +199,8 @@ async function renderExported(
   overlay: string,
   tool: KustomizeTool,
 ): Promise<KubeObject[]> {
-  const work = await mkdtemp(join(tmpdir(), 'failover-render-'));
+  const { root: dir, remove } = await exportToTemporary(cache, revision, 'failover-render-');
   try {
-    const dir = join(work, 'tree');
-    await cache.exportTree(revision, dir);
     for (const edit of edits) {
       const path = join(dir, edit.path);
       if (edit.content === null) await rm(path, { force: true });
@@ -196,7 +211,7 @@ async function renderExported(
     }
     return await render(join(dir, overlay), { tool });
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await remove();
   }
 }
 
