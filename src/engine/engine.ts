@@ -291,6 +291,11 @@ class Engine {
         this.outputs[step.id] = outputs;
         const undo = result?.undo ?? (plan.converged ? previous?.undo : undefined);
         this.completed.push({ step, kind, input, converged: plan.converged && !previous?.undo, undo });
+        // A change's plan warnings describe what the change did ("web stays at 0 once active"):
+        // with the step's own warnings about its end state, they belong in the run's result.
+        const changeWarnings = kind.mutating && !plan.converged ? (plan.warnings ?? []) : [];
+        for (const message of new Set([...changeWarnings, ...(result?.warnings ?? [])]))
+          this.warnings.push({ stepId: step.id, code: 'FO_ENGINE_W1015', message });
         this.emit({
           type: 'step.succeeded',
           stepId: step.id,

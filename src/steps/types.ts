@@ -82,6 +82,11 @@ export interface ApplyContext extends PlanContext {
 
 export interface StepResult {
   outputs?: Record<string, Json>;
+  /**
+   * What the step found wrong with the state it leaves, though not enough to fail (a DaemonSet
+   * scheduled on no node): kept in the run's warnings, so the recap and the report say it.
+   */
+  warnings?: string[];
   /** What rollback() needs to undo this step (e.g. the previous policy version). */
   undo?: Json;
 }

@@ -177,6 +177,22 @@ function outputs(
   };
 }
 
+/**
+ * DaemonSets that run on no node once the side is up: 0 scheduled is "ready" to Argo CD, and no
+ * render can tell that no node matches their placement. A standby patch that keeps one off by a
+ * node selector and that gitops.standby does not name stays in the overlay after activation.
+ */
+function scheduledNowhere(apps: readonly AppState[], role: string): string[] {
+  const idle = apps.flatMap((app) =>
+    app.workloads.filter((w) => w.kind === 'DaemonSet' && !w.missing && (w.desired ?? 0) === 0),
+  );
+  if (idle.length === 0) return [];
+  const names = idle.map((w) => `DaemonSet ${w.namespace ? `${w.namespace}/` : ''}${w.name}`).join(', ');
+  return [
+    `${names} ${idle.length === 1 ? 'runs' : 'run'} on no node of the ${role} cluster: no node matches ${idle.length === 1 ? 'its' : 'their'} node selector, affinity or tolerations. If a standby patch keeps ${idle.length === 1 ? 'it' : 'them'} off that way, name it in gitops.standby.patchPaths so that activation removes it`,
+  ];
+}
+
 function describeTargets(
   input: Input,
   revision: string | undefined,
@@ -470,7 +486,11 @@ export const argocdWaitStep = defineStep<Input>({
         }
         if (verdicts.every((v) => v.done)) {
           const now = Date.now();
-          return { outputs: outputs(apps, revision, (syncedAt ?? now) - started, now - started) };
+          const warnings = input.expect === 'running' ? scheduledNowhere(apps, input.role) : [];
+          return {
+            outputs: outputs(apps, revision, (syncedAt ?? now) - started, now - started),
+            ...(warnings.length ? { warnings } : {}),
+          };
         }
         if (poll % POD_CHECK_EVERY === POD_CHECK_FIRST) await checkPods(ctx, verdicts, failingPods);
 

@@ -266,6 +266,32 @@ finally:
     expect(outcomeLabel(clean.result.outcome, clean.result.warnings)).toBe('succeeded');
   });
 
+  it("a change's plan warnings and a step's warnings about its end state are warnings of the run", async () => {
+    const world = new World();
+    world.values.set('same', 'ok');
+    const { result, events } = await run(
+      `
+name: warned
+steps:
+  - { id: a, uses: test.set, with: { key: a, value: "1", planWarning: "web stays at 0 once active" } }
+  - { id: same, uses: test.set, with: { key: same, value: ok, planWarning: "nothing changes here" } }
+  - { id: b, uses: test.set, with: { key: b, value: "2", endWarning: "log-agent runs on no node" } }
+`,
+      { world },
+    );
+    expect(result.outcome).toBe('succeeded');
+    // The converged step changed nothing: its plan's warning says nothing about the run's result.
+    expect(result.warnings).toEqual([
+      { stepId: 'a', code: 'FO_ENGINE_W1015', message: 'web stays at 0 once active' },
+      { stepId: 'b', code: 'FO_ENGINE_W1015', message: 'log-agent runs on no node' },
+    ]);
+    expect(outcomeLabel(result.outcome, result.warnings)).toBe('succeeded with warnings');
+    expect(ofType(events, 'run.finished')[0]!.warnings?.map((w) => w.message)).toEqual([
+      'web stays at 0 once active',
+      'log-agent runs on no node',
+    ]);
+  });
+
   it('a warning note of the runbook is a warning of the run; a plan error of a continue step is a warning of the plan', async () => {
     const { result } = await run(`
 name: noted

@@ -118,11 +118,15 @@ export const setStep = defineStep({
     /** Barrier name: apply() waits until `barrierCount` applies arrived. */
     barrier: z.string().optional(),
     barrierCount: z.number().default(2),
+    /** A warning of the plan (about what the change does), and one of apply (about its end state). */
+    planWarning: z.string().optional(),
+    endWarning: z.string().optional(),
   }),
   async plan(ctx, input) {
     const current = readOf(ctx).world.values.get(input.key);
     const converged = current === input.value;
     return {
+      ...(input.planWarning ? { warnings: [input.planWarning] } : {}),
       summary: `${input.key} = ${input.value}`,
       changes: converged
         ? []
@@ -154,7 +158,11 @@ export const setStep = defineStep({
       const previous = world.values.get(input.key) ?? null;
       const write = ctx.write as unknown as FakeWrite;
       write.set(input.key, input.value);
-      return { outputs: { stamp: world.nextStamp(input.key) }, undo: { previous } };
+      return {
+        outputs: { stamp: world.nextStamp(input.key) },
+        undo: { previous },
+        ...(input.endWarning ? { warnings: [input.endWarning] } : {}),
+      };
     } finally {
       world.inFlight -= 1;
       world.timeline.push(`end ${input.key}`);
