@@ -204,6 +204,36 @@ describe('a CronJob entry that names its target, in the gke overlay (the primary
   });
 });
 
+describe('a strategic-merge patch in the gke overlay (no target: it names its CronJob)', () => {
+  const PRIMARY: StandbyMatcher = { ...MATCHER, primary: true };
+  // The file holds `kind: CronJob`, `metadata.name: legacy-export`, `spec.suspend: true`: kustomize
+  // patches that one CronJob, never all of them.
+  const listed = 'patches:\n  # legacy-export never runs on GKE\n  - path: cronjob-suspend.yml\n';
+  const legacy = 'patchesStrategicMerge:\n  - cronjob-suspend.yml\n';
+
+  it('is the team`s own, in `patches:` and in `patchesStrategicMerge:`: the overlay reads unfenced', () => {
+    for (const text of [listed, legacy]) {
+      expect(findStandbyEntries(text, GKE, PRIMARY)).toEqual([]);
+      expect(stateOf(findStandbyEntries(text, GKE, PRIMARY), 'cronjobs')).toBe('active');
+    }
+    // In the aws overlay the same entries keep their CronJob dormant: standby.
+    expect(findStandbyEntries(listed, GKE, MATCHER).map((e) => e.path)).toEqual(['cronjob-suspend.yml']);
+    expect(findStandbyEntries(legacy, GKE, MATCHER).map((e) => e.path)).toEqual(['cronjob-suspend.yml']);
+  });
+
+  it('fencing adds the fence beside it, and failback takes only the fence away', () => {
+    const toggle = (text: string, target: 'standby' | 'active') =>
+      planToggle({ text, file: GKE, target, scope: 'cronjobs', matcher: PRIMARY, history: [] });
+    const fenced = toggle(listed, 'standby');
+    expect(fenced.converged).toBe(false);
+    expect(fenced.text).toContain('  - path: cronjob-suspend.yml\n');
+    expect(fenced.text).toContain(`  - path: ${FENCE_FILE}\n`);
+    const back = toggle(fenced.text, 'active');
+    expect(back.text).toBe(listed);
+    expect(back.toggled).toEqual([{ key: 'patches', path: FENCE_FILE, targetKind: 'CronJob' }]);
+  });
+});
+
 describe('which narrowed gke entries are the team`s own', () => {
   const PRIMARY: StandbyMatcher = { ...MATCHER, primary: true };
   const entry = (target: string) =>

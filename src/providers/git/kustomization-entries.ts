@@ -156,12 +156,14 @@ function selectorOf(target: Record<string, unknown> | undefined): string | undef
 }
 
 /**
- * Whether a target picks out some objects by what they are: a name (not `.*`), or a label or
- * annotation selector of positive terms only (`app=billing`, `tier in (batch)`). A namespace or a
- * selector that excludes (`!=`, `notin`, `!key`) keeps most objects: a fence that spares a few.
+ * Whether a patch picks out some objects by what they are: a target with a name (not `.*`), or a
+ * label or annotation selector of positive terms only (`app=billing`, `tier in (batch)`). A
+ * namespace or a selector that excludes (`!=`, `notin`, `!key`) keeps most objects: a fence that
+ * spares a few. Without a target the patch is a strategic-merge patch, which kustomize applies to
+ * the object its own metadata.name names: some, never all.
  */
 function picksSome(target: Record<string, unknown> | undefined): boolean {
-  if (!target) return false;
+  if (!target) return true;
   const name = target.name;
   if (typeof name === 'string' && name !== '' && !ANY_NAME.test(name)) return true;
   return (['labelSelector', 'annotationSelector'] as const).some((field) => {
@@ -203,7 +205,10 @@ export function classifyItem(
   }
   if (key === 'patchesStrategicMerge') {
     if (typeof value !== 'string' || !matcher.patchPaths.some((p) => pathMatches(value, p))) return undefined;
-    return { shape: 'patch', path: value, kinds: kindsFromName(value) };
+    const kinds = kindsFromName(value);
+    // A strategic-merge patch names its object: in the primary overlay, the team's own entry.
+    if (matcher.primary && kinds.every((k) => k === 'CronJob')) return undefined;
+    return { shape: 'patch', path: value, kinds };
   }
   const map = asRecord(value);
   const path = map?.path;
