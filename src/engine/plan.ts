@@ -59,13 +59,19 @@ export interface RunPlan {
 }
 
 /**
- * Steps that could not be planned but whose failure does not stop the run (`onFailure: continue`):
- * the real run would end "succeeded with warnings", so a rehearsal reports them the same way.
+ * What the real run would end "succeeded with warnings" for, so that a rehearsal reports it the
+ * same way: steps that could not be planned but whose failure does not stop the run (`onFailure:
+ * continue`), and the plan warnings of the changes it would make (the engine keeps those in the
+ * run's result).
  */
 export function planWarnings(plan: RunPlan): string[] {
-  return [...plan.steps, ...plan.finally]
-    .filter((step) => step.error && step.onFailure === 'continue')
-    .map((step) => `${step.id}: ${step.error!.message}`);
+  const out: string[] = [];
+  for (const step of [...plan.steps, ...plan.finally]) {
+    if (step.error && step.onFailure === 'continue') out.push(`${step.id}: ${step.error.message}`);
+    if (!step.mutating || step.skipped || !step.plan || step.plan.converged) continue;
+    for (const warning of step.plan.warnings ?? []) out.push(`${step.id}: ${warning}`);
+  }
+  return out;
 }
 
 /** True when any step could not be planned or a check failed at plan time. */

@@ -530,6 +530,29 @@ describe('GKE CronJob fencing (scope cronjobs)', () => {
   });
 });
 
+describe('an aws overlay that builds on the gke overlay', () => {
+  it.skipIf(!hasKustomize)(
+    'the fence reaches AWS too: its plan warns which CronJobs stay suspended',
+    async () => {
+      const tree = join(work, `chain-${++counter}`);
+      await cp(demoTreeDir(), tree, { recursive: true });
+      // AWS = GKE's overlay plus the standby entries (the GKE-only BackendConfig comes along).
+      await writeFile(join(tree, AWS_FILE), DEMO_AWS.replace('  - ../../base', '  - ../gke'));
+      const chained = await scenario({ from: tree, gke: 'as-is' });
+      const fence = await chained.reader.planStandby('gcp', 'standby', 'cronjobs', META);
+      expect(fence.converged).toBe(false);
+      expect(fence.warnings).toEqual([
+        expect.stringMatching(
+          /^overlays\/aws builds on overlays\/gke \(overlays\/aws → overlays\/gke\): the fence suspends its CronJobs there too \(admin\/nightly-report\), so once AWS is active they stay suspended/,
+        ),
+      ]);
+      // The demo's overlays both build on the base: no such warning.
+      const plain = await scenario({ gke: 'as-is' });
+      expect((await plain.reader.planStandby('gcp', 'standby', 'cronjobs', META)).warnings).toEqual([]);
+    },
+  );
+});
+
 describe('the CronJob invariant, judged on the renders', () => {
   // Skipped only without kustomize and kubectl (a requirement of the tool, checked by CI).
   it.skipIf(!hasKustomize)(

@@ -90,7 +90,9 @@ function warningLines(plan: RunPlan): string[] {
   const out = new Set<string>(planWarnings(plan));
   for (const step of [...plan.steps, ...plan.finally]) {
     if (step.skipped || !step.plan) continue;
-    for (const warning of step.plan.warnings ?? []) out.add(warning);
+    // A change's own warnings are in planWarnings already, with the step's id.
+    if (!step.mutating || step.plan.converged)
+      for (const warning of step.plan.warnings ?? []) out.add(warning);
     for (const check of step.plan.checks ?? [])
       if (!check.ok) out.add(`${step.id}: ${check.name}${check.detail ? ` (${check.detail})` : ''}`);
   }

@@ -1,10 +1,13 @@
 /**
  * What the activation's plan checks in the renders before anything changes: an overlay whose
  * standby failover cannot take away (it lives outside the kustomization failover edits) is refused
- * with FO_GIT_E3137, and workloads the activation leaves at 0 are named in a warning.
+ * with FO_GIT_E3137, and workloads the activation leaves at 0 are named in a warning. The fence's
+ * plan checks that the AWS overlay does not build on the GKE one (it would inherit the fence).
  */
 import { invalidInput } from '../../engine/errors.js';
 import type { KubeObject } from '../kustomize/index.js';
+import type { GitCache } from './cache.js';
+import { overlayChain } from './overlay-includes.js';
 import { everyDeploymentAtZero, type RenderSummary } from './render.js';
 
 /** Where the standby must live for failover to take it away, and how to see what that starts. */
@@ -70,4 +73,25 @@ export async function dormantWithoutEntries(
       details: { file: overlay.file, deployments: atZero },
     },
   );
+}
+
+/**
+ * A fence written into the gke overlay reaches every overlay that builds on it. When the aws
+ * overlay does (`resources: [../gke]`), AWS's CronJobs inherit the suspension: once AWS is active
+ * they stay suspended, and the jobs run on neither cloud until failback. Said in a warning of the
+ * fence (the failover itself still works, and its recap repeats it).
+ */
+export async function fenceReachesAws(
+  cache: GitCache,
+  revision: string,
+  awsDir: string,
+  fenced: OverlayFiles,
+  render: RenderSummary | undefined,
+): Promise<string[]> {
+  const chain = await overlayChain(cache, revision, awsDir, fenced.dir);
+  if (!chain) return [];
+  const names = render?.cronJobsSuspending.length ? ` (${render.cronJobsSuspending.join(', ')})` : '';
+  return [
+    `${awsDir} builds on ${fenced.dir} (${chain.join(' → ')}): the fence suspends its CronJobs there too${names}, so once AWS is active they stay suspended and run on neither cloud until failback. Move what both overlays share into a base both build on, so that the fence stays in ${fenced.dir}`,
+  ];
 }

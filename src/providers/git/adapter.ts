@@ -14,7 +14,7 @@ import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
 import type { KubeObject } from '../kustomize/index.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
-import { dormantWithoutEntries, stillAtZero } from './activation-checks.js';
+import { dormantWithoutEntries, fenceReachesAws, stillAtZero } from './activation-checks.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
@@ -512,6 +512,10 @@ export function createGitReader(options: AdapterOptions): GitReader {
         }
       }
       if (render && target === 'active' && scope === 'all') warnings.push(...stillAtZero(overlay, render));
+      if (role === 'gcp' && target === 'standby' && !result.converged)
+        warnings.push(
+          ...(await fenceReachesAws(gitops.cache, revision, gitops.overlayDir('aws'), overlay, render)),
+        );
       if (result.converged && target === 'active' && scope === 'all')
         await dormantWithoutEntries(overlay, () => gitops.renderAt(revision, role));
       const plan: StandbyPlan = {

@@ -448,11 +448,7 @@ function addMissing(
     warnings:
       method === 'canonical'
         ? [`no earlier standby version of ${file} in the history: adding the standard entries`]
-        : method === 'fence'
-          ? [
-              `${file} has no standby entry for CronJobs: adding the generated ${FENCE_FILE} (removed again on failback)`,
-            ]
-          : [],
+        : [],
   };
 }
 

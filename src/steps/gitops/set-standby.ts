@@ -9,6 +9,7 @@
 import { type FailoverError, stepFailed, toFailoverError } from '../../engine/errors.js';
 import type { Json } from '../../engine/events.js';
 import type { Change, StepPlan } from '../../engine/plan.js';
+import { FENCE_FILE } from '../../providers/git/kustomization-entries.js';
 import { standbyAction, standbyCommitMessage } from '../../providers/git/message.js';
 import type { CommitMeta, StandbyPlan, StandbyState } from '../../providers/git/port.js';
 import { describeRender } from '../../providers/git/render.js';
@@ -85,7 +86,10 @@ function toStepPlan(ctx: PlanContext, input: Input, plan: StandbyPlan): StepPlan
     {
       action: 'update',
       resource: `git ${file}`,
-      summary: `${input.state === 'active' ? 'remove' : 'restore'} ${entries.length ? entries.join(', ') : 'the standby entries'}`,
+      // The generated fence is routine (an overlay without a CronJob entry of its own), no warning.
+      summary: entries.some((e) => e.startsWith(FENCE_FILE))
+        ? `${input.state === 'active' ? 'remove' : 'add'} the generated ${FENCE_FILE} (the overlay lists no CronJob standby entry of its own; failback removes it again)`
+        : `${input.state === 'active' ? 'remove' : 'restore'} ${entries.length ? entries.join(', ') : 'the standby entries'}`,
       diff: plan.diff,
     },
     {
