@@ -27,3 +27,21 @@ export async function runForcedExitCleanups(ms: number): Promise<void> {
   ]);
   clearTimeout(timer);
 }
+
+let hangUp = false;
+
+/** The run stopped because its terminal hung up (SIGHUP). */
+export function markHangUp(): void {
+  hangUp = true;
+}
+
+/**
+ * After a hang-up the process ends by SIGHUP itself, once its cleanup is done: that tells a
+ * supervisor what ended it, and Node 20 aborts (SIGABRT) in its exit path when the terminal is
+ * gone, where death by the signal runs no exit path.
+ */
+export function endByHangUp(): void {
+  if (!hangUp) return;
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
+}

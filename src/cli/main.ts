@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TOOL_VERSION } from '../util/version.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { endByHangUp } from './forced-exit.js';
 import { addExamples } from './help-examples.js';
 import type { GlobalOptions } from './io.js';
 import { routeNodeWarnings, verboseWanted } from './node-warnings.js';
@@ -424,12 +425,16 @@ export async function main(argv: string[]): Promise<number> {
   // (README, Requirements). Operators should not read that at 3 a.m.; set the variable to "false" to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   routeNodeWarnings(verboseWanted(argv), (line) => process.stderr.write(line));
+  // A terminal that hung up fails every later write (EIO), as a closed pipe does (EPIPE): the run
+  // still finishes what it must (its cleanup, the lock, the journal) without its output.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   let exitCode: ExitCode = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
   }, argv);
   try {
     await program.parseAsync(argv);
+    endByHangUp();
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

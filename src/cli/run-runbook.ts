@@ -20,7 +20,7 @@ import type { StepRegistry } from '../steps/types.js';
 import { formatMs } from '../util/duration.js';
 import { type CommandContext, operatorName } from './context.js';
 import { EXIT, type ExitCode, exitCodeForOutcome } from './exit-codes.js';
-import { runForcedExitCleanups } from './forced-exit.js';
+import { markHangUp, runForcedExitCleanups } from './forced-exit.js';
 import type { Io } from './io.js';
 import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from './options.js';
 import { expectedDuration } from './past-runs.js';
@@ -159,6 +159,7 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   // `note` replaces the usual line where the interrupt came at a question (nothing runs then).
   const onSignal = (signal: NodeJS.Signals, note?: string) => {
     signals += 1;
+    if (signal === 'SIGHUP') markHangUp();
     if (signals === 2) {
       reporter.close();
       secondExit = exitAfterSecondSignal(io, { signal, runId, journal, ports, config, resumeCommand });
@@ -178,11 +179,12 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   };
   // Node passes the signal's number as a second argument: not a note.
   const onProcessSignal = (signal: NodeJS.Signals) => onSignal(signal);
-  process.on('SIGINT', onProcessSignal);
-  process.on('SIGTERM', onProcessSignal);
+  // SIGHUP too: a closed terminal or a dropped SSH session stops the run as SIGTERM does (lock
+  // given back, the journal's end written), instead of killing it where it stands.
+  const signalNames = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of signalNames) process.on(name, onProcessSignal);
   const detachSignals = () => {
-    process.off('SIGINT', onProcessSignal);
-    process.off('SIGTERM', onProcessSignal);
+    for (const name of signalNames) process.off(name, onProcessSignal);
   };
 
   let result: RunResult;

@@ -13,13 +13,16 @@ import type { TrafficPolicyDocument } from '../../src/sandbox/route53/document.j
 import {
   AWS_OVERLAY,
   cli,
+  commitsSinceSeed,
   endState,
   holdLockAsOtherOperator,
   limiter,
+  lockHeld,
   mutatingRequests,
   pushWorkerOnGkeNodePool,
   stopWorlds,
   type World,
+  weights,
   withWorld,
   worldPool,
 } from './failover-helpers.js';
@@ -367,6 +370,26 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
         expect(md).toMatch(
           /^- Datadog downtime \d+ \(scope cloud:gcp; monitors service:admin\): cancelled$/m,
         );
+      }),
+    ));
+
+  it('game day while production is failed over: refused before anything changes, exit 1', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const there = await cli(world, ['to-aws', '--yes', '--incident', 'INC-REAL'], { timeoutMs: 120_000 });
+        expect(there.code, there.stderr).toBe(0);
+        const commits = await commitsSinceSeed(world);
+        const r = await cli(world, ['drill', '--mode', 'game-day', '--hold', '1s', '--yes'], {
+          timeoutMs: 120_000,
+        });
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+        expect(r.stderr).toMatch(/game day refused: the system is not on GCP now \(verdict: on AWS/);
+        expect(r.stderr).toMatch(/finish the failover that is under way first/);
+        // The real incident's failover stands: traffic on AWS, no new commit, no downtime, lock free.
+        expect(weights(world)).toEqual({ gke: 0, aws: 255 });
+        expect(await commitsSinceSeed(world)).toEqual(commits);
+        expect(world.sandbox.datadog.model.downtimes).toEqual([]);
+        expect(await lockHeld(world)).toBe(false);
       }),
     ));
 

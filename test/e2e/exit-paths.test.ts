@@ -1,6 +1,7 @@
 /**
  * How a run ends when the operator or the machine stops it: Ctrl-C at the typed confirmation
- * (on a real pseudo-terminal), a second Ctrl-C while a step runs, and one while the run's own
+ * (on a real pseudo-terminal), the terminal closing under a run (SIGHUP), a second Ctrl-C while a
+ * step runs, and one while the run's own
  * finally steps are giving the lock back. Each must leave the lock
  * released and say so, judged from the git remote and the journal, not only the output.
  */
@@ -80,6 +81,54 @@ sys.exit(os.waitstatus_to_exitcode(status))
   });
 }
 
+/**
+ * Runs the CLI on a pseudo-terminal until its output matches `moment`, then closes the terminal
+ * (as a closed window or a dropped SSH session does): the kernel sends SIGHUP, and every later
+ * write to the terminal fails. Returns what the terminal showed before and the exit code.
+ */
+function hangUpOnPty(world: World, args: string[], moment: RegExp): Promise<CliResult> {
+  const script = `
+import os, pty, re, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b''
+deadline = time.time() + 60
+while time.time() < deadline and not re.search(os.environ['MOMENT'].encode(), out):
+    ready, _, _ = select.select([fd], [], [], 0.2)
+    if ready:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+os.close(fd)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.stdout.write('\\nended by signal %d\\n' % os.WTERMSIG(status) if os.WIFSIGNALED(status) else '\\nexit code %d\\n' % os.WEXITSTATUS(status))
+`;
+  const env: NodeJS.ProcessEnv = { ...world.env, MOMENT: moment.source, TERM: 'dumb' };
+  delete env.CI;
+  return new Promise((resolve) => {
+    execFile(
+      'python3',
+      ['-c', script, process.execPath, BIN, ...args],
+      { cwd: world.dir, env, timeout: 90_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
 const last = (events: EngineEvent[]) => events.at(-1);
 
 describe('exit paths', () => {
@@ -101,6 +150,24 @@ describe('exit paths', () => {
       const events = journal(world, runIdIn(screen));
       expect(events.some((e) => e.type === 'step.succeeded' && e.stepId === 'unlock')).toBe(true);
     });
+  }, 150_000);
+
+  it('the terminal closes during the run (SIGHUP): it stops as at Ctrl-C, gives the lock back, ends by SIGHUP', async () => {
+    await withWorld(
+      async (world) => {
+        const r = await hangUpOnPty(world, ['to-aws', '--yes', '--incident', 'INC-HANGUP'], /▶ aws-running/);
+        // Nothing reads the terminal any more: how it ended, the remote and the journal tell. Once
+        // its cleanup is done it ends by the hang-up itself (signal 1), as a supervisor expects.
+        expect(r.stdout).toMatch(/\nended by signal 1\n$/);
+        expect(await lockHeld(world)).toBe(false);
+        const events = journal(world, runIdIn(r.stdout));
+        const end = last(events);
+        expect(end?.type).toBe('run.finished');
+        if (end?.type === 'run.finished') expect(end.outcome).toBe('interrupted');
+        expect(events.some((e) => e.type === 'step.succeeded' && e.stepId === 'unlock')).toBe(true);
+      },
+      { propagationMs: 300, rolloutMs: 20_000, reconcileMs: 200, latencyMs: 0 },
+    );
   }, 150_000);
 
   it('a second Ctrl-C exits at once but gives the lock back and records how the run ended', async () => {

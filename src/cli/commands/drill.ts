@@ -3,10 +3,12 @@
  * day (a real round trip with per-phase timings). Both write reports; exit codes suit schedulers.
  */
 
-import { invalidInput } from '../../engine/errors.js';
+import { invalidInput, stepFailed } from '../../engine/errors.js';
+import { newRunId } from '../../engine/journal.js';
 import { planProblems, planWarnings } from '../../engine/plan.js';
 import { sleep } from '../../engine/retry.js';
 import type { DrillDowntime } from '../../providers/metrics/drill-downtime.js';
+import { type StatusVerdict, statusVerdict, verdictLine } from '../../steps/status/verdict.js';
 import { formatMs, toMs } from '../../util/duration.js';
 import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
@@ -147,6 +149,19 @@ async function gameDay(
   const reason = options.reason ?? 'game day: scheduled failover round trip';
   const journals: string[] = [];
   const notes = [`incident ${incident}`, `hold on AWS: ${options.hold}`];
+  // A game day is a round trip from normal operation. Run while production is failed over (or
+  // half-way), its failback would end the real incident's failover without anyone deciding to.
+  const now = await stateNowVerdict(ctx);
+  if (now.verdict !== 'gcp') {
+    throw stepFailed(
+      'FO_DRILL_E8003',
+      `game day refused: the system is not on GCP now (${verdictLine(now)})`,
+      {
+        hint: 'a game day starts and ends on GCP; finish the failover that is under way first (`failover status` shows where things stand, `failover to-gcp` brings traffic back), then run the game day',
+        details: { verdict: now.verdict },
+      },
+    );
+  }
   io.err(c.bold(`game day: to-aws, hold ${options.hold}, to-gcp`));
   // GKE's monitors would page for a drill: mute them (when the config says how) until the end.
   const downtime = await scheduleGameDayDowntime(io, ctx, incident, notes);
@@ -185,6 +200,17 @@ async function gameDay(
   if (io.options.output === 'json') io.json({ mode: 'game-day', ok: exitCode === EXIT.ok, runs: doc.runs });
   for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
   return exitCode;
+}
+
+/** Where the system stands now, as `failover status` judges it (read-only). */
+async function stateNowVerdict(ctx: ReturnType<typeof createContext>): Promise<StatusVerdict> {
+  const { config } = ctx.config(true);
+  const [{ createPorts }, { collectStatus }] = await Promise.all([
+    import('../../providers/index.js'),
+    import('../../steps/status/collect.js'),
+  ]);
+  const ports = createPorts({ config, env: ctx.env, redactor: ctx.redactor, runId: newRunId() });
+  return statusVerdict(await collectStatus(ports.read, config, AbortSignal.timeout(60_000)));
 }
 
 async function scheduleGameDayDowntime(
