@@ -233,7 +233,7 @@ export function buildProgram(
     .argument('<run-id>', 'run id from `failover runs`')
     .option(
       '--forward',
-      'after a rollback that failed: go on with the run instead of stopping (without it, resume explains the choice and stops)',
+      'go on with the run where resume would otherwise stop and explain: after a rollback that failed, or when a later run succeeded since',
     )
     .option(
       '--timeout <duration>',

@@ -367,6 +367,36 @@ describe.concurrent('resume', () => {
     ]);
   });
 
+  it('a later run that succeeded since: resume stops and explains (exit 2, nothing run); --forward goes on', async () => {
+    const state = tempDir();
+    const config = join(state, 'failover.config.yaml');
+    writeFileSync(config, 'aws:\n  region: us-east-1\n');
+    const runbook = join(FIXTURES, 'e2e', 'resumable-timeout.yaml');
+    const first = await failover(['--config', config, 'run', runbook], { env: cliEnv(state) });
+    expect(first.code, first.stdout).toBe(1);
+    const runId = runIdIn(first.stdout);
+    // Someone else's run finished after it (as a failback after a failover that was cut short).
+    const later = await failover(['--config', config, 'run', runbook, '--param', 'timeout=10s'], {
+      env: cliEnv(state),
+    });
+    expect(later.code, later.stdout).toBe(0);
+    const laterId = runIdIn(later.stdout);
+
+    const stopped = await failover(['resume', runId, '--timeout', '10s'], { env: cliEnv(state) });
+    expect(stopped.code, stopped.stderr).toBe(2);
+    expect(stopped.stderr).toContain(
+      `run ${laterId} (resumable-timeout) ran after run ${runId} and succeeded`,
+    );
+    expect(stopped.stderr).toContain(`failover resume ${runId} --forward`);
+    expect(journalOf(state, runId).filter((e) => e.type === 'run.started')).toHaveLength(1);
+
+    const forward = await failover(['resume', runId, '--timeout', '10s', '--forward'], {
+      env: cliEnv(state),
+    });
+    expect(forward.code, `${forward.stdout}\n${forward.stderr}`).toBe(0);
+    expect(journalOf(state, runId).filter((e) => e.type === 'run.started')).toHaveLength(2);
+  });
+
   it('rejects what is not a run id with exit 2', async () => {
     const r = await failover(['resume', '../../etc/passwd'], { env: cliEnv(tempDir()) });
     expect(r.code).toBe(2);

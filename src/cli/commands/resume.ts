@@ -1,5 +1,5 @@
 import { invalidInput } from '../../engine/errors.js';
-import { journalFile, readJournal, resumeStateOf, summarize } from '../../engine/journal.js';
+import { journalFile, listRuns, readJournal, resumeStateOf, summarize } from '../../engine/journal.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
@@ -44,6 +44,25 @@ export default async function resume(
       throw invalidInput('FO_JOURNAL_E2304', `run ${runId} was a dry-run; there is nothing to resume`, {
         hint: 'start a real run',
       });
+    // A later run that finished (a failback after this failover was cut short) decided where
+    // things stand: resuming this one would undo it. Going forward must be a decision.
+    const later = listRuns(ctx.stateDir(ctx.config(false).config)).filter(
+      (run) =>
+        !run.dryRun &&
+        run.runId !== runId &&
+        run.outcome === 'succeeded' &&
+        Date.parse(run.startedAt) > Date.parse(summary.startedAt),
+    );
+    if (later.length > 0 && !options.forward) {
+      const newest = later.at(-1)!;
+      throw invalidInput(
+        'FO_JOURNAL_E2312',
+        `run ${newest.runId} (${newest.runbook}) ran after run ${runId} and succeeded: resuming ${runId} would go forward with ${summary.runbook} over it`,
+        {
+          hint: `\`failover status\` shows where things stand; to go forward with ${summary.runbook} anyway, run \`failover resume ${runId} --forward\` (or start a new \`failover ${summary.runbook}\`). Nothing was changed`,
+        },
+      );
+    }
     // A run whose rollback failed is half way back: going forward must be a decision, not a default.
     const rollbackFailed = [
       ...new Set(events.flatMap((e) => (e.type === 'step.rollback.failed' ? [e.stepId] : []))),
