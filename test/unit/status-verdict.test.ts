@@ -82,7 +82,7 @@ describe('status verdict', () => {
     const v = statusVerdict(settled('gcp'));
     expect(v.verdict).toBe('gcp');
     expect(verdictLine(v)).toMatch(
-      /^verdict: on GCP \(all traffic on GCP; AWS overlay standby, AWS apps at 0\)$/,
+      /^verdict: on GCP \(all traffic on GCP; AWS overlay standby, AWS apps at 0 but for 1 always on \(Deployment shop\/edge-proxy: 1 ready\)\)$/,
     );
   });
 

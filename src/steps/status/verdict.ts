@@ -81,6 +81,16 @@ function appsProblem(
   return undefined;
 }
 
+/** `at 0`, or what still runs in standby: `at 0 but for 1 always on (Deployment shop/web: 6 ready)`. */
+function atZeroBut(apps: readonly AppState[]): string {
+  const running = apps.flatMap((app) =>
+    app.workloads
+      .filter((w) => (w.ready ?? 0) > 0)
+      .map((w) => `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}: ${w.ready} ready`),
+  );
+  return running.length ? `at 0 but for ${running.length} always on (${running.join(', ')})` : 'at 0';
+}
+
 export function statusVerdict(report: StatusReport): StatusVerdict {
   const traffic = trafficSide(report);
   if (!traffic.side) return { verdict: 'split', reason: traffic.why };
@@ -114,7 +124,7 @@ export function statusVerdict(report: StatusReport): StatusVerdict {
   }
   const agreeing = [
     aws ? `AWS overlay ${aws.state}` : undefined,
-    awsApps ? `AWS apps ${side === 'aws' ? 'running' : 'at 0'}` : undefined,
+    awsApps ? `AWS apps ${side === 'aws' ? 'running' : atZeroBut(awsApps.value)}` : undefined,
   ].filter(Boolean);
   return { verdict: side, reason: `${traffic.why}${agreeing.length ? `; ${agreeing.join(', ')}` : ''}` };
 }
