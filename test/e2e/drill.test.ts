@@ -373,7 +373,7 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
       }),
     ));
 
-  it('game day while production is failed over: refused before anything changes, exit 1', () =>
+  it('while production is failed over: a game day is refused before anything changes (exit 1); the rehearsal rehearses the failback only', () =>
     slot(() =>
       withWorld(async (world) => {
         const there = await cli(world, ['to-aws', '--yes', '--incident', 'INC-REAL'], { timeoutMs: 120_000 });
@@ -390,6 +390,17 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
         expect(await commitsSinceSeed(world)).toEqual(commits);
         expect(world.sandbox.datadog.model.downtimes).toEqual([]);
         expect(await lockHeld(world)).toBe(false);
+
+        // Readiness to fail over is moot on AWS: no checks of normal operation (all would fail,
+        // with advice to mark every workload always-on), only the failback's plan.
+        const rehearsal = await cli(world, ['drill'], { timeoutMs: 120_000 });
+        expect(rehearsal.code, `${rehearsal.stdout}\n${rehearsal.stderr}`).toBe(0);
+        expect(rehearsal.stdout).toMatch(/^✓ to-gcp: \d+\/\d+ checks pass, 0 problem\(s\)$/m);
+        expect(rehearsal.stdout).not.toMatch(/drill-rehearsal:|to-aws:|always-on/);
+        expect(rehearsal.stdout).toMatch(
+          /\n✓ on AWS now \(failed over\): only the failback was rehearsed, and it would work today\n?$/,
+        );
+        expect(await commitsSinceSeed(world)).toEqual(commits);
       }),
     ));
 

@@ -61,11 +61,16 @@ async function rehearsal(
   // During a real GKE outage the GKE checks cannot run: that is the outage, not the drill's finding.
   let gkeUnreachable = false;
   let toAwsProblems = 0;
-  for (const [name, params] of [
+  // Failed over (traffic, overlay and apps on AWS): whether a failover would work is moot, and the
+  // checks of normal operation would all fail and advise the wrong fixes. The failback is what can
+  // be rehearsed then.
+  const onAws = (await stateNowVerdict(ctx).catch(() => undefined))?.verdict === 'aws';
+  const legs = [
     ['drill', {}],
     ['to-aws', failoverParams(options, 'to-aws')],
     ['to-gcp', failoverParams(options, 'to-gcp')],
-  ] as const) {
+  ] as const;
+  for (const [name, params] of onAws ? legs.filter(([leg]) => leg === 'to-gcp') : legs) {
     const outcome = await runRunbook(io, ctx, {
       runbookFile: shippedRunbook(name),
       params,
@@ -100,8 +105,9 @@ async function rehearsal(
         );
     }
   }
-  const outage =
-    failed && gkeUnreachable
+  const outage = onAws
+    ? `on AWS now (failed over): only the failback was rehearsed, and it would ${failed ? `NOT work today${gkeUnreachable ? ' (GKE unreachable)' : ': see its failed checks'}` : `work today${allWarnings.length ? ', with the warnings above' : ''}`}`
+    : failed && gkeUnreachable
       ? `drill could not run the GKE checks: GKE unreachable; a failover to AWS would ${toAwsProblems ? 'NOT work either (see its failed checks)' : 'work today'}`
       : undefined;
   const doc = reportDocument('failover drill: rehearsal', journals, [
@@ -117,7 +123,11 @@ async function rehearsal(
     io.json({
       mode: 'rehearsal',
       ok: !failed,
-      ...(outage ? { headline: outage, gkeUnreachable: true } : {}),
+      ...(onAws
+        ? { headline: outage, onAws: true }
+        : outage
+          ? { headline: outage, gkeUnreachable: true }
+          : {}),
       warnings: allWarnings,
       runs: doc.runs,
     });
@@ -125,13 +135,17 @@ async function rehearsal(
     for (const warning of allWarnings) io.out(c.yellow(`⚠ ${warning}`));
     for (const line of lines) io.out(line);
     io.out(
-      outage
-        ? c.red(`\n✗ ${outage}`)
-        : failed
-          ? c.red('\n✗ a failover would fail today')
-          : allWarnings.length
-            ? c.yellow('\n⚠ a failover would work today, with the warnings above')
-            : c.green('\n✓ a failover would work today'),
+      onAws
+        ? (failed ? c.red : allWarnings.length ? c.yellow : c.green)(
+            `\n${failed ? '✗' : allWarnings.length ? '⚠' : '✓'} ${outage}`,
+          )
+        : outage
+          ? c.red(`\n✗ ${outage}`)
+          : failed
+            ? c.red('\n✗ a failover would fail today')
+            : allWarnings.length
+              ? c.yellow('\n⚠ a failover would work today, with the warnings above')
+              : c.green('\n✓ a failover would work today'),
     );
   }
   for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
