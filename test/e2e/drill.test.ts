@@ -20,6 +20,7 @@ import {
   lockHeld,
   mutatingRequests,
   pushWorkerOnGkeNodePool,
+  startCli,
   stopWorlds,
   type World,
   weights,
@@ -370,6 +371,27 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
         expect(md).toMatch(
           /^- Datadog downtime \d+ \(scope cloud:gcp; monitors service:admin\): cancelled$/m,
         );
+      }),
+    ));
+
+  it('SIGTERM during the hold skips to the failback: the game day never leaves production on AWS', () =>
+    slot(() =>
+      withWorld(async (world) => {
+        const report = join(world.dir, 'held.md');
+        const running = startCli(
+          world,
+          ['drill', '--mode', 'game-day', '--hold', '10m', '--yes', '--report', `md:${report}`],
+          180_000,
+        );
+        await running.waitForStderr(/holding on AWS for 10m/, 120_000);
+        expect(weights(world)).toEqual({ gke: 0, aws: 255 });
+        running.child.kill('SIGTERM');
+        const r = await running.exited;
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(/✓ to-gcp: succeeded/);
+        expect(weights(world)).toEqual({ gke: 255, aws: 0 });
+        expect(await lockHeld(world)).toBe(false);
+        expect(readFileSync(report, 'utf8')).toMatch(/^- hold cut short \(SIGTERM\): failing back now$/m);
       }),
     ));
 

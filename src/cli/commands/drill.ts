@@ -268,15 +268,18 @@ async function gameDayRuns(
   if (exitCode === EXIT.ok) {
     const holdMs = toMs(options.hold);
     io.err(c.dim(`holding on AWS for ${formatMs(holdMs)} (Ctrl-C skips to the failback)`));
+    // Nothing runs during the hold and the lock is free: any stop signal (Ctrl-C, SIGTERM, a closed
+    // terminal) skips to the failback, so that a game day never leaves production on AWS.
     const skip = new AbortController();
-    const onSignal = () => skip.abort();
-    process.once('SIGINT', onSignal);
+    const holdSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const onSignal = (signal: NodeJS.Signals) => skip.abort(signal);
+    for (const name of holdSignals) process.once(name, onSignal);
     try {
       await sleep(holdMs, skip.signal);
     } catch {
-      notes.push('hold cut short by the operator');
+      notes.push(`hold cut short (${String(skip.signal.reason)}): failing back now`);
     } finally {
-      process.off('SIGINT', onSignal);
+      for (const name of holdSignals) process.off(name, onSignal);
     }
     const back = await runRunbook(io, ctx, {
       runbookFile: shippedRunbook('to-gcp'),
