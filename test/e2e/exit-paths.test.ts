@@ -30,6 +30,28 @@ afterAll(async () => {
   removeTempDirs();
 });
 
+/** Runs the CLI under `script` (Python, which gives it a pseudo-terminal), with `vars` for the script. */
+function onPty(world: World, args: string[], script: string, vars: NodeJS.ProcessEnv): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...world.env, ...vars, TERM: 'dumb' };
+  delete env.CI;
+  return new Promise((resolve) => {
+    execFile(
+      'python3',
+      ['-c', script, process.execPath, BIN, ...args],
+      { cwd: world.dir, env, timeout: 90_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
 /**
  * Runs the CLI on a pseudo-terminal (Python's pty module, no shell), waits until the output
  * matches `prompt`, then types `keys`; returns everything the terminal showed and the exit code.
@@ -61,24 +83,7 @@ _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
-  const env: NodeJS.ProcessEnv = { ...world.env, PROMPT: prompt.source, KEYS: keys, TERM: 'dumb' };
-  delete env.CI;
-  return new Promise((resolve) => {
-    execFile(
-      'python3',
-      ['-c', script, process.execPath, BIN, ...args],
-      { cwd: world.dir, env, timeout: 90_000, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
+  return onPty(world, args, script, { PROMPT: prompt.source, KEYS: keys });
 }
 
 /**
@@ -109,24 +114,7 @@ _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))
 sys.stdout.write('\\nended by signal %d\\n' % os.WTERMSIG(status) if os.WIFSIGNALED(status) else '\\nexit code %d\\n' % os.WEXITSTATUS(status))
 `;
-  const env: NodeJS.ProcessEnv = { ...world.env, MOMENT: moment.source, TERM: 'dumb' };
-  delete env.CI;
-  return new Promise((resolve) => {
-    execFile(
-      'python3',
-      ['-c', script, process.execPath, BIN, ...args],
-      { cwd: world.dir, env, timeout: 90_000, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
+  return onPty(world, args, script, { MOMENT: moment.source });
 }
 
 const last = (events: EngineEvent[]) => events.at(-1);

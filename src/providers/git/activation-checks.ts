@@ -82,13 +82,13 @@ export async function dormantWithoutEntries(
  * fence (the failover itself still works, and its recap repeats it).
  */
 export async function fenceReachesAws(
-  cache: GitCache,
+  gitops: { cache: GitCache; overlayDir(role: 'aws'): string },
   revision: string,
-  awsDir: string,
   fenced: OverlayFiles,
   render: RenderSummary | undefined,
 ): Promise<string[]> {
-  const chain = await overlayChain(cache, revision, awsDir, fenced.dir);
+  const awsDir = gitops.overlayDir('aws');
+  const chain = await overlayChain(gitops.cache, revision, awsDir, fenced.dir);
   if (!chain) return [];
   const names = render?.cronJobsSuspending.length ? ` (${render.cronJobsSuspending.join(', ')})` : '';
   return [

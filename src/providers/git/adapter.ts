@@ -513,9 +513,7 @@ export function createGitReader(options: AdapterOptions): GitReader {
       }
       if (render && target === 'active' && scope === 'all') warnings.push(...stillAtZero(overlay, render));
       if (role === 'gcp' && target === 'standby' && !result.converged)
-        warnings.push(
-          ...(await fenceReachesAws(gitops.cache, revision, gitops.overlayDir('aws'), overlay, render)),
-        );
+        warnings.push(...(await fenceReachesAws(gitops, revision, overlay, render)));
       if (result.converged && target === 'active' && scope === 'all')
         await dormantWithoutEntries(overlay, () => gitops.renderAt(revision, role));
       const plan: StandbyPlan = {
