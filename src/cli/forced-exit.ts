@@ -28,6 +28,9 @@ export async function runForcedExitCleanups(ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The signals that stop a run (or a game day's hold) the way Ctrl-C does. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 let hangUp = false;
 
 /** The run stopped because its terminal hung up (SIGHUP). */

@@ -20,7 +20,7 @@ import type { StepRegistry } from '../steps/types.js';
 import { formatMs } from '../util/duration.js';
 import { type CommandContext, operatorName } from './context.js';
 import { EXIT, type ExitCode, exitCodeForOutcome } from './exit-codes.js';
-import { markHangUp, runForcedExitCleanups } from './forced-exit.js';
+import { markHangUp, runForcedExitCleanups, STOP_SIGNALS } from './forced-exit.js';
 import type { Io } from './io.js';
 import { auditProblems, auditTextProblem, TEXT_LIMITS, throwIfProblems } from './options.js';
 import { expectedDuration } from './past-runs.js';
@@ -181,10 +181,9 @@ export async function runRunbook(io: Io, ctx: CommandContext, request: RunReques
   const onProcessSignal = (signal: NodeJS.Signals) => onSignal(signal);
   // SIGHUP too: a closed terminal or a dropped SSH session stops the run as SIGTERM does (lock
   // given back, the journal's end written), instead of killing it where it stands.
-  const signalNames = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const name of signalNames) process.on(name, onProcessSignal);
+  for (const name of STOP_SIGNALS) process.on(name, onProcessSignal);
   const detachSignals = () => {
-    for (const name of signalNames) process.off(name, onProcessSignal);
+    for (const name of STOP_SIGNALS) process.off(name, onProcessSignal);
   };
 
   let result: RunResult;

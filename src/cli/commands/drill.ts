@@ -14,7 +14,7 @@ import { shippedRunbook } from '../../util/package-root.js';
 import { createContext } from '../context.js';
 import { reportError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { onForcedExit } from '../forced-exit.js';
+import { onForcedExit, STOP_SIGNALS } from '../forced-exit.js';
 import { type GlobalOptions, Io } from '../io.js';
 import { durationFlagProblem, HOLD_BOUNDS } from '../options.js';
 import { type parseReportTargets, reportDocument, writeReports } from '../reports.js';
@@ -58,7 +58,6 @@ async function rehearsal(
   const lines: string[] = [];
   let failed = false;
   const allWarnings: string[] = [];
-  // During a real GKE outage the GKE checks cannot run: that is the outage, not the drill's finding.
   let gkeUnreachable = false;
   let toAwsProblems = 0;
   // Failed over (traffic, overlay and apps on AWS): whether a failover would work is moot, and the
@@ -105,51 +104,76 @@ async function rehearsal(
         );
     }
   }
-  const outage = onAws
-    ? `on AWS now (failed over): only the failback was rehearsed, and it would ${failed ? `NOT work today${gkeUnreachable ? ' (GKE unreachable)' : ': see its failed checks'}` : `work today${allWarnings.length ? ', with the warnings above' : ''}`}`
-    : failed && gkeUnreachable
-      ? `drill could not run the GKE checks: GKE unreachable; a failover to AWS would ${toAwsProblems ? 'NOT work either (see its failed checks)' : 'work today'}`
-      : undefined;
+  const headline = rehearsalHeadline({
+    onAws,
+    failed,
+    warned: allWarnings.length > 0,
+    gkeUnreachable,
+    toAwsProblems,
+  });
   const doc = reportDocument('failover drill: rehearsal', journals, [
     ...allWarnings.map((w) => `WARNING: ${w}`),
-    outage ??
-      (failed
-        ? 'A failover would NOT work today: see the failed checks.'
-        : allWarnings.length
-          ? 'A failover would work today, with warnings.'
-          : 'A failover would work today.'),
+    headline.report,
   ]);
   if (io.options.output === 'json')
     io.json({
       mode: 'rehearsal',
       ok: !failed,
-      ...(onAws
-        ? { headline: outage, onAws: true }
-        : outage
-          ? { headline: outage, gkeUnreachable: true }
-          : {}),
+      ...headline.json,
       warnings: allWarnings,
       runs: doc.runs,
     });
   else {
     for (const warning of allWarnings) io.out(c.yellow(`⚠ ${warning}`));
     for (const line of lines) io.out(line);
-    io.out(
-      onAws
-        ? (failed ? c.red : allWarnings.length ? c.yellow : c.green)(
-            `\n${failed ? '✗' : allWarnings.length ? '⚠' : '✓'} ${outage}`,
-          )
-        : outage
-          ? c.red(`\n✗ ${outage}`)
-          : failed
-            ? c.red('\n✗ a failover would fail today')
-            : allWarnings.length
-              ? c.yellow('\n⚠ a failover would work today, with the warnings above')
-              : c.green('\n✓ a failover would work today'),
-    );
+    const tone = { '✓': c.green, '⚠': c.yellow, '✗': c.red }[headline.mark];
+    io.out(tone(`\n${headline.mark} ${headline.line}`));
   }
   for (const path of writeReports(targets, doc)) io.err(c.dim(`report: ${path}`));
   return failed ? EXIT.failed : EXIT.ok;
+}
+
+interface RehearsalHeadline {
+  mark: '✓' | '⚠' | '✗';
+  /** The terminal's last line, after the mark. */
+  line: string;
+  /** The report's last line. */
+  report: string;
+  /** What `--output json` adds besides `ok`. */
+  json?: { headline: string; onAws?: true; gkeUnreachable?: true };
+}
+
+/** What the rehearsal concludes, said the same way on the terminal, in the report and in JSON. */
+function rehearsalHeadline(r: {
+  onAws: boolean;
+  failed: boolean;
+  warned: boolean;
+  gkeUnreachable: boolean;
+  toAwsProblems: number;
+}): RehearsalHeadline {
+  const mark = r.failed ? '✗' : r.warned ? '⚠' : '✓';
+  if (r.onAws) {
+    const text = `on AWS now (failed over): only the failback was rehearsed, and it would ${r.failed ? `NOT work today${r.gkeUnreachable ? ' (GKE unreachable)' : ': see its failed checks'}` : `work today${r.warned ? ', with the warnings above' : ''}`}`;
+    return { mark, line: text, report: text, json: { headline: text, onAws: true } };
+  }
+  // During a real GKE outage the GKE checks cannot run: that is the outage, not the drill's finding.
+  if (r.failed && r.gkeUnreachable) {
+    const text = `drill could not run the GKE checks: GKE unreachable; a failover to AWS would ${r.toAwsProblems ? 'NOT work either (see its failed checks)' : 'work today'}`;
+    return { mark, line: text, report: text, json: { headline: text, gkeUnreachable: true } };
+  }
+  if (r.failed)
+    return {
+      mark,
+      line: 'a failover would fail today',
+      report: 'A failover would NOT work today: see the failed checks.',
+    };
+  if (r.warned)
+    return {
+      mark,
+      line: 'a failover would work today, with the warnings above',
+      report: 'A failover would work today, with warnings.',
+    };
+  return { mark, line: 'a failover would work today', report: 'A failover would work today.' };
 }
 
 async function gameDay(
@@ -271,15 +295,14 @@ async function gameDayRuns(
     // Nothing runs during the hold and the lock is free: any stop signal (Ctrl-C, SIGTERM, a closed
     // terminal) skips to the failback, so that a game day never leaves production on AWS.
     const skip = new AbortController();
-    const holdSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     const onSignal = (signal: NodeJS.Signals) => skip.abort(signal);
-    for (const name of holdSignals) process.once(name, onSignal);
+    for (const name of STOP_SIGNALS) process.once(name, onSignal);
     try {
       await sleep(holdMs, skip.signal);
     } catch {
       notes.push(`hold cut short (${String(skip.signal.reason)}): failing back now`);
     } finally {
-      for (const name of holdSignals) process.off(name, onSignal);
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
     }
     const back = await runRunbook(io, ctx, {
       runbookFile: shippedRunbook('to-gcp'),

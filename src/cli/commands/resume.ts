@@ -29,7 +29,8 @@ export default async function resume(
       const probe = summarize('', readJournal(journalFile(ctx.stateDir(ctx.config(false).config), runId)));
       if (probe?.configFile) globals.config = probe.configFile;
     }
-    const file = journalFile(ctx.stateDir(ctx.config(false).config), runId);
+    const stateDir = ctx.stateDir(ctx.config(false).config);
+    const file = journalFile(stateDir, runId);
     const events = readJournal(file);
     const summary = summarize(file, events);
     if (!summary)
@@ -46,7 +47,7 @@ export default async function resume(
       });
     // A later run that finished (a failback after this failover was cut short) decided where
     // things stand: resuming this one would undo it. Going forward must be a decision.
-    const later = listRuns(ctx.stateDir(ctx.config(false).config)).filter(
+    const later = listRuns(stateDir).filter(
       (run) =>
         !run.dryRun &&
         run.runId !== runId &&

@@ -172,6 +172,15 @@ function picksSome(target: Record<string, unknown> | undefined): boolean {
   });
 }
 
+/** A CronJob entry of the primary overlay that picks some CronJobs out: the team's own, no fence. */
+function teamsOwnInPrimary(
+  matcher: StandbyMatcher,
+  target: Record<string, unknown> | undefined,
+  kinds: readonly DormantKind[],
+): boolean {
+  return matcher.primary === true && picksSome(target) && kinds.every((k) => k === 'CronJob');
+}
+
 /** Without a target kind, the write-up's file names tell: `cronjob-suspend`, `replicas-zero`. */
 function kindsFromName(path: string): DormantKind[] {
   const name = posix.basename(normalizePath(path));
@@ -206,8 +215,8 @@ export function classifyItem(
   if (key === 'patchesStrategicMerge') {
     if (typeof value !== 'string' || !matcher.patchPaths.some((p) => pathMatches(value, p))) return undefined;
     const kinds = kindsFromName(value);
-    // A strategic-merge patch names its object: in the primary overlay, the team's own entry.
-    if (matcher.primary && kinds.every((k) => k === 'CronJob')) return undefined;
+    // A strategic-merge patch has no target: it names its object (see picksSome).
+    if (teamsOwnInPrimary(matcher, undefined, kinds)) return undefined;
     return { shape: 'patch', path: value, kinds };
   }
   const map = asRecord(value);
@@ -219,7 +228,7 @@ export function classifyItem(
   const selector = selectorOf(target);
   const targetKind = typeof target?.kind === 'string' && target.kind !== '' ? target.kind : undefined;
   const kinds = kindsOfTarget(target?.kind, path);
-  if (matcher.primary && picksSome(target) && kinds.every((k) => k === 'CronJob')) return undefined;
+  if (teamsOwnInPrimary(matcher, target, kinds)) return undefined;
   return {
     shape: 'patch',
     path,

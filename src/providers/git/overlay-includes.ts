@@ -7,13 +7,11 @@ import { posix } from 'node:path';
 import { parse } from 'yaml';
 import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
 import type { GitCache } from './cache.js';
+import { looksRemote } from './render-inputs.js';
 
 const LISTS = ['resources', 'components', 'bases'] as const;
 /** A chain of overlays deeper than this is not followed further. */
 const MAX_DIRS = 64;
-
-/** A remote base (`github.com/org/repo//dir?ref=v1`, `https://…`): never a directory of this tree. */
-const isRemote = (entry: string) => /^[a-z][a-z0-9+.-]*:\/\/|^git@|\?ref=|^github\.com\//i.test(entry);
 
 async function kustomizationOf(cache: GitCache, revision: string, dir: string): Promise<unknown> {
   for (const name of KUSTOMIZATION_FILES) {
@@ -49,7 +47,8 @@ export async function overlayChain(
       const entries = (data as Record<string, unknown>)[list];
       if (!Array.isArray(entries)) continue;
       for (const entry of entries) {
-        if (typeof entry !== 'string' || isRemote(entry)) continue;
+        // A remote base (`github.com/org/repo//dir?ref=v1`) is never a directory of this tree.
+        if (typeof entry !== 'string' || looksRemote(entry)) continue;
         const next = posix.normalize(posix.join(dir, entry)).replace(/\/+$/, '');
         if (next === target) return [...chain, next];
         if (next.startsWith('..') || seen.has(next) || posix.extname(next) !== '') continue;

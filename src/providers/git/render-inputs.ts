@@ -69,7 +69,7 @@ const PLAIN_FIELDS = new Set([
  * A reference kustomize would fetch rather than read from the tree (api/internal/git/repospec.go
  * takes scheme-less `github.com/...` hosts too, and loader.IsRemoteFile any http(s) URL).
  */
-function looksRemote(path: string): boolean {
+export function looksRemote(path: string): boolean {
   if (/:|\?|\/\/|^git@/.test(path)) return true;
   const first = path.split('/')[0] ?? '';
   return path.includes('/') && /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(first);

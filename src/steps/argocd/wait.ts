@@ -30,7 +30,7 @@ import {
   shortRevision,
   syncedAsGitWants,
 } from './condition.js';
-import { type DesiredIndex, desiredWorkloads, dormantAsRendered } from './desired.js';
+import { type DesiredIndex, describeWorkload, desiredWorkloads, dormantAsRendered } from './desired.js';
 
 const Input = z.strictObject({
   /** Which side's apps (argocd.awsApps / argocd.gcpApps). */
@@ -187,7 +187,7 @@ function scheduledNowhere(apps: readonly AppState[], role: string): string[] {
     app.workloads.filter((w) => w.kind === 'DaemonSet' && !w.missing && (w.desired ?? 0) === 0),
   );
   if (idle.length === 0) return [];
-  const names = idle.map((w) => `DaemonSet ${w.namespace ? `${w.namespace}/` : ''}${w.name}`).join(', ');
+  const names = idle.map(describeWorkload).join(', ');
   return [
     `${names} ${idle.length === 1 ? 'runs' : 'run'} on no node of the ${role} cluster: no node matches ${idle.length === 1 ? 'its' : 'their'} node selector, affinity or tolerations. If a standby patch keeps ${idle.length === 1 ? 'it' : 'them'} off that way, name it in gitops.standby.patchPaths so that activation removes it`,
   ];

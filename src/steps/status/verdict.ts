@@ -8,6 +8,7 @@ import type { AppState } from '../../providers/argocd/port.js';
 import type { OverlayState } from '../../providers/git/port.js';
 import type { Role } from '../../providers/types.js';
 import { syncedAsGitWants } from '../argocd/condition.js';
+import { describeWorkload } from '../argocd/desired.js';
 import type { StatusReport } from './collect.js';
 
 export type Verdict = 'gcp' | 'aws' | 'split';
@@ -70,7 +71,7 @@ function appsProblem(
       return `Argo CD app ${app.name} is ${app.operationInFlight ? 'syncing' : app.syncStatus}`;
     for (const w of app.workloads) {
       if (w.desired === undefined) continue;
-      const id = `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}`;
+      const id = describeWorkload(w);
       const ready = w.ready ?? 0;
       if (want === 'active' && ((w.desired === 0 && !somethingWanted) || ready < w.desired))
         return `${id} in ${app.name} is ${ready}/${w.desired} ready`;
@@ -84,9 +85,7 @@ function appsProblem(
 /** `at 0`, or what still runs in standby: `at 0 but for 1 always on (Deployment shop/web: 6 ready)`. */
 function atZeroBut(apps: readonly AppState[]): string {
   const running = apps.flatMap((app) =>
-    app.workloads
-      .filter((w) => (w.ready ?? 0) > 0)
-      .map((w) => `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}: ${w.ready} ready`),
+    app.workloads.filter((w) => (w.ready ?? 0) > 0).map((w) => `${describeWorkload(w)}: ${w.ready} ready`),
   );
   return running.length ? `at 0 but for ${running.length} always on (${running.join(', ')})` : 'at 0';
 }
