@@ -374,7 +374,10 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
       }),
     ));
 
-  it('SIGTERM during the hold skips to the failback: the game day never leaves production on AWS', () =>
+  // The signal goes as soon as to-aws prints its result: while to-aws still winds down (its own
+  // handler is attached), in the instant between its end and the hold, or during the hold. Each
+  // must skip to the failback; none may kill the process and leave production on AWS.
+  it('SIGTERM from the end of to-aws on skips to the failback: the game day never leaves production on AWS', () =>
     slot(() =>
       withWorld(async (world) => {
         const report = join(world.dir, 'held.md');
@@ -383,7 +386,7 @@ describe.concurrent('drill --mode game-day and the demo', { timeout: TIMEOUT }, 
           ['drill', '--mode', 'game-day', '--hold', '10m', '--yes', '--report', `md:${report}`],
           180_000,
         );
-        await running.waitForStderr(/holding on AWS for 10m/, 120_000);
+        await running.waitForStdout(/^[✓⚠] to-aws: succeeded/m, 120_000);
         expect(weights(world)).toEqual({ gke: 0, aws: 255 });
         running.child.kill('SIGTERM');
         const r = await running.exited;

@@ -114,6 +114,8 @@ export interface RunningCli {
   stderr(): string;
   /** Resolves when stderr matches, rejects after `timeoutMs`. */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when stdout matches, rejects after `timeoutMs`. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
   exited: Promise<CliResult>;
 }
 
@@ -125,13 +127,17 @@ export function startFailover(args: string[], options: CliOptions): RunningCli {
   });
   let out = '';
   let err = '';
-  const waiters: (() => void)[] = [];
+  const waiters: (() => boolean)[] = [];
+  const wakeWaiters = () => {
+    for (const wake of [...waiters]) if (wake()) waiters.splice(waiters.indexOf(wake), 1);
+  };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
+    wakeWaiters();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
-    for (const wake of waiters) wake();
+    wakeWaiters();
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const exited = new Promise<CliResult>((resolvePromise) => {
@@ -140,28 +146,27 @@ export function startFailover(args: string[], options: CliOptions): RunningCli {
       resolvePromise({ code, signal, stdout: out, stderr: err });
     });
   });
+  const waitFor = (stream: string, text: () => string, pattern: RegExp, timeoutMs = 30_000) =>
+    new Promise<void>((resolvePromise, reject) => {
+      const check = () => {
+        if (!pattern.test(text())) return false;
+        clearTimeout(timer);
+        resolvePromise();
+        return true;
+      };
+      const timer = setTimeout(
+        () => reject(new Error(`${stream} did not match ${pattern} within ${timeoutMs}ms:\n${text()}`)),
+        timeoutMs,
+      );
+      if (!check()) waiters.push(check);
+    });
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForStderr(pattern, timeoutMs = 30_000) {
-      return new Promise((resolvePromise, reject) => {
-        const check = () => {
-          if (pattern.test(err)) {
-            clearTimeout(timer);
-            resolvePromise();
-            return true;
-          }
-          return false;
-        };
-        const timer = setTimeout(
-          () => reject(new Error(`stderr did not match ${pattern} within ${timeoutMs}ms:\n${err}`)),
-          timeoutMs,
-        );
-        if (!check()) waiters.push(check);
-      });
-    },
+    waitForStderr: (pattern, timeoutMs) => waitFor('stderr', () => err, pattern, timeoutMs),
+    waitForStdout: (pattern, timeoutMs) => waitFor('stdout', () => out, pattern, timeoutMs),
   };
 }
 

@@ -279,30 +279,35 @@ async function gameDayRuns(
 ): Promise<ExitCode> {
   const c = io.colors;
   const { incident, reason, journals, notes } = run;
-  const there = await runRunbook(io, ctx, {
-    runbookFile: shippedRunbook('to-aws'),
-    params: failoverParams(options, 'to-aws'),
-    incident,
-    reason,
-    operator: options.operator,
-    planOnly: false,
-  });
-  journals.push(there.journalFile);
-  let exitCode = there.exitCode;
-  if (exitCode === EXIT.ok) {
+  // A stop signal (Ctrl-C, SIGTERM, a closed terminal) is watched for the whole game day, not only
+  // during the hold: between to-aws giving its own handlers back and the hold, Node's default
+  // would kill the process and leave production on AWS. A signal that comes while a run is under
+  // way stops that run (its own handler); one that comes after to-aws succeeded skips the hold.
+  const skip = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!skip.signal.aborted) skip.abort(signal);
+  };
+  for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  try {
+    const there = await runRunbook(io, ctx, {
+      runbookFile: shippedRunbook('to-aws'),
+      params: failoverParams(options, 'to-aws'),
+      incident,
+      reason,
+      operator: options.operator,
+      planOnly: false,
+    });
+    journals.push(there.journalFile);
+    if (there.exitCode !== EXIT.ok) {
+      notes.push('to-aws did not succeed: no failback was attempted');
+      return there.exitCode;
+    }
     const holdMs = toMs(options.hold);
     io.err(c.dim(`holding on AWS for ${formatMs(holdMs)} (Ctrl-C skips to the failback)`));
-    // Nothing runs during the hold and the lock is free: any stop signal (Ctrl-C, SIGTERM, a closed
-    // terminal) skips to the failback, so that a game day never leaves production on AWS.
-    const skip = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => skip.abort(signal);
-    for (const name of STOP_SIGNALS) process.once(name, onSignal);
     try {
       await sleep(holdMs, skip.signal);
     } catch {
       notes.push(`hold cut short (${String(skip.signal.reason)}): failing back now`);
-    } finally {
-      for (const name of STOP_SIGNALS) process.off(name, onSignal);
     }
     const back = await runRunbook(io, ctx, {
       runbookFile: shippedRunbook('to-gcp'),
@@ -313,9 +318,8 @@ async function gameDayRuns(
       planOnly: false,
     });
     journals.push(back.journalFile);
-    exitCode = back.exitCode;
-  } else {
-    notes.push('to-aws did not succeed: no failback was attempted');
+    return back.exitCode;
+  } finally {
+    for (const name of STOP_SIGNALS) process.off(name, onSignal);
   }
-  return exitCode;
 }
