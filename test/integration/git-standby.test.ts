@@ -617,6 +617,50 @@ describe('the CronJob invariant, judged on the renders', () => {
       expect(resumed.changed).toBe(true);
     },
   );
+
+  it.skipIf(!hasKustomize)(
+    "a CronJob AWS runs even in standby: the unfence's plan refuses before anything changes",
+    async () => {
+      // AWS's standby suspends nightly-report by name; nightly-export, added later, runs there in
+      // standby too. Once AWS is back in standby, resuming GKE's CronJobs would run it on both.
+      const tree = join(work, `aws-by-name-${++counter}`);
+      await cp(demoTreeDir(), tree, { recursive: true });
+      const report = readFileSync(join(tree, 'base/nightly-report.yml'), 'utf8');
+      await writeFile(
+        join(tree, 'base/nightly-export.yml'),
+        report.replace('name: nightly-report', 'name: nightly-export'),
+      );
+      const base = readFileSync(join(tree, 'base/kustomization.yaml'), 'utf8');
+      await writeFile(
+        join(tree, 'base/kustomization.yaml'),
+        base.replace('  - nightly-report.yml\n', '  - nightly-report.yml\n  - nightly-export.yml\n'),
+      );
+      await writeFile(
+        join(tree, AWS_FILE),
+        DEMO_AWS.replace(
+          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n',
+          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly-report\n',
+        ),
+      );
+      const s = await scenario({ from: tree });
+      // Going to AWS is fine: GKE's fence suspends every CronJob there.
+      const activated = await s.writer.applyStandby(
+        await s.reader.planStandby('aws', 'active', 'all', META),
+        META,
+      );
+      expect(activated.changed).toBe(true);
+      // The failback's unfence is refused at its plan, while AWS is still active: the plan judges
+      // AWS as its standby edit will leave it, as the commit would after the runbook's standby step.
+      const error = await failure(s.reader.planStandby('gcp', 'active', 'cronjobs', META));
+      expect(error.code).toBe('FO_GIT_E3136');
+      expect(error.details).toMatchObject({ cronJobs: ['admin/nightly-export'] });
+      expect(error.hint).toContain('aws overlay');
+      // The standby step itself plans as before: it is the unfence that may not follow.
+      const standby = await s.reader.planStandby('aws', 'standby', 'all', META);
+      expect(standby.converged).toBe(false);
+      expect(await remoteHead(s.remote)).toBe(activated.commit);
+    },
+  );
 });
 
 describe('standby toggle, Component shape', () => {

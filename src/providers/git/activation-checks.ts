@@ -2,13 +2,17 @@
  * What the activation's plan checks in the renders before anything changes: an overlay whose
  * standby failover cannot take away (it lives outside the kustomization failover edits) is refused
  * with FO_GIT_E3137, and workloads the activation leaves at 0 are named in a warning. The fence's
- * plan checks that the AWS overlay does not build on the GKE one (it would inherit the fence).
+ * plan checks that the AWS overlay does not build on the GKE one (it would inherit the fence). Every
+ * activation, planned or committed, must leave no CronJob unsuspended on both sides (FO_GIT_E3136).
  */
-import { invalidInput } from '../../engine/errors.js';
+import { invalidInput, stepFailed } from '../../engine/errors.js';
 import type { KubeObject } from '../kustomize/index.js';
+import { type Role, SIDE_NAMES } from '../types.js';
+import { type GitOps, type Overlay, repoFiles } from './adapter.js';
 import type { GitCache } from './cache.js';
+import type { ToggleResult } from './kustomization.js';
 import { overlayChain } from './overlay-includes.js';
-import { everyDeploymentAtZero, type RenderSummary } from './render.js';
+import { everyDeploymentAtZero, type RenderSummary, renderEdited, unsuspendedCronJobs } from './render.js';
 
 /** Where the standby must live for failover to take it away, and how to see what that starts. */
 const KNOWN_ENTRIES =
@@ -94,4 +98,61 @@ export async function fenceReachesAws(
   return [
     `${awsDir} builds on ${fenced.dir} (${chain.join(' → ')}): the fence suspends its CronJobs there too${names}, so once AWS is active they stay suspended and run on neither cloud until failback. Move what both overlays share into a base both build on, so that the fence stays in ${fenced.dir}`,
   ];
+}
+
+/**
+ * The CronJobs (`namespace/name`) a commit of `result` on `revision` would leave unsuspended in
+ * both overlays: in this overlay's render after the edit and in the other's. The runbook lint checks
+ * the order of the steps; this checks what the renders really say (an entry that suspends only some
+ * CronJobs is no fence for the others).
+ *
+ * The other overlay is judged as it is at `revision` (the commit's check), or with `otherAtRest` as
+ * its own standby edit would leave it (GKE fenced, AWS in standby): what a runbook that puts the
+ * other side to rest first meets when this step's turn comes, which the plan can tell before
+ * anything changes.
+ */
+export async function cronJobsOnBothSides(
+  gitops: GitOps,
+  revision: string,
+  overlay: Overlay,
+  result: ToggleResult,
+  otherAtRest = false,
+): Promise<string[]> {
+  const role: Role = overlay.role === 'aws' ? 'gcp' : 'aws';
+  const renderOther = async () => {
+    if (!otherAtRest) return gitops.renderAt(revision, role);
+    const other = await gitops.readOverlay(revision, role);
+    const rest = await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all');
+    return renderEdited(gitops.cache, revision, other.dir, other.file, rest.text, gitops.kustomize, [
+      ...repoFiles(other, rest),
+    ]);
+  };
+  const [after, there] = await Promise.all([
+    renderEdited(
+      gitops.cache,
+      revision,
+      overlay.dir,
+      overlay.file,
+      result.text,
+      gitops.kustomize,
+      repoFiles(overlay, result),
+    ),
+    renderOther(),
+  ]);
+  const elsewhere = unsuspendedCronJobs(there);
+  return [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name)).sort();
+}
+
+/** FO_GIT_E3136: `both` would run on both clouds after the edit of `overlay`; nothing committed. */
+export function cronJobsOnBothSidesError(overlay: Overlay, revision: string, both: string[]) {
+  const other = overlay.role === 'aws' ? 'gcp' : 'aws';
+  const many = both.length > 1;
+  return stepFailed(
+    'FO_GIT_E3136',
+    `nothing committed: the edit of ${overlay.file} would leave the CronJob${many ? 's' : ''} ${both.join(', ')} unsuspended on ${SIDE_NAMES[overlay.role]} while ${SIDE_NAMES[other]}'s overlay runs ${many ? 'them' : 'it'} too, so ${many ? 'they' : 'it'} would run on both clouds`,
+    {
+      hint: `suspend ${many ? 'them' : 'it'} in the ${other} overlay first (a CronJob standby entry whose target names one CronJob or selects by label suspends only those), push, then run again`,
+      details: { file: overlay.file, revision, cronJobs: both },
+    },
+  );
 }

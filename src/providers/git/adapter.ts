@@ -14,7 +14,13 @@ import { KUSTOMIZATION_FILES } from '../kustomize/files.js';
 import type { KubeObject } from '../kustomize/index.js';
 import type { AdapterOptions } from '../options.js';
 import type { Role } from '../types.js';
-import { dormantWithoutEntries, fenceReachesAws, stillAtZero } from './activation-checks.js';
+import {
+  cronJobsOnBothSides,
+  cronJobsOnBothSidesError,
+  dormantWithoutEntries,
+  fenceReachesAws,
+  stillAtZero,
+} from './activation-checks.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { cacheDirFor, GitCache, MissingRemoteRef } from './cache.js';
 import { createGitRunner, displayUrl, gitMessage } from './cli.js';
@@ -38,7 +44,6 @@ import {
   type RenderSummary,
   renderEdited,
   renderToggle,
-  unsuspendedCronJobs,
 } from './render.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
@@ -330,30 +335,6 @@ export class GitOps {
     return renderEdited(this.cache, revision, this.overlayDir(role), undefined, undefined, this.kustomize);
   }
 
-  /**
-   * The CronJobs (`namespace/name`) a commit of `result` on `revision` would leave unsuspended in
-   * both overlays: in this overlay's render after the edit and in the other's at `revision`. The
-   * runbook lint checks the order of the steps; this checks what the renders really say (an entry
-   * that suspends only some CronJobs is no fence for the others).
-   */
-  async cronJobsOnBothSides(revision: string, overlay: Overlay, result: ToggleResult): Promise<string[]> {
-    const other: Role = overlay.role === 'aws' ? 'gcp' : 'aws';
-    const [after, there] = await Promise.all([
-      renderEdited(
-        this.cache,
-        revision,
-        overlay.dir,
-        overlay.file,
-        result.text,
-        this.kustomize,
-        repoFiles(overlay, result),
-      ),
-      this.renderAt(revision, other),
-    ]);
-    const elsewhere = unsuspendedCronJobs(there);
-    return [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name)).sort();
-  }
-
   /** Author and committer from gitops.author; otherwise the user's git configuration decides. */
   identityEnv(): NodeJS.ProcessEnv {
     const author = this.config.author;
@@ -512,6 +493,12 @@ export function createGitReader(options: AdapterOptions): GitReader {
         }
       }
       if (render && target === 'active' && scope === 'all') warnings.push(...stillAtZero(overlay, render));
+      if (target === 'active' && !result.converged) {
+        // The commit refuses this once the other side is at rest (fenced, or in standby); saying it
+        // now refuses the run before anything changes, and makes the rehearsal fail as the run would.
+        const both = await cronJobsOnBothSides(gitops, revision, overlay, result, true).catch(() => []);
+        if (both.length > 0) throw cronJobsOnBothSidesError(overlay, revision, both);
+      }
       if (role === 'gcp' && target === 'standby' && !result.converged)
         warnings.push(...(await fenceReachesAws(gitops, revision, overlay, render)));
       if (result.converged && target === 'active' && scope === 'all')

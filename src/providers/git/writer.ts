@@ -5,7 +5,7 @@
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import { ExecError } from '../../util/exec.js';
 import type { AdapterOptions } from '../options.js';
-import { SIDE_NAMES } from '../types.js';
+import { cronJobsOnBothSides, cronJobsOnBothSidesError } from './activation-checks.js';
 import { type GitOps, gitOpsOf, type Overlay, repoFiles } from './adapter.js';
 import { approvalsNamespace, PlanApprovals } from './approvals.js';
 import { gitMessage } from './cli.js';
@@ -27,20 +27,11 @@ async function refuseCronJobsOnBothSides(
 ): Promise<void> {
   let both: string[];
   try {
-    both = await gitops.cronJobsOnBothSides(revision, overlay, result);
+    both = await cronJobsOnBothSides(gitops, revision, overlay, result);
   } catch {
     return;
   }
-  if (both.length === 0) return;
-  const other = overlay.role === 'aws' ? 'gcp' : 'aws';
-  throw stepFailed(
-    'FO_GIT_E3136',
-    `nothing committed: the edit of ${overlay.file} would leave the CronJob${both.length > 1 ? 's' : ''} ${both.join(', ')} unsuspended on ${SIDE_NAMES[overlay.role]} while ${SIDE_NAMES[other]}'s overlay runs ${both.length > 1 ? 'them' : 'it'} too, so ${both.length > 1 ? 'they' : 'it'} would run on both clouds`,
-    {
-      hint: `suspend ${both.length > 1 ? 'them' : 'it'} in the ${other} overlay first (a CronJob standby entry whose target names one CronJob or selects by label suspends only those), push, then run again`,
-      details: { file: overlay.file, revision, cronJobs: both },
-    },
-  );
+  if (both.length > 0) throw cronJobsOnBothSidesError(overlay, revision, both);
 }
 
 /** The toggled entries (with their text) as the plan recorded them, to spot a changed edit. */
