@@ -201,3 +201,42 @@ describe('two runs at once', SLOW, () => {
       { ...FAST_TIMINGS, rolloutMs: 3000 },
     ));
 });
+
+describe('the fence is live before AWS resumes', SLOW, () => {
+  it("with GKE up, no CronJob is active on both clusters at any instant of to-aws (GKE's Argo CD slow to reconcile)", () =>
+    // GKE's Argo CD reconciles only every 6 s on its own: the fence commit alone would leave GKE's
+    // CronJobs active for seconds after AWS's resume. Sampled from the emulators, not the tool.
+    withWorld(
+      async (world) => {
+        const active = (app: string) =>
+          world.sandbox.argocd.model
+            .workloads(app)
+            .filter((w) => w.kind === 'CronJob' && w.suspend !== true)
+            .map((w) => w.name);
+        const overlaps = new Set<string>();
+        let samples = 0;
+        const sampler = setInterval(() => {
+          samples += 1;
+          const gke = new Set(active('admin-gke'));
+          for (const name of active('admin-aws')) if (gke.has(name)) overlaps.add(name);
+        }, 20);
+        let r: Awaited<ReturnType<typeof cli>>;
+        try {
+          r = await cli(world, ['to-aws', '--yes', '--incident', 'INC-FENCE']);
+        } finally {
+          clearInterval(sampler);
+        }
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(samples).toBeGreaterThan(20);
+        expect([...overlaps]).toEqual([]);
+        expect(active('admin-aws')).toEqual(['nightly-report']);
+        expect(active('admin-gke')).toEqual([]);
+        const steps = succeededSteps(journal(world, runIdIn(r.stdout)));
+        expect(steps.indexOf('fence-gke')).toBeLessThan(steps.indexOf('fence-live'));
+        expect(steps.indexOf('fence-live')).toBeLessThan(steps.indexOf('activate-aws'));
+        // The recap shows GKE's app with its CronJob suspended in the cluster.
+        expect(r.stdout).toMatch(/admin-gke.*CronJob nightly-report suspended/);
+      },
+      { ...FAST_TIMINGS, reconcileMs: 6000 },
+    ));
+});

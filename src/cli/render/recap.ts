@@ -174,6 +174,16 @@ export function buildRecap(input: RecapInput): Recap {
   // A fence step that did not run, or failed and let the run go on, is a warning already: say it here too.
   const fenceWarning = input.warnings.find((w) => /NOT fenced/.test(w.message));
   if (fenceWarning) recap.fencing.unshift(fenceWarning.message);
+  // A wait for a side's CronJobs suspended in the cluster (the fence applied by its Argo CD) that
+  // failed and let the run go on: that fence is in git only, which belongs under fencing.
+  for (const warning of input.warnings) {
+    const step = input.plan.steps.find((s) => s.id === warning.stepId);
+    if (step?.kind !== 'argocd.wait' || !/CronJob[s]? suspended/.test(warning.message)) continue;
+    const side = /\bgcp\b/.test(step.plan?.summary ?? '') ? 'GKE' : 'AWS';
+    const line = `${side} CronJobs NOT fenced in the cluster yet, suspended in git only (${warning.stepId}: ${warning.message})`;
+    recap.fencing.push(line);
+    recap.warnings = recap.warnings.filter((w) => w !== warning.message);
+  }
   const next = nextCommand(input);
   if (next) recap.next = next;
   return recap;

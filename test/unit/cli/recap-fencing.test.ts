@@ -50,3 +50,52 @@ describe('recap of fencing', () => {
     ).toEqual(['GKE CronJobs unfenced (resumed) in git at bbbbbbb']);
   });
 });
+
+describe('recap of a fence that Argo CD has not applied', () => {
+  it('a failed wait for GKE CronJobs suspended (onFailure continue) is a fencing line, not a second warning', () => {
+    const message =
+      'Argo CD apps not every CronJob suspended as rendered after 1m: admin-gke: CronJob nightly-report active';
+    const plan: RunPlan = {
+      runId: 'r1',
+      runbook: { name: 'to-aws', file: 'runbooks/to-aws.yaml' },
+      params: {},
+      steps: [
+        {
+          id: 'fence-gke',
+          kind: 'gitops.set-standby',
+          mutating: true,
+          plan: { summary: 'suspend gcp cronjobs: 1 change', changes: [], converged: false },
+        },
+        {
+          id: 'fence-live',
+          kind: 'argocd.wait',
+          mutating: false,
+          onFailure: 'continue',
+          plan: {
+            summary:
+              'wait until gcp Argo CD apps admin-gke are Synced at the commit pushed earlier in the run with every CronJob suspended as rendered',
+            changes: [],
+            converged: false,
+          },
+        },
+      ],
+      finally: [],
+    };
+    const recap = buildRecap({
+      runbook: 'to-aws',
+      outcome: 'succeeded',
+      plan,
+      outputs: { 'fence-gke': { commit: 'aaaaaaa0000', changed: true, state: 'standby' } },
+      warnings: [
+        { stepId: 'fence-live', code: 'FO_ARGOCD_E4103', message },
+        { stepId: 'other', code: 'FO_X', message: 'something else' },
+      ],
+      rolledBack: [],
+    });
+    expect(recap.fencing).toEqual([
+      'GKE CronJobs fenced (suspended) in git at aaaaaaa',
+      `GKE CronJobs NOT fenced in the cluster yet, suspended in git only (fence-live: ${message})`,
+    ]);
+    expect(recap.warnings).toEqual(['something else']);
+  });
+});
