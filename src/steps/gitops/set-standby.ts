@@ -16,6 +16,7 @@ import { describeRender } from '../../providers/git/render.js';
 import { SIDE_NAMES } from '../../providers/types.js';
 import { z } from '../../util/zod.js';
 import { type ApplyContext, defineStep, type PlanContext } from '../types.js';
+import { waitOtherSideAtRest } from './rest-before-resume.js';
 
 const Input = z.strictObject({
   /** Which overlay: `aws` (gitops.awsOverlay) or `gcp` (gitops.gcpOverlay). */
@@ -224,6 +225,8 @@ export const setStandbyStep = defineStep({
     const meta = metaOf(ctx);
     const plan = await ctx.read.git.planStandby(role, target, scope, meta, ctx.signal);
     if (plan.converged) return;
+    // Resuming this side's CronJobs: only once the other side's cluster has suspended them again.
+    if (target === 'active') await waitOtherSideAtRest(ctx, role, plan.render?.cronJobsResuming);
     await commit(
       ctx,
       { ...plan, commitMessage: standbyCommitMessage(role, target, scope, meta, { rollback: true }) },
