@@ -119,26 +119,17 @@ export async function cronJobsOnBothSides(
   otherAtRest = false,
 ): Promise<string[]> {
   const role: Role = overlay.role === 'aws' ? 'gcp' : 'aws';
+  const renderToggled = (o: Overlay, r: ToggleResult) =>
+    renderEdited(gitops.cache, revision, o.dir, o.file, r.text, gitops.kustomize, repoFiles(o, r));
   const renderOther = async () => {
     if (!otherAtRest) return gitops.renderAt(revision, role);
     const other = await gitops.readOverlay(revision, role);
-    const rest = await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all');
-    return renderEdited(gitops.cache, revision, other.dir, other.file, rest.text, gitops.kustomize, [
-      ...repoFiles(other, rest),
-    ]);
+    return renderToggled(
+      other,
+      await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all'),
+    );
   };
-  const [after, there] = await Promise.all([
-    renderEdited(
-      gitops.cache,
-      revision,
-      overlay.dir,
-      overlay.file,
-      result.text,
-      gitops.kustomize,
-      repoFiles(overlay, result),
-    ),
-    renderOther(),
-  ]);
+  const [after, there] = await Promise.all([renderToggled(overlay, result), renderOther()]);
   const elsewhere = unsuspendedCronJobs(there);
   return [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name)).sort();
 }

@@ -2,27 +2,30 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecap } from '../../../src/cli/render/recap.js';
 import type { Json } from '../../../src/engine/events.js';
-import type { RunPlan } from '../../../src/engine/plan.js';
+import type { PlannedStep, RunPlan } from '../../../src/engine/plan.js';
 
-function recapOf(summary: string, outputs: Record<string, Json>) {
-  const plan: RunPlan = {
+function planOf(steps: PlannedStep[]): RunPlan {
+  return {
     runId: 'r1',
     runbook: { name: 'to-aws', file: 'runbooks/to-aws.yaml' },
     params: {},
-    steps: [
-      {
-        id: 'fence-gke',
-        kind: 'gitops.set-standby',
-        mutating: true,
-        plan: { summary, changes: [], converged: false },
-      },
-    ],
+    steps,
     finally: [],
   };
+}
+
+const fence = (summary: string): PlannedStep => ({
+  id: 'fence-gke',
+  kind: 'gitops.set-standby',
+  mutating: true,
+  plan: { summary, changes: [], converged: false },
+});
+
+function recapOf(summary: string, outputs: Record<string, Json>) {
   return buildRecap({
     runbook: 'to-aws',
     outcome: 'succeeded',
-    plan,
+    plan: planOf([fence(summary)]),
     outputs: { 'fence-gke': outputs },
     warnings: [],
     rolledBack: [],
@@ -55,32 +58,21 @@ describe('recap of a fence that Argo CD has not applied', () => {
   it('a failed wait for GKE CronJobs suspended (onFailure continue) is a fencing line, not a second warning', () => {
     const message =
       'Argo CD apps not every CronJob suspended as rendered after 1m: admin-gke: CronJob nightly-report active';
-    const plan: RunPlan = {
-      runId: 'r1',
-      runbook: { name: 'to-aws', file: 'runbooks/to-aws.yaml' },
-      params: {},
-      steps: [
-        {
-          id: 'fence-gke',
-          kind: 'gitops.set-standby',
-          mutating: true,
-          plan: { summary: 'suspend gcp cronjobs: 1 change', changes: [], converged: false },
+    const plan = planOf([
+      fence('suspend gcp cronjobs: 1 change'),
+      {
+        id: 'fence-live',
+        kind: 'argocd.wait',
+        mutating: false,
+        onFailure: 'continue',
+        plan: {
+          summary:
+            'wait until gcp Argo CD apps admin-gke are Synced at the commit pushed earlier in the run with every CronJob suspended as rendered',
+          changes: [],
+          converged: false,
         },
-        {
-          id: 'fence-live',
-          kind: 'argocd.wait',
-          mutating: false,
-          onFailure: 'continue',
-          plan: {
-            summary:
-              'wait until gcp Argo CD apps admin-gke are Synced at the commit pushed earlier in the run with every CronJob suspended as rendered',
-            changes: [],
-            converged: false,
-          },
-        },
-      ],
-      finally: [],
-    };
+      },
+    ]);
     const recap = buildRecap({
       runbook: 'to-aws',
       outcome: 'succeeded',
