@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/schema.js';
+import { sleep } from '../../src/engine/retry.js';
 import type { AppState, ArgoCdReader, WorkloadState } from '../../src/providers/argocd/port.js';
 import type { ReadPorts, WritePorts } from '../../src/providers/ports.js';
 import { argocdWaitStep } from '../../src/steps/argocd/wait.js';
@@ -45,9 +46,9 @@ function app(workloads: WorkloadState[]): AppState {
   };
 }
 
-async function waitFor(expectation: 'running' | 'standby', workloads: WorkloadState[]) {
+async function waitFor(expectation: 'running' | 'standby', workloads: WorkloadState[], deadlineMs = 10_000) {
   const reader: ArgoCdReader = { apps: async () => [app(workloads)] };
-  const signal = AbortSignal.timeout(10_000);
+  const signal = AbortSignal.timeout(deadlineMs);
   const ctx: ApplyContext = {
     run: { id: 'r', operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h' },
     config: Config.parse({ argocd: { server: 'http://127.0.0.1:1', tokenEnv: 'T', awsApps: ['admin-aws'] } }),
@@ -57,7 +58,8 @@ async function waitFor(expectation: 'running' | 'standby', workloads: WorkloadSt
     afterChanges: true,
     phase: 'apply',
     emit: () => undefined,
-    sleep: async () => undefined,
+    // Short, and ended by the deadline as the engine's sleep is.
+    sleep: (ms) => sleep(Math.min(ms, 5), signal),
     confirm: async () => true,
     decide: async () => undefined,
   };
@@ -78,5 +80,25 @@ describe('argocd.wait on the state it ends in', () => {
   it('says nothing when the DaemonSet runs, or when the side is meant to be in standby', async () => {
     expect((await waitFor('running', [web(2), agent(3)]))?.warnings).toBeUndefined();
     expect((await waitFor('standby', [web(0), agent(0)]))?.warnings).toBeUndefined();
+  });
+});
+
+describe('argocd.wait when a later commit undid the change', () => {
+  it('the apps at a commit whose render keeps every workload dormant: the hint names a revert, not a longer timeout', async () => {
+    // The app reports the wanted revision (or one after it), Synced, yet Argo CD's target state
+    // wants 0 replicas: a commit after the activation put the overlay back in standby.
+    const dormant: WorkloadState = { ...web(0), target: { replicas: 0 } };
+    const error = await waitFor('running', [dormant], 300).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message?: string; hint?: string },
+    );
+    expect(error?.code).toBe('FO_ARGOCD_E4103');
+    expect(error?.message).toMatch(
+      /scaled to 0 \(Argo CD calls this Healthy; the render keeps every workload dormant\)/,
+    );
+    expect(error?.hint).toMatch(
+      /^the overlay at the apps' revision keeps every workload dormant: a commit after bbbbbbb\S* put it back in standby \(a revert/,
+    );
+    expect(error?.hint).toMatch(/a longer --timeout will not help$/);
   });
 });
