@@ -5,7 +5,6 @@
  * finally steps are giving the lock back. Each must leave the lock
  * released and say so, judged from the git remote and the journal, not only the output.
  */
-import { execFile } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +21,7 @@ import {
   waitUntil,
   withWorld,
 } from './failover-helpers.js';
-import { assertBuilt, BIN, type CliResult, removeTempDirs } from './helpers.js';
+import { assertBuilt, BIN, type CliResult, execCommand, removeTempDirs } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(async () => {
@@ -30,55 +29,54 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** Runs the CLI under `script` (Python, which gives it a pseudo-terminal), with `vars` for the script. */
-function onPty(world: World, args: string[], script: string, vars: NodeJS.ProcessEnv): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...world.env, ...vars, TERM: 'dumb' };
-  delete env.CI;
-  return new Promise((resolve) => {
-    execFile(
-      'python3',
-      ['-c', script, process.execPath, BIN, ...args],
-      { cwd: world.dir, env, timeout: 90_000, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
-
 /**
- * Runs the CLI on a pseudo-terminal (Python's pty module, no shell), waits until the output
- * matches `prompt`, then types `keys`; returns everything the terminal showed and the exit code.
+ * The CLI on a pseudo-terminal (Python's pty module, no shell): `read_until(found)` collects what
+ * the terminal shows into `out` until `found()`, the end of the output, or the 60 s deadline.
  */
-function answerOnPty(world: World, args: string[], prompt: RegExp, keys: string): Promise<CliResult> {
-  const script = `
+const PTY_READER = `
 import os, pty, re, select, sys, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 out = b''
-typed = False
 deadline = time.time() + 60
-while time.time() < deadline:
-    ready, _, _ = select.select([fd], [], [], 0.2)
-    if ready:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    if not typed and re.search(os.environ['PROMPT'].encode(), out):
-        time.sleep(0.3)
-        os.write(fd, os.environ['KEYS'].encode())
-        typed = True
+def read_until(found):
+    global out
+    while time.time() < deadline and not found():
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            out += chunk
+`;
+
+/** Runs `PTY_READER` + `script` with the CLI and `args`, with `vars` for the script. */
+function onPty(world: World, args: string[], script: string, vars: NodeJS.ProcessEnv): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...world.env, ...vars, TERM: 'dumb' };
+  delete env.CI;
+  return execCommand('python3', ['-c', PTY_READER + script, process.execPath, BIN, ...args], {
+    env,
+    cwd: world.dir,
+    timeoutMs: 90_000,
+  });
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal, waits until the output matches `prompt`, then types `keys`;
+ * returns everything the terminal showed and the exit code.
+ */
+function answerOnPty(world: World, args: string[], prompt: RegExp, keys: string): Promise<CliResult> {
+  const script = `
+asked = lambda: re.search(os.environ['PROMPT'].encode(), out)
+read_until(asked)
+if asked():
+    time.sleep(0.3)
+    os.write(fd, os.environ['KEYS'].encode())
+    read_until(lambda: False)
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))
 sys.exit(os.waitstatus_to_exitcode(status))
@@ -93,22 +91,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
  */
 function hangUpOnPty(world: World, args: string[], moment: RegExp): Promise<CliResult> {
   const script = `
-import os, pty, re, select, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out = b''
-deadline = time.time() + 60
-while time.time() < deadline and not re.search(os.environ['MOMENT'].encode(), out):
-    ready, _, _ = select.select([fd], [], [], 0.2)
-    if ready:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
+read_until(lambda: re.search(os.environ['MOMENT'].encode(), out))
 os.close(fd)
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))

@@ -83,13 +83,18 @@ export function failover(args: string[], options: CliOptions): Promise<CliResult
 }
 
 export function execNode(args: string[], options: CliOptions): Promise<CliResult> {
+  return execCommand(process.execPath, args, { ...options, env: withSharedRenders(options.env) });
+}
+
+/** Runs `file ARGS` (no shell) to completion. Never rejects on a non-zero exit. */
+export function execCommand(file: string, args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     execFile(
-      process.execPath,
+      file,
       args,
       {
         cwd: options.cwd ?? options.env.FAILOVER_STATE_DIR ?? tmpdir(),
-        env: withSharedRenders(options.env),
+        env: options.env,
         timeout: options.timeoutMs ?? 30_000,
         maxBuffer: 16 * 1024 * 1024,
         encoding: 'utf8',
