@@ -223,6 +223,66 @@ describe('standby toggle, patch entries (the write-up layout)', () => {
     expect(await remoteHead(s.remote)).toBe(result.commit);
   });
 
+  // Skipped only without kustomize and kubectl (a requirement of the tool, checked by CI).
+  it.skipIf(!hasKustomize)(
+    'a replicas: item raised during the incident: the standby plan names the workload it keeps up on AWS',
+    async () => {
+      const s = await scenario();
+      await s.writer.applyStandby(await s.reader.planStandby('aws', 'active', 'all', META), META);
+      // While AWS serves, a teammate scales admin-api through the kustomization, and pins worker
+      // (which a patch marks to run in standby) the same way.
+      await pushChange({
+        remote: s.remote,
+        message: 'scale admin-api and worker for the incident',
+        change: async (dir) => {
+          const file = join(dir, AWS_FILE);
+          await writeFile(
+            file,
+            `${readFileSync(file, 'utf8')}replicas:\n  - name: admin-api\n    count: 5\n  - name: worker\n    count: 2\n  - name: admin-web\n    count: 0\n`,
+          );
+          await writeFile(
+            join(dir, 'base/worker.yml'),
+            readFileSync(join(dir, 'base/worker.yml'), 'utf8').replace(
+              /metadata:\n {2}name: worker\n/,
+              'metadata:\n  name: worker\n  annotations:\n    failover.example.com/standby: always-on\n',
+            ),
+          );
+        },
+      });
+      // Past the window in which a reader builds on its last fetch, as a failback's new process is.
+      await new Promise((resolve) => setTimeout(resolve, FRESH_MS + 100));
+      const plan = await s.reader.planStandby('aws', 'standby', 'all', META);
+      expect(plan.baseRevision).toBe(await remoteHead(s.remote));
+      expect(plan.render?.alwaysOn?.sort()).toEqual([
+        'Deployment admin/admin-api',
+        'Deployment admin/worker',
+      ]);
+      const named = (plan.warnings ?? []).filter((w) => w.includes('stays up in overlays/aws in standby'));
+      expect(named).toEqual([
+        expect.stringMatching(
+          /^Deployment admin\/admin-api stays up in overlays\/aws in standby: the replicas: item \{name: admin-api, count: 5\} in overlays\/aws\/kustomization.yaml overrides the standby entries/,
+        ),
+      ]);
+      // Without the item the same edit names nothing (the render alone decides, not the name).
+      const head = await remoteHead(s.remote);
+      await pushChange({
+        remote: s.remote,
+        message: 'back to normal',
+        change: async (dir) => {
+          const file = join(dir, AWS_FILE);
+          await writeFile(
+            file,
+            readFileSync(file, 'utf8').replace(/ {2}- name: admin-api\n {4}count: 5\n/, ''),
+          );
+        },
+      });
+      expect(await remoteHead(s.remote)).not.toBe(head);
+      await new Promise((resolve) => setTimeout(resolve, FRESH_MS + 100));
+      const after = await s.reader.planStandby('aws', 'standby', 'all', META);
+      expect(after.warnings?.join('\n') ?? '').not.toContain('stays up in');
+    },
+  );
+
   it('plans without committing: no commit on the remote, no local commit or branch in the cache', async () => {
     const s = await scenario();
     const before = await remoteRefs(s.remote);

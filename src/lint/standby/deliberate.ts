@@ -7,7 +7,7 @@
  * A workload no standby entry reaches, without either, stays an error.
  */
 import type { KubeObject } from '../../providers/kustomize/index.js';
-import { ALWAYS_ON_ANNOTATION } from '../../steps/argocd/desired.js';
+import { ALWAYS_ON_ANNOTATION, markedAlwaysOn } from '../../providers/kustomize/index.js';
 import type { PatchOperation } from './patches.js';
 import type { StandbyFinding } from './types.js';
 import { describeRef, objectKey } from './workloads.js';
@@ -71,8 +71,7 @@ export function deliberateReason(
   operations: readonly PatchOperation[],
   display: (file: string) => string = (f) => f,
 ): string | undefined {
-  if (object.metadata.annotations?.[ALWAYS_ON_ANNOTATION] === 'always-on')
-    return `annotation ${ALWAYS_ON_ANNOTATION}: always-on`;
+  if (markedAlwaysOn(object)) return `annotation ${ALWAYS_ON_ANNOTATION}: always-on`;
   const labels = (object.metadata.labels ?? {}) as Record<string, unknown>;
   for (const operation of operations) {
     const { target } = operation;

@@ -45,6 +45,7 @@ import {
   renderEdited,
   renderToggle,
 } from './render.js';
+import { keptUpByReplicasItems } from './standby-checks.js';
 
 /** How far back the history is searched for the text of the entries to restore. */
 const HISTORY_DEPTH = 50;
@@ -501,6 +502,11 @@ export function createGitReader(options: AdapterOptions): GitReader {
       }
       if (role === 'gcp' && target === 'standby' && !result.converged)
         warnings.push(...(await fenceReachesAws(gitops, revision, overlay, render)));
+      // Like the render above, this only illustrates: a render that fails says nothing here.
+      if (render && target === 'standby' && scope === 'all')
+        warnings.push(
+          ...(await keptUpByReplicasItems(gitops, revision, overlay, result, render).catch(() => [])),
+        );
       if (result.converged && target === 'active' && scope === 'all')
         await dormantWithoutEntries(overlay, () => gitops.renderAt(revision, role));
       const plan: StandbyPlan = {

@@ -76,7 +76,12 @@ export function alwaysOnIn(objects: readonly KubeObject[], active?: readonly Kub
       }
       return o.kind === 'Pod';
     })
-    .map((o) => `${o.kind} ${nameOf(o)}`);
+    .map(workloadLabel);
+}
+
+/** `Kind namespace/name`, as alwaysOnIn lists a workload. */
+export function workloadLabel(object: KubeObject): string {
+  return `${object.kind} ${nameOf(object)}`;
 }
 
 /**

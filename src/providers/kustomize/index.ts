@@ -16,7 +16,7 @@ export {
   KUSTOMIZATION_FILES,
   kustomizationFileOf,
 } from './files.js';
-export { isClusterScoped } from './kinds.js';
+export { ALWAYS_ON_ANNOTATION, isClusterScoped, markedAlwaysOn } from './kinds.js';
 export { matchesLabelSelector, matchesSelector, parseSelector, type Selector } from './resource.js';
 export {
   buildOptionsOf,

@@ -26,3 +26,10 @@ const CLUSTER_SCOPED = new Set([
 export function isClusterScoped(kind: string): boolean {
   return CLUSTER_SCOPED.has(kind);
 }
+
+/** The annotation that marks a workload meant to run in standby: `failover.example.com/standby: always-on`. */
+export const ALWAYS_ON_ANNOTATION = 'failover.example.com/standby';
+
+export function markedAlwaysOn(object: { metadata: { annotations?: Record<string, string> } }): boolean {
+  return object.metadata.annotations?.[ALWAYS_ON_ANNOTATION] === 'always-on';
+}

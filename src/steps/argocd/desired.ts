@@ -5,7 +5,7 @@
  * DaemonSets want every scheduled pod ready. Autoscalers that would keep a 0 from holding are noted
  * on their target.
  */
-import type { KubeObject } from '../../providers/kustomize/index.js';
+import { type KubeObject, markedAlwaysOn } from '../../providers/kustomize/index.js';
 
 /** Kinds that run pods and scale with spec.replicas. */
 export const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rollout']);
@@ -27,8 +27,6 @@ export interface DesiredWorkload {
   /** Marked always on in standby (annotation failover.example.com/standby: always-on). */
   alwaysOnAnnotation?: boolean;
 }
-
-export const ALWAYS_ON_ANNOTATION = 'failover.example.com/standby';
 
 function specOf(object: KubeObject): Record<string, unknown> {
   const spec = object.spec;
@@ -109,7 +107,7 @@ export function desiredWorkloads(objects: readonly KubeObject[]): DesiredIndex {
     const { name, namespace } = object.metadata;
     const key = workloadKey(object.kind, name, namespace);
     const base: DesiredWorkload = { kind: object.kind, name, ...(namespace ? { namespace } : {}) };
-    if (object.metadata.annotations?.[ALWAYS_ON_ANNOTATION] === 'always-on') base.alwaysOnAnnotation = true;
+    if (markedAlwaysOn(object)) base.alwaysOnAnnotation = true;
     if (REPLICATED_KINDS.has(object.kind)) {
       if (typeof spec.replicas === 'number') base.replicas = spec.replicas;
       if (scalers.has(key)) {
