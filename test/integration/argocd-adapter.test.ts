@@ -323,6 +323,7 @@ describe('Argo CD adapter', () => {
       expect(app!.outOfSync).toEqual(['CronJob admin/nightly-report (to prune)']);
       // A workload left to prune still runs (the CronJob keeps firing): not as git wants.
       expect(app!.outOfSyncOnlyToPrune).toBeUndefined();
+      expect(app!.workloadsToPrune).toEqual(['CronJob admin/nightly-report']);
     } finally {
       await pushChange({
         remote: remote.remote,

@@ -34,7 +34,7 @@ const agent = (scheduled: number): WorkloadState => ({
   observed: true,
 });
 
-function app(workloads: WorkloadState[]): AppState {
+function app(workloads: WorkloadState[], more: Partial<AppState> = {}): AppState {
   return {
     name: 'admin-aws',
     syncStatus: 'Synced',
@@ -43,11 +43,17 @@ function app(workloads: WorkloadState[]): AppState {
     operationInFlight: false,
     autoSync: true,
     workloads,
+    ...more,
   };
 }
 
-async function waitFor(expectation: 'running' | 'standby', workloads: WorkloadState[], deadlineMs = 10_000) {
-  const reader: ArgoCdReader = { apps: async () => [app(workloads)] };
+async function waitFor(
+  expectation: 'running' | 'standby',
+  workloads: WorkloadState[],
+  deadlineMs = 10_000,
+  more: Partial<AppState> = {},
+) {
+  const reader: ArgoCdReader = { apps: async () => [app(workloads, more)] };
   const signal = AbortSignal.timeout(deadlineMs);
   const ctx: ApplyContext = {
     run: { id: 'r', operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h' },
@@ -100,5 +106,26 @@ describe('argocd.wait when a later commit undid the change', () => {
       /^the overlay at the apps' revision keeps every workload dormant: a commit after bbbbbbb\S* put it back in standby \(a revert/,
     );
     expect(error?.hint).toMatch(/a longer --timeout will not help$/);
+  });
+});
+
+describe('argocd.wait when a workload gone from git still runs', () => {
+  it('Argo CD leaves it to prune (auto-sync without prune): the hint says to prune it, not to sync', async () => {
+    // A Deployment deleted from the base while failed over: AWS's app syncs the standby commit but
+    // stays OutOfSync, since the old Deployment is only marked to prune.
+    const error = await waitFor('standby', [web(0)], 300, {
+      syncStatus: 'OutOfSync',
+      outOfSync: ['Deployment admin/old-api (to prune)'],
+      workloadsToPrune: ['Deployment admin/old-api'],
+    }).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message?: string; hint?: string },
+    );
+    expect(error?.code).toBe('FO_ARGOCD_E4103');
+    expect(error?.message).toContain('sync status OutOfSync: Deployment admin/old-api (to prune)');
+    expect(error?.hint).toMatch(
+      /^Argo CD leaves Deployment admin\/old-api running though git no longer has it \(auto-sync without prune, its default\), so the app stays OutOfSync: prune it \(`argocd app sync admin-aws --prune`, or delete it with kubectl\), then resume the run/,
+    );
+    expect(error?.hint).not.toContain('set sync: true');
   });
 });

@@ -199,15 +199,18 @@ function externalSecretsOf(managed: z.infer<typeof ManagedResources>): {
 /** The resources Argo CD reports OutOfSync, so a wait can say which ones hold the app back. */
 function outOfSyncOf(
   resources: NonNullable<NonNullable<Application['status']>['resources']>,
-): Pick<AppState, 'outOfSync' | 'outOfSyncOnlyToPrune'> {
+): Pick<AppState, 'outOfSync' | 'outOfSyncOnlyToPrune' | 'workloadsToPrune'> {
   const outOfSync = resources.filter((r) => r.status === 'OutOfSync');
-  const out = outOfSync.map(
-    (r) =>
-      `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.requiresPruning ? ' (to prune)' : ''}`,
-  );
+  const label = (r: (typeof outOfSync)[number]) =>
+    `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+  const out = outOfSync.map((r) => `${label(r)}${r.requiresPruning ? ' (to prune)' : ''}`);
   if (out.length === 0) return {};
   // A workload left to prune still runs (a CronJob git dropped keeps firing): not as git wants.
-  return outOfSync.every((r) => r.requiresPruning === true && WORKLOAD_KINDS[r.kind] === undefined)
+  const workloads = outOfSync.filter(
+    (r) => r.requiresPruning === true && WORKLOAD_KINDS[r.kind] !== undefined,
+  );
+  if (workloads.length) return { outOfSync: out, workloadsToPrune: workloads.map(label) };
+  return outOfSync.every((r) => r.requiresPruning === true)
     ? { outOfSync: out, outOfSyncOnlyToPrune: true }
     : { outOfSync: out };
 }

@@ -86,6 +86,11 @@ export interface AppState {
    * live.
    */
   outOfSyncOnlyToPrune?: boolean;
+  /**
+   * Workloads git no longer has that Argo CD leaves running, to prune (`Kind namespace/name`): the
+   * app stays OutOfSync until someone prunes them, which failover's syncs (never pruning) do not.
+   */
+  workloadsToPrune?: string[];
 }
 
 /** The API resources an app's destination cluster serves, as Argo CD reports them. */

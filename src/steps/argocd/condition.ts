@@ -46,6 +46,8 @@ export interface AppVerdict {
    * line naming each resource and Argo CD's message (a CRD missing on the destination…).
    */
   syncFailed?: string;
+  /** Workloads git no longer has that Argo CD leaves running until someone prunes them. */
+  toPrune?: string[];
 }
 
 export const SHA = /^[0-9a-f]{7,64}$/i;
@@ -262,6 +264,7 @@ export function judgeApp(
     atRevision,
     synced,
     done: synced && resources.length === 0,
+    ...(!synced && app.workloadsToPrune?.length ? { toPrune: app.workloadsToPrune } : {}),
     waitingFor,
     resources,
     progress: `${app.name}: ${state}, Argo CD health ${app.health}${counts}${outOfSync ? `; OutOfSync${outOfSync}` : ''}`,
