@@ -157,7 +157,7 @@ describe('status verdict', () => {
         const o = r.overlays.aws;
         if (o?.ok) o.value.state = 'standby';
       },
-      /all traffic on AWS, but the AWS overlay is in standby/,
+      /all traffic on AWS, but the AWS overlay is in standby, so Argo CD scales AWS down while it serves .*`failover to-aws` activates it again, `failover to-gcp` moves the traffic back$/,
     ],
     [
       'traffic on AWS, the apps still rolling out',

@@ -101,8 +101,11 @@ export function statusVerdict(report: StatusReport): StatusVerdict {
     reason: `${traffic.why}, but ${why}`,
   });
   if (aws === 'unreadable' || gcp === 'unreadable') return split('an overlay cannot be read');
+  // Worse than in transition: Argo CD takes AWS down under the traffic it serves.
   if (aws && side === 'aws' && aws.state !== 'active')
-    return split(`the AWS overlay is ${aws.state === 'standby' ? 'in standby' : 'partly in standby'}`);
+    return split(
+      `the AWS overlay is ${aws.state === 'standby' ? 'in standby' : 'partly in standby'}, so Argo CD scales AWS down while it serves (a commit put the overlay back in standby, or the weights were moved by hand; \`git log\` of the overlay tells which): \`failover to-aws\` activates it again, \`failover to-gcp\` moves the traffic back`,
+    );
   if (aws && side === 'gcp' && aws.state !== 'standby')
     return split(
       `the AWS overlay is ${aws.state === 'active' ? 'active' : 'partly in standby'} (failback not finished)`,
