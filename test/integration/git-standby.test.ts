@@ -723,6 +723,51 @@ describe('the CronJob invariant, judged on the renders', () => {
   );
 });
 
+describe('CronJobs named differently per cloud', () => {
+  // Skipped only without kustomize and kubectl (a requirement of the tool, checked by CI).
+  it.skipIf(!hasKustomize)(
+    'a namePrefix on AWS: the unfence still finds the CronJob both clouds would run, by the file it comes from',
+    async () => {
+      // As in the case above, AWS's standby suspends only nightly-report, and nightly-export runs
+      // there in standby; here the aws overlay also prefixes every name (aws-nightly-export).
+      const tree = join(work, `aws-prefix-${++counter}`);
+      await cp(demoTreeDir(), tree, { recursive: true });
+      const report = readFileSync(join(tree, 'base/nightly-report.yml'), 'utf8');
+      await writeFile(
+        join(tree, 'base/nightly-export.yml'),
+        report.replace('name: nightly-report', 'name: nightly-export'),
+      );
+      const base = readFileSync(join(tree, 'base/kustomization.yaml'), 'utf8');
+      await writeFile(
+        join(tree, 'base/kustomization.yaml'),
+        base.replace('  - nightly-report.yml\n', '  - nightly-report.yml\n  - nightly-export.yml\n'),
+      );
+      await writeFile(
+        join(tree, AWS_FILE),
+        `${DEMO_AWS.replace(
+          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n',
+          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly-report\n',
+        )}namePrefix: aws-\n`,
+      );
+      const s = await scenario({ from: tree });
+      await s.writer.applyStandby(await s.reader.planStandby('aws', 'active', 'all', META), META);
+      const error = await failure(s.reader.planStandby('gcp', 'active', 'cronjobs', META));
+      expect(error.code).toBe('FO_GIT_E3136');
+      expect(error.details).toMatchObject({ cronJobs: ['admin/nightly-export'] });
+      // kustomize itself agrees: AWS in standby names it aws-nightly-export, and leaves it unsuspended.
+      const dir = join(tree, 'overlays/aws');
+      const awsRender = (await findOnPath('kustomize'))
+        ? await exec('kustomize', ['build', dir])
+        : await exec('kubectl', ['kustomize', dir]);
+      const exportJob = awsRender.stdout
+        .split('\n---\n')
+        .find((doc) => doc.includes('name: aws-nightly-export\n'));
+      expect(exportJob).toBeDefined();
+      expect(exportJob).not.toMatch(/suspend: true/);
+    },
+  );
+});
+
 describe('standby toggle, Component shape', () => {
   it('removes the component line to activate and restores it byte-identical', async () => {
     const s = await scenario({ from: COMPONENT_REPO });

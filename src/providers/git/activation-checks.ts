@@ -3,21 +3,34 @@
  * standby failover cannot take away (it lives outside the kustomization failover edits) is refused
  * with FO_GIT_E3137, and workloads the activation leaves at 0 are named in a warning. The fence's
  * plan checks that the AWS overlay does not build on the GKE one (it would inherit the fence). Every
- * activation, planned or committed, must leave no CronJob unsuspended on both sides (FO_GIT_E3136).
+ * activation, planned or committed, must leave no CronJob unsuspended on both sides (FO_GIT_E3136):
+ * matched by name, or by the file each comes from when the overlays name them differently.
  */
+import { posix } from 'node:path';
+import { isScalar, isSeq, parse, parseDocument } from 'yaml';
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import type { KubeObject } from '../kustomize/index.js';
 import { type Role, SIDE_NAMES } from '../types.js';
-import { type GitOps, type Overlay, repoFiles } from './adapter.js';
+import { type GitOps, type Overlay, type RepoFile, repoFiles } from './adapter.js';
 import type { GitCache } from './cache.js';
 import type { ToggleResult } from './kustomization.js';
+import { asRecord } from './kustomization-entries.js';
 import { overlayChain } from './overlay-includes.js';
-import { everyDeploymentAtZero, type RenderSummary, renderEdited, unsuspendedCronJobs } from './render.js';
+import {
+  cronJobNames,
+  everyDeploymentAtZero,
+  type RenderSummary,
+  renderEdited,
+  unsuspendedCronJobObjects,
+  unsuspendedCronJobs,
+} from './render.js';
 
 /** Where the standby must live for failover to take it away, and how to see what that starts. */
 const KNOWN_ENTRIES =
   'a patch file gitops.standby.patchPaths names, such as replicas-zero.yml, or a standby component';
 const SEE_LINT = '`failover lint standby` shows what removing the entries starts';
+/** Where kustomize says an object comes from, with `buildMetadata: [originAnnotations]`. */
+const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
 
 /** The overlay directory and its kustomization file, relative to the repository root. */
 interface OverlayFiles {
@@ -131,7 +144,87 @@ export async function cronJobsOnBothSides(
   };
   const [after, there] = await Promise.all([renderToggled(overlay, result), renderOther()]);
   const elsewhere = unsuspendedCronJobs(there);
-  return [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name)).sort();
+  const byName = [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name));
+  const [here, other] = [cronJobNames(after), cronJobNames(there)];
+  if (here.size === other.size && [...here].every((name) => other.has(name))) return byName.sort();
+  // The overlays name their CronJobs differently (a namePrefix or a namespace per cloud): match
+  // them by the file each comes from, which kustomize's origin annotations tell.
+  const byOrigin = await cronJobsOnBothSidesByOrigin(
+    gitops,
+    revision,
+    overlay,
+    result,
+    role,
+    otherAtRest,
+  ).catch(() => []);
+  return [...new Set([...byName, ...byOrigin])].sort();
+}
+
+/** `text` with `buildMetadata: [originAnnotations]`: kustomize then annotates where each object comes from. */
+export function withOriginAnnotations(text: string): string {
+  const doc = parseDocument(text);
+  const metadata = doc.get('buildMetadata', true);
+  if (isSeq(metadata)) {
+    if (!metadata.items.some((i) => isScalar(i) && i.value === 'originAnnotations'))
+      metadata.add('originAnnotations');
+  } else doc.set('buildMetadata', ['originAnnotations']);
+  return doc.toString();
+}
+
+/**
+ * Where a rendered object comes from, from its origin annotation: the file, relative to the
+ * repository root (or the remote repository and ref with the path in it).
+ */
+function originOf(object: KubeObject, overlayDir: string): string | undefined {
+  const annotation = object.metadata.annotations?.[ORIGIN_ANNOTATION];
+  if (!annotation) return undefined;
+  const origin = asRecord(parse(annotation));
+  if (typeof origin?.path !== 'string') return undefined;
+  if (typeof origin.repo === 'string') return `${origin.repo}@${String(origin.ref ?? '')}:${origin.path}`;
+  return posix.normalize(posix.join(overlayDir, origin.path));
+}
+
+/** Unsuspended CronJobs of a render by origin (plus the name when one file declares several). */
+function unsuspendedByOrigin(objects: readonly KubeObject[], overlayDir: string): Map<string, string> {
+  const all = objects.filter((o) => o.kind === 'CronJob');
+  const perFile = new Map<string, number>();
+  for (const o of all) {
+    const origin = originOf(o, overlayDir);
+    if (origin) perFile.set(origin, (perFile.get(origin) ?? 0) + 1);
+  }
+  const out = new Map<string, string>();
+  for (const o of unsuspendedCronJobObjects(objects)) {
+    const origin = originOf(o, overlayDir);
+    if (!origin) continue;
+    const key = (perFile.get(origin) ?? 0) > 1 ? `${origin}#${o.metadata.name}` : origin;
+    out.set(key, `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+  }
+  return out;
+}
+
+/** The CronJobs (as this overlay names them) unsuspended on both sides, matched by origin. */
+async function cronJobsOnBothSidesByOrigin(
+  gitops: GitOps,
+  revision: string,
+  overlay: Overlay,
+  result: ToggleResult,
+  role: Role,
+  otherAtRest: boolean,
+): Promise<string[]> {
+  const other = await gitops.readOverlay(revision, role);
+  const otherEdit = otherAtRest
+    ? await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all')
+    : undefined;
+  const renderWithOrigins = (o: Overlay, text: string, files: RepoFile[]) =>
+    renderEdited(gitops.cache, revision, o.dir, o.file, withOriginAnnotations(text), gitops.kustomize, files);
+  const [after, there] = await Promise.all([
+    renderWithOrigins(overlay, result.text, repoFiles(overlay, result)),
+    renderWithOrigins(other, otherEdit?.text ?? other.text, otherEdit ? repoFiles(other, otherEdit) : []),
+  ]);
+  const elsewhere = unsuspendedByOrigin(there, other.dir);
+  return [...unsuspendedByOrigin(after, overlay.dir)]
+    .filter(([key]) => elsewhere.has(key))
+    .map(([, name]) => name);
 }
 
 /** FO_GIT_E3136: `both` would run on both clouds after the edit of `overlay`; nothing committed. */

@@ -317,5 +317,15 @@ export function everyDeploymentAtZero(objects: readonly KubeObject[]): string[] 
 
 /** Each CronJob in a render that is not suspended (`namespace/name`). */
 export function unsuspendedCronJobs(objects: readonly KubeObject[]): Set<string> {
-  return new Set(objects.filter((o) => o.kind === 'CronJob' && !dormant(o)).map(nameOf));
+  return new Set(unsuspendedCronJobObjects(objects).map(nameOf));
+}
+
+/** The CronJobs of a render that are not suspended. */
+export function unsuspendedCronJobObjects(objects: readonly KubeObject[]): KubeObject[] {
+  return objects.filter((o) => o.kind === 'CronJob' && !dormant(o));
+}
+
+/** Every CronJob of a render (`namespace/name`), suspended or not. */
+export function cronJobNames(objects: readonly KubeObject[]): Set<string> {
+  return new Set(objects.filter((o) => o.kind === 'CronJob').map(nameOf));
 }
