@@ -91,6 +91,43 @@ async function withGkeFenced(tree: string, dir: string): Promise<string> {
   return copy;
 }
 
+/** A teammate's commit on the remote that rewrites the aws overlay's kustomization with `edit`. */
+function pushAwsEdit(remote: string, message: string, edit: (text: string) => string) {
+  return pushChange({
+    remote,
+    message,
+    change: async (dir) => {
+      const file = join(dir, AWS_FILE);
+      await writeFile(file, edit(readFileSync(file, 'utf8')));
+    },
+  });
+}
+
+/**
+ * The demo tree with a second CronJob, nightly-export, that AWS's standby leaves running: its
+ * CronJob entry suspends nightly-report by name. `awsExtra` is appended to the aws overlay.
+ */
+async function treeWithNightlyExport(awsExtra = ''): Promise<string> {
+  const tree = join(work, `nightly-export-${++counter}`);
+  await cp(demoTreeDir(), tree, { recursive: true });
+  const report = readFileSync(join(tree, 'base/nightly-report.yml'), 'utf8');
+  await writeFile(
+    join(tree, 'base/nightly-export.yml'),
+    report.replace('name: nightly-report', 'name: nightly-export'),
+  );
+  const base = readFileSync(join(tree, 'base/kustomization.yaml'), 'utf8');
+  await writeFile(
+    join(tree, 'base/kustomization.yaml'),
+    base.replace('  - nightly-report.yml\n', '  - nightly-report.yml\n  - nightly-export.yml\n'),
+  );
+  const byName = DEMO_AWS.replace(
+    '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n',
+    '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly-report\n',
+  );
+  await writeFile(join(tree, AWS_FILE), `${byName}${awsExtra}`);
+  return tree;
+}
+
 /**
  * A fresh remote (demo tree unless `from`; GKE's CronJobs fenced unless `gke: 'as-is'`) and an
  * adapter whose cache lives in its own state dir.
@@ -192,17 +229,9 @@ describe('standby toggle, patch entries (the write-up layout)', () => {
     const s = await scenario();
     await s.writer.applyStandby(await s.reader.planStandby('aws', 'active', 'all', META), META);
     // Someone edits another line of the same file while AWS is active: it must survive.
-    await pushChange({
-      remote: s.remote,
-      message: 'add a resource',
-      change: async (dir) => {
-        const file = join(dir, AWS_FILE);
-        await writeFile(
-          file,
-          readFileSync(file, 'utf8').replace('  - ../../base\n', '  - ../../base\n  - extra.yml\n'),
-        );
-      },
-    });
+    await pushAwsEdit(s.remote, 'add a resource', (text) =>
+      text.replace('  - ../../base\n', '  - ../../base\n  - extra.yml\n'),
+    );
     const plan = await s.reader.planStandby('aws', 'standby', 'all', META);
     expect(plan.commitMessage.split('\n')[0]).toBe('failover: put aws overlay in standby (INC-42)');
     expect(plan.diff).toContain('+  - path: cronjob-suspend.yml\n');
@@ -265,17 +294,9 @@ describe('standby toggle, patch entries (the write-up layout)', () => {
       ]);
       // Without the item the same edit names nothing (the render alone decides, not the name).
       const head = await remoteHead(s.remote);
-      await pushChange({
-        remote: s.remote,
-        message: 'back to normal',
-        change: async (dir) => {
-          const file = join(dir, AWS_FILE);
-          await writeFile(
-            file,
-            readFileSync(file, 'utf8').replace(/ {2}- name: admin-api\n {4}count: 5\n/, ''),
-          );
-        },
-      });
+      await pushAwsEdit(s.remote, 'back to normal', (text) =>
+        text.replace(/ {2}- name: admin-api\n {4}count: 5\n/, ''),
+      );
       expect(await remoteHead(s.remote)).not.toBe(head);
       await new Promise((resolve) => setTimeout(resolve, FRESH_MS + 100));
       const after = await s.reader.planStandby('aws', 'standby', 'all', META);
@@ -683,26 +704,7 @@ describe('the CronJob invariant, judged on the renders', () => {
     async () => {
       // AWS's standby suspends nightly-report by name; nightly-export, added later, runs there in
       // standby too. Once AWS is back in standby, resuming GKE's CronJobs would run it on both.
-      const tree = join(work, `aws-by-name-${++counter}`);
-      await cp(demoTreeDir(), tree, { recursive: true });
-      const report = readFileSync(join(tree, 'base/nightly-report.yml'), 'utf8');
-      await writeFile(
-        join(tree, 'base/nightly-export.yml'),
-        report.replace('name: nightly-report', 'name: nightly-export'),
-      );
-      const base = readFileSync(join(tree, 'base/kustomization.yaml'), 'utf8');
-      await writeFile(
-        join(tree, 'base/kustomization.yaml'),
-        base.replace('  - nightly-report.yml\n', '  - nightly-report.yml\n  - nightly-export.yml\n'),
-      );
-      await writeFile(
-        join(tree, AWS_FILE),
-        DEMO_AWS.replace(
-          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n',
-          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly-report\n',
-        ),
-      );
-      const s = await scenario({ from: tree });
+      const s = await scenario({ from: await treeWithNightlyExport() });
       // Going to AWS is fine: GKE's fence suspends every CronJob there.
       const activated = await s.writer.applyStandby(
         await s.reader.planStandby('aws', 'active', 'all', META),
@@ -730,25 +732,7 @@ describe('CronJobs named differently per cloud', () => {
     async () => {
       // As in the case above, AWS's standby suspends only nightly-report, and nightly-export runs
       // there in standby; here the aws overlay also prefixes every name (aws-nightly-export).
-      const tree = join(work, `aws-prefix-${++counter}`);
-      await cp(demoTreeDir(), tree, { recursive: true });
-      const report = readFileSync(join(tree, 'base/nightly-report.yml'), 'utf8');
-      await writeFile(
-        join(tree, 'base/nightly-export.yml'),
-        report.replace('name: nightly-report', 'name: nightly-export'),
-      );
-      const base = readFileSync(join(tree, 'base/kustomization.yaml'), 'utf8');
-      await writeFile(
-        join(tree, 'base/kustomization.yaml'),
-        base.replace('  - nightly-report.yml\n', '  - nightly-report.yml\n  - nightly-export.yml\n'),
-      );
-      await writeFile(
-        join(tree, AWS_FILE),
-        `${DEMO_AWS.replace(
-          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n',
-          '  - path: cronjob-suspend.yml\n    target:\n      kind: CronJob\n      name: nightly-report\n',
-        )}namePrefix: aws-\n`,
-      );
+      const tree = await treeWithNightlyExport('namePrefix: aws-\n');
       const s = await scenario({ from: tree });
       await s.writer.applyStandby(await s.reader.planStandby('aws', 'active', 'all', META), META);
       const error = await failure(s.reader.planStandby('gcp', 'active', 'cronjobs', META));
