@@ -206,6 +206,12 @@ export const ArgocdConfig = z.strictObject({
   sync: z.boolean().default(false),
   pollInterval: z.number().positive().default(2),
   insecure: z.boolean().default(false),
+  /**
+   * How long a rollback that resumes one side's CronJobs waits for the other side's cluster to
+   * suspend them again (its Argo CD applying the standby commit); past it the CronJobs stay
+   * suspended on both sides and the run says so.
+   */
+  rollbackRestWait: DurationText.default('60s'),
 });
 
 export const Probe = z.strictObject({

@@ -28,7 +28,7 @@ function app(workloads: WorkloadState[]): AppState {
 }
 
 /** Each read answers the next script entry (the last one repeats); an Error entry is thrown. */
-function context(script: (WorkloadState[] | Error)[]) {
+function context(script: (WorkloadState[] | Error)[], argocd: Record<string, unknown> = {}) {
   const reads: { role: string; refresh: boolean | undefined }[] = [];
   const messages: StepMessage[] = [];
   const reader: ArgoCdReader = {
@@ -42,7 +42,13 @@ function context(script: (WorkloadState[] | Error)[]) {
   const ctx: ApplyContext = {
     run: { id: 'r', operator: 'test', dryRun: false, runbook: 'to-aws', host: 'h' },
     config: Config.parse({
-      argocd: { server: 'http://127.0.0.1:1', tokenEnv: 'T', awsApps: ['admin-aws'], pollInterval: 5 },
+      argocd: {
+        server: 'http://127.0.0.1:1',
+        tokenEnv: 'T',
+        awsApps: ['admin-aws'],
+        pollInterval: 5,
+        ...argocd,
+      },
     }),
     read: { argocd: reader } as ReadPorts,
     write: {} as WritePorts,
@@ -81,17 +87,29 @@ describe('a rollback that resumes GKE CronJobs waits for AWS to suspend them', (
   });
 
   it('leaves the fence when AWS still runs one after the bound: FO_GITOPS_E4111 names it', async () => {
-    const { ctx, reads } = context([[cronJob('nightly-report', false), cronJob('aws-only', false)]]);
-    const error = await failure(waitOtherSideAtRest(ctx, 'gcp', ['admin/nightly-report'], 20_000));
+    const { ctx, reads } = context([[cronJob('nightly-report', false), cronJob('aws-only', false)]], {
+      rollbackRestWait: '20s',
+    });
+    const error = await failure(waitOtherSideAtRest(ctx, 'gcp', ['admin/nightly-report']));
     expect(error.code).toBe('FO_GITOPS_E4111');
     expect(error.message).toMatch(
       /^GKE CronJobs left suspended: AWS's cluster still runs admin\/nightly-report 20(\.0)?s after its standby commit/,
     );
     // aws-only is not among the CronJobs the rollback resumes on GKE.
     expect(error.details).toEqual({ cronJobs: ['admin/nightly-report'] });
-    expect(error.hint).toMatch(/failover to-gcp/);
+    expect(error.hint).toMatch(
+      /failover to-gcp` resumes them\. If it is only slow to sync, raise argocd\.rollbackRestWait \(now 20s\)$/,
+    );
     // Reads every pollInterval (5 s) until the bound: 20 s → 5 reads.
     expect(reads).toHaveLength(5);
+  });
+
+  it('waits 60 s by default (argocd.rollbackRestWait)', async () => {
+    const { ctx, reads } = context([[cronJob('nightly-report', false)]]);
+    const error = await failure(waitOtherSideAtRest(ctx, 'gcp', ['admin/nightly-report']));
+    expect(error.message).toMatch(/still runs admin\/nightly-report 1m(00s)? after its standby commit/);
+    // 60 s at one read every 5 s: 13 reads.
+    expect(reads).toHaveLength(13);
   });
 
   it('an active CronJob the rollback does not resume holds nothing up', async () => {

@@ -9,11 +9,8 @@
 import { stepFailed } from '../../engine/errors.js';
 import type { AppState } from '../../providers/argocd/port.js';
 import { type Role, SIDE_NAMES } from '../../providers/types.js';
-import { formatMs } from '../../util/duration.js';
+import { formatMs, toMs } from '../../util/duration.js';
 import type { ApplyContext } from '../types.js';
-
-/** How long a rollback waits for the other side's CronJobs to be suspended in its cluster. */
-export const REST_WAIT_MS = 60_000;
 
 /** CronJobs (`namespace/name`, or `name` without a namespace) active in the apps' live state. */
 function activeCronJobs(apps: readonly AppState[]): string[] {
@@ -28,17 +25,17 @@ function activeCronJobs(apps: readonly AppState[]): string[] {
  * Waits until none of `resuming` (the CronJobs the rollback resumes on `role`; all when unknown)
  * is active in the other side's cluster, as its Argo CD reports the live state. Unreadable apps
  * (or none configured) leave the decision to the commit's render check, as before, with a line in
- * the run log. Throws FO_GITOPS_E4111 when they still run after REST_WAIT_MS.
+ * the run log. Throws FO_GITOPS_E4111 when they still run after argocd.rollbackRestWait (60 s).
  */
 export async function waitOtherSideAtRest(
   ctx: ApplyContext,
   role: Role,
   resuming: readonly string[] | undefined,
-  waitMs = REST_WAIT_MS,
 ): Promise<void> {
   const other: Role = role === 'aws' ? 'gcp' : 'aws';
   const argocd = ctx.config.argocd;
   if (!argocd || !(other === 'aws' ? argocd.awsApps : argocd.gcpApps)) return;
+  const waitMs = toMs(argocd.rollbackRestWait);
   const wanted = resuming ? new Set(resuming) : undefined;
   const concerned = (name: string) =>
     !wanted || wanted.has(name) || [...wanted].some((w) => w.endsWith(`/${name}`));
@@ -70,7 +67,7 @@ export async function waitOtherSideAtRest(
     'FO_GITOPS_E4111',
     `${SIDE_NAMES[role]} CronJobs left suspended: ${SIDE_NAMES[other]}'s cluster still runs ${running.join(', ')} ${formatMs(waitMs)} after its standby commit, and resuming ${many ? 'them' : 'it'} would run ${many ? 'them' : 'it'} on both clouds`,
     {
-      hint: `see why ${SIDE_NAMES[other]}'s Argo CD has not applied the standby (\`failover status\`, \`argocd app get <app>\`); once it has, \`failover to-gcp\` resumes them`,
+      hint: `see why ${SIDE_NAMES[other]}'s Argo CD has not applied the standby (\`failover status\`, \`argocd app get <app>\`); once it has, \`failover to-gcp\` resumes them. If it is only slow to sync, raise argocd.rollbackRestWait (now ${argocd.rollbackRestWait})`,
       details: { cronJobs: running },
     },
   );
