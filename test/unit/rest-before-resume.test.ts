@@ -104,6 +104,19 @@ describe('a rollback that resumes GKE CronJobs waits for AWS to suspend them', (
     expect(reads).toHaveLength(5);
   });
 
+  it('a rollback that resumes AWS CronJobs points at to-aws', async () => {
+    const { ctx, reads } = context([[cronJob('nightly-report', false)]], {
+      gcpApps: ['admin-gke'],
+      rollbackRestWait: '5s',
+    });
+    const error = await failure(waitOtherSideAtRest(ctx, 'aws', ['admin/nightly-report']));
+    expect(reads[0]).toEqual({ role: 'gcp', refresh: true });
+    expect(error.message).toMatch(
+      /^AWS CronJobs left suspended: GKE's cluster still runs admin\/nightly-report/,
+    );
+    expect(error.hint).toMatch(/once it has, `failover to-aws` resumes them\./);
+  });
+
   it('waits 60 s by default (argocd.rollbackRestWait)', async () => {
     const { ctx, reads } = context([[cronJob('nightly-report', false)]]);
     const error = await failure(waitOtherSideAtRest(ctx, 'gcp', ['admin/nightly-report']));

@@ -157,7 +157,15 @@ describe('status verdict', () => {
         const o = r.overlays.aws;
         if (o?.ok) o.value.state = 'standby';
       },
-      /all traffic on AWS, but the AWS overlay is in standby, so Argo CD scales AWS down while it serves .*`failover to-aws` activates it again, `failover to-gcp` moves the traffic back$/,
+      /all traffic on AWS, but the AWS overlay is in standby, so Argo CD keeps AWS dormant while it serves .*`failover to-aws` activates it again, `failover to-gcp` moves the traffic back$/,
+    ],
+    [
+      'traffic on AWS, its standby kept outside the kustomization failover edits',
+      (r) => {
+        const o = r.overlays.aws;
+        if (o?.ok) Object.assign(o.value, { state: 'standby', standbyElsewhere: true });
+      },
+      /in standby, so Argo CD keeps AWS dormant while it serves .*: the standby lives outside its kustomization \(a parent overlay or an inline patch\): remove it there, or `failover to-gcp` moves the traffic back$/,
     ],
     [
       'traffic on AWS, the apps still rolling out',

@@ -209,10 +209,11 @@ function outOfSyncOf(
   const workloads = outOfSync.filter(
     (r) => r.requiresPruning === true && WORKLOAD_KINDS[r.kind] !== undefined,
   );
-  if (workloads.length) return { outOfSync: out, workloadsToPrune: workloads.map(label) };
-  return outOfSync.every((r) => r.requiresPruning === true)
-    ? { outOfSync: out, outOfSyncOnlyToPrune: true }
-    : { outOfSync: out };
+  if (!outOfSync.every((r) => r.requiresPruning === true)) return { outOfSync: out };
+  // Only a prune is left: none when no workload is among them, else one that failover never makes.
+  return workloads.length
+    ? { outOfSync: out, workloadsToPrune: workloads.map(label) }
+    : { outOfSync: out, outOfSyncOnlyToPrune: true };
 }
 
 function appState(app: Application, managed: z.infer<typeof ManagedResources>): AppState {

@@ -87,8 +87,9 @@ export interface AppState {
    */
   outOfSyncOnlyToPrune?: boolean;
   /**
-   * Workloads git no longer has that Argo CD leaves running, to prune (`Kind namespace/name`): the
-   * app stays OutOfSync until someone prunes them, which failover's syncs (never pruning) do not.
+   * Workloads git no longer has that Argo CD leaves running, to prune (`Kind namespace/name`), when
+   * a prune is all the app lacks: it stays OutOfSync until someone prunes them, which failover's
+   * syncs (never pruning) do not.
    */
   workloadsToPrune?: string[];
 }

@@ -184,20 +184,25 @@ function originOf(object: KubeObject, overlayDir: string): string | undefined {
   return posix.normalize(posix.join(overlayDir, origin.path));
 }
 
-/** Unsuspended CronJobs of a render by origin (plus the name when one file declares several). */
-function unsuspendedByOrigin(objects: readonly KubeObject[], overlayDir: string): Map<string, string> {
-  const all = objects.filter((o) => o.kind === 'CronJob');
-  const perFile = new Map<string, number>();
-  for (const o of all) {
-    const origin = originOf(o, overlayDir);
-    if (origin) perFile.set(origin, (perFile.get(origin) ?? 0) + 1);
-  }
+/**
+ * Unsuspended CronJobs of a render by origin: the file, and the CronJob's place among that file's
+ * CronJobs in the render (kustomize keeps their order under a namePrefix or a namespace, where
+ * their names differ between the overlays).
+ */
+export function unsuspendedByOrigin(objects: readonly KubeObject[], overlayDir: string): Map<string, string> {
+  const unsuspended = new Set(unsuspendedCronJobObjects(objects));
+  const seen = new Map<string, number>();
   const out = new Map<string, string>();
-  for (const o of unsuspendedCronJobObjects(objects)) {
+  for (const o of objects.filter((object) => object.kind === 'CronJob')) {
     const origin = originOf(o, overlayDir);
     if (!origin) continue;
-    const key = (perFile.get(origin) ?? 0) > 1 ? `${origin}#${o.metadata.name}` : origin;
-    out.set(key, `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+    const place = seen.get(origin) ?? 0;
+    seen.set(origin, place + 1);
+    if (unsuspended.has(o))
+      out.set(
+        `${origin}#${place}`,
+        `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
+      );
   }
   return out;
 }

@@ -69,7 +69,8 @@ export async function keptUpByReplicasItems(
       // `Deployment ns/name`: kustomize matches the item by the workload's name (a namePrefix
       // may stand before it in the render).
       const name = workload.slice(workload.lastIndexOf('/') + 1);
-      const named = without.items.filter((i) => name === i.name || name.endsWith(`-${i.name}`));
+      const exact = without.items.filter((i) => name === i.name);
+      const named = exact.length ? exact : without.items.filter((i) => name.endsWith(`-${i.name}`));
       const items = (named.length ? named : without.items)
         .map((i) => `{name: ${i.name}, count: ${String(i.count)}}`)
         .join(', ');

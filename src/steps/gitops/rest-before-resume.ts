@@ -67,7 +67,7 @@ export async function waitOtherSideAtRest(
     'FO_GITOPS_E4111',
     `${SIDE_NAMES[role]} CronJobs left suspended: ${SIDE_NAMES[other]}'s cluster still runs ${running.join(', ')} ${formatMs(waitMs)} after its standby commit, and resuming ${many ? 'them' : 'it'} would run ${many ? 'them' : 'it'} on both clouds`,
     {
-      hint: `see why ${SIDE_NAMES[other]}'s Argo CD has not applied the standby (\`failover status\`, \`argocd app get <app>\`); once it has, \`failover to-gcp\` resumes them. If it is only slow to sync, raise argocd.rollbackRestWait (now ${argocd.rollbackRestWait})`,
+      hint: `see why ${SIDE_NAMES[other]}'s Argo CD has not applied the standby (\`failover status\`, \`argocd app get <app>\`); once it has, \`failover ${role === 'gcp' ? 'to-gcp' : 'to-aws'}\` resumes them. If it is only slow to sync, raise argocd.rollbackRestWait (now ${argocd.rollbackRestWait})`,
       details: { cronJobs: running },
     },
   );

@@ -101,11 +101,20 @@ export function statusVerdict(report: StatusReport): StatusVerdict {
     reason: `${traffic.why}, but ${why}`,
   });
   if (aws === 'unreadable' || gcp === 'unreadable') return split('an overlay cannot be read');
-  // Worse than in transition: Argo CD takes AWS down under the traffic it serves.
-  if (aws && side === 'aws' && aws.state !== 'active')
+  // Worse than in transition: Argo CD takes (part of) AWS out of service under the traffic it serves.
+  if (aws && side === 'aws' && aws.state !== 'active') {
+    const what = aws.state === 'standby' ? 'in standby' : 'partly in standby';
+    const effect =
+      aws.state === 'standby'
+        ? 'Argo CD keeps AWS dormant while it serves'
+        : 'Argo CD keeps what those entries cover dormant while AWS serves';
+    const way = aws.standbyElsewhere
+      ? 'the standby lives outside its kustomization (a parent overlay or an inline patch): remove it there, or `failover to-gcp` moves the traffic back'
+      : '`failover to-aws` activates it again, `failover to-gcp` moves the traffic back';
     return split(
-      `the AWS overlay is ${aws.state === 'standby' ? 'in standby' : 'partly in standby'}, so Argo CD scales AWS down while it serves (a commit put the overlay back in standby, or the weights were moved by hand; \`git log\` of the overlay tells which): \`failover to-aws\` activates it again, \`failover to-gcp\` moves the traffic back`,
+      `the AWS overlay is ${what}, so ${effect} (a commit put the overlay back in standby, or the weights were moved by hand; \`git log\` of the overlay tells which): ${way}`,
     );
+  }
   if (aws && side === 'gcp' && aws.state !== 'standby')
     return split(
       `the AWS overlay is ${aws.state === 'active' ? 'active' : 'partly in standby'} (failback not finished)`,
