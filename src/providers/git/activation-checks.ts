@@ -11,7 +11,7 @@ import { isScalar, isSeq, parse, parseDocument } from 'yaml';
 import { invalidInput, stepFailed } from '../../engine/errors.js';
 import type { KubeObject } from '../kustomize/index.js';
 import { type Role, SIDE_NAMES } from '../types.js';
-import { type GitOps, type Overlay, type RepoFile, repoFiles } from './adapter.js';
+import { type GitOps, type Overlay, repoFiles } from './adapter.js';
 import type { GitCache } from './cache.js';
 import type { ToggleResult } from './kustomization.js';
 import { asRecord } from './kustomization-entries.js';
@@ -19,6 +19,7 @@ import { overlayChain } from './overlay-includes.js';
 import {
   cronJobNames,
   everyDeploymentAtZero,
+  nameOf,
   type RenderSummary,
   renderEdited,
   unsuspendedCronJobObjects,
@@ -132,31 +133,43 @@ export async function cronJobsOnBothSides(
   otherAtRest = false,
 ): Promise<string[]> {
   const role: Role = overlay.role === 'aws' ? 'gcp' : 'aws';
-  const renderToggled = (o: Overlay, r: ToggleResult) =>
-    renderEdited(gitops.cache, revision, o.dir, o.file, r.text, gitops.kustomize, repoFiles(o, r));
-  const renderOther = async () => {
-    if (!otherAtRest) return gitops.renderAt(revision, role);
-    const other = await gitops.readOverlay(revision, role);
-    return renderToggled(
-      other,
-      await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all'),
+  const other = await gitops.readOverlay(revision, role);
+  // At rest: as its own standby edit leaves it (GKE fenced, AWS in standby); else as committed.
+  const otherEdit = otherAtRest
+    ? await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all')
+    : undefined;
+  const render = (o: Overlay, r: ToggleResult | undefined, text = (t: string) => t) =>
+    renderEdited(
+      gitops.cache,
+      revision,
+      o.dir,
+      o.file,
+      text(r?.text ?? o.text),
+      gitops.kustomize,
+      r ? repoFiles(o, r) : [],
     );
-  };
-  const [after, there] = await Promise.all([renderToggled(overlay, result), renderOther()]);
+  const [after, there] = await Promise.all([
+    render(overlay, result),
+    otherEdit ? render(other, otherEdit) : gitops.renderAt(revision, role),
+  ]);
   const elsewhere = unsuspendedCronJobs(there);
   const byName = [...unsuspendedCronJobs(after)].filter((name) => elsewhere.has(name));
-  const [here, other] = [cronJobNames(after), cronJobNames(there)];
-  if (here.size === other.size && [...here].every((name) => other.has(name))) return byName.sort();
+  const [here, theirs] = [cronJobNames(after), cronJobNames(there)];
+  if (here.size === theirs.size && [...here].every((name) => theirs.has(name))) return byName.sort();
   // The overlays name their CronJobs differently (a namePrefix or a namespace per cloud): match
   // them by the file each comes from, which kustomize's origin annotations tell.
-  const byOrigin = await cronJobsOnBothSidesByOrigin(
-    gitops,
-    revision,
-    overlay,
-    result,
-    role,
-    otherAtRest,
-  ).catch(() => []);
+  const byOrigin = await Promise.all([
+    render(overlay, result, withOriginAnnotations),
+    render(other, otherEdit, withOriginAnnotations),
+  ]).then(
+    ([afterO, thereO]) => {
+      const origins = unsuspendedByOrigin(thereO, other.dir);
+      return [...unsuspendedByOrigin(afterO, overlay.dir)]
+        .filter(([key]) => origins.has(key))
+        .map(([, name]) => name);
+    },
+    () => [],
+  );
   return [...new Set([...byName, ...byOrigin])].sort();
 }
 
@@ -198,38 +211,9 @@ export function unsuspendedByOrigin(objects: readonly KubeObject[], overlayDir: 
     if (!origin) continue;
     const place = seen.get(origin) ?? 0;
     seen.set(origin, place + 1);
-    if (unsuspended.has(o))
-      out.set(
-        `${origin}#${place}`,
-        `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
-      );
+    if (unsuspended.has(o)) out.set(`${origin}#${place}`, nameOf(o));
   }
   return out;
-}
-
-/** The CronJobs (as this overlay names them) unsuspended on both sides, matched by origin. */
-async function cronJobsOnBothSidesByOrigin(
-  gitops: GitOps,
-  revision: string,
-  overlay: Overlay,
-  result: ToggleResult,
-  role: Role,
-  otherAtRest: boolean,
-): Promise<string[]> {
-  const other = await gitops.readOverlay(revision, role);
-  const otherEdit = otherAtRest
-    ? await gitops.toggle(revision, other, 'standby', role === 'gcp' ? 'cronjobs' : 'all')
-    : undefined;
-  const renderWithOrigins = (o: Overlay, text: string, files: RepoFile[]) =>
-    renderEdited(gitops.cache, revision, o.dir, o.file, withOriginAnnotations(text), gitops.kustomize, files);
-  const [after, there] = await Promise.all([
-    renderWithOrigins(overlay, result.text, repoFiles(overlay, result)),
-    renderWithOrigins(other, otherEdit?.text ?? other.text, otherEdit ? repoFiles(other, otherEdit) : []),
-  ]);
-  const elsewhere = unsuspendedByOrigin(there, other.dir);
-  return [...unsuspendedByOrigin(after, overlay.dir)]
-    .filter(([key]) => elsewhere.has(key))
-    .map(([, name]) => name);
 }
 
 /** FO_GIT_E3136: `both` would run on both clouds after the edit of `overlay`; nothing committed. */

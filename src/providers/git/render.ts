@@ -34,7 +34,8 @@ function dormant(object: KubeObject): boolean {
   return spec(object).suspend === true;
 }
 
-function nameOf(object: KubeObject): string {
+/** `namespace/name`, or `name` for a cluster-scoped object. */
+export function nameOf(object: KubeObject): string {
   return object.metadata.namespace
     ? `${object.metadata.namespace}/${object.metadata.name}`
     : object.metadata.name;

@@ -246,6 +246,41 @@ async function checkPods(
   }
 }
 
+/** What to try when the wait runs out, by the most telling reason an app is still pending. */
+function timeoutHint(
+  pending: readonly AppVerdict[],
+  expect: Expectation,
+  revision: string | undefined,
+  failingPods: ReadonlyMap<string, PodProblem[]>,
+): string {
+  const at = revision ? shortRevision(revision) : undefined;
+  if (pending.some((v) => failingPods.get(v.app)?.length))
+    return 'pods fail to start (named above): `kubectl logs --previous <pod>` and `kubectl describe pod <pod>` show why; a rollback keeps GKE serving meanwhile';
+  if (pending.some((v) => !v.atRevision))
+    return `Argo CD has not synced ${at ?? 'the apps'}: check that the commit is on the branch the apps track, that they auto-sync (or set sync: true in the step, argocd.sync in the config), and \`argocd app get <app>\``;
+  const toPrune = pending.flatMap((v) => v.toPrune ?? []);
+  if (toPrune.length) {
+    const them = toPrune.length === 1 ? 'it' : 'them';
+    const commands = pending
+      .filter((v) => v.toPrune?.length)
+      .map((v) => `\`argocd app sync ${v.app} --prune\``)
+      .join(', ');
+    return `Argo CD leaves ${toPrune.join(', ')} running though git no longer has ${them} (auto-sync without prune, its default), so the app stays OutOfSync: prune ${them} (${commands}, or delete ${them} with kubectl), then resume the run. failover never prunes, and a longer --timeout will not help`;
+  }
+  if (pending.some((v) => !v.synced))
+    return `the apps are at ${at ? `${at} (or a later commit that contains it)` : 'their revision'} but not Synced: look at the sync status and the last operation (\`argocd app get <app>\`); with auto-sync off, set sync: true in the step`;
+  // The apps are at the wanted commit or a later one, whose render contradicts the mode: a later
+  // commit undid the change (a teammate's revert, say). No longer timeout brings the side up.
+  const undone = pending.some((v) =>
+    v.waitingFor.some((w) => /the render keeps (every workload dormant|nothing dormant)/.test(w)),
+  );
+  if (undone)
+    return `the overlay at the apps' revision ${expect === 'running' ? 'keeps every workload dormant' : 'keeps nothing dormant'}: a commit after ${at ?? "the run's"} ${expect === 'running' ? 'put it back in standby' : 'took it out of standby again'} (a revert, or an edit of the standby entries); \`git log\` of the overlay names it. Agree on the state with whoever pushed it, then run again: a longer --timeout will not help`;
+  return expect === 'running' || expect === 'cronjobs-running'
+    ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); if rollouts are only slow, give them longer: --timeout 30m, on the run or on `failover resume`'
+    : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
+}
+
 /** The error for a wait cut short: every app and resource still not where it should be. */
 function notReadyError(
   reason: unknown,
@@ -271,34 +306,11 @@ function notReadyError(
       details,
     });
   }
-  const notAtRevision = pending.some((v) => !v.atRevision);
-  const notSynced = pending.some((v) => !v.synced);
-  const crashing = pending.some((v) => failingPods.get(v.app)?.length);
-  // The apps are at the wanted commit or a later one, whose render contradicts the mode: a later
-  // commit undid the change (a teammate's revert, say). No longer timeout brings the side up.
-  const undone = pending.some((v) =>
-    v.waitingFor.some((w) => /the render keeps (every workload dormant|nothing dormant)/.test(w)),
-  );
-  const toPrune = pending.flatMap((v) => v.toPrune ?? []);
-  const pruneApps = pending.filter((v) => v.toPrune?.length).map((v) => v.app);
-  const hint = crashing
-    ? 'pods fail to start (named above): `kubectl logs --previous <pod>` and `kubectl describe pod <pod>` show why; a rollback keeps GKE serving meanwhile'
-    : notAtRevision
-      ? `Argo CD has not synced ${revision ? shortRevision(revision) : 'the apps'}: check that the commit is on the branch the apps track, that they auto-sync (or set sync: true in the step, argocd.sync in the config), and \`argocd app get <app>\``
-      : toPrune.length
-        ? `Argo CD leaves ${toPrune.join(', ')} running though git no longer has ${toPrune.length === 1 ? 'it' : 'them'} (auto-sync without prune, its default), so the app stays OutOfSync: prune ${toPrune.length === 1 ? 'it' : 'them'} (${pruneApps.map((a) => `\`argocd app sync ${a} --prune\``).join(', ')}, or delete ${toPrune.length === 1 ? 'it' : 'them'} with kubectl), then resume the run. failover never prunes, and a longer --timeout will not help`
-        : notSynced
-          ? `the apps are at ${revision ? `${shortRevision(revision)} (or a later commit that contains it)` : 'their revision'} but not Synced: look at the sync status and the last operation (\`argocd app get <app>\`); with auto-sync off, set sync: true in the step`
-          : undone
-            ? `the overlay at the apps' revision ${expect === 'running' ? 'keeps every workload dormant' : 'keeps nothing dormant'}: a commit after ${revision ? shortRevision(revision) : "the run's"} ${expect === 'running' ? 'put it back in standby' : 'took it out of standby again'} (a revert, or an edit of the standby entries); \`git log\` of the overlay names it. Agree on the state with whoever pushed it, then run again: a longer --timeout will not help`
-            : expect === 'running' || expect === 'cronjobs-running'
-              ? 'look at the workloads named above (`kubectl describe deployment`, pod events: image pulls, capacity, crash loops); if rollouts are only slow, give them longer: --timeout 30m, on the run or on `failover resume`'
-              : 'look at the workloads named above: something keeps them running (an HPA, a manual scale, a missing standby patch)';
   return stepFailed(
     'FO_ARGOCD_E4103',
     `Argo CD apps not ${GOAL[expect]} after ${formatMs(elapsedMs)}: ${list}`,
     {
-      hint,
+      hint: timeoutHint(pending, expect, revision, failingPods),
       retryable: true,
       cause: reason,
       details,
